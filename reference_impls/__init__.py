@@ -1,0 +1,151 @@
+"""Reference implementations of the catalogue's models, behind a timm-like registry.
+
+    >>> from reference_impls import list_models, create_model, input_size
+    >>> "resnet50" in list_models()
+    True
+    >>> input_size("efficientnet_b3")
+    (3, 300, 300)
+
+The registry is the one explicit table `REGISTRY` below. Importing this package does not import
+torch: `create_model` imports the family module on demand, so tools can read the table (and hash
+the files a model is built from) without paying for torch.
+
+Every network in this package has the same top-level layout, so tools can break costs down per stage:
+``stem`` (optional), ``stages`` (an ``nn.Sequential``, one entry per stage of the paper's table) and
+``head`` (pooling and classifier).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from torch import nn
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One row of the registry: where a model is built and at which input the paper evaluates it."""
+
+    model_id: str
+    module: str  # family file in this package, e.g. "resnet" for resnet.py
+    builder: str  # keyword-only builder function in that file
+    resolution: int  # H = W at which the paper reports the model
+    channels: int = 3
+    sweep_resolutions: tuple[int, ...] = ()  # extra square inputs measured for cost-vs-size charts
+
+    @property
+    def input_size(self) -> tuple[int, int, int]:
+        return (self.channels, self.resolution, self.resolution)
+
+    @property
+    def source_file(self) -> Path:
+        return PACKAGE_DIR / f"{self.module}.py"
+
+
+_ATTENTION_SWEEP = (224, 320, 448, 640)
+
+# fmt: off
+_ROWS: tuple[ModelSpec, ...] = (
+    # ResNet (He et al., 2015) and the baselines built on its bottleneck.
+    ModelSpec("resnet50",           "resnet",   "resnet50",           224, sweep_resolutions=_ATTENTION_SWEEP),
+    ModelSpec("resnet50_v1",        "resnet",   "resnet50_v1",        224),
+    ModelSpec("resnet101",          "resnet",   "resnet101",          224),
+    ModelSpec("resnext50_32x4d",    "resnet",   "resnext50_32x4d",    224),
+    ModelSpec("seresnet50",         "resnet",   "seresnet50",         224),
+    # Res2Net (Gao et al., TPAMI 2021), Table 3 and the official model zoo.
+    ModelSpec("res2net50_26w_4s",   "res2net",  "res2net50_26w_4s",   224),
+    ModelSpec("res2net50_14w_8s",   "res2net",  "res2net50_14w_8s",   224),
+    ModelSpec("res2net50_26w_6s",   "res2net",  "res2net50_26w_6s",   224),
+    ModelSpec("res2net50_26w_8s",   "res2net",  "res2net50_26w_8s",   224),
+    ModelSpec("res2net50_48w_2s",   "res2net",  "res2net50_48w_2s",   224),
+    ModelSpec("res2net50_18w_4s",   "res2net",  "res2net50_18w_4s",   224),
+    ModelSpec("res2next50",         "res2net",  "res2next50",         224),
+    ModelSpec("res2net101_26w_4s",  "res2net",  "res2net101_26w_4s",  224),
+    # MobileNetV2 (Sandler et al., 2018), Table 2.
+    ModelSpec("mobilenetv2_100",    "mobilenetv2", "mobilenetv2_100", 224),
+    ModelSpec("mobilenetv2_140",    "mobilenetv2", "mobilenetv2_140", 224),
+    # EfficientNet (Tan & Le, 2019), Table 1 scaled by the compound-scaling table.
+    ModelSpec("efficientnet_b0",    "efficientnet", "efficientnet_b0", 224),
+    ModelSpec("efficientnet_b1",    "efficientnet", "efficientnet_b1", 240),
+    ModelSpec("efficientnet_b2",    "efficientnet", "efficientnet_b2", 260),
+    ModelSpec("efficientnet_b3",    "efficientnet", "efficientnet_b3", 300),
+    ModelSpec("efficientnet_b4",    "efficientnet", "efficientnet_b4", 380),
+    ModelSpec("efficientnet_b5",    "efficientnet", "efficientnet_b5", 456),
+    ModelSpec("efficientnet_b6",    "efficientnet", "efficientnet_b6", 528),
+    ModelSpec("efficientnet_b7",    "efficientnet", "efficientnet_b7", 600),
+    # VGG (Simonyan & Zisserman, 2015), configuration D.
+    ModelSpec("vgg16",              "vgg",      "vgg16",              224),
+    ModelSpec("vgg16_bn",           "vgg",      "vgg16_bn",           224),
+    # ANTNets (Xiong et al., 2019).
+    ModelSpec("antnet_100_g1",      "antnet",   "antnet_100_g1",      224),
+    ModelSpec("antnet_100_g2",      "antnet",   "antnet_100_g2",      224),
+    # antnet_140_g1 dropped: the paper's width-1.4 table and numbers could not be found (see antnet.py).
+    # HetConv (Singh et al., CVPR 2019): ResNet-50 on ImageNet, VGG-16 on CIFAR-10 at P = 1 ... 64.
+    ModelSpec("hetconv_resnet50_p4",     "hetconv", "hetconv_resnet50_p4",     224),
+    ModelSpec("hetconv_vgg16_cifar_p1",  "hetconv", "hetconv_vgg16_cifar_p1",  32),
+    ModelSpec("hetconv_vgg16_cifar_p2",  "hetconv", "hetconv_vgg16_cifar_p2",  32),
+    ModelSpec("hetconv_vgg16_cifar_p4",  "hetconv", "hetconv_vgg16_cifar_p4",  32),
+    ModelSpec("hetconv_vgg16_cifar_p8",  "hetconv", "hetconv_vgg16_cifar_p8",  32),
+    ModelSpec("hetconv_vgg16_cifar_p16", "hetconv", "hetconv_vgg16_cifar_p16", 32),
+    ModelSpec("hetconv_vgg16_cifar_p32", "hetconv", "hetconv_vgg16_cifar_p32", 32),
+    ModelSpec("hetconv_vgg16_cifar_p64", "hetconv", "hetconv_vgg16_cifar_p64", 32),
+    # Generalized spatial attention (Zhu et al., ICCV 2019) in ResNet-50; id suffix = E1 E2 E3 E4 switches.
+    ModelSpec("resnet50_attn_1000", "spatial_attention", "resnet50_attn_1000", 224, sweep_resolutions=_ATTENTION_SWEEP),
+    ModelSpec("resnet50_attn_0100", "spatial_attention", "resnet50_attn_0100", 224, sweep_resolutions=_ATTENTION_SWEEP),
+    ModelSpec("resnet50_attn_0010", "spatial_attention", "resnet50_attn_0010", 224, sweep_resolutions=_ATTENTION_SWEEP),
+    ModelSpec("resnet50_attn_0001", "spatial_attention", "resnet50_attn_0001", 224, sweep_resolutions=_ATTENTION_SWEEP),
+    ModelSpec("resnet50_attn_1111", "spatial_attention", "resnet50_attn_1111", 224, sweep_resolutions=_ATTENTION_SWEEP),
+)
+# fmt: on
+
+REGISTRY: dict[str, ModelSpec] = {row.model_id: row for row in sorted(_ROWS, key=lambda r: r.model_id)}
+
+
+class UnknownModelError(KeyError):
+    """Raised for a model id that is not in the registry; the message names close matches."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+def list_models() -> list[str]:
+    """Every registered model id, sorted."""
+    return sorted(REGISTRY)
+
+
+def get_spec(model_id: str) -> ModelSpec:
+    """The registry row of `model_id`; raises `UnknownModelError` naming close matches."""
+    try:
+        return REGISTRY[model_id]
+    except (KeyError, TypeError):
+        close = difflib.get_close_matches(str(model_id), REGISTRY, n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise UnknownModelError(
+            f"unknown model id {model_id!r}.{hint} See reference_impls.list_models() for all {len(REGISTRY)} ids."
+        ) from None
+
+
+def input_size(model_id: str) -> tuple[int, int, int]:
+    """(C, H, W) at which the paper evaluates `model_id`."""
+    return get_spec(model_id).input_size
+
+
+def create_model(model_id: str, **kwargs: Any) -> nn.Module:
+    """Build `model_id` with random initialisation, in eval mode. No weights are downloaded.
+
+    Keyword arguments (e.g. ``num_classes``) are passed to the family's builder.
+    """
+    spec = get_spec(model_id)
+    module = importlib.import_module(f"{__name__}.{spec.module}")
+    model = getattr(module, spec.builder)(**kwargs)
+    return model.eval()
+
+
+__all__ = ["REGISTRY", "ModelSpec", "UnknownModelError", "create_model", "get_spec", "input_size", "list_models"]

@@ -1,0 +1,234 @@
+"""Load `papers.yaml`, validate it against the schema and cross-check references; report every problem at once."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reference_impls import REGISTRY
+
+from .errors import CatalogueError, Problem, format_path
+from .schema import Catalogue, Paper
+from .tags import ALLOWED_TAGS
+from .yaml_lines import Loc, Positions, load_yaml_with_positions
+
+_PATTERN_HINTS = {
+    "id": "use lowercase letters, digits and single hyphens, e.g. `res2net` or `flops-vs-resnet50`",
+    "related": "use a paper id (lowercase letters, digits and hyphens)",
+    "doi": "write the bare DOI, e.g. `10.1109/TPAMI.2019.2938758`",
+    "key": "use letters, digits, `_`, `:` or `-`, e.g. `gao2021res2net`",
+    "model": "use a registry id such as `resnet50` (see reference_impls.list_models())",
+    "compared_to": "use a registry id such as `resnet50` (see reference_impls.list_models())",
+}
+
+
+def _allowed_fields(loc: Loc) -> list[str]:
+    """Field names allowed at the mapping that holds `loc[-1]`, found by walking the schema models."""
+    annotation: Any = Catalogue
+    for part in loc[:-1]:
+        annotation = _unwrap(annotation)
+        if isinstance(part, int):
+            args = typing.get_args(annotation)
+            annotation = args[0] if args else Any
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel) and part in annotation.model_fields:
+            annotation = annotation.model_fields[part].annotation
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional[...] and Annotated[...] to reach the model or list type."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            non_none = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = non_none[0] if len(non_none) == 1 else annotation
+            if len(non_none) != 1:
+                return annotation
+        else:
+            return annotation
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _problem_from_pydantic(error: dict[str, Any], file: str, positions: Positions) -> Problem:
+    loc: Loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind = error["type"]
+    field = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    line, column = positions.locate(loc)
+    message = error["msg"]
+    hint = ""
+    given = error.get("input")
+    if kind == "missing":
+        message = f"required field `{loc[-1]}` is missing"
+        hint = f"add `{loc[-1]}:` here (see tools/catalogue/papers.schema.json for its meaning)"
+    elif kind == "extra_forbidden":
+        allowed = _allowed_fields(loc)
+        message = f"unknown field `{loc[-1]}`"
+        hint = "remove it or fix its spelling" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+    elif kind == "literal_error" and "tags" in loc:
+        message = f"unknown tag {_show(given)}"
+        hint = f"use one of: {', '.join(ALLOWED_TAGS)} (to add a tag, edit tools/catalogue/tags.py)"
+    elif kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
+        message = f"{error['msg']} (got {_show(given)})"
+        hint = "write the number alone, e.g. `4.1`, and put its scale in `unit`" if isinstance(given, str) else (
+            "write a plain number"
+        )
+    elif kind in ("string_type",):
+        message = f"expected text, got {_show(given)}"
+        hint = "put the value in quotes (YAML reads yes/no/on/off as booleans and 1e9 as a number)"
+    elif kind == "string_pattern_mismatch":
+        message = f"{_show(given)} is not well-formed"
+        if "arxiv" in loc:
+            hint = "write an arXiv id like `1904.01169` (no `arXiv:` prefix, no `v2`; put the version in `version`)"
+        else:
+            hint = _PATTERN_HINTS.get(field, "see the field's description in tools/catalogue/papers.schema.json")
+    elif kind == "literal_error":
+        message = f"{_show(given)} is not allowed; {error['msg'][0].lower()}{error['msg'][1:]}"
+        hint = "use one of the listed values"
+    elif kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        message = f"expected a date, got {_show(given)}"
+        hint = "write it as YYYY-MM-DD without quotes"
+    elif kind in ("string_too_long", "too_long"):
+        hint = "shorten it; long prose belongs in docs/notes/<paper-id>.md"
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        message = f"{error['msg']} (got {_show(given)})"
+        hint = "check the value"
+    elif kind == "value_error":
+        message = error["msg"].removeprefix("Value error, ")
+        if "http" in message:
+            hint = "use a full http(s):// address"
+        else:
+            hint = "see the field descriptions in tools/catalogue/papers.schema.json"
+    elif kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+        expected = "a list (items start with `- `)" if kind == "list_type" else "a mapping of `field: value` lines"
+        message = f"expected {expected}, got {_show(given)}"
+        hint = "check the indentation of this entry"
+    else:
+        hint = "see tools/catalogue/papers.schema.json"
+    return Problem(file, line, column, format_path(loc), message, hint)
+
+
+def _line_of(positions: Positions, loc: Loc) -> tuple[int, int]:
+    return positions.locate(loc)
+
+
+def _cross_check(catalogue: Catalogue, file: str, positions: Positions) -> Iterable[Problem]:
+    """References between entries: unique ids, existing related papers and registered models."""
+    papers = catalogue.papers
+    seen: dict[tuple[str, str], int] = {}
+    for index, paper in enumerate(papers):
+        for what, value, loc in (
+            ("id", paper.id, ("papers", index, "id")),
+            ("arXiv id", paper.arxiv.id if paper.arxiv else None, ("papers", index, "arxiv", "id")),
+            ("DOI", paper.doi.lower() if paper.doi else None, ("papers", index, "doi")),
+        ):
+            if value is None:
+                continue
+            if (what, value) in seen:
+                first = seen[(what, value)]
+                first_line = _line_of(positions, ("papers", first, *loc[2:]))[0]
+                line, column = _line_of(positions, loc)
+                yield Problem(
+                    file, line, column, format_path(loc),
+                    f"duplicate paper {what} `{value}` (also papers[{first}] on line {first_line})",
+                    "each paper appears once; merge the two entries",
+                )
+            else:
+                seen[(what, value)] = index
+
+    ids = {paper.id for paper in papers}
+    model_owner: dict[str, int] = {}
+    for index, paper in enumerate(papers):
+        yield from _check_paper(index, paper, ids, model_owner, file, positions)
+
+
+def _check_paper(
+    index: int, paper: Paper, ids: set[str], model_owner: dict[str, int], file: str, positions: Positions
+) -> Iterable[Problem]:
+    base: Loc = ("papers", index)
+
+    def problem(loc: Loc, message: str, hint: str) -> Problem:
+        line, column = _line_of(positions, base + loc)
+        return Problem(file, line, column, format_path(base + loc), message, hint)
+
+    for r, related in enumerate(paper.related):
+        if related == paper.id:
+            yield problem(("related", r), "a paper cannot be related to itself", "remove this id")
+        elif related not in ids:
+            yield problem(("related", r), f"no paper has id `{related}`", "add that paper first or fix the id")
+    if len(set(paper.related)) != len(paper.related):
+        yield problem(("related",), "an id is listed twice", "list each related paper once")
+    if len(set(paper.tags)) != len(paper.tags):
+        yield problem(("tags",), "a tag is listed twice", "list each tag once")
+
+    listed: set[str] = set()
+    for m, ref in enumerate(paper.models):
+        if ref.id not in REGISTRY:
+            yield problem(("models", m, "id"), f"`{ref.id}` is not a registered model",
+                          "add it to reference_impls (see the contributing page) or fix the id")
+        elif ref.id in model_owner and model_owner[ref.id] != index:
+            other = model_owner[ref.id]
+            yield problem(("models", m, "id"), f"`{ref.id}` is already defined by papers[{other}]",
+                          "a model belongs to the paper that defines it; compare to it in claims instead")
+        elif ref.id in listed:
+            yield problem(("models", m, "id"), f"`{ref.id}` is listed twice", "list each model once")
+        listed.add(ref.id)
+        model_owner.setdefault(ref.id, index)
+
+    claim_ids: set[str] = set()
+    for c, claim in enumerate(paper.claims):
+        if claim.id in claim_ids:
+            yield problem(("claims", c, "id"), f"duplicate claim id `{claim.id}`", "give each claim its own id")
+        claim_ids.add(claim.id)
+        about = [("model", claim.model)] if claim.model else []
+        about += [(("models", k), mid) for k, mid in enumerate(claim.models)]
+        for field, model_id in about:
+            field_loc = field if isinstance(field, tuple) else (field,)
+            if model_id not in REGISTRY:
+                yield problem(("claims", c, *field_loc), f"`{model_id}` is not a registered model",
+                              "use an id from reference_impls.list_models()")
+            elif model_id not in listed:
+                yield problem(("claims", c, *field_loc), f"the paper does not list model `{model_id}`",
+                              f"add `{model_id}` to this paper's `models`, or record the claim on the paper that "
+                              "defines it")
+        if claim.compared_to is not None and claim.compared_to not in REGISTRY:
+            yield problem(("claims", c, "compared_to"), f"`{claim.compared_to}` is not a registered model",
+                          "use an id from reference_impls.list_models()")
+
+
+def load_catalogue(path: str | Path, display_name: str | None = None) -> Catalogue:
+    """Load and validate a catalogue file. Raises `CatalogueError` listing every problem with file:line:col."""
+    path = Path(path)
+    file = display_name or path.name if display_name or not path.is_absolute() else path.name
+    file = display_name or str(path)
+    data, positions, problems = load_yaml_with_positions(path, file)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else type(data).__name__
+        raise CatalogueError(
+            problems + [Problem(file, 1, 1, "", f"the top level is {kind}, not a mapping",
+                                "start the file with `papers:` followed by the list of papers")]
+        )
+    try:
+        catalogue = Catalogue.model_validate(data)
+    except ValidationError as exc:
+        problems += [_problem_from_pydantic(err, file, positions) for err in exc.errors()]
+        raise CatalogueError(problems) from None
+    problems += list(_cross_check(catalogue, file, positions))
+    if problems:
+        raise CatalogueError(problems)
+    return catalogue

@@ -1,0 +1,216 @@
+"""Read YAML into plain Python data while remembering where every value was written.
+
+PyYAML's safe loader silently keeps the last of two equal keys and expands anchors without limit.
+This loader composes the node tree itself so that it can:
+
+* record the line and column of every key and value (`Positions`),
+* reject duplicate keys, naming both lines,
+* refuse anchors, aliases and merge keys (a catalogue never needs them, and they allow
+  "billion laughs" documents that expand without bound),
+* bound nesting depth and file size, and
+* turn every YAML or decoding failure into a `Problem` with a position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CatalogueError, Problem
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 24
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Positions:
+    """Where each value (and each mapping key) of the document was written, as 1-based (line, column)."""
+
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, loc: Loc) -> tuple[int, int]:
+        """Position of `loc`, or of its nearest written ancestor (e.g. for a missing field)."""
+        for end in range(len(loc), -1, -1):
+            prefix = tuple(loc[:end])
+            if prefix in self.keys:
+                return self.keys[prefix]
+            if prefix in self.values:
+                return self.values[prefix]
+        return (1, 1)
+
+
+class _Refused(Exception):
+    def __init__(self, mark: yaml.Mark | None, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.mark, self.message, self.hint = mark, message, hint
+
+
+class _ComposingLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors/aliases and deep nesting while composing."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused(
+                event.start_mark,
+                "YAML anchors and aliases (&name, *name) are not allowed",
+                "write the value out in full; each paper entry stands on its own",
+            )
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _pos(mark: yaml.Mark) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def _construct(
+    node: yaml.Node, loc: Loc, loader: _ComposingLoader, positions: Positions, problems: list[Problem], file: str
+) -> Any:
+    positions.values[loc] = _pos(node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        first_seen: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                problems.append(
+                    Problem(file, *_pos(key_node.start_mark), _loc_str(loc), "merge keys (<<) are not allowed",
+                            "write the fields out in full")
+                )
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(
+                    Problem(file, *_pos(key_node.start_mark), _loc_str(loc), "a mapping key must be a plain word",
+                            "use `name: value`")
+                )
+                continue
+            key = key_node.value
+            if key in first_seen:
+                first_line = first_seen[key].start_mark.line + 1
+                problems.append(
+                    Problem(
+                        file,
+                        *_pos(key_node.start_mark),
+                        _loc_str(loc + (key,)),
+                        f"duplicate key `{key}` (first written on line {first_line}, again on line "
+                        f"{key_node.start_mark.line + 1})",
+                        "keep one of the two; YAML would silently use the last",
+                    )
+                )
+                continue
+            first_seen[key] = key_node
+            positions.keys[loc + (key,)] = _pos(key_node.start_mark)
+            result[key] = _construct(value_node, loc + (key,), loader, positions, problems, file)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _construct(item, loc + (index,), loader, positions, problems, file) for index, item in enumerate(node.value)
+        ]
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        problems.append(
+            Problem(file, *_pos(node.start_mark), _loc_str(loc), f"cannot read this value ({_first_line(exc)})",
+                    "remove the `!tag` or quote the value")
+        )
+        return None
+
+
+def _loc_str(loc: Loc) -> str:
+    from .errors import format_path
+
+    return format_path(loc)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "problem", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def load_yaml_with_positions(path: Path, display_name: str | None = None) -> tuple[Any, Positions, list[Problem]]:
+    """Parse `path`; return (data, positions, problems).
+
+    Fatal problems (unreadable file, syntax error, anchors) raise `CatalogueError`; problems that leave the
+    rest readable (duplicate keys, unreadable values) are returned so that they are reported with the others.
+    """
+    file = display_name or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CatalogueError([Problem(file, 1, 1, "", f"cannot read the file ({exc.strerror})", "check the path")])
+    if size > MAX_FILE_BYTES:
+        raise CatalogueError(
+            [
+                Problem(
+                    file, 1, 1, "",
+                    f"the file is {size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB",
+                    "long notes belong in docs/notes/<paper-id>.md; check that nothing was pasted by mistake",
+                )
+            ]
+        )
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise CatalogueError(
+            [Problem(file, 1, 1, "", "the file starts with a byte-order mark (BOM)", "save it as UTF-8 without BOM")]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CatalogueError(
+            [Problem(file, line, column, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "save the file as UTF-8")]
+        ) from None
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        raise CatalogueError([Problem(file, 1, 1, "", "the file is empty", "start with `papers:` and a list of papers")])
+    for number, line_text in enumerate(text.splitlines(), start=1):
+        stripped = line_text.lstrip(" ")
+        if stripped.startswith("\t"):
+            raise CatalogueError(
+                [Problem(file, number, len(line_text) - len(stripped) + 1, "", "a tab is used for indentation",
+                         "indent with spaces only")]
+            )
+
+    loader = _ComposingLoader(text)
+    problems: list[Problem] = []
+    positions = Positions()
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else _construct(node, (), loader, positions, problems, file)
+    except _Refused as exc:
+        line, column = _pos(exc.mark) if exc.mark else (1, 1)
+        raise CatalogueError([Problem(file, line, column, "", exc.message, exc.hint)]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = _pos(mark) if mark else (1, 1)
+        what = (exc.problem or "invalid YAML").strip()
+        if exc.context:
+            what = f"{exc.context.strip()}: {what}"
+        raise CatalogueError(
+            [Problem(file, line, column, "", f"YAML syntax error: {what}",
+                     "check indentation, colons and quotes on this line and the one above")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise CatalogueError([Problem(file, 1, 1, "", f"YAML error: {_first_line(exc)}", "fix the YAML syntax")]) from None
+    except RecursionError:
+        raise CatalogueError([Problem(file, 1, 1, "", "the document is nested too deeply", "flatten it")]) from None
+    finally:
+        loader.dispose()
+    return data, positions, problems

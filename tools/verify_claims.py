@@ -1,0 +1,198 @@
+"""Check every claim in the catalogue against numbers recomputed from the reference implementations.
+
+    python tools/verify_claims.py [--catalogue PATH] [--paper ID] [--json] [--update] [--check] [--validate-only]
+
+Default: validate the catalogue, read tools/measurements.json, print every claim's verdict and a summary.
+--update          re-measure the models whose key changed (in parallel) and rewrite the measurements file.
+--check           also fail if any measurement is stale or missing.
+--json            print one JSON document (models and claims) instead of the table.
+--validate-only   only validate the catalogue (imports no torch, writes nothing).
+
+Exit codes: 0 = valid, no unacknowledged refutation, no error verdict, no stale measurement;
+1 = an unacknowledged refuted claim, an error verdict, or a stale/missing measurement;
+2 = invalid catalogue or usage (file:line messages; nothing written).
+With every measurement fresh, a run never imports torch.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":  # run as a script: make the repository root importable instead of tools/
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import argparse
+import json
+import shutil
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
+from tools.claims import ClaimResult, Summary, evaluate_claims
+from tools.measurements import (
+    MEASUREMENTS_FILE,
+    MeasurementsFileError,
+    read_measurements,
+    stale_models,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python tools/verify_claims.py",
+        description="Give every claim in papers.yaml a verdict from recomputed measurements.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes: 0 ok; 1 refuted (unacknowledged), error or stale; 2 invalid catalogue or usage",
+    )
+    parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="catalogue file (default: papers.yaml)")
+    parser.add_argument("--measurements", type=Path, default=MEASUREMENTS_FILE, help=argparse.SUPPRESS)
+    parser.add_argument("--paper", metavar="ID", help="only this paper's claims and models")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--update", action="store_true", help="re-measure stale or missing models")
+    parser.add_argument("--check", action="store_true", help="fail if any measurement is stale or missing")
+    parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue")
+    parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def _display_name(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str] | None:
+    """Models that the paper's page and claims need (None = all registered models)."""
+    if paper_id is None:
+        return None
+    paper = next(p for p in catalogue.papers if p.id == paper_id)
+    needed = {m.id for m in paper.models}
+    for claim in paper.claims:
+        needed.update(m for m in (claim.model, claim.compared_to, *claim.models) if m)
+    return sorted(needed)
+
+
+def _model_json(model_id: str, entry: dict[str, Any] | None, status: str | None) -> dict[str, Any]:
+    entry = entry or {}
+    keys = ("input_size", "params", "flops", "activations", "unsupported_ops", "crosscheck_macs", "versions", "key",
+            "stages", "measured_on", "error")
+    out = {"id": model_id, **{k: entry.get(k) for k in keys}}
+    out["status"] = status or "fresh"
+    return out
+
+
+def _print_table(results: Sequence[ClaimResult]) -> None:
+    width = shutil.get_terminal_size((160, 20)).columns
+    columns = [("paper", 22), ("claim", 26), ("claimed", 30), ("measured", 14), ("verdict", 9)]
+    fixed = sum(w + 2 for _, w in columns)
+    diag_width = max(30, width - fixed)
+    header = "  ".join(name.ljust(w) for name, w in columns) + "  diagnosis"
+    print(header)
+    print("-" * min(width, len(header) + diag_width - 9))
+    for r in results:
+        verdict = r.verdict + ("*" if r.acknowledged and r.verdict == "refuted" else "")
+        cells = [r.paper, r.claim_id, r.claimed, r.measured or "—", verdict]
+        note = "; ".join(r.diagnosis) or ("" if r.verdict != "error" else r.computation)
+        if r.acknowledged and r.verdict == "refuted":
+            note = (note + "; " if note else "") + "acknowledged: " + r.acknowledged
+        wrapped = textwrap.wrap(note, diag_width) or [""]
+        line = "  ".join(_clip(c, w).ljust(w) for c, (_, w) in zip(cells, columns, strict=True))
+        print(f"{line}  {wrapped[0]}")
+        for extra in wrapped[1:]:
+            print(" " * fixed + extra)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    display = _display_name(args.catalogue)
+    try:
+        catalogue = load_catalogue(args.catalogue, display_name=display)
+    except CatalogueError as exc:
+        print(exc.report(), file=sys.stderr)
+        return EXIT_INVALID
+    if args.paper is not None and args.paper not in {p.id for p in catalogue.papers}:
+        print(f"error: no paper with id {args.paper!r} in {display}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.validate_only:
+        if not args.json:
+            print(f"{display}: valid ({len(catalogue.papers)} papers, "
+                  f"{sum(len(p.claims) for p in catalogue.papers)} claims)")
+        else:
+            print(json.dumps({"valid": True, "papers": len(catalogue.papers)}))
+        return EXIT_OK
+
+    try:
+        measurements = read_measurements(args.measurements)
+    except MeasurementsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID if not args.update else _update_from_scratch(args, catalogue)
+    wanted = _paper_models(catalogue, args.paper)
+    stale = stale_models(measurements, wanted)
+    if args.update and stale:
+        from tools.update_measurements import update
+
+        print(f"measuring {len(stale)} model(s): {', '.join(sorted(stale))}", file=sys.stderr)
+        measurements = update(stale, measurements, path=args.measurements, workers=args.workers)
+        stale = stale_models(measurements, wanted)
+    return _report(args, catalogue, measurements, stale, wanted)
+
+
+def _update_from_scratch(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    from tools.update_measurements import update
+
+    wanted = _paper_models(catalogue, args.paper)
+    measurements = update(stale_models({}, wanted), {}, path=args.measurements, workers=args.workers)
+    return _report(args, catalogue, measurements, stale_models(measurements, wanted), wanted)
+
+
+def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[str, Any], stale: dict[str, str],
+            wanted: list[str] | None) -> int:
+    results = evaluate_claims(catalogue, measurements)
+    if args.paper is not None:
+        results = [r for r in results if r.paper == args.paper]
+    summary = Summary.of(results)
+    errors = [m for m in (wanted or sorted(measurements)) if measurements.get(m, {}).get("error")]
+    failed = bool(summary.unacknowledged_refuted or summary.counts["error"] or errors or stale)
+
+    if args.json:
+        from reference_impls import list_models
+
+        ids = wanted if wanted is not None else list_models()
+        document = {
+            "models": [_model_json(m, measurements.get(m), stale.get(m)) for m in ids],
+            "claims": [r.as_json() for r in results],
+            "summary": {**summary.counts, "unacknowledged_refuted": summary.unacknowledged_refuted,
+                        "stale_models": sorted(stale), "failed_models": errors},
+        }
+        print(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+        return EXIT_FAILED if failed else EXIT_OK
+
+    _print_table(results)
+    c = summary.counts
+    acknowledged = c["refuted"] - summary.unacknowledged_refuted
+    print(
+        f"\n{len(results)} claims: {c['verified']} verified, {c['refuted']} refuted ({acknowledged} acknowledged), "
+        f"{c['cited']} cited, {c['error']} error"
+    )
+    for model_id in errors:
+        print(f"model {model_id}: measurement failed: {measurements[model_id]['error']}")
+    if stale:
+        listing = ", ".join(f"{m} ({why})" for m, why in sorted(stale.items()))
+        print(f"{len(stale)} measurement(s) stale or missing: {listing}\n"
+              "  run `python tools/verify_claims.py --update` to re-measure them")
+    elif args.check:
+        print("all measurements are fresh")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
