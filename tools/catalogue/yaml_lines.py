@@ -38,8 +38,6 @@ class Positions:
         """Position of `loc`, or of its nearest written ancestor (e.g. for a missing field)."""
         for end in range(len(loc), -1, -1):
             prefix = tuple(loc[:end])
-            if prefix in self.keys:
-                return self.keys[prefix]
             if prefix in self.values:
                 return self.values[prefix]
         return (1, 1)
@@ -75,6 +73,11 @@ class _ComposingLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+_PLAIN_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+}
+
+
 def _pos(mark: yaml.Mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
@@ -83,6 +86,12 @@ def _construct(
     node: yaml.Node, loc: Loc, loader: _ComposingLoader, positions: Positions, problems: list[Problem], file: str
 ) -> Any:
     positions.values[loc] = _pos(node.start_mark)
+    if node.tag not in _PLAIN_TAGS:
+        problems.append(
+            Problem(file, *_pos(node.start_mark), _loc_str(loc), f"the YAML tag `{node.tag}` is not allowed",
+                    "remove the `!` tag; write plain text, numbers, lists and mappings")
+        )
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         first_seen: dict[Any, yaml.Node] = {}
@@ -123,10 +132,10 @@ def _construct(
         ]
     try:
         return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-13-01
         problems.append(
             Problem(file, *_pos(node.start_mark), _loc_str(loc), f"cannot read this value ({_first_line(exc)})",
-                    "remove the `!tag` or quote the value")
+                    "quote the value, fix the date (YYYY-MM-DD) or remove the `!tag`")
         )
         return None
 
@@ -188,6 +197,14 @@ def load_yaml_with_positions(path: Path, display_name: str | None = None) -> tup
                          "indent with spaces only")]
             )
 
+    bad_char = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad_char:
+        line = text.count("\n", 0, bad_char.start()) + 1
+        column = bad_char.start() - (text.rfind("\n", 0, bad_char.start()) + 1) + 1
+        raise CatalogueError(
+            [Problem(file, line, column, "", f"YAML does not allow the control character U+{ord(bad_char.group()):04X}",
+                     "delete it (it is often pasted in invisibly from a PDF)")]
+        )
     loader = _ComposingLoader(text)
     problems: list[Problem] = []
     positions = Positions()
