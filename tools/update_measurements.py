@@ -55,6 +55,8 @@ def update(
     progress: bool = True,
 ) -> dict[str, Measurement]:
     """Measure `model_ids` (largest first), merging into `measurements`; returns the new mapping."""
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):  # temp files of a run that was killed
+        leftover.unlink(missing_ok=True)
     todo = sorted(model_ids, key=lambda m: (-_expected_cost(m, measurements), m))
     result = dict(measurements)
     if not todo:

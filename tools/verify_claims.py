@@ -66,14 +66,15 @@ def _display_name(path: Path) -> str:
         return str(path)
 
 
-def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str] | None:
-    """Models that the paper's page and claims need (None = all registered models)."""
-    if paper_id is None:
-        return None
-    paper = next(p for p in catalogue.papers if p.id == paper_id)
-    needed = {m.id for m in paper.models}
-    for claim in paper.claims:
-        needed.update(m for m in (claim.model, claim.compared_to, *claim.models) if m)
+def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str]:
+    """Models that the catalogue's pages and claims need (of one paper, or of all papers)."""
+    needed: set[str] = set()
+    for paper in catalogue.papers:
+        if paper_id is not None and paper.id != paper_id:
+            continue
+        needed.update(m.id for m in paper.models)
+        for claim in paper.claims:
+            needed.update(m for m in (claim.model, claim.compared_to, *claim.models) if m)
     return sorted(needed)
 
 
@@ -155,20 +156,17 @@ def _update_from_scratch(args: argparse.Namespace, catalogue: Catalogue) -> int:
 
 
 def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[str, Any], stale: dict[str, str],
-            wanted: list[str] | None) -> int:
+            wanted: list[str]) -> int:
     results = evaluate_claims(catalogue, measurements)
     if args.paper is not None:
         results = [r for r in results if r.paper == args.paper]
     summary = Summary.of(results)
-    errors = [m for m in (wanted or sorted(measurements)) if measurements.get(m, {}).get("error")]
+    errors = [m for m in wanted if measurements.get(m, {}).get("error")]
     failed = bool(summary.unacknowledged_refuted or summary.counts["error"] or errors or stale)
 
     if args.json:
-        from reference_impls import list_models
-
-        ids = wanted if wanted is not None else list_models()
         document = {
-            "models": [_model_json(m, measurements.get(m), stale.get(m)) for m in ids],
+            "models": [_model_json(m, measurements.get(m), stale.get(m)) for m in wanted],
             "claims": [r.as_json() for r in results],
             "summary": {**summary.counts, "unacknowledged_refuted": summary.unacknowledged_refuted,
                         "stale_models": sorted(stale), "failed_models": errors},

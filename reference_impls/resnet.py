@@ -1,0 +1,306 @@
+"""Deep Residual Learning for Image Recognition.
+
+Kaiming He, Xiangyu Zhang, Shaoqing Ren, Jian Sun. CVPR 2016. arXiv:1512.03385.
+Baselines built on the same bottleneck: ResNeXt (Xie et al., CVPR 2017, arXiv:1611.05431) and
+SENet (Hu et al., CVPR 2018 / TPAMI 2020, arXiv:1709.01507).
+
+Implements: ResNet Fig. 5 right (bottleneck), Eq. (2) (projection shortcut, option B of Sec. 4.1), Table 1
+(50- and 101-layer columns); ResNeXt Fig. 3(c) and Table 1 (32x4d: grouped 3x3); SENet Fig. 3
+(SE-ResNet module, reduction r = 16).
+
+Deviations:
+- `resnet50`, `resnet101`, `resnext50_32x4d` and `seresnet50` put the stride-2 of conv3_1 / conv4_1 / conv5_1 on the
+  3x3 conv ("ResNet V1.5", as timm and torchvision do). The 2015 paper puts it on the first 1x1; that layout is
+  `resnet50_v1` (`stride_on_3x3=False`). Same parameters, 3.858 instead of 4.089 GMACs (conv + fc) at 224 px.
+- The 3x3 max-pool that Table 1 lists at the top of conv2_x lives in `stem` here, so every stage is a pure stack of
+  bottlenecks; `stem` ends at 56x56x64 at 224 px.
+- SE reduction width is rounded to a multiple of 8 as in timm (channels / 16 is already a multiple of 8 for every
+  stage of SE-ResNet-50, so the counts equal SENet's r = 16). The squeeze is `mean`, as in timm.
+- Random initialisation (PyTorch defaults); no pretrained weights.
+"""
+
+# --8<-- [start:model]
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+# (in_channels, out_channels, stride) -> module replacing the bottleneck's 3x3 conv (e.g. HetConv).
+Conv3x3Factory = Callable[[int, int, int], nn.Module]
+# (channels) -> module inserted after conv2 -> bn2 -> relu (e.g. generalized spatial attention).
+AfterConv2Factory = Callable[[int], nn.Module]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Blocks
+# ---------------------------------------------------------------------------------------------------------------------
+class SqueezeExcite(nn.Module):
+    """SENet Fig. 3: global pooling -> FC -> ReLU -> FC -> sigmoid -> scale (FCs as 1x1 convs with bias)."""
+
+    def __init__(self, channels: int, reduction: int = 16) -> None:
+        super().__init__()
+        # SENet Sec. 3.2: bottleneck of C / r units; rounded to a multiple of 8 (timm), never below 8.
+        reduced = max(8, int(channels / reduction + 4) // 8 * 8)
+        self.fc1 = nn.Conv2d(channels, reduced, kernel_size=1, bias=True)  # W_1 in Eq. (3)
+        self.relu = nn.ReLU(inplace=True)  # delta in Eq. (3)
+        self.fc2 = nn.Conv2d(reduced, channels, kernel_size=1, bias=True)  # W_2 in Eq. (3)
+        self.sigmoid = nn.Sigmoid()  # sigma in Eq. (3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = x.mean((2, 3), keepdim=True)  # Eq. (2): squeeze, (N, C, 1, 1)
+        s = self.fc1(s)
+        s = self.relu(s)
+        s = self.fc2(s)
+        s = self.sigmoid(s)  # Eq. (3): excitation
+        return x * s  # Eq. (4): channel-wise scale
+
+
+class Bottleneck(nn.Module):
+    """ResNet Fig. 5 (right): 1x1 reduce -> 3x3 -> 1x1 expand, plus the shortcut (Eq. 1; Eq. 2 if the shape changes).
+
+    Args:
+        in_channels: channels entering the block.
+        width: channels of the 1x1 and 3x3 convs (64, 128, 256, 512 in ResNet Table 1; x2 in ResNeXt-50 32x4d).
+        out_channels: channels of the last 1x1 conv (256, 512, 1024, 2048).
+        stride: 2 for the first block of conv3_x, conv4_x and conv5_x, else 1.
+        groups: cardinality C of the 3x3 conv (ResNeXt Fig. 3c); 1 for ResNet.
+        stride_on_3x3: put the stride on conv2 (V1.5, timm/torchvision) instead of conv1 (the 2015 paper).
+        squeeze_excite: add SENet's SE module after bn3, before the addition (SENet Fig. 3).
+        conv3x3: factory `(in_channels, out_channels, stride) -> module` for conv2; default a plain 3x3 conv
+            with `bias=False` and `groups` groups.
+        after_conv2: optional factory `(channels) -> module` inserted right after conv2 -> bn2 -> relu.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        width: int,
+        out_channels: int,
+        stride: int = 1,
+        *,
+        groups: int = 1,
+        stride_on_3x3: bool = True,
+        squeeze_excite: bool = False,
+        conv3x3: Conv3x3Factory | None = None,
+        after_conv2: AfterConv2Factory | None = None,
+    ) -> None:
+        super().__init__()
+        if stride not in (1, 2):
+            raise ValueError(f"stride must be 1 or 2 (ResNet Sec. 3.3: downsampling by stride-2 convs), got {stride}")
+        if conv3x3 is not None and groups != 1:
+            raise ValueError("pass either groups (ResNeXt cardinality) or a conv3x3 factory, not both")
+        stride_1x1, stride_3x3 = (1, stride) if stride_on_3x3 else (stride, 1)
+
+        self.conv1 = nn.Conv2d(in_channels, width, kernel_size=1, stride=stride_1x1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        if conv3x3 is None:
+            self.conv2 = nn.Conv2d(width, width, 3, stride=stride_3x3, padding=1, groups=groups, bias=False)
+        else:
+            self.conv2 = conv3x3(width, width, stride_3x3)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.after_conv2 = after_conv2(width) if after_conv2 is not None else None
+        self.conv3 = nn.Conv2d(width, out_channels, kernel_size=1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out_channels)
+        self.squeeze_excite = SqueezeExcite(out_channels) if squeeze_excite else None
+        self.relu = nn.ReLU(inplace=True)
+        # Eq. (2): projection shortcut W_s x (1x1 conv + BN) when the shape changes; identity otherwise (Eq. 1).
+        self.downsample: nn.Module | None = None
+        if stride != 1 or in_channels != out_channels:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(out_channels),
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+
+        out = self.conv1(x)
+        out = self.bn1(out)
+        out = self.relu(out)
+
+        out = self.conv2(out)
+        out = self.bn2(out)
+        out = self.relu(out)
+        if self.after_conv2 is not None:
+            out = self.after_conv2(out)
+
+        out = self.conv3(out)
+        out = self.bn3(out)
+        if self.squeeze_excite is not None:
+            out = self.squeeze_excite(out)
+
+        out = out + identity  # Eq. (1)/(2): y = F(x) + x  (or + W_s x)
+        return self.relu(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Network
+# ---------------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StageSpec:
+    """One row of ResNet Table 1 (or ResNeXt Table 1): a stage of identical bottlenecks."""
+
+    layer_name: str  # "conv2_x" ... "conv5_x"
+    output_size: int  # output H = W at 224 px input; its ratio to the previous row gives the stride
+    width: int  # channels of the first 1x1 and the 3x3 in the bracket
+    out_channels: int  # channels of the last 1x1 in the bracket
+    blocks: int  # "x n" after the bracket
+
+
+class ResNet(nn.Module):
+    """ResNet Table 1: conv1 stem, then one stage of bottlenecks per table row, then avg pool + fc.
+
+    Args:
+        stages: the table rows, in order.
+        num_classes: classifier outputs (1000-d fc in Table 1).
+        groups: cardinality of every 3x3 conv (ResNeXt); 1 for ResNet.
+        stride_on_3x3: V1.5 stride placement (see module Deviations).
+        squeeze_excite: SE module in every bottleneck (SE-ResNet).
+        conv3x3: per-stage conv2 factory (one entry per row of `stages`, None = plain 3x3); None = plain everywhere.
+        after_conv2: per-stage factory of a module after conv2 -> bn2 -> relu (None = nothing); None = nowhere.
+    """
+
+    def __init__(
+        self,
+        stages: Sequence[StageSpec],
+        *,
+        num_classes: int = 1000,
+        groups: int = 1,
+        stride_on_3x3: bool = True,
+        squeeze_excite: bool = False,
+        conv3x3: Sequence[Conv3x3Factory | None] | None = None,
+        after_conv2: Sequence[AfterConv2Factory | None] | None = None,
+    ) -> None:
+        super().__init__()
+        conv3x3 = tuple(conv3x3) if conv3x3 is not None else (None,) * len(stages)
+        after_conv2 = tuple(after_conv2) if after_conv2 is not None else (None,) * len(stages)
+        if len(conv3x3) != len(stages) or len(after_conv2) != len(stages):
+            raise ValueError(f"conv3x3 and after_conv2 need one entry per stage ({len(stages)} rows in the table)")
+
+        # Table 1, conv1: 7x7, 64, stride 2 (112x112), and the 3x3 max pool, stride 2, listed under conv2_x (56x56).
+        self.stem = nn.Sequential(
+            OrderedDict(
+                conv1=nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False),
+                bn1=nn.BatchNorm2d(64),
+                relu=nn.ReLU(inplace=True),
+                maxpool=nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+            )
+        )
+
+        in_channels, in_size = 64, 56
+        layers: list[nn.Module] = []
+        for spec, make_conv3x3, make_after_conv2 in zip(stages, conv3x3, after_conv2):
+            stride = in_size // spec.output_size  # Sec. 3.3: conv3_1, conv4_1, conv5_1 downsample with stride 2
+            blocks = []
+            for i in range(spec.blocks):
+                blocks.append(
+                    Bottleneck(
+                        in_channels,
+                        spec.width,
+                        spec.out_channels,
+                        stride if i == 0 else 1,
+                        groups=groups,
+                        stride_on_3x3=stride_on_3x3,
+                        squeeze_excite=squeeze_excite,
+                        conv3x3=make_conv3x3,
+                        after_conv2=make_after_conv2,
+                    )
+                )
+                in_channels = spec.out_channels
+            layers.append(nn.Sequential(*blocks))
+            in_size = spec.output_size
+        self.stages = nn.Sequential(*layers)
+
+        # Table 1, last row: global average pool, 1000-d fc (softmax is left to the loss).
+        self.head = nn.Sequential(
+            OrderedDict(
+                pool=nn.AdaptiveAvgPool2d(1),
+                flatten=nn.Flatten(1),
+                fc=nn.Linear(in_channels, num_classes),
+            )
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)  # (N, 64, H/4, W/4)
+        x = self.stages(x)  # (N, 2048, H/32, W/32)
+        return self.head(x)  # (N, num_classes)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Stage tables
+# ---------------------------------------------------------------------------------------------------------------------
+# ResNet Table 1, "50-layer" column: [1x1, w; 3x3, w; 1x1, 4w] x n.
+RESNET50_STAGES = (
+    StageSpec(layer_name="conv2_x", output_size=56, width=64, out_channels=256, blocks=3),
+    StageSpec(layer_name="conv3_x", output_size=28, width=128, out_channels=512, blocks=4),
+    StageSpec(layer_name="conv4_x", output_size=14, width=256, out_channels=1024, blocks=6),
+    StageSpec(layer_name="conv5_x", output_size=7, width=512, out_channels=2048, blocks=3),
+)
+
+# ResNet Table 1, "101-layer" column.
+RESNET101_STAGES = (
+    StageSpec(layer_name="conv2_x", output_size=56, width=64, out_channels=256, blocks=3),
+    StageSpec(layer_name="conv3_x", output_size=28, width=128, out_channels=512, blocks=4),
+    StageSpec(layer_name="conv4_x", output_size=14, width=256, out_channels=1024, blocks=23),
+    StageSpec(layer_name="conv5_x", output_size=7, width=512, out_channels=2048, blocks=3),
+)
+
+# ResNeXt Table 1, "ResNeXt-50 (32x4d)" column: [1x1, 2w; 3x3, 2w, C = 32; 1x1, 4w] x n.
+RESNEXT50_32X4D_STAGES = (
+    StageSpec(layer_name="conv2", output_size=56, width=128, out_channels=256, blocks=3),
+    StageSpec(layer_name="conv3", output_size=28, width=256, out_channels=512, blocks=4),
+    StageSpec(layer_name="conv4", output_size=14, width=512, out_channels=1024, blocks=6),
+    StageSpec(layer_name="conv5", output_size=7, width=1024, out_channels=2048, blocks=3),
+)
+RESNEXT50_CARDINALITY = 32  # ResNeXt Table 1: C = 32
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Builders
+# ---------------------------------------------------------------------------------------------------------------------
+def resnet50(*, num_classes: int = 1000) -> ResNet:
+    """ResNet-50 (Table 1, 50-layer: [3, 4, 6, 3] bottlenecks), V1.5 stride on the 3x3 as in timm/torchvision."""
+    return ResNet(RESNET50_STAGES, num_classes=num_classes)
+
+
+def resnet50_v1(*, num_classes: int = 1000) -> ResNet:
+    """ResNet-50 (Table 1, 50-layer: [3, 4, 6, 3]) as in the 2015 paper: stride 2 on the first 1x1 of a stage."""
+    return ResNet(RESNET50_STAGES, num_classes=num_classes, stride_on_3x3=False)
+
+
+def resnet101(*, num_classes: int = 1000) -> ResNet:
+    """ResNet-101 (Table 1, 101-layer: [3, 4, 23, 3] bottlenecks), V1.5 stride on the 3x3 as in timm/torchvision."""
+    return ResNet(RESNET101_STAGES, num_classes=num_classes)
+
+
+def resnext50_32x4d(*, num_classes: int = 1000) -> ResNet:
+    """ResNeXt-50 (32x4d): cardinality 32, bottleneck width 4 per group, [3, 4, 6, 3] blocks (ResNeXt Table 1)."""
+    return ResNet(RESNEXT50_32X4D_STAGES, num_classes=num_classes, groups=RESNEXT50_CARDINALITY)
+
+
+def seresnet50(*, num_classes: int = 1000) -> ResNet:
+    """SE-ResNet-50: ResNet-50 ([3, 4, 6, 3], V1.5) with an SE module (r = 16) in every bottleneck (SENet Fig. 3)."""
+    return ResNet(RESNET50_STAGES, num_classes=num_classes, squeeze_excite=True)
+
+
+__all__ = [
+    "RESNET101_STAGES",
+    "RESNET50_STAGES",
+    "RESNEXT50_32X4D_STAGES",
+    "AfterConv2Factory",
+    "Bottleneck",
+    "Conv3x3Factory",
+    "ResNet",
+    "SqueezeExcite",
+    "StageSpec",
+    "resnet101",
+    "resnet50",
+    "resnet50_v1",
+    "resnext50_32x4d",
+    "seresnet50",
+]
+# --8<-- [end:model]

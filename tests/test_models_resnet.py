@@ -1,0 +1,197 @@
+"""ResNet family and VGG (reference_impls/resnet.py, vgg.py): forward, Table 1 shapes, exact counts, reuse hooks."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from reference_impls import REGISTRY, create_model
+from reference_impls import resnet, vgg
+
+RESNETS = sorted(spec.model_id for spec in REGISTRY.values() if spec.module == "resnet")
+VGGS = sorted(spec.model_id for spec in REGISTRY.values() if spec.module == "vgg")
+
+# timm 1.0.31 (torch 2.14.1) `sum(p.numel() for p in model.parameters())`, obtained in a throwaway venv.
+# torchvision's meta gives the same for resnet50 / resnet101 / resnext50_32x4d / vgg16 (paper-facts.md §7).
+# resnet50_v1 only moves the stride from the 3x3 to the first 1x1, so it has resnet50's count (not in timm).
+PARAMS = {
+    "resnet50": 25_557_032,
+    "resnet50_v1": 25_557_032,
+    "resnet101": 44_549_160,
+    "resnext50_32x4d": 25_028_904,
+    "seresnet50": 28_088_024,
+    "vgg16": 138_357_544,
+    "vgg16_bn": 138_365_992,
+}
+
+# fvcore 0.1.5 FlopCountAnalysis(...).total() of the timm model at 1x3x224x224, eval, same throwaway venv
+# (conv + linear + batch-norm + adaptive pooling, one MAC counted as one "flop").
+TIMM_FVCORE_224 = {
+    "resnet50": 4_111_512_576,
+    "resnet101": 7_833_969_664,
+    "resnext50_32x4d": 4_259_381_248,
+    "seresnet50": 4_114_027_520,
+    "vgg16": 15_470_268_416,
+    "vgg16_bn": 15_497_363_456,
+}
+
+# Conv + fc multiply-accumulates at 224 px, in GMACs to three decimals: paper-facts.md §8 (independent analytic
+# count) for the ResNets, torchvision's 15.47 GFLOPS meta for VGG-16.
+CONV_FC_GMACS = {"resnet50": 4.089, "resnet50_v1": 3.858, "resnet101": 7.801, "vgg16": 15.470}
+
+
+def param_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def conv_fc_macs(model_id: str, resolution: int = 224) -> int:
+    """Conv + linear MACs at batch 1 on the meta device (FlopCounterMode counts 2 FLOPs per MAC)."""
+    with torch.device("meta"):
+        model = create_model(model_id)
+        x = torch.empty(1, 3, resolution, resolution)
+    with FlopCounterMode(display=False) as counter:
+        model(x)
+    return counter.get_total_flops() // 2
+
+
+def test_family_is_registered() -> None:
+    assert RESNETS == sorted(["resnet50", "resnet50_v1", "resnet101", "resnext50_32x4d", "seresnet50"])
+    assert VGGS == ["vgg16", "vgg16_bn"]
+
+
+@pytest.mark.parametrize("model_id", RESNETS + VGGS)
+def test_forward_small_input(model_id: str) -> None:
+    torch.manual_seed(0)
+    model = create_model(model_id, num_classes=50)
+    with torch.no_grad():
+        out = model(torch.randn(2, 3, 64, 64))
+    assert out.shape == (2, 50)
+    assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("model_id", RESNETS)
+def test_resnet_stage_shapes_match_table1(model_id: str) -> None:
+    # ResNet Table 1 at 224 px: conv1 + max pool -> 56x56x64, then conv2_x .. conv5_x (ResNeXt Table 1 is the same).
+    expected = [(256, 56), (512, 28), (1024, 14), (2048, 7)]
+    blocks = [3, 4, 23, 3] if model_id == "resnet101" else [3, 4, 6, 3]
+    with torch.device("meta"):
+        model = create_model(model_id)
+        x = model.stem(torch.empty(1, 3, 224, 224))
+    assert [name for name, _ in model.named_children()] == ["stem", "stages", "head"]
+    assert x.shape == (1, 64, 56, 56)
+    assert [len(stage) for stage in model.stages] == blocks
+    for stage, (channels, size) in zip(model.stages, expected, strict=True):
+        x = stage(x)
+        assert x.shape == (1, channels, size, size)
+    assert model.head(x).shape == (1, 1000)
+
+
+@pytest.mark.parametrize("model_id", VGGS)
+def test_vgg_stage_shapes_match_table1(model_id: str) -> None:
+    # VGG Table 1, configuration D: five conv blocks, each halved by a 2x2 max-pool; 2+2+3+3+3 = 13 conv layers.
+    expected = [(64, 112), (128, 56), (256, 28), (512, 14), (512, 7)]
+    with torch.device("meta"):
+        model = create_model(model_id)
+        x = torch.empty(1, 3, 224, 224)
+        assert [name for name, _ in model.named_children()] == ["stages", "head"]
+        for stage, (channels, size) in zip(model.stages, expected, strict=True):
+            x = stage(x)
+            assert x.shape == (1, channels, size, size)
+        assert model.head.pre_logits(x).shape == (1, 4096, 1, 1)  # FC-4096, FC-4096 as 7x7 and 1x1 convs
+        assert model.head(x).shape == (1, 1000)
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    assert len(convs) == 13 + 2  # 13 conv layers + the two FC-4096 layers written as convs
+    assert len(vgg.VGG16_STAGES) == 5 and sum(len(rows) for rows in vgg.VGG16_STAGES) == 13
+
+
+@pytest.mark.parametrize("model_id", sorted(PARAMS))
+def test_param_count(model_id: str) -> None:
+    with torch.device("meta"):
+        model = create_model(model_id)
+    assert param_count(model) == PARAMS[model_id]
+
+
+@pytest.mark.parametrize("model_id", sorted(CONV_FC_GMACS))
+def test_conv_fc_macs(model_id: str) -> None:
+    assert round(conv_fc_macs(model_id) / 1e9, 3) == CONV_FC_GMACS[model_id]
+
+
+def test_v1_and_v1_5_differ_only_in_stride_placement() -> None:
+    v15, v1 = resnet.resnet50(), resnet.resnet50_v1()
+    for stage in (1, 2, 3):  # conv3_1, conv4_1, conv5_1 downsample (ResNet Sec. 3.3)
+        assert (v15.stages[stage][0].conv1.stride, v15.stages[stage][0].conv2.stride) == ((1, 1), (2, 2))
+        assert (v1.stages[stage][0].conv1.stride, v1.stages[stage][0].conv2.stride) == ((2, 2), (1, 1))
+    assert [p.shape for p in v15.parameters()] == [p.shape for p in v1.parameters()]
+    # 4.089 - 3.858 = 0.231 GMACs (STYLE.md §2.3).
+    assert round((conv_fc_macs("resnet50") - conv_fc_macs("resnet50_v1")) / 1e9, 3) == 0.231
+
+
+def test_resnext_and_se_blocks() -> None:
+    block = resnet.resnext50_32x4d().stages[0][0]
+    assert block.conv2.groups == 32 and block.conv2.in_channels == 128  # ResNeXt Table 1: [1x1,128; 3x3,128,C=32]
+    se = resnet.seresnet50()
+    # SENet: C / r with r = 16, per stage (all already multiples of 8, so timm's rounding changes nothing).
+    assert [s[0].squeeze_excite.fc1.out_channels for s in se.stages] == [16, 32, 64, 128]
+    assert all(b.squeeze_excite is None for s in resnet.resnet50().stages for b in s)
+
+
+def test_bottleneck_factories_apply_per_stage() -> None:
+    calls: list[tuple[int, int, int]] = []
+
+    def conv3x3(in_channels: int, out_channels: int, stride: int) -> nn.Module:
+        calls.append((in_channels, out_channels, stride))
+        return nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
+
+    model = resnet.ResNet(
+        resnet.RESNET50_STAGES,
+        conv3x3=[None, None, conv3x3, conv3x3],
+        after_conv2=[None, None, nn.Identity, lambda channels: nn.BatchNorm2d(channels)],
+    )
+    assert calls == [(256, 256, 2)] + [(256, 256, 1)] * 5 + [(512, 512, 2)] + [(512, 512, 1)] * 2
+    assert [b.after_conv2 is None for s in model.stages for b in s] == [True] * 7 + [False] * 9
+    assert isinstance(model.stages[3][0].after_conv2, nn.BatchNorm2d)
+    assert model.stages[3][0].after_conv2.num_features == 512
+    assert param_count(model) == PARAMS["resnet50"] + 3 * 2 * 512  # plain convs + 3 extra BNs
+    with torch.no_grad():
+        assert model.eval()(torch.randn(1, 3, 64, 64)).shape == (1, 1000)
+
+
+def test_bad_arguments_raise_value_error() -> None:
+    with pytest.raises(ValueError, match="one entry per stage"):
+        resnet.ResNet(resnet.RESNET50_STAGES, after_conv2=[None])
+    with pytest.raises(ValueError, match="stride"):
+        resnet.Bottleneck(64, 64, 256, stride=3)
+    with pytest.raises(ValueError, match="groups"):
+        resnet.Bottleneck(64, 64, 256, groups=32, conv3x3=lambda i, o, s: nn.Conv2d(i, o, 3, s, 1))
+
+
+@pytest.mark.parametrize(
+    ("builder", "words"),
+    [
+        (resnet.resnet50, ["ResNet-50", "[3, 4, 6, 3]", "V1.5"]),
+        (resnet.resnet50_v1, ["ResNet-50", "[3, 4, 6, 3]", "first 1x1"]),
+        (resnet.resnet101, ["ResNet-101", "[3, 4, 23, 3]"]),
+        (resnet.resnext50_32x4d, ["ResNeXt-50", "32x4d", "cardinality 32"]),
+        (resnet.seresnet50, ["SE-ResNet-50", "r = 16"]),
+        (vgg.vgg16, ["VGG-16", "configuration D"]),
+        (vgg.vgg16_bn, ["VGG-16", "configuration D", "BatchNorm"]),
+    ],
+)
+def test_builder_docstrings_name_the_variant(builder: object, words: list[str]) -> None:
+    for word in words:
+        assert word in builder.__doc__
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")
+@pytest.mark.parametrize("model_id", sorted(TIMM_FVCORE_224))
+def test_fvcore_total_equals_timm(model_id: str) -> None:
+    from fvcore.nn import FlopCountAnalysis
+
+    model = create_model(model_id)
+    analysis = FlopCountAnalysis(model, torch.zeros(1, 3, 224, 224))
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    assert analysis.total() == TIMM_FVCORE_224[model_id]
