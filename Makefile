@@ -1,0 +1,51 @@
+# Two commands do everything:
+#   make site   set up .venv and serve the site on http://127.0.0.1:8000 (rebuilds when papers.yaml changes)
+#   make test   set up .venv and the browser, then run every check CI runs
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SITE_DIR := build/site
+ADDR ?= 127.0.0.1:8000
+
+.PHONY: site test setup browser check build-site linkcheck bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+site: $(STAMP)
+	$(BIN)/python tools/verify_claims.py --validate-only
+	$(BIN)/mkdocs serve --dev-addr $(ADDR)
+
+# Debian's Chromium and ChromeDriver drive the browser tests (no browser download is needed).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+check: $(STAMP)
+	$(BIN)/python tools/verify_claims.py --check
+
+build-site: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir $(SITE_DIR)
+
+linkcheck: build-site
+	$(BIN)/linkchecker --config tests/linkcheckerrc --no-status $(SITE_DIR)/index.html
+
+test: $(STAMP) browser
+	$(BIN)/python tools/verify_claims.py --check
+	$(BIN)/pytest -n 2 --dist loadgroup
+	$(MAKE) --no-print-directory linkcheck
+
+bench: $(STAMP)
+	$(BIN)/python bench/measure_speed.py
+	$(BIN)/python bench/scale.py
+
+clean:
+	rm -rf build .pytest_cache
