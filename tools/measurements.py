@@ -8,13 +8,14 @@ whose key differs from the one computed now is stale. Nothing here imports torch
 
 from __future__ import annotations
 
-import ast
+import functools
 import datetime as dt
 import hashlib
 import importlib.metadata
 import json
 import os
 import platform
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
@@ -47,35 +48,44 @@ def tool_versions() -> dict[str, str]:
     return {"torch": package_version("torch"), "fvcore": package_version("fvcore")}
 
 
+_IMPORT_RE = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?P<from>\.+\w*(?:\.\w+)*|reference_impls(?:\.\w+)+)[ \t]+import[ \t]+(?P<names>[^\n]+)"
+    r"|import\s+reference_impls\.(?P<plain>\w+))",
+    re.MULTILINE,
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _direct_imports(path: Path) -> tuple[Path, ...]:
+    """reference_impls modules that `path` imports (relative or absolute), found without importing it."""
+    found: list[Path] = []
+    for match in _IMPORT_RE.finditer(path.read_text(encoding="utf-8")):
+        if match.group("plain"):
+            names = [match.group("plain")]
+        else:
+            module = match.group("from").lstrip(".").removeprefix("reference_impls").lstrip(".")
+            names = [module] if module else [n.strip() for n in match.group("names").strip("() ").split(",")]
+        for name in names:
+            candidate = PACKAGE_DIR / (name.replace(".", "/") + ".py")
+            if name and candidate.exists():
+                found.append(candidate)
+    return tuple(sorted(set(found)))
+
+
 def source_files(model_id: str) -> list[Path]:
     """The family file of `model_id` and every reference_impls module it imports, transitively (sorted)."""
-    start = get_spec(model_id).source_file
     seen: set[Path] = set()
-    todo = [start]
+    todo = [get_spec(model_id).source_file]
     while todo:
         path = todo.pop()
         if path in seen or not path.exists():
             continue
         seen.add(path)
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.ImportFrom):
-                if node.level and node.module:
-                    names = [node.module]
-                elif node.level:
-                    names = [alias.name for alias in node.names]
-                elif node.module and node.module.startswith("reference_impls."):
-                    names = [node.module.removeprefix("reference_impls.")]
-            elif isinstance(node, ast.Import):
-                names = [a.name.removeprefix("reference_impls.") for a in node.names if a.name.startswith("reference_impls.")]
-            for name in names:
-                candidate = PACKAGE_DIR / (name.replace(".", "/") + ".py")
-                if candidate.exists():
-                    todo.append(candidate)
+        todo.extend(_direct_imports(path))
     return sorted(seen)
 
 
+@functools.lru_cache(maxsize=None)
 def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
