@@ -180,7 +180,8 @@ def _compare_values(claim: Claim, entry_of: Callable[[str], Mapping[str, Any]], 
         scale = SCALE.get(claim.unit, 1.0)
         for reading in _readings(entry_of(model), quantity, convention):
             yield Comparison(reading.value / scale, reading.label,
-                             f"{model}: {reading.label} = {reading.value:,.0f} = {reading.value / scale:.4g} {claim.unit}")
+                             f"{model}: {reading.label} = {reading.value:,.0f}"
+                             + (f" = {reading.value / scale:.4g} {claim.unit}" if scale != 1.0 else ""))
         return
     assert model is not None and compared_to is not None
     a_readings = _readings(entry_of(model), quantity, convention)
@@ -198,18 +199,28 @@ def _express(claim: Claim, ratio: float) -> float:
     if claim.kind == "ratio":
         return ratio * 100 if percent else ratio
     if claim.kind == "reduction":
-        return (1 - ratio) * 100 if percent else 1 / ratio  # "x" reduction = compared_to / model
+        return (1 - ratio) * 100 if percent else 1 / ratio  # "11x fewer" = compared_to / model
     if claim.kind == "increase":
         return (ratio - 1) * 100 if percent else ratio
     raise ValueError(claim.kind)
+
+
+def _number(value: float, unit: str) -> str:
+    """A value in the claim's unit, readably: exact integers with separators, others to 4 significant digits."""
+    if unit == "" and abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g} {unit}".strip()
 
 
 def _claimed_text(claim: Claim) -> str:
     what = {"params": "parameters", "macs": "multiply-adds", "activations": "activations"}.get(claim.quantity,
                                                                                              claim.quantity)
     conv = f", {claim.convention}" if claim.convention else ""
+    if claim.kind == "finding" or claim.value is None:
+        return claim.text
+    value = _number(claim.value, claim.unit)
     if claim.kind == "absolute":
-        return f"{claim.printed} ({claim.value:g} {claim.unit} {what}{conv})".replace("  ", " ")
+        return f"{claim.printed} ({value} {what}{conv})"
     if claim.kind == "range":
         return f"{claim.printed} ({claim.value:g}–{claim.value_high:g}{claim.unit} {what} vs {claim.compared_to})"
     return f"{claim.printed} ({claim.kind} of {what} vs {claim.compared_to}{conv})"
@@ -259,93 +270,113 @@ def _near(claimed: float, measured: float, interval: Interval) -> bool:
 
 def _diagnose(claim: Claim, interval: Interval, entry_of: Callable[[str], Mapping[str, Any]],
               measurements: Mapping[str, Any], best: Comparison) -> list[str]:
-    """Readings under which the printed number would hold."""
+    """Readings under which the printed number would hold, most specific first."""
     found: list[str] = []
-    claimed = claim.value
-    quantity = claim.quantity
-    model = claim.model
-    assert model is not None
+    assert claim.model is not None and claim.value is not None
+    claimed, quantity, model = claim.value, claim.quantity, claim.model
     entry = entry_of(model)
+    unit = claim.unit
 
-    if quantity == "macs":
+    if quantity == "macs" and claim.kind == "absolute":
+        scale = SCALE.get(unit, 1.0)
         declared = {r.label for r in _readings(entry, quantity, claim.convention)}
         for reading in _all_readings(entry, quantity):
+            value = reading.value / scale
             if reading.label in declared:
                 continue
-            value = reading.value / SCALE.get(claim.unit, 1.0) if claim.kind == "absolute" else None
-            if value is not None and _near(claimed, value, interval):
-                if reading.label.startswith("2 ×"):
-                    found.append(f"off by 2×: the printed number counts two FLOPs per multiply-add "
-                                 f"({reading.label} = {value:.4g} {claim.unit})")
-                else:
-                    found.append(f"BatchNorm scope: the printed number matches {reading.label} "
-                                 f"= {value:.4g} {claim.unit}")
-        if claim.kind == "absolute":
-            half = best.measured / 2
-            if _near(claimed, half, interval):
-                found.append(f"off by 2×: the printed number is half the measured multiply-adds ({half:.4g})")
-            head = next((s for s in entry.get("stages", []) if s["name"] == "head"), None)
-            if head:
-                backbone = (entry["flops"] - head["flops"]) / SCALE.get(claim.unit, 1.0)
-                if _near(claimed, backbone, interval):
+            if reading.label.startswith("2 ×") and _near(claimed, value, interval):
+                found.append(f"off by 2×: the printed number counts two FLOPs per multiply-add "
+                             f"({reading.label} = {value:.4g} {unit})")
+            elif not reading.label.startswith("2 ×") and interval.contains(value):
+                found.append(f"BatchNorm scope: the printed number matches {reading.label} = {value:.4g} {unit}")
+        if _near(claimed, best.measured / 2, interval):
+            found.append(f"off by 2×: the printed number is half the measured multiply-adds ({best.measured / 2:.4g})")
+        head = next((s for s in entry.get("stages", []) if s["name"] == "head"), None)
+        if head:
+            for label, total in (("fvcore", entry["flops"]), ("conv + linear", entry["crosscheck_macs"])):
+                backbone = (total - head["flops"]) / scale
+                if interval.contains(backbone):
                     found.append(f"head scope: the printed number matches the backbone without the classifier head "
-                                 f"({backbone:.4g} {claim.unit})")
+                                 f"({label}: {backbone:.4g} {unit})")
+                    break
 
     if claim.kind == "absolute" and quantity in ("macs", "activations"):
         r0 = entry["input_size"][-1]
         for r in COMMON_RESOLUTIONS:
-            if r == r0:
-                continue
             scaled = best.measured * (r / r0) ** 2
-            if abs(scaled - claimed) <= interval.high - claimed:
+            if r != r0 and interval.contains(scaled):
                 found.append(f"resolution: at {r}×{r} instead of {r0}×{r0} the count would be "
-                             f"{best.measured:.4g} × ({r}/{r0})² = {scaled:.4g} {claim.unit}")
+                             f"{best.measured:.4g} × ({r}/{r0})² = {scaled:.4g} {unit}")
                 break
 
-    if claim.kind in ("ratio", "reduction", "increase") and claim.unit in ("%", "pp"):
-        complement = {"reduction": "ratio", "ratio": "reduction"}.get(claim.kind)
-        if complement:
-            for candidate in (model, *_sibling_models(model, measurements)):
-                try:
-                    comps = list(_compare_values(claim, entry_of, claim.convention, model=candidate))
-                except MissingMeasurement:
-                    continue
-                for comp in comps:
-                    flipped = 100 - comp.measured
-                    if _near(claimed, flipped, interval):
-                        who = "" if candidate == model else f" for `{candidate}`"
-                        kept = "kept" if claim.kind == "reduction" else "removed"
-                        found.append(f"complement{who}: the printed {claim.printed} is the share {kept}, not the "
-                                     f"{claim.kind}: 100 − {comp.measured:.1f} = {flipped:.1f} %")
-                        break
+    if claim.kind in ("ratio", "reduction") and unit in ("%", "pp"):
+        flipped_kind = {"reduction": "ratio", "ratio": "reduction"}[claim.kind]
+        matches = []
+        for candidate in (model, *_sibling_models(model, measurements)):
+            try:
+                comps = list(_compare_values(claim, entry_of, claim.convention, model=candidate))
+            except MissingMeasurement:
+                continue
+            for comp in comps:
+                flipped = 100 - comp.measured
+                if _near(claimed, flipped, interval):
+                    matches.append((abs(flipped - claimed), candidate, comp.measured, flipped))
+        if matches:
+            _, candidate, measured, flipped = min(matches)
+            who = "" if candidate == model else f" for `{candidate}`"
+            part = "kept" if claim.kind == "reduction" else "removed"
+            found.append(f"complement{who}: {claim.printed} is the share {part} ({flipped_kind} {flipped:.1f} %), "
+                         f"not the {claim.kind} ({measured:.1f} %)")
 
     for candidate in _sibling_models(model, measurements):
         try:
             comps = list(_compare_values(claim, entry_of, claim.convention, model=candidate))
         except MissingMeasurement:
             continue
-        close = [c for c in comps if _near(claimed, c.measured, interval)]
-        if close:
-            exact = any(interval.contains(c.measured) for c in close)
-            within = "within the printed precision" if exact else f"within {DIAGNOSIS_SLACK:.0%}"
+        close = [c for c in comps if interval.contains(c.measured)]
+        if close and sum(d.startswith("another model") for d in found) < 3:
             found.append(f"another model: the claim holds for `{candidate}` ({close[0].label}: "
-                         f"{close[0].measured:.4g} {claim.unit}, {within})".replace(" ,", ","))
+                         f"{_number(close[0].measured, unit)})")
+
+    if claim.kind in ("ratio", "reduction", "increase") and claim.compared_to:
+        ours = set(entry.get("unsupported_ops", {}))
+        theirs = set(entry_of(claim.compared_to).get("unsupported_ops", {}))
+        extra = sorted(ours - theirs)
+        if extra:
+            found.append(f"coverage: `{model}` runs operators neither counter counts ({', '.join(extra)}); "
+                         "the printed difference may include their cost")
+
+    if claim.kind == "absolute" and claim.printed and not found:
+        decimals = printed_decimals(claim.printed, claimed)
+        truncated = math.floor(best.measured * 10**decimals + 1e-9) / 10**decimals
+        if math.isclose(truncated, claimed, rel_tol=1e-9):
+            found.append(f"truncation: {_number(best.measured, unit)} cut (not rounded) to {decimals} decimal"
+                         f"{'s' if decimals != 1 else ''} gives the printed {claim.printed}")
+
+    digits = re.fullmatch(r"\D*?(\d+?)(0+)\D*", claim.printed or "")
+    if digits and "." not in (claim.printed or "") and not found:
+        significant = len(digits.group(1))
+        rounded = float(f"{best.measured:.{significant}g}")
+        if math.isclose(rounded, claimed, rel_tol=1e-9):
+            found.append(f"rounding: `{claim.printed}` may be rounded to {significant} significant digit"
+                         f"{'s' if significant > 1 else ''}; {_number(best.measured, unit)} rounds to it")
+    if not found:
+        off = (best.measured - claimed) / claimed * 100 if claimed else float("nan")
+        found.append(f"no single explanation found: measured {_number(best.measured, unit)} is {off:+.1f} % "
+                     "from the printed value")
     return list(dict.fromkeys(found))
 
 
 def _sibling_models(model: str, measurements: Mapping[str, Any]) -> list[str]:
     """Registered models of the same family, measured without error, other than `model`."""
     family = REGISTRY[model].module
-    related = {
-        m for m, spec in REGISTRY.items()
-        if m != model and (spec.module == family or m.startswith(model.split("_")[0]))
-    }
+    related = {m for m, spec in REGISTRY.items() if m != model and spec.module == family}
     return sorted(m for m in related if measurements.get(m) and not measurements[m].get("error"))
 
 
 def evaluate_claim(claim: Claim, paper: str, measurements: Mapping[str, Any]) -> ClaimResult:
     """The verdict on one claim."""
-    if claim.quantity not in MEASURABLE:
+    if claim.quantity not in MEASURABLE or claim.kind == "finding" or claim.value is None:
         return _cited(claim, paper)
 
     def entry_of(model_id: str) -> Mapping[str, Any]:
@@ -368,7 +399,7 @@ def evaluate_claim(claim: Claim, paper: str, measurements: Mapping[str, Any]) ->
     diagnosis = () if inside else tuple(_diagnose(claim, interval, entry_of, measurements, best))
     return ClaimResult(
         paper=paper, claim_id=claim.id, verdict=verdict, claimed=_claimed_text(claim),
-        measured=f"{best.measured:.4g} {claim.unit}".strip(), computation=best.computation,
+        measured=_number(best.measured, claim.unit), computation=best.computation,
         tolerance=f"{interval.low:.4g} … {interval.high:.4g} {claim.unit} — {interval.description}".strip(),
         diagnosis=diagnosis, acknowledged=claim.acknowledged, models=models,
     )

@@ -55,9 +55,20 @@ _IMPORT_RE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=None)
+def _stamp(path: Path) -> tuple[str, int, int]:
+    """Cache key of a file's content: a long-running process (mkdocs serve) sees edits."""
+    stat = path.stat()
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
 def _direct_imports(path: Path) -> tuple[Path, ...]:
-    """reference_impls modules that `path` imports (relative or absolute), found without importing it."""
+    return _direct_imports_cached(_stamp(path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _direct_imports_cached(stamp: tuple[str, int, int]) -> tuple[Path, ...]:
+    """reference_impls modules that a file imports (relative or absolute), found without importing it."""
+    path = Path(stamp[0])
     found: list[Path] = []
     for match in _IMPORT_RE.finditer(path.read_text(encoding="utf-8")):
         if match.group("plain"):
@@ -85,9 +96,13 @@ def source_files(model_id: str) -> list[Path]:
     return sorted(seen)
 
 
-@functools.lru_cache(maxsize=None)
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return _file_digest_cached(_stamp(path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _file_digest_cached(stamp: tuple[str, int, int]) -> str:
+    return hashlib.sha256(Path(stamp[0]).read_bytes()).hexdigest()
 
 
 def measurement_key(model_id: str, versions: Mapping[str, str] | None = None) -> str:
@@ -159,6 +174,7 @@ def write_measurements(models: Mapping[str, Measurement], path: Path = MEASUREME
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o644)  # mkstemp creates the file private; the measurements are public
         os.replace(tmp_name, path)
         directory = os.open(path.parent, os.O_RDONLY)
         try:

@@ -67,6 +67,10 @@ def update(
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc="measuring", unit="model", file=sys.stderr, dynamic_ncols=True)
+    from . import counting
+
+    counting.warm_up()  # import torch, fvcore and torch's lazy modules once; forked workers inherit them
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
         pending: dict[Future[Measurement], str] = {pool.submit(_measure, m): m for m in todo}
         while pending:

@@ -117,7 +117,7 @@ class Tolerance(Strict):
         return self
 
 
-ClaimKind = Literal["absolute", "ratio", "reduction", "increase", "range"]
+ClaimKind = Literal["absolute", "ratio", "reduction", "increase", "range", "finding"]
 Quantity = Literal[
     "params",
     "macs",
@@ -140,9 +140,10 @@ class Claim(Strict):
     text: Paragraph = Field(description="What is claimed, in plain words.")
     quote: Paragraph | None = Field(default=None, description="The sentence as printed, when it matters.")
     kind: ClaimKind = Field(
-        description="`absolute`: a value of one model; `ratio`: model / compared_to; `reduction`: "
-        "1 − model / compared_to; `increase`: model / compared_to − 1 (or a difference in pp for accuracy); "
-        "`range`: the ratio compared_to / model over `models` spans `value`…`value_high`."
+        description="`absolute`: a value of one model; `ratio`: model / compared_to (in % or x); `reduction`: "
+        "1 − model / compared_to in %, or compared_to / model in x (\"11x fewer\"); `increase`: model / "
+        "compared_to − 1 in % (or model / compared_to in x); `range`: the factor compared_to / model over `models` "
+        "spans `value`…`value_high`; `finding`: a qualitative statement with no number (always cited)."
     )
     quantity: Quantity = Field(description="What is measured. params, macs and activations are recomputed here.")
     model: ModelId | None = Field(default=None, description="The registered model the claim is about.")
@@ -150,10 +151,14 @@ class Claim(Strict):
     model_label: ShortText | None = Field(default=None, description="The model as the source names it.")
     compared_to: ModelId | None = Field(default=None, description="The registered model it is compared with.")
     compared_label: ShortText | None = Field(default=None, description="The compared model as the source names it.")
-    printed: ShortText = Field(description="The value exactly as printed, e.g. `4.1B`, `69%`, `3X to 8X`.")
-    value: float = Field(description="The printed value as a number in `unit` (e.g. 4.1 for `4.1B`).")
+    printed: ShortText | None = Field(
+        default=None, description="The value exactly as printed, e.g. `4.1B`, `69%`, `3X to 8X` (not for findings)."
+    )
+    value: float | None = Field(
+        default=None, description="The printed value as a number in `unit` (e.g. 4.1 for `4.1B`; not for findings)."
+    )
     value_high: float | None = Field(default=None, description="Upper end, for `range` claims.")
-    unit: Unit = Field(description="Scale or unit of `value`: K/M/G/B (=G), %, pp, x, ms, s or empty.")
+    unit: Unit = Field(default="", description="Scale or unit of `value`: K/M/G/B (=G), %, pp, x, ms, s or empty.")
     convention: Convention | None = Field(
         default=None,
         description="For macs: what the source counts. `macs`: multiply-adds, not saying whether BatchNorm and "
@@ -178,6 +183,15 @@ class Claim(Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> Claim:
+        if self.kind == "finding":
+            if self.quantity in ("params", "macs", "activations"):
+                raise ValueError("a params/macs/activations claim has a value; `finding` is for statements without one")
+            if self.value is not None or self.value_high is not None:
+                raise ValueError("a `finding` has no `value`; use kind `absolute` for a number")
+            return self
+        if self.value is None or self.printed is None:
+            raise ValueError(f"a `{self.kind}` claim needs `value` and `printed` (use kind `finding` for a statement "
+                             "without a number)")
         if self.kind == "range":
             if self.value_high is None:
                 raise ValueError("a `range` claim needs `value_high`")

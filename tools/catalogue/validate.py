@@ -85,9 +85,12 @@ def _problem_from_pydantic(error: dict[str, Any], file: str, positions: Position
         hint = f"use one of: {', '.join(ALLOWED_TAGS)} (to add a tag, edit tools/catalogue/tags.py)"
     elif kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
         message = f"{error['msg']} (got {_show(given)})"
-        hint = "write the number alone, e.g. `4.1`, and put its scale in `unit`" if isinstance(given, str) else (
-            "write a plain number"
-        )
+        if isinstance(given, str) and "claims" in loc:
+            hint = "write the number alone, e.g. `4.1`, and put its scale in `unit`"
+        elif isinstance(given, str):
+            hint = "write the number without quotes"
+        else:
+            hint = "write a plain number"
     elif kind in ("string_type",):
         message = f"expected text, got {_show(given)}"
         hint = "put the value in quotes (YAML reads yes/no/on/off as booleans and 1e9 as a number)"

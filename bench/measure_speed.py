@@ -1,0 +1,106 @@
+"""Benchmark of tools/verify_claims.py against the obvious alternatives (issue: measurements).
+
+Measures, in one run:
+
+1. a warm `verify_claims.py --check` (every measurement fresh, so no torch) vs `python -c "import torch"`;
+2. a cold `verify_claims.py --update` of every model (into an empty temporary file) vs a plain serial loop of
+   fvcore `FlopCountAnalysis(model, x).total()` over the same models.
+
+Targets: warm ≤ 0.15 × the torch import; cold ≤ 0.5 × the plain loop. Results go to bench/results/speed.json and
+into the marked section of docs/performance.md.
+
+    python bench/measure_speed.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.report import write_section  # noqa: E402
+
+PLAIN_LOOP = """
+import warnings; warnings.filterwarnings("ignore")
+import torch
+from fvcore.nn import FlopCountAnalysis
+from reference_impls import create_model, input_size, list_models
+for model_id in list_models():
+    model = create_model(model_id)
+    FlopCountAnalysis(model, torch.zeros(1, *input_size(model_id))).total()
+"""
+
+
+def wall(command: list[str], repeat: int, env: dict[str, str] | None = None) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each fast command (median reported)")
+    args = parser.parse_args()
+    python = sys.executable
+    verify = [python, str(REPO / "tools" / "verify_claims.py")]
+
+    check = wall([*verify, "--check"], args.repeat)
+    torch_import = wall([python, "-c", "import torch"], args.repeat)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "measurements.json"
+        cold = wall([*verify, "--update", "--measurements", str(empty)], 1)
+        measured = json.loads(empty.read_text())["models"]
+    plain = wall([python, "-c", PLAIN_LOOP], 1)
+
+    warm_ratio = statistics.median(check) / statistics.median(torch_import)
+    cold_ratio = cold[0] / plain[0]
+    results = {
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "models": len(measured),
+        "warm_check_s": round(statistics.median(check), 3),
+        "torch_import_s": round(statistics.median(torch_import), 3),
+        "warm_ratio": round(warm_ratio, 3),
+        "warm_target": 0.15,
+        "cold_update_s": round(cold[0], 2),
+        "plain_fvcore_loop_s": round(plain[0], 2),
+        "cold_ratio": round(cold_ratio, 3),
+        "cold_target": 0.5,
+        "repeat": args.repeat,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    out = REPO / "bench" / "results" / "speed.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+    table = "\n".join([
+        "| what | time | ratio | target |",
+        "|---|---|---|---|",
+        f"| warm `verify_claims.py --check` (median of {args.repeat}) | {results['warm_check_s']:.3f} s | "
+        f"{warm_ratio:.3f} × `import torch` ({results['torch_import_s']:.3f} s) | ≤ 0.15 × |",
+        f"| cold `verify_claims.py --update`, {len(measured)} models | {cold[0]:.1f} s | {cold_ratio:.3f} × the plain "
+        f"fvcore loop ({plain[0]:.1f} s) | ≤ 0.5 × |",
+        "",
+        f"Measured on {results['date']}: {results['machine']['cores']} cores, Python {results['machine']['python']}. "
+        "Reproduce with `python bench/measure_speed.py`.",
+    ])
+    write_section(REPO / "docs" / "performance.md", "speed", table)
+    print(json.dumps(results, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,477 @@
+"""The site: real `mkdocs build --strict` runs into temporary folders, and the generator on its own.
+
+Fixture catalogues live in tests/fixtures/site/: `catalogue.yaml` (three papers, every verdict),
+`hostile.yaml` (HTML, script and javascript: links in every text field), `invalid.yaml` (an unknown tag on
+line 8), and `measurements.json` (measurements in the documented shape; one model failed, one is missing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tools.catalogue import DEFAULT_CATALOGUE, REPO_ROOT, CatalogueError, load_catalogue
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"
+FIXTURE_CATALOGUE = FIXTURES / "catalogue.yaml"
+HOSTILE_CATALOGUE = FIXTURES / "hostile.yaml"
+INVALID_CATALOGUE = FIXTURES / "invalid.yaml"
+FIXTURE_MEASUREMENTS = FIXTURES / "measurements.json"
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+SEPARATOR = "[\\s\\u200b\\u3000\\-、。，．？！；]+"
+
+
+def run_mkdocs(site_dir: Path, catalogue: Path, measurements: Path | None = FIXTURE_MEASUREMENTS) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PAPERS_CATALOGUE": str(catalogue), "NO_MKDOCS_2_WARNING": "1"}
+    if measurements is not None:
+        env["PAPERS_MEASUREMENTS"] = str(measurements)
+    else:
+        env.pop("PAPERS_MEASUREMENTS", None)
+    return subprocess.run(
+        [str(MKDOCS), "build", "--strict", "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def build_ok(site_dir: Path, catalogue: Path, measurements: Path | None = FIXTURE_MEASUREMENTS) -> Path:
+    result = run_mkdocs(site_dir, catalogue, measurements)
+    assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
+    return site_dir
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_ok(tmp_path_factory.mktemp("fixture") / "site", FIXTURE_CATALOGUE)
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_ok(tmp_path_factory.mktemp("hostile") / "site", HOSTILE_CATALOGUE)
+
+
+def html_files(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+class _Elements(HTMLParser):
+    """Every start tag of a document with its attributes, and the text inside <script> elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self.text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+        else:
+            self.text.append(data)
+
+
+def parse(path_or_html: Path | str) -> _Elements:
+    parser = _Elements()
+    parser.feed(path_or_html.read_text(encoding="utf-8") if isinstance(path_or_html, Path) else path_or_html)
+    return parser
+
+
+def article(path: Path) -> str:
+    html = path.read_text(encoding="utf-8")
+    start, end = html.index("<article"), html.index("</article>")
+    return html[start:end]
+
+
+def visible_text(html: str) -> str:
+    return re.sub(r"\s+", " ", "".join(parse(html).text))
+
+
+def note_text(markdown: str) -> str:
+    """What a reader sees of a Markdown note: its rendering, as visible text."""
+    from tools.site.sanitize import render_markdown
+
+    return visible_text(render_markdown(markdown)).strip()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Content
+
+
+def test_every_paper_has_a_page_with_both_notes_in_tabs(fixture_site: Path) -> None:
+    catalogue = load_catalogue(FIXTURE_CATALOGUE)
+    for paper in catalogue.papers:
+        page = fixture_site / "papers" / paper.id / "index.html"
+        assert page.is_file(), f"no page for {paper.id}"
+        body = article(page)
+        text = visible_text(body)
+        assert 'class="tabbed-set tabbed-alternate"' in body
+        assert re.search(r"<label[^>]*>中文</label><label[^>]*>English</label>", body)
+        for note, placeholder in ((paper.notes.zh, "尚无中文笔记"), (paper.notes.en, "No English note yet")):
+            if note is None:
+                assert placeholder in text
+                continue
+            assert note_text(note) in text, f"{paper.id}: note missing"
+            assert re.split(r"[*`\[\]<>_#$\n]", note.strip())[0].strip() in text  # independent of the renderer
+    en = article(fixture_site / "papers" / "resnet" / "index.html")
+    assert "<strong>degradation problem</strong>" in en  # Markdown in notes renders
+    assert "<li>Bottleneck blocks <code>1x1-3x3-1x1</code></li>" in en
+    assert '<a href="../res2net/#notes" rel="noopener noreferrer nofollow">Res2Net</a>' in en  # paper links work
+    assert '<span class="arithmatex">$y = F(x) + x$</span>' in en  # math kept as written
+
+
+def test_paper_page_shows_models_measurements_claims_and_bibtex(fixture_site: Path) -> None:
+    body = article(fixture_site / "papers" / "resnet" / "index.html")
+    assert "GMACs (fvcore: 1 multiply-add = 1, BN included)" in body
+    assert "GMACs conv+linear (FlopCounterMode ÷ 2)" in body
+    assert "25,557,032" in body and "4.112" in body and "4.089" in body
+    assert "<details class=\"info\">" in body  # per-stage breakdown is collapsible
+    assert "torch " in body and "measured 2026-11-28" in body  # provenance line
+    # The implementation is included from the source file (snippets), once per family file.
+    assert '<details class="example">' in body
+    assert body.count("reference_impls/resnet.py</code>:") == 1
+    assert "class" in visible_text(body) and "Bottleneck" in visible_text(body)
+    assert (fixture_site / "code" / "reference_impls" / "resnet.py").read_bytes() == (
+        REPO_ROOT / "reference_impls" / "resnet.py"
+    ).read_bytes()
+    # Claims table with verdict badges, anchors and the acknowledged reason.
+    for claim_id, verdict in (("resnet50-params", "verified"), ("resnet50-flops", "refuted"), ("top1", "cited")):
+        assert f'<tr id="claim-{claim_id}" class="cat-claim cat-claim--{verdict}">' in body
+    assert "Acknowledged:" in body
+    # BibTeX block (copyable code block) and the download link.
+    assert "he2016resnet" in body and 'href="../../papers.bib"' in body
+    # Models not measured yet or failed are said so, not crashed on.
+    assert "not measured yet" in article(fixture_site / "papers" / "mobilenetv2" / "index.html")
+    assert "measurement failed" in article(fixture_site / "papers" / "res2net" / "index.html")
+
+
+def test_index_tags_queue_claims_and_bib(fixture_site: Path) -> None:
+    catalogue = load_catalogue(FIXTURE_CATALOGUE)
+    index = article(fixture_site / "catalogue" / "index.html")
+    assert 'class="cat-table" data-kind="papers"' in index
+    data = json.loads((fixture_site / "data" / "papers.json").read_text(encoding="utf-8"))
+    assert sorted(r["id"] for r in data["rows"]) == sorted(p.id for p in catalogue.papers)
+    assert all(r["url"] == f"papers/{r['id']}/" for r in data["rows"])
+    for tag in {t for p in catalogue.papers for t in p.tags}:
+        assert (fixture_site / "tags" / tag / "index.html").is_file()
+    queue = visible_text(article(fixture_site / "queue" / "index.html"))
+    assert "Res2Net" in queue and "MobileNetV2" in queue and "Deep Residual" not in queue
+    claims = json.loads((fixture_site / "data" / "claims.json").read_text(encoding="utf-8"))
+    assert {r["verdict"] for r in claims["rows"]} >= {"verified", "refuted", "cited"}
+    home = article(fixture_site / "index.html")
+    assert "catalogue:" not in home  # markers expanded
+    assert 'href="papers/mobilenetv2/"' in home  # recently added
+    assert 'href="papers.bib"' in home
+    from tools.bibtex_export import export_bibtex
+
+    assert (fixture_site / "papers.bib").read_text(encoding="utf-8") == export_bibtex(catalogue)
+
+
+def test_paper_pages_stay_out_of_the_navigation(fixture_site: Path) -> None:
+    nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>', (fixture_site / "index.html").read_text(), re.S)
+    assert nav is not None and "papers/resnet/" not in nav.group(0)
+
+
+def test_paper_pages_are_small_apart_from_the_included_code(fixture_site: Path) -> None:
+    for page in (fixture_site / "papers").rglob("index.html"):
+        html = page.read_text(encoding="utf-8")
+        without_code = re.sub(r'<details class="example">.*?</details>', "", html, flags=re.S)
+        assert len(without_code.encode()) <= 60_000, page
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Search, offline, failure
+
+
+def test_search_index_holds_segmented_chinese(fixture_site: Path) -> None:
+    index = json.loads((fixture_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["en", "zh"]
+    assert index["config"]["separator"] == SEPARATOR
+    notes = next(d for d in index["docs"] if d["location"] == "papers/resnet/#notes")
+    tokens = set(re.split(SEPARATOR.replace("\\u200b", "\u200b").replace("\\u3000", "\u3000"), notes["text"]))
+    tokens = {re.sub(r"<[^>]+>", "", t) for t in tokens}
+    assert {"残差", "网络", "退化", "恒等"} <= tokens, sorted(tokens)[:40]
+    assert "\u200b残差\u200b" in notes["text"]
+    # Bulky generated sections are kept out of the index; notes, titles and tags are in it.
+    locations = {d["location"] for d in index["docs"]}
+    assert "papers/resnet/#measured-cost" not in locations
+    assert "papers/resnet/#claims" not in locations
+    assert "papers/resnet/#bibtex" not in locations
+    assert not any("--8<--" in d["text"] or "def forward" in d["text"] for d in index["docs"])
+    head = next(d for d in index["docs"] if d["location"] == "papers/resnet/")
+    assert "Kaiming He" in head["text"] and head["tags"] == ["backbone", "baseline", "residual"]
+
+
+def test_no_page_loads_fonts_or_scripts_from_another_host(fixture_site: Path) -> None:
+    external = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+    loaded_by = {"script": "src", "link": "href", "img": "src", "iframe": "src", "source": "src", "embed": "src"}
+    for page in html_files(fixture_site):
+        for tag, attrs in parse(page).tags:
+            name = loaded_by.get(tag)
+            if name is not None:
+                value = attrs.get(name) or ""
+                assert not external.match(value), f"{page}: <{tag} {name}={value!r}> loads from another host"
+        assert "fonts.googleapis" not in page.read_text(encoding="utf-8")
+    for css in fixture_site.rglob("*.css"):
+        assert not re.search(r"@import\s+url\(\s*['\"]?https?:|fonts\.g", css.read_text(encoding="utf-8")), css
+
+
+def test_invalid_catalogue_fails_the_build_with_file_line(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    result = run_mkdocs(site, INVALID_CATALOGUE)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "tests/fixtures/site/invalid.yaml:8:22: papers[0].tags[1]: unknown tag 'not-a-tag'" in output, output
+    assert "Traceback" not in output
+    assert not (site / "index.html").exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hostile input (issue 6)
+
+DANGEROUS_TAGS = {"script", "iframe", "img", "svg", "object", "embed", "frame", "frameset", "form", "base", "meta", "style"}
+
+
+def _url_is_script(value: str) -> bool:
+    squeezed = re.sub(r"[\x00-\x20\x7f]", "", value).lower()
+    return squeezed.startswith(("javascript:", "data:", "vbscript:"))
+
+
+def test_hostile_catalogue_renders_inert(hostile_site: Path) -> None:
+    pages = html_files(hostile_site)
+    assert (hostile_site / "papers" / "hostile" / "index.html") in pages
+    for page in pages:
+        doc = parse(page)
+        for tag, attrs in doc.tags:
+            for name, value in attrs.items():
+                assert not name.startswith("on"), f"{page}: <{tag} {name}=...>"
+                if name in ("href", "src", "action", "formaction", "xlink:href", "data"):
+                    assert not _url_is_script(value or ""), f"{page}: <{tag} {name}={value!r}>"
+        assert not any("alert(" in script for script in doc.scripts), f"{page}: catalogue text inside <script>"
+        html = page.read_text(encoding="utf-8")
+        assert "SNIPPET-CANARY" not in html, f"{page}: a catalogue value included a file"
+        if "<article" in html:
+            for tag, _ in parse(article(page)).tags:
+                assert tag not in DANGEROUS_TAGS, f"{page}: <{tag}> inside the content"
+        title = re.search(r"<title>(.*?)</title>", html, re.S)
+        assert title is None or "<" not in title.group(1), f"{page}: markup in <title>"
+
+
+def test_hostile_catalogue_keeps_ordinary_markdown(hostile_site: Path) -> None:
+    body = article(hostile_site / "papers" / "hostile" / "index.html")
+    assert "<strong>english-bold</strong>" in body
+    assert "<em>emphasis</em>" in body
+    assert "<code>english-code</code>" in body
+    assert "<li>first item</li>" in body
+    assert '<a href="https://example.com/en" rel="noopener noreferrer nofollow">a good link</a>' in body
+    assert "<strong>中文粗体</strong>" in body and "<code>中文代码</code>" in body
+    assert "<strong>strength-bold</strong>" in body and "<code>weakness-code</code>" in body
+    assert "<strong>claim-bold</strong>" in body and "<em>ack-em</em>" in body
+    # Short fields show the text literally (escaped), never as markup.
+    text = visible_text(body)
+    assert "<script>alert('title')</script>" in text
+    assert "<img src=x onerror=alert('author')>" in text
+    # A fenced block inside a note stays inside the note; a `--8<--` line is shown, not executed.
+    assert '--8&lt;-- "tests/fixtures/site/hostile.yaml"' in body
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The generator on its own (fast)
+
+
+def _inputs(catalogue: Path = FIXTURE_CATALOGUE):
+    from tools.site.generate import load_site_inputs
+
+    return load_site_inputs(catalogue, FIXTURE_MEASUREMENTS)
+
+
+def test_generation_is_deterministic() -> None:
+    from tools.site.generate import build_site_pages
+
+    inputs = _inputs()
+    first = build_site_pages(inputs.catalogue, inputs.measurements, inputs.claim_results, repo_root=REPO_ROOT)
+    shuffled = dict(reversed(list(inputs.measurements.items())))
+    second = build_site_pages(inputs.catalogue, shuffled, inputs.claim_results, repo_root=REPO_ROOT)
+    assert first == second
+    assert list(first.pages) == sorted(first.pages) and list(first.assets) == sorted(first.assets)
+
+
+def _synthetic(count: int):
+    from tools.catalogue import Catalogue
+
+    papers = [
+        {
+            "id": f"paper-{i:04d}",
+            "title": f"Synthetic paper {i}",
+            "authors": ["A. Author"],
+            "year": 2000 + i % 20,
+            "venue": "CVPR",
+            "tags": ["backbone"],
+            "status": ["read", "reading", "to-read"][i % 3],
+            "added": f"2026-01-{1 + i % 28:02d}",
+            "notes": {"zh": f"中文笔记 {i}", "en": f"English note {i}"},
+            "related": [f"paper-{(i + 1) % count:04d}"] if count > 1 else [],
+        }
+        for i in range(count)
+    ]
+    return Catalogue.model_validate({"papers": papers}, strict=False)
+
+
+def test_table_pages_render_one_page_statically_and_page_the_rest_from_json() -> None:
+    from tools.site.generate import STATIC_ROWS, build_site_pages
+
+    bundle = build_site_pages(_synthetic(130), {}, [], repo_root=REPO_ROOT)
+    catalogue_rows = [line for line in bundle.pages["catalogue.md"].splitlines() if line.startswith("| [")]
+    assert len(catalogue_rows) == STATIC_ROWS
+    assert len(json.loads(bundle.assets["data/papers.json"])["rows"]) == 130
+    tag_rows = [line for line in bundle.pages["tags/backbone.md"].splitlines() if line.startswith("| [")]
+    assert len(tag_rows) == STATIC_ROWS
+
+
+def test_paper_page_does_not_grow_with_the_catalogue() -> None:
+    from tools.site.generate import build_site_pages
+
+    small = build_site_pages(_synthetic(3), {}, [], repo_root=REPO_ROOT).pages["papers/paper-0001.md"]
+    large = build_site_pages(_synthetic(400), {}, [], repo_root=REPO_ROOT).pages["papers/paper-0001.md"]
+    assert len(large) == len(small)
+
+
+def test_long_form_notes_are_pulled_in_and_sanitized(tmp_path: Path) -> None:
+    from tools.site.generate import build_site_pages
+
+    notes = tmp_path / "docs" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "resnet.md").write_text("# Derivation\n\nThe **identity** shortcut.<script>alert(1)</script>\n",
+                                     encoding="utf-8")
+    inputs = _inputs()
+    bundle = build_site_pages(inputs.catalogue, inputs.measurements, inputs.claim_results, repo_root=tmp_path)
+    page = bundle.pages["papers/resnet.md"]
+    assert "## Long-form notes" in page and "<h3>Derivation</h3>" in page and "<strong>identity</strong>" in page
+    assert "<script>" not in page
+    assert "## Long-form notes" not in bundle.pages["papers/res2net.md"]
+
+
+def test_unknown_or_malformed_markers_fail() -> None:
+    from tools.site.generate import MarkerError, expand_markers
+
+    catalogue = load_catalogue(FIXTURE_CATALOGUE)
+    good = expand_markers("# Home\n\n<!-- catalogue:recent n=2 -->\n", page_path="index.md", catalogue=catalogue)
+    assert "papers/mobilenetv2.md" in good and "papers/resnet.md" not in good
+    nested = expand_markers("<!-- catalogue:recent -->\n", page_path="guide/start.md", catalogue=catalogue)
+    assert "../papers/resnet.md" in nested
+    with pytest.raises(MarkerError, match=r"docs/index.md:3: unknown marker `catalogue:nope`"):
+        expand_markers("# Home\n\n<!-- catalogue:nope -->\n", page_path="index.md", catalogue=catalogue,
+                       source="docs/index.md")
+    with pytest.raises(MarkerError, match=r"index.md:2: malformed"):
+        expand_markers("x\n<!-- catalogue:recent\n", page_path="index.md", catalogue=catalogue)
+    with pytest.raises(MarkerError, match="unknown argument"):
+        expand_markers("<!-- catalogue:recent m=3 -->\n", page_path="index.md", catalogue=catalogue)
+
+
+def test_hook_turns_marker_and_catalogue_errors_into_plugin_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import PluginError
+
+    from tools.site import mkdocs_hook
+
+    monkeypatch.setenv("PAPERS_CATALOGUE", str(FIXTURE_CATALOGUE))
+    monkeypatch.setenv("PAPERS_MEASUREMENTS", str(FIXTURE_MEASUREMENTS))
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"))
+    mkdocs_hook.on_config(config)
+    assert config.mdx_configs["pymdownx.snippets"]["base_path"] == [str(REPO_ROOT)]
+    page = SimpleNamespace(file=SimpleNamespace(generated_by=None, src_uri="index.md"))
+    with pytest.raises(PluginError, match="unknown marker"):
+        mkdocs_hook.on_page_markdown("<!-- catalogue:bogus -->\n", page=page, config=config, files=None)
+
+    class Server:
+        def __init__(self) -> None:
+            self.watched: list[tuple[str, bool]] = []
+
+        def watch(self, path: str, recursive: bool = True) -> None:
+            self.watched.append((path, recursive))
+
+    server = Server()
+    mkdocs_hook.on_serve(server, config=config, builder=None)
+    watched = {Path(p) for p, recursive in server.watched if not recursive}
+    assert len(watched) == len(server.watched)
+    assert {FIXTURE_CATALOGUE, FIXTURE_MEASUREMENTS, REPO_ROOT / "reference_impls" / "__init__.py"} <= watched
+    assert all(path.is_file() for path in watched)  # files, not folders: a log or __pycache__ never rebuilds
+
+    monkeypatch.setenv("PAPERS_CATALOGUE", str(INVALID_CATALOGUE))
+    with pytest.raises(PluginError, match=r"invalid\.yaml:8:22: papers\[0\]\.tags\[1\]"):
+        mkdocs_hook.on_config(load_config(str(REPO_ROOT / "mkdocs.yml")))
+
+
+def test_cli_writes_pages_for_another_engine(tmp_path: Path) -> None:
+    out = tmp_path / "pages"
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.site.generate", "--out", str(out), "--catalogue", str(FIXTURE_CATALOGUE),
+         "--measurements", str(FIXTURE_MEASUREMENTS)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / "papers" / "resnet.md").is_file() and (out / "papers.bib").is_file()
+    home = (out / "index.md").read_text(encoding="utf-8")
+    assert "<!-- catalogue:" not in home and "papers/mobilenetv2.md" in home
+    refused = subprocess.run(
+        [sys.executable, "-m", "tools.site.generate", "--out", str(REPO_ROOT / "docs" / "generated")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert refused.returncode == 2 and not (REPO_ROOT / "docs" / "generated").exists()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_table_script_parses() -> None:
+    result = subprocess.run(["node", "--check", str(REPO_ROOT / "docs" / "assets" / "javascripts" / "tables.js")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The real catalogue
+
+
+def _real_catalogue_or_skip():
+    if not DEFAULT_CATALOGUE.is_file():
+        pytest.skip("papers.yaml does not exist yet")
+    try:
+        return load_catalogue(DEFAULT_CATALOGUE)
+    except CatalogueError as exc:  # the catalogue tests report this; here it only means there is nothing to build
+        pytest.skip(f"papers.yaml is not valid yet:\n{exc.report()}")
+
+
+@pytest.mark.slow
+def test_real_catalogue_builds(tmp_path: Path) -> None:
+    catalogue = _real_catalogue_or_skip()
+    site = build_ok(tmp_path / "site", DEFAULT_CATALOGUE, measurements=None)
+    for paper in catalogue.papers:
+        page = site / "papers" / paper.id / "index.html"
+        assert page.is_file(), paper.id
+        body = article(page)
+        assert re.search(r"<label[^>]*>中文</label><label[^>]*>English</label>", body)
+        text = visible_text(body)
+        for note in (paper.notes.zh, paper.notes.en):
+            if note:
+                assert note_text(note) in text, f"{paper.id}: note missing"
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert any("\u200b" in d["text"] for d in index["docs"] if d["location"].startswith("papers/"))

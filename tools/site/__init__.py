@@ -1,0 +1,8 @@
+"""The documentation site, generated from the catalogue and the measurements.
+
+* `generate.build_site_pages(catalogue, measurements, claim_results, repo_root=...)` -> `SiteBundle`
+  ({page path: Markdown}, {asset path: bytes}); engine-agnostic, deterministic, no torch.
+* `mkdocs_hook` feeds that bundle to MkDocs as virtual files (mkdocs.yml `hooks:`).
+* `sanitize` makes catalogue text inert (Markdown rendered and cleaned with nh3; short fields escaped).
+* `python -m tools.site.generate --out DIR` writes the pages to a folder for another engine.
+"""

@@ -1,0 +1,127 @@
+"""MkDocs hook: feed the generated pages to the build as virtual files. Referenced from mkdocs.yml `hooks:`.
+
+* `on_config` loads and validates the catalogue once (an invalid one fails the build with the same
+  `papers.yaml:LINE:COL: ...` lines as the validator), reads the measurements (never imports torch) and
+  evaluates the claims.
+* `on_files` adds every page and asset of `tools.site.generate.build_site_pages` as a virtual file; nothing is
+  written into `docs/`.
+* `on_page_markdown` expands `<!-- catalogue:NAME -->` markers in hand-written pages; unknown markers fail.
+* `on_serve` also watches papers.yaml, the measurements file and reference_impls/*.py.
+
+Environment overrides (used by the tests; handy for previewing another catalogue):
+`PAPERS_CATALOGUE=path/to/papers.yaml`, `PAPERS_MEASUREMENTS=path/to/measurements.json`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import get_plugin_logger
+from mkdocs.structure.files import File, Files
+
+log = get_plugin_logger("catalogue")
+
+# State of the current build. MkDocs loads this file anew with every config (each `serve` rebuild), so the
+# state never outlives one build.
+_state: dict[str, Any] = {}
+
+
+def _repo_root(config: Any) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def on_config(config: Any) -> Any:
+    from tools.catalogue import CatalogueError
+    from tools.measurements import MEASUREMENTS_FILE, MeasurementsFileError
+
+    from tools.site.generate import load_site_inputs
+
+    root = _repo_root(config)
+    catalogue_path = Path(os.environ.get("PAPERS_CATALOGUE") or root / "papers.yaml").resolve()
+    measurements_path = Path(os.environ.get("PAPERS_MEASUREMENTS") or MEASUREMENTS_FILE).resolve()
+    shown = _display(catalogue_path, root)
+    if not catalogue_path.is_file():
+        raise PluginError(f"{shown}: the catalogue file does not exist — create it (see README: adding a paper)")
+    try:
+        inputs = load_site_inputs(catalogue_path, measurements_path, display_name=shown)
+    except CatalogueError as exc:
+        raise PluginError(f"invalid catalogue, nothing was built:\n{exc.report()}") from None
+    except MeasurementsFileError as exc:
+        raise PluginError(str(exc)) from None
+
+    # Snippets resolve `reference_impls/<family>.py` against the repository root, whatever the working directory.
+    snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
+    snippets["base_path"] = [str(root)]
+    snippets["check_paths"] = True
+
+    _state.clear()
+    _state.update(
+        root=root,
+        inputs=inputs,
+        watch=[catalogue_path, measurements_path, *sorted((root / "reference_impls").glob("*.py"))],
+    )
+    log.debug("catalogue %s: %d papers, %d measurements", shown, len(inputs.catalogue.papers), len(inputs.measurements))
+    return config
+
+
+def on_files(files: Files, *, config: Any) -> Files:
+    from tools.site.generate import build_site_pages
+
+    inputs = _state["inputs"]
+    bundle = build_site_pages(
+        inputs.catalogue,
+        inputs.measurements,
+        inputs.claim_results,
+        repo_root=_state["root"],
+        stale=inputs.stale,
+        repo_url=config.repo_url or None,
+        directory_urls=config.use_directory_urls,
+    )
+    for path in (*bundle.pages, *bundle.assets):
+        if files.get_file_from_path(path) is not None:
+            raise PluginError(
+                f"docs/{path} is hand-written, but the site generates {path} from papers.yaml; rename the file"
+            )
+    for path, text in bundle.pages.items():
+        files.append(File.generated(config, path, content=text))
+    for path, data in bundle.assets.items():
+        files.append(File.generated(config, path, content=data))
+    return files
+
+
+def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Files) -> str:
+    if page.file.generated_by is not None:
+        return markdown  # generated pages hold no markers (catalogue text cannot produce one)
+    from tools.site.generate import MarkerError, expand_markers
+
+    inputs = _state["inputs"]
+    try:
+        return expand_markers(
+            markdown,
+            page_path=page.file.src_uri,
+            catalogue=inputs.catalogue,
+            claim_results=inputs.claim_results,
+            source=f"{Path(config.docs_dir).name}/{page.file.src_uri}",
+        )
+    except MarkerError as exc:
+        raise PluginError(str(exc)) from None
+
+
+def on_serve(server: Any, *, config: Any, builder: Any) -> Any:
+    # Watch the input files themselves, not their folders: an unrelated file written next to papers.yaml
+    # (a log, __pycache__) then cannot trigger a rebuild, so the build never triggers itself. Watchdog follows
+    # a watched file through the rename-over-original save that editors and `verify_claims --update` use.
+    for path in _state.get("watch", []):
+        if Path(path).is_file():
+            server.watch(str(path), recursive=False)
+    return server

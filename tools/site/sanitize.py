@@ -1,0 +1,171 @@
+"""Make catalogue text safe to put on a page.
+
+Every text field of `papers.yaml` comes from a pull request by a stranger, so it is treated as hostile:
+
+* Long fields (notes, TL;DR, strengths, weaknesses, claim text) are Markdown. `render_markdown` turns one into
+  HTML with Python-Markdown, then cleans the HTML with nh3 (ammonia), keeping only ordinary tags and http(s) or
+  relative links. The result is embedded in the page as a raw HTML block, so MkDocs never parses it a second
+  time (a second Markdown pass over the cleaned text would turn escaped `[x](javascript:...)` into a live link).
+* Short fields (titles, authors, venues, labels) are plain text. `md_text` writes every Markdown or HTML
+  special character as a numeric character reference, so the text shows literally wherever it lands: a
+  heading, a table cell, link text or a raw HTML block.
+* Links built from catalogue values go through `safe_url`, which accepts http(s) only.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from urllib.parse import quote, urlsplit
+
+import markdown
+import nh3
+
+# Tags a rendered note may keep; everything else is stripped (its text stays, escaped).
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "blockquote", "br", "code", "del", "div", "em", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre",
+        "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "td": {"align"}, "th": {"align"}}
+ALLOWED_CLASSES = {"span": {"arithmatex"}, "div": {"arithmatex"}}
+URL_SCHEMES = frozenset({"http", "https"})
+
+# Control characters other than tab and newline (and the private stash markers \x02 \x03 Python-Markdown uses).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CJK = "\u2e80-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \\t]*\\r?\\n[ \\t]*(?=[{_CJK}])")
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s+")
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# Characters that mean something to inline Markdown or HTML anywhere in a line. Written as &#NN; they are
+# inert in every context the generator uses (headings, table cells, list items, link text, raw HTML).
+_MD_SPECIAL = frozenset("\\`*_{}[]()<>|~$&\"'")
+# Characters that only matter at the start of a block (list markers, headings, quotes, setext underlines).
+_MD_LEADING = re.compile(r"^([-+#>=.!:?/;]|\d+[.)])")
+
+
+class _FragmentRenderer:
+    """One reusable Python-Markdown instance: catalogue Markdown to (unsanitized) HTML."""
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown(
+            extensions=["tables", "fenced_code", "sane_lists", "pymdownx.tilde", "pymdownx.arithmatex"],
+            extension_configs={
+                # Keep $...$ exactly as written (no MathJax is loaded); the span stops Markdown from
+                # reading `a_i` or `*` inside math as emphasis.
+                "pymdownx.arithmatex": {
+                    "generic": True,
+                    "tex_inline_wrap": ["$", "$"],
+                    "tex_block_wrap": ["$$", "$$"],
+                },
+                "tables": {"use_align_attribute": True},
+            },
+            output_format="html",
+        )
+
+    def convert(self, text: str) -> str:
+        self._md.reset()
+        return self._md.convert(text)
+
+
+_renderer: _FragmentRenderer | None = None
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (keeps tab and newline)."""
+    return _CONTROL.sub("", text)
+
+
+# Text without any of these characters renders to one escaped paragraph; no parser is needed.
+_PLAIN = re.compile(r"^[^\\`*_{}\[\]()<>#+\-.!|~^=:$&\"'%\n\r0-9]*$")
+
+
+@functools.lru_cache(maxsize=65536)
+def render_markdown(text: str | None, *, heading_offset: int = 3) -> str:
+    """Catalogue Markdown -> sanitized HTML. Headings are pushed down by `heading_offset` (# -> h4 by default).
+
+    The result contains no script, no event handler, no style, no iframe/img/object, only http(s) or relative
+    link targets, no `<!--`, and no line break: it is a single line of HTML.
+    """
+    global _renderer
+    if not text:
+        return ""
+    if _PLAIN.match(text):
+        return f"<p>{html.escape(_WHITESPACE.sub(' ', clean_text(text)).strip(), quote=False)}</p>"
+    if _renderer is None:
+        _renderer = _FragmentRenderer()
+    source = clean_text(text)
+    if "```" not in source and "~~~" not in source:
+        # A line break between two CJK characters is not a space in Chinese: join hard-wrapped lines.
+        source = _CJK_BREAK.sub("", source)
+    raw = _renderer.convert(source)
+    if heading_offset:
+        raw = _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + heading_offset)}", raw)
+    cleaned = nh3.clean(
+        raw,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "textarea", "title"},
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        allowed_classes={k: set(v) for k, v in ALLOWED_CLASSES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+        attribute_filter=_filter_attribute,
+    )
+    # One line: no line of the page can then start inside catalogue text, so no line-based preprocessor
+    # (snippets `--8<--`, code fences, blocks `///`) can fire on it. In <pre> the reference is a newline.
+    return cleaned.strip().replace("\r", "").replace("\n", "&#10;")
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Second check on link targets: browsers drop tabs and newlines inside URLs (`java\tscript:`)."""
+    if attribute == "href":
+        squeezed = _URL_IGNORED.sub("", value)
+        match = _SCHEME.match(squeezed)
+        if match and match.group(1).lower() not in URL_SCHEMES:
+            return None
+    return value
+
+
+def md_text(text: object) -> str:
+    """Plain text -> Markdown that shows exactly this text (one line, every special character as &#NN;)."""
+    value = _WHITESPACE.sub(" ", clean_text(str(text))).strip()
+    escaped = "".join(f"&#{ord(ch)};" if ch in _MD_SPECIAL else ch for ch in value)
+    leading = _MD_LEADING.match(escaped)
+    if leading:
+        mark = leading.group(1)[-1]
+        escaped = escaped[: len(leading.group(1)) - 1] + f"&#{ord(mark)};" + escaped[len(leading.group(1)) :]
+    return escaped
+
+
+def html_text(text: object) -> str:
+    """Plain text -> HTML text or attribute value, on one line (for raw HTML blocks, which Markdown never
+    parses; one line, so no line-based preprocessor can see it)."""
+    return html.escape(_WHITESPACE.sub(" ", clean_text(str(text))).strip(), quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL made safe for a Markdown link destination or an HTML attribute; None if not http(s)."""
+    if not url:
+        return None
+    url = _WHITESPACE.sub("", clean_text(url))
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in URL_SCHEMES:
+        return None
+    # Percent-encode everything that could end the destination or the attribute, keep the rest as written.
+    return quote(url, safe="/:?#@!$&+,;=%~*.-_")
+
+
+def meta_title(text: str) -> str:
+    """A page title for front matter: HTML-escaped, because the theme prints `page.meta.title` unescaped."""
+    return html.escape(_WHITESPACE.sub(" ", clean_text(text)).strip(), quote=True)
+
+
+__all__ = ["clean_text", "html_text", "md_text", "meta_title", "render_markdown", "safe_url"]
