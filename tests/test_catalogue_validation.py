@@ -97,6 +97,9 @@ CASES: list[tuple[str, Callable[[str], str], int, str]] = [
     ("duplicate-paper-id", replace_line(38, "  - id: resnet"), 38, "duplicate paper id `resnet` (also papers[0] on line 4)"),
     ("duplicate-arxiv-id", replace_line(43, '    arxiv: {id: "1512.03385"}'), 43, "duplicate paper arXiv id"),
     ("duplicate-doi", insert_after(43, "    doi: 10.1109/cvpr.2016.90"), 44, "duplicate paper DOI"),
+    ("duplicate-bibtex-key", chain(insert_after(47, "    bibtex: {type: article, key: he2016deep}"),
+                                   insert_after(21, "    bibtex: {type: inproceedings, key: he2016deep}")), 49,
+     "duplicate paper BibTeX key `he2016deep` (also papers[0] on line 22)"),
     ("duplicate-claim-id", lambda t: t + "".join(VALID_LINES[50:63]), 64, "duplicate claim id `flops-vs-resnet50`"),
     # missing and unknown fields
     ("missing-title", delete_line(5), 4, "required field `title` is missing"),

@@ -146,3 +146,46 @@ def test_cited_and_error_and_acknowledged() -> None:
     acknowledged = claim(printed="3.8", value=3.8, convention="macs_conv_fc", acknowledged="V1 layout")
     result = verdict(acknowledged)
     assert result.verdict == "refuted" and result.acknowledged == "V1 layout"
+
+
+def test_truncation_diagnosis() -> None:
+    # Res2Net's tables print 4.2 for 4.255 G: cut, not rounded.
+    c = claim(model="res2net50_26w_4s", printed="4.2G", value=4.2, convention="macs_conv_fc")
+    result = verdict(c)
+    assert result.verdict == "refuted"
+    assert any(d.startswith("truncation") for d in result.diagnosis), result.diagnosis
+
+
+def test_rounding_diagnosis_for_trailing_zeros() -> None:
+    measurements = {"resnet50": fake("resnet50", params=1, flops=314_193_216, cross=303_774_272)}
+    result = verdict(claim(printed="300M", value=300, unit="M", convention="macs_with_bn"), measurements)
+    assert result.verdict == "refuted"
+    assert any(d.startswith("rounding: `300M` may be rounded to 1 significant digit") for d in result.diagnosis)
+
+
+def test_coverage_diagnosis_names_uncounted_operators() -> None:
+    se = fake("seresnet50", params=28_088_024, flops=4_114_027_520, cross=4_091_699_200)
+    se["unsupported_ops"] = {"aten::add": 16, "aten::mean": 16, "aten::sigmoid": 16}
+    base = dict(MEASUREMENTS["resnet50"], unsupported_ops={"aten::add": 16})
+    c = claim(kind="increase", model="seresnet50", compared_to="resnet50", printed="0.26%", value=0.26, unit="%")
+    result = verdict(c, {"seresnet50": se, "resnet50": base})
+    assert result.verdict == "refuted"
+    coverage = [d for d in result.diagnosis if d.startswith("coverage")]
+    assert coverage and "aten::mean" in coverage[0] and "aten::add" not in coverage[0]
+
+
+def test_finding_is_cited_without_a_value() -> None:
+    finding = Claim.model_validate({
+        "id": "f", "text": "Accuracy drops for low-income households.", "kind": "finding", "quantity": "other",
+        "source": {"version": "CVPRW 2019", "location": "Abstract"}, "origin": "paper", "confidence": "A",
+    })
+    result = verdict(finding)
+    assert result.verdict == "cited" and result.claimed == finding.text
+
+
+def test_finding_cannot_carry_a_measurable_quantity() -> None:
+    with pytest.raises(ValueError, match="finding"):
+        Claim.model_validate({
+            "id": "f", "text": "x", "kind": "finding", "quantity": "params",
+            "source": {"version": "v1", "location": "Abstract"}, "origin": "paper", "confidence": "A",
+        })

@@ -228,8 +228,9 @@ def _claimed_text(claim: Claim) -> str:
 
 def _cited(claim: Claim, paper: str) -> ClaimResult:
     return ClaimResult(
-        paper=paper, claim_id=claim.id, verdict="cited", claimed=claim.printed, measured=None,
-        computation="not recomputable here (needs training, a dataset or a device)", tolerance="—",
+        paper=paper, claim_id=claim.id, verdict="cited", claimed=claim.printed or claim.text, measured=None,
+        computation=("a qualitative finding, cited from the source" if claim.kind == "finding"
+                     else "not recomputable here (needs training, a dataset or a device)"), tolerance="—",
         acknowledged=claim.acknowledged, models=tuple(m for m in (claim.model, claim.compared_to) if m),
     )
 

@@ -139,6 +139,7 @@ def _cross_check(catalogue: Catalogue, file: str, positions: Positions) -> Itera
             ("id", paper.id, ("papers", index, "id")),
             ("arXiv id", paper.arxiv.id if paper.arxiv else None, ("papers", index, "arxiv", "id")),
             ("DOI", paper.doi.lower() if paper.doi else None, ("papers", index, "doi")),
+            ("BibTeX key", paper.bibtex.key if paper.bibtex else None, ("papers", index, "bibtex", "key")),
         ):
             if value is None:
                 continue

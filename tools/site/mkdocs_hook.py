@@ -14,6 +14,7 @@ Environment overrides (used by the tests; handy for previewing another catalogue
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,18 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _data_epoch(inputs: Any) -> int:
+    """Midnight UTC of the newest date in the data: a measurement's `measured_on` or a paper's `added`."""
+    dates = [p.added for p in inputs.catalogue.papers]
+    for entry in inputs.measurements.values():
+        try:
+            dates.append(dt.date.fromisoformat(str(entry.get("measured_on"))))
+        except ValueError:
+            continue
+    newest = max(dates, default=dt.date(2026, 1, 1))
+    return int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc).timestamp())
+
+
 def on_config(config: Any) -> Any:
     from tools.catalogue import CatalogueError
     from tools.measurements import MEASUREMENTS_FILE, MeasurementsFileError
@@ -58,6 +71,11 @@ def on_config(config: Any) -> Any:
         raise PluginError(f"invalid catalogue, nothing was built:\n{exc.report()}") from None
     except MeasurementsFileError as exc:
         raise PluginError(str(exc)) from None
+
+    # Reproducible builds: MkDocs dates the sitemap (and its gzip header) with SOURCE_DATE_EPOCH when it is set.
+    # Take the date from the data (the newest measurement or catalogue entry), never from the clock.
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        os.environ["SOURCE_DATE_EPOCH"] = str(_data_epoch(inputs))
 
     # Snippets resolve `reference_impls/<family>.py` against the repository root, whatever the working directory.
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
