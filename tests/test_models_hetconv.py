@@ -113,17 +113,6 @@ def test_family_is_registered() -> None:
     assert FAMILY == sorted(["hetconv_resnet50_p4", *CIFAR_IDS])
 
 
-@pytest.mark.parametrize("model_id", FAMILY)
-def test_forward_small_input(model_id: str) -> None:
-    torch.manual_seed(0)
-    size = 64 if model_id == "hetconv_resnet50_p4" else 32
-    model = create_model(model_id, num_classes=50)
-    with torch.no_grad():
-        out = model(torch.randn(1, 3, size, size))
-    assert out.shape == (1, 50)
-    assert torch.isfinite(out).all()
-
-
 def test_cifar_default_is_ten_classes() -> None:
     with torch.no_grad():
         assert create_model("hetconv_vgg16_cifar_p4")(torch.randn(1, 3, 32, 32)).shape == (1, 10)

@@ -180,16 +180,6 @@ def test_key_content_only_is_the_same_for_every_query() -> None:
 
 
 @pytest.mark.parametrize("model_id", FAMILY)
-def test_forward_small_input(model_id: str) -> None:
-    torch.manual_seed(0)
-    model = create_model(model_id, num_classes=50)
-    with torch.no_grad():
-        out = model(torch.randn(2, 3, 64, 64))
-    assert out.shape == (2, 50)
-    assert torch.isfinite(out).all()
-
-
-@pytest.mark.parametrize("model_id", FAMILY)
 def test_stage_shapes_and_placement(model_id: str) -> None:
     # ResNet Table 1 at 224 px; attention after conv2 of all 6 + 3 bottlenecks of conv4_x and conv5_x (MMDetection).
     expected = [(256, 56), (512, 28), (1024, 14), (2048, 7)]

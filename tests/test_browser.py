@@ -1,0 +1,561 @@
+"""The built site in a real browser: Debian's headless Chromium driven by Selenium (`make browser` installs it).
+
+One build of the real catalogue (and one of `tests/fixtures/site/hostile.yaml`), served by http.server on
+127.0.0.1; one Chromium for the module. Chromium resolves no host but 127.0.0.1 (--host-resolver-rules), so any
+request to another host fails loudly, and every page checked here is also read back through the Performance API
+and the DevTools network log for URLs that are not local. A script installed in every frame records alert(),
+confirm() and prompt() calls instead of showing them.
+
+Screenshots (1280×900 viewport) go to build/screenshots/, which CI uploads. Set UPDATE_README_SCREENSHOT=1 to
+also refresh docs/assets/images/screenshot.png, the picture in the README.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from tools.catalogue import DEFAULT_CATALOGUE, REPO_ROOT, load_catalogue
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),  # one worker builds the sites and runs the browser (`-n 2 --dist loadgroup`)
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (run `make browser`)"),
+]
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+SCREENSHOTS = REPO_ROOT / "build" / "screenshots"
+README_SCREENSHOT = REPO_ROOT / "docs" / "assets" / "images" / "screenshot.png"
+VIEWPORT = (1280, 900)
+WAIT = 15  # seconds; an upper bound for explicit waits, never a sleep
+
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",  # nothing but 127.0.0.1 resolves
+    "--force-prefers-color-scheme=light",  # pages open in the light palette whatever the machine prefers
+]
+
+# Runs in every frame before the page's own scripts: dialogs are recorded in the top window, never shown.
+RECORD_DIALOGS = """
+(function () {
+  var top = window;
+  try { void window.top.document; top = window.top; } catch (e) { top = window; }
+  var log = top.__dialogs || (top.__dialogs = []);
+  ["alert", "confirm", "prompt", "print"].forEach(function (name) {
+    window[name] = function () { log.push(name + "(" + Array.prototype.join.call(arguments, ", ") + ")"); };
+  });
+})();
+"""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Building and serving
+
+
+def build_site(site_dir: Path, catalogue: Path | None = None, measurements: Path | None = None) -> Path:
+    """`mkdocs build --strict` of the real site, or of a fixture catalogue (see tests/test_site_build.py)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PAPERS_CATALOGUE", "PAPERS_MEASUREMENTS")}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    if catalogue is not None:
+        env["PAPERS_CATALOGUE"] = str(catalogue)
+    if measurements is not None:
+        env["PAPERS_MEASUREMENTS"] = str(measurements)
+    result = subprocess.run(
+        [str(MKDOCS), "build", "--strict", "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
+    return site_dir
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+class Site:
+    """A built site served on 127.0.0.1 (ephemeral port) from a background thread."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"serve {root}", daemon=True)
+        self._thread.start()
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    def url(self, path: str = "") -> str:
+        return urljoin(self.base, path)
+
+    def pages(self) -> list[str]:
+        """Every page of the site as a URL path ('' for the home page), 404.html left out."""
+        paths = [p.relative_to(self.root).as_posix() for p in self.root.rglob("index.html")]
+        return sorted(p.removesuffix("index.html") for p in paths)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    site = Site(build_site(tmp_path_factory.mktemp("browser-real") / "site"))
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    root = build_site(tmp_path_factory.mktemp("browser-hostile") / "site", FIXTURES / "hostile.yaml",
+                      FIXTURES / "measurements.json")
+    site = Site(root)
+    yield site
+    site.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The browser
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme == "blob":
+        return _is_local(url[len("blob:"):])
+    if parts.scheme in ("data", "about"):
+        return True
+    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname in ("127.0.0.1", "localhost")
+
+
+class Browser:
+    """A Chromium session with the checks every visited page goes through."""
+
+    def __init__(self, driver: WebDriver) -> None:
+        self.driver = driver
+        self.wait = WebDriverWait(driver, WAIT)
+
+    def open(self, url: str) -> None:
+        self._drain()
+        self.driver.get(url)  # returns after the load event
+        self.wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def _drain(self) -> None:
+        self.driver.get_log("browser")
+        self.driver.get_log("performance")
+
+    def requested_urls(self) -> list[str]:
+        """What the page asked for: navigation and resource timing entries, then the DevTools network log
+        (which also has the requests that failed and the search worker's)."""
+        urls = self.driver.execute_script(
+            "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+            ".map(function (e) { return e.name; });"
+        )
+        for entry in self.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message["method"] == "Network.requestWillBeSent":
+                urls.append(message["params"]["request"]["url"])
+            elif message["method"] == "Network.webSocketCreated":
+                urls.append(message["params"]["url"])
+        return urls
+
+    def check_page(self) -> None:
+        """No console error, no request to another host, no dialog: for the page as it is now."""
+        where = self.driver.current_url
+        foreign = sorted({u for u in self.requested_urls() if not _is_local(u)})
+        assert not foreign, f"{where}: requests that leave 127.0.0.1: {foreign}"
+        errors = [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, f"{where}: console errors: {errors}"
+        dialogs = self.driver.execute_script("return window.__dialogs || [];")
+        assert not dialogs, f"{where}: dialogs opened: {dialogs}"
+
+    def scroll_to(self, element: WebElement) -> WebElement:
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        return element
+
+    def find(self, css: str) -> WebElement:
+        return self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, css))
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        assert self.driver.save_screenshot(str(path)), path
+        return path
+
+    def set_scheme(self, scheme: str) -> None:
+        """Switch Material's palette ("default" or "slate") the way a reader does: the header's toggle."""
+        body = self.driver.find_element(By.TAG_NAME, "body")
+        if body.get_attribute("data-md-color-scheme") == scheme:
+            return
+        toggle = next(label for label in self.driver.find_elements(By.CSS_SELECTOR, "[data-md-component=palette] label")
+                      if label.is_displayed())
+        toggle.click()
+        self.wait.until(lambda d: body.get_attribute("data-md-color-scheme") == scheme)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    if not CHROMEDRIVER.exists():
+        pytest.fail("/usr/bin/chromium is installed but /usr/bin/chromedriver is not (apt-get install chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in CHROMIUM_ARGS:
+        options.add_argument(arg)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    # The driver path is always given, so Selenium Manager never looks for (or downloads) a driver.
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    try:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_DIALOGS})
+        # A 1280×900 viewport: the window is larger by the height of the (headless) browser chrome.
+        driver.set_window_size(*VIEWPORT)
+        inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
+        driver.set_window_size(2 * VIEWPORT[0] - inner[0], 2 * VIEWPORT[1] - inner[1])
+        yield Browser(driver)
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Browser]:
+    """The browser, back in the light palette and the Chinese tab when the test is over."""
+    yield browser
+    browser.driver.execute_script("try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every page
+
+
+def test_every_paper_page_renders_without_errors(page: Browser, real_site: Site) -> None:
+    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    assert catalogue.papers
+    for paper in catalogue.papers:
+        page.open(real_site.url(f"papers/{paper.id}/"))
+        heading = page.find("article h1").get_attribute("textContent").removesuffix("¶").strip()
+        assert heading == paper.title, paper.id
+        assert page.driver.title.startswith(paper.title)
+        labels = [e.get_attribute("textContent") for e in page.driver.find_elements(
+            By.CSS_SELECTOR, "h2#notes + .tabbed-set .tabbed-labels > label")]
+        assert labels == ["中文", "English"], paper.id
+        broken = page.driver.execute_script(
+            "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src);")
+        assert not broken, f"{paper.id}: broken images {broken}"
+        page.check_page()
+
+
+def test_no_page_requests_anything_from_another_host(page: Browser, real_site: Site) -> None:
+    pages = [p for p in real_site.pages() if not p.startswith("papers/")]  # paper pages: the test above
+    assert {"", "catalogue/", "claims/", "queue/", "tags/"} <= set(pages)
+    for path in pages:
+        page.open(real_site.url(path))
+        page.check_page()
+
+
+def test_the_network_checks_catch_a_request_to_another_host(page: Browser, real_site: Site) -> None:
+    """The checks above are not vacuous: a request to another host is seen, and it fails."""
+    page.open(real_site.url())
+    page.driver.execute_script(
+        "var img = new Image(); img.id = 'probe'; img.src = 'https://example.com/probe.png'; document.body.appendChild(img);")
+    page.wait.until(lambda d: d.execute_script("var i = document.getElementById('probe'); return i.complete;"))
+    assert page.driver.execute_script("return document.getElementById('probe').naturalWidth;") == 0
+    with pytest.raises(AssertionError, match=r"example\.com/probe\.png"):
+        page.check_page()
+    page.driver.get_log("browser")  # the failed load's console error
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Interaction
+
+
+def test_language_tabs_switch(page: Browser, real_site: Site) -> None:
+    page.open(real_site.url("papers/res2net/"))
+    tabs = page.find("h2#notes + .tabbed-set")
+    zh_label, en_label = tabs.find_elements(By.CSS_SELECTOR, ".tabbed-labels > label")
+    zh, en = tabs.find_elements(By.CSS_SELECTOR, ".tabbed-content > .tabbed-block")
+    assert zh.is_displayed() and not en.is_displayed()
+    assert zh.find_element(By.CSS_SELECTOR, "[lang=zh]").text
+    page.scroll_to(en_label).click()
+    page.wait.until(lambda d: en.is_displayed() and not zh.is_displayed())
+    assert "Nankai" in en.find_element(By.CSS_SELECTOR, "[lang=en]").text
+    page.scroll_to(zh_label).click()
+    page.wait.until(lambda d: zh.is_displayed() and not en.is_displayed())
+    page.check_page()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("计算量", {"res2net", "hetconv"}),  # jieba splits it into 计算 + 量, in the index and in the query
+        ("南开大学", {"res2net"}),
+        ("Res2Net", {"res2net"}),
+    ],
+)
+def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, query: str, expected: set[str]) -> None:
+    catalogue = {p.id: p for p in load_catalogue(DEFAULT_CATALOGUE).papers}
+    for paper_id in expected:  # if a note is rewritten, pick another term from it
+        paper = catalogue[paper_id]
+        assert query in f"{paper.title} {paper.notes.zh} {paper.notes.en}", f"{query!r} is no longer in {paper_id}"
+    page.open(real_site.url())
+    box = page.find("input.md-search__input")
+    box.click()
+    box.send_keys(query)
+
+    def found(driver: WebDriver) -> set[str]:
+        links = driver.find_elements(By.CSS_SELECTOR, ".md-search-result__item a.md-search-result__link")
+        paths = {urlsplit(a.get_attribute("href")).path for a in links}
+        papers = {p.split("/")[2] for p in paths if p.startswith("/papers/")}
+        return papers if expected <= papers else set()
+
+    try:
+        papers = page.wait.until(found)
+    except Exception:
+        meta = page.driver.find_element(By.CSS_SELECTOR, ".md-search-result__meta").text
+        pytest.fail(f"search for {query!r} did not list {sorted(expected)}: {meta!r}")
+    assert expected <= papers
+    page.check_page()
+
+
+def _column(page: Browser, index: int) -> list[str]:
+    return page.driver.execute_script(
+        "return Array.from(document.querySelectorAll('.cat-table[data-kind=papers] tbody tr'))"
+        f".map(function (tr) {{ return tr.cells[{index}].textContent.trim(); }});")
+
+
+def test_catalogue_table_sorts_and_filters(page: Browser, real_site: Site) -> None:
+    data = json.loads((real_site.root / "data" / "papers.json").read_text(encoding="utf-8"))
+    rows = data["rows"]
+    page.open(real_site.url("catalogue/"))
+    search = page.find(".cat-table__controls input[type=search]")  # the script has taken over the table
+    assert len(_column(page, 0)) == len(rows)
+    before = _column(page, 0)
+
+    # Sort: the title header, ascending then descending.
+    title = page.scroll_to(page.find(".cat-table thead th[data-sort-key=title]"))
+    title.click()
+    page.wait.until(lambda d: title.get_attribute("aria-sort") == "ascending")
+    ascending = _column(page, 0)
+    assert ascending != before
+    assert ascending == page.driver.execute_script(
+        "return arguments[0].slice().sort(function (a, b) { return a.localeCompare(b); });", ascending)
+    title.click()
+    page.wait.until(lambda d: title.get_attribute("aria-sort") == "descending")
+    assert _column(page, 0) == ascending[::-1]
+    year = page.find(".cat-table thead th[data-sort-key=year]")
+    year.click()
+    page.wait.until(lambda d: year.get_attribute("aria-sort") is not None and title.get_attribute("aria-sort") is None)
+    years = [int(y) for y in _column(page, 1)]
+    assert years in (sorted(years), sorted(years, reverse=True)) and years != ascending
+
+    # Filter: typing narrows the rows to the matches (title, authors, venue, year, tags, models).
+    query = "attention"
+    expected = sorted(r["title"] for r in rows if query in " ".join(
+        [r["title"], r["authors"], r["venue"], str(r["year"]), *r["tags"], *r["models"]]).lower())
+    assert 0 < len(expected) < len(rows)
+    page.scroll_to(search).send_keys(query)
+    page.wait.until(lambda d: len(_column(page, 0)) == len(expected))
+    assert sorted(_column(page, 0)) == expected
+    assert f"(filtered from {len(rows)})" in page.find(".cat-table__controls .cat-table__count").text
+    search.clear()
+    search.send_keys("no-such-paper-xyz")
+    page.wait.until(lambda d: not _column(page, 0))
+    assert page.find(".cat-table__controls .cat-table__count").text == "No rows match."
+
+    # The status select.
+    search.clear()
+    search.send_keys(" ")  # an input event; the query trims to nothing
+    page.wait.until(lambda d: len(_column(page, 0)) == len(rows))
+    Select(page.find(".cat-table__controls select[aria-label=Status]")).select_by_value("to-read")
+    to_read = sorted(r["title"] for r in rows if r["status"] == "to-read")
+    page.wait.until(lambda d: sorted(_column(page, 0)) == to_read)
+    page.check_page()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Charts
+
+
+CHART_SELECTOR = "article img, article svg:not(.md-icon svg):not(.twemoji svg), article object"
+
+
+def _chart_pages(site: Site) -> list[str]:
+    """The insight pages, and any other page with an image in its content."""
+    pages = [p for p in site.pages() if p.startswith("insights/")]
+    for path in site.pages():
+        html = (site.root / path / "index.html").read_text(encoding="utf-8")
+        start, end = html.find("<article"), html.find("</article>")
+        if path not in pages and start >= 0 and any(t in html[start:end] for t in ("<img", "<svg", "<object")):
+            pages.append(path)
+    return pages
+
+
+def test_charts_load(page: Browser, real_site: Site) -> None:
+    pages = _chart_pages(real_site)
+    if not pages:
+        pytest.skip("the site has no chart pages yet (insights/ or images in page content)")
+    for path in pages:
+        page.open(real_site.url(path))
+        charts = page.driver.find_elements(By.CSS_SELECTOR, CHART_SELECTOR)
+        if path.startswith("insights/") and path != "insights/":
+            assert charts, f"{path}: no chart"
+        page.wait.until(lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('article img')).every(function (i) { return i.complete; });"))
+        sizes = page.driver.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0])).map(function (e) {"
+            "  var r = e.getBoundingClientRect();"
+            "  return [e.tagName.toLowerCase(), e.getAttribute('src') || e.getAttribute('data') || '',"
+            "          e.tagName === 'IMG' ? e.naturalWidth : r.width, r.width * r.height];"
+            "});", CHART_SELECTOR)
+        for tag, src, width, area in sizes:
+            assert width > 0, f"{path}: <{tag} {src}> did not load"
+            assert area > 0 or tag != "img", f"{path}: <{tag} {src}> is not shown"
+        if tag_alt_missing := page.driver.execute_script(
+                "return Array.from(document.querySelectorAll('article img:not([alt])')).map(i => i.src);"):
+            pytest.fail(f"{path}: images without alt text: {tag_alt_missing}")
+        page.check_page()
+    first = next((p for p in pages if p.startswith("insights/") and p != "insights/"), pages[0])
+    page.open(real_site.url(first))
+    chart = page.driver.find_elements(By.CSS_SELECTOR, CHART_SELECTOR)
+    if chart:
+        page.scroll_to(chart[0])
+    page.screenshot("chart-light")
+    page.set_scheme("slate")
+    page.screenshot("chart-dark")
+    page.set_scheme("default")
+    page.check_page()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Screenshots
+
+
+def test_screenshots(page: Browser, real_site: Site) -> None:
+    page.open(real_site.url())
+    assert page.find("body").get_attribute("data-md-color-scheme") == "default"
+    page.screenshot("home")
+    page.open(real_site.url("papers/res2net/"))
+    page.screenshot("res2net-light")
+    page.set_scheme("slate")
+    assert page.driver.execute_script("return getComputedStyle(document.body).backgroundColor;") != "rgb(255, 255, 255)"
+    page.screenshot("res2net-dark")
+    page.set_scheme("default")
+    # The README's picture: the claims of a paper with their verdicts, the measured cost table above them.
+    page.scroll_to(page.find("h2#claims"))
+    page.driver.execute_script("window.scrollBy(0, 150);")
+    readme = page.screenshot("res2net-claims")
+    if os.environ.get("UPDATE_README_SCREENSHOT"):
+        README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(readme, README_SCREENSHOT)
+    page.check_page()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hostile input
+
+
+def test_hostile_catalogue_runs_nothing_in_the_browser(page: Browser, hostile_site: Site) -> None:
+    paths = hostile_site.pages()
+    assert "papers/hostile/" in paths
+    for path in paths:
+        page.open(hostile_site.url(path))
+        page.wait.until(lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('.cat-table[data-kind]'))"
+            ".every(function (b) { return b.querySelector('.cat-table__controls'); });"))  # JS-rendered rows too
+        # Hover, focus and click everything in the content that could carry a handler or a script URL.
+        page.driver.execute_script("""
+            var article = document.querySelector('article');
+            article.querySelectorAll('*').forEach(function (el) {
+              ['mouseover', 'mouseenter', 'focus', 'pointerdown'].forEach(function (type) {
+                el.dispatchEvent(new Event(type, {bubbles: true}));
+              });
+            });
+            article.querySelectorAll('a, button, input, summary, label').forEach(function (el) {
+              var href = el.getAttribute('href');
+              var squeezed = (href || '').replace(/[\\x00-\\x20]/g, '');
+              // Links that go somewhere are not followed; the rest (no href, '#', a script URL) are clicked.
+              if (href !== null && !/^#/.test(squeezed) && !/^(javascript|data|vbscript):/i.test(squeezed)) return;
+              el.click();
+            });
+        """)
+        assert urlsplit(page.driver.current_url).path == f"/{path}", "a click navigated away"
+        try:
+            alert = page.driver.switch_to.alert
+            pytest.fail(f"{path}: an alert is open: {alert.text!r}")
+        except NoAlertPresentException:
+            pass
+        state = page.driver.execute_script("""
+            var article = document.querySelector('article');
+            var handlers = [];
+            article.querySelectorAll('*').forEach(function (el) {
+              Array.from(el.attributes).forEach(function (a) {
+                if (/^on/i.test(a.name) || /^\\s*(javascript|data|vbscript):/i.test(a.value)) {
+                  handlers.push(el.tagName + ' ' + a.name + '=' + a.value);
+                }
+              });
+            });
+            return {
+              pwned: typeof window.__pwned === 'undefined' ? null : String(window.__pwned),
+              dialogs: window.__dialogs || [],
+              frames: window.frames.length,
+              embedded: Array.from(article.querySelectorAll('script, iframe, object, embed, svg, img, form, style'))
+                .map(function (e) { return e.outerHTML.slice(0, 120); }),
+              handlers: handlers,
+              scripts: Array.from(document.scripts).map(function (s) { return [s.getAttribute('src'), s.text]; })
+            };
+        """)
+        assert state["pwned"] is None, f"{path}: a payload ran: window.__pwned = {state['pwned']!r}"
+        assert not state["dialogs"], f"{path}: a payload opened {state['dialogs']}"
+        assert state["frames"] == 0 and not state["embedded"], f"{path}: embedded content {state['embedded']}"
+        assert not state["handlers"], f"{path}: {state['handlers']}"
+        for src, text in state["scripts"]:
+            if src:
+                url = urlsplit(urljoin(page.driver.current_url, src))
+                assert url.netloc == urlsplit(hostile_site.base).netloc and url.path.startswith("/assets/"), src
+            else:
+                assert "alert(" not in text and "__pwned" not in text, f"{path}: catalogue text in a <script>"
+        page.check_page()
+
+    # Ordinary Markdown still renders, in the live page.
+    page.open(hostile_site.url("papers/hostile/"))
+    article = page.find("article")
+    assert page.find("article h1").get_attribute("textContent").startswith("<script>alert('title')</script>")
+    en = article.find_element(By.CSS_SELECTOR, "[lang=en]")
+    assert en.find_element(By.TAG_NAME, "strong").get_attribute("textContent") == "english-bold"
+    assert en.find_element(By.TAG_NAME, "em").get_attribute("textContent") == "emphasis"
+    assert en.find_element(By.TAG_NAME, "code").get_attribute("textContent") == "english-code"
+    items = [li.get_attribute("textContent") for li in en.find_elements(By.CSS_SELECTOR, "ul > li")]
+    assert items == ["first item", "second item"]
+    good = en.find_element(By.XPATH, ".//a[normalize-space()='a good link']")
+    assert good.get_attribute("href") == "https://example.com/en"
+    zh = article.find_element(By.CSS_SELECTOR, "[lang=zh]")
+    assert zh.find_element(By.TAG_NAME, "strong").get_attribute("textContent") == "中文粗体"
+    assert [a.get_attribute("href") for a in zh.find_elements(By.TAG_NAME, "a")][0] == "https://example.com/zh"
+    page.screenshot("hostile")
+    page.check_page()
