@@ -260,3 +260,23 @@ def test_validation_imports_no_torch() -> None:
             "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(rc)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_real_catalogue_is_valid_and_points_editors_at_the_schema() -> None:
+    from tools.catalogue import DEFAULT_CATALOGUE
+
+    catalogue = load_catalogue(DEFAULT_CATALOGUE)
+    assert len(catalogue.papers) >= 15
+    first_line = DEFAULT_CATALOGUE.read_text(encoding="utf-8").splitlines()[0]
+    assert first_line == "# yaml-language-server: $schema=tools/catalogue/papers.schema.json"
+
+
+def test_committed_json_schema_is_current() -> None:
+    import json
+
+    from tools.catalogue import SCHEMA_FILE, json_schema
+
+    committed = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert committed == json_schema(), "regenerate with: python -m tools.catalogue schema"
+    assert committed["$defs"]["Paper"]["additionalProperties"] is False
+    assert all("description" in field for field in committed["$defs"]["Claim"]["properties"].values())

@@ -9,6 +9,13 @@ This loader composes the node tree itself so that it can:
   "billion laughs" documents that expand without bound),
 * bound nesting depth and file size, and
 * turn every YAML or decoding failure into a `Problem` with a position.
+
+Speed: a clean file is read from libyaml's C parser events (`yaml.cyaml.CParser`), building the data and the
+positions in one pass (about ten times faster than composing a node tree in pure Python, which dominated a
+site build at 1,000 papers). At the first thing that is not plainly valid -- an anchor, alias, merge key,
+unusual tag, duplicate key, unreadable value, deep nesting or any YAML error -- that pass gives up and the
+pure-Python loader reads the file again and reports the problems, so messages and positions are the same
+whichever path ran. Without libyaml, only the pure-Python path is used.
 """
 
 from __future__ import annotations
@@ -18,8 +25,25 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 
 from .errors import CatalogueError, Problem
+
+try:
+    from yaml.cyaml import CParser as _CParser  # libyaml's parser (PyYAML wheels ship it)
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 24
@@ -140,6 +164,93 @@ def _construct(
         return None
 
 
+class _NotClean(Exception):
+    """The fast path met something the pure-Python loader must read and report."""
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
+    """(data, positions) of a document with nothing to report, read from libyaml's events; None otherwise.
+
+    Gives the same data and positions as `_construct` over the pure-Python node tree: the same resolver picks
+    each plain scalar's tag and the same `SafeConstructor` builds non-string values. It never reports a problem
+    itself; anything `_construct` or `_ComposingLoader` would complain about (or any parser error) returns None.
+    """
+    if _CParser is None:
+        return None
+    parser = _CParser(text)
+    resolver = yaml.resolver.Resolver()
+    constructor = yaml.constructor.SafeConstructor()
+    positions = Positions()
+    values, keys = positions.values, positions.keys
+    get_event, peek_event = parser.get_event, parser.peek_event
+
+    def scalar_tag(event: ScalarEvent) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return tag
+
+    def node(loc: Loc, depth: int) -> Any:
+        event = get_event()
+        kind = type(event)
+        # The pure loader counts every node (keys too) and refuses depth > MAX_DEPTH; stay well inside it.
+        if kind is AliasEvent or event.anchor is not None or depth >= MAX_DEPTH - 1:
+            raise _NotClean
+        mark = event.start_mark
+        values[loc] = (mark.line + 1, mark.column + 1)
+        if kind is ScalarEvent:
+            tag = scalar_tag(event)
+            if tag == _STR_TAG:
+                return event.value  # SafeConstructor.construct_yaml_str
+            if tag not in _PLAIN_TAGS or tag in (_SEQ_TAG, _MAP_TAG):
+                raise _NotClean
+            scalar = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+            return constructor.construct_object(scalar, deep=True)
+        if event.tag not in (None, "!", _SEQ_TAG, _MAP_TAG):
+            raise _NotClean
+        if kind is SequenceStartEvent:
+            items = []
+            while type(peek_event()) is not SequenceEndEvent:
+                items.append(node(loc + (len(items),), depth + 1))
+            get_event()
+            return items
+        if kind is MappingStartEvent:
+            result: dict[str, Any] = {}
+            while type(peek_event()) is not MappingEndEvent:
+                key_event = get_event()
+                if type(key_event) is not ScalarEvent or key_event.anchor is not None or key_event.tag is not None:
+                    raise _NotClean
+                key = key_event.value
+                if key in result or scalar_tag(key_event) == _MERGE_TAG:
+                    raise _NotClean
+                key_mark = key_event.start_mark
+                keys[loc + (key,)] = (key_mark.line + 1, key_mark.column + 1)
+                result[key] = node(loc + (key,), depth + 1)
+            get_event()
+            return result
+        raise _NotClean
+
+    try:
+        if type(get_event()) is not StreamStartEvent or type(get_event()) is not DocumentStartEvent:
+            return None
+        if type(peek_event()) is DocumentEndEvent:
+            return None  # an empty document: the pure loader says so
+        data = node((), 1)
+        if type(get_event()) is not DocumentEndEvent or type(get_event()) is not StreamEndEvent:
+            return None
+    except (_NotClean, yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
+        return None
+    finally:
+        parser.dispose()
+    return data, positions
+
+
 def _loc_str(loc: Loc) -> str:
     from .errors import format_path
 
@@ -205,6 +316,9 @@ def load_yaml_with_positions(path: Path, display_name: str | None = None) -> tup
             [Problem(file, line, column, "", f"YAML does not allow the control character U+{ord(bad_char.group()):04X}",
                      "delete it (it is often pasted in invisibly from a PDF)")]
         )
+    fast = _load_clean_document(text)
+    if fast is not None:
+        return fast[0], fast[1], []
     loader = _ComposingLoader(text)
     problems: list[Problem] = []
     positions = Positions()

@@ -373,9 +373,8 @@ class _Generator:
             if other is None:
                 related.append(md_text(other_id))
             else:
-                related.append(
-                    f"[{md_text(other.title)}]({other.id}.md) — {md_text(other.venue)}, {other.year}"
-                )
+                when = other.venue if str(other.year) in other.venue else f"{other.venue}, {other.year}"
+                related.append(f"[{md_text(other.title)}]({other.id}.md) — {md_text(when)}")
 
         long_form = self.repo_root / "docs" / "notes" / f"{paper.id}.md"
         long_form_html = ""
