@@ -26,6 +26,13 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException, TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tools.catalogue import DEFAULT_CATALOGUE, REPO_ROOT, load_catalogue
 
@@ -37,14 +44,6 @@ pytestmark = [
     pytest.mark.xdist_group("browser"),  # one worker builds the sites and runs the browser (`-n 2 --dist loadgroup`)
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (run `make browser`)"),
 ]
-
-from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"
 MKDOCS = Path(sys.executable).with_name("mkdocs")
@@ -63,7 +62,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",  # nothing but 127.0.0.1 resolves
-    "--force-prefers-color-scheme=light",  # pages open in the light palette whatever the machine prefers
 ]
 
 # Runs in every frame before the page's own scripts: dialogs are recorded in the top window, never shown.
@@ -93,14 +91,14 @@ def build_site(site_dir: Path, catalogue: Path | None = None, measurements: Path
         env["PAPERS_MEASUREMENTS"] = str(measurements)
     result = subprocess.run(
         [str(MKDOCS), "build", "--strict", "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
     return site_dir
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -193,6 +191,8 @@ class Browser:
         foreign = sorted({u for u in self.requested_urls() if not _is_local(u)})
         assert not foreign, f"{where}: requests that leave 127.0.0.1: {foreign}"
         errors = [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+        if urlsplit(where).path.endswith(".svg"):  # an image opened on its own: the browser asks for /favicon.ico
+            errors = [e for e in errors if "/favicon.ico - " not in e]
         assert not errors, f"{where}: console errors: {errors}"
         dialogs = self.driver.execute_script("return window.__dialogs || [];")
         assert not dialogs, f"{where}: dialogs opened: {dialogs}"
@@ -208,12 +208,18 @@ class Browser:
         self.driver.execute_script(
             "window.scrollTo(0, arguments[0].getBoundingClientRect().top + window.scrollY"
             " - document.querySelector('.md-header').offsetHeight - 12);", heading)
+        # Past the page's title, the header shows it instead of the site name.
+        self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".md-header__title--active"))
 
     def find(self, css: str) -> WebElement:
         return self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, css))
 
     def screenshot(self, name: str) -> Path:
-        # Material animates the header title and the palette switch: wait for every transition to finish.
+        # Material animates the header title and the palette switch: let the next frames start any transition,
+        # then wait for every one to finish.
+        self.driver.execute_async_script(
+            "var done = arguments[arguments.length - 1];"
+            "requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });")
         self.wait.until(lambda d: d.execute_script(
             "return document.getAnimations().every(function (a) { return a.playState !== 'running'; });"))
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -246,6 +252,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     try:
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_DIALOGS})
+        # Pages open in the light palette whatever the machine prefers; the tests switch to dark themselves.
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                               {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
         # A 1280×900 viewport: the window is larger by the height of the (headless) browser chrome.
         driver.set_window_size(*VIEWPORT)
         inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
@@ -259,7 +268,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Browser]:
     """The browser, back in the light palette and the Chinese tab when the test is over."""
     yield browser
-    browser.driver.execute_script("try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}")
+    try:  # Material keeps the palette and the linked tab in the page origin's storage
+        browser.driver.execute_script("localStorage.clear(); sessionStorage.clear();")
+    except WebDriverException:
+        pass  # e.g. the test ended on a page that has no storage
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -348,7 +360,7 @@ def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, 
 
     try:
         papers = page.wait.until(found)
-    except Exception:
+    except TimeoutException:
         meta = page.driver.find_element(By.CSS_SELECTOR, ".md-search-result__meta").text
         pytest.fail(f"search for {query!r} did not list {sorted(expected)}: {meta!r}")
     assert expected <= papers
@@ -381,10 +393,10 @@ def test_catalogue_table_sorts_and_filters(page: Browser, real_site: Site) -> No
     page.wait.until(lambda d: title.get_attribute("aria-sort") == "descending")
     assert _column(page, 0) == ascending[::-1]
     year = page.find(".cat-table thead th[data-sort-key=year]")
-    year.click()
-    page.wait.until(lambda d: year.get_attribute("aria-sort") is not None and title.get_attribute("aria-sort") is None)
+    year.click()  # another column: ascending, numerically
+    page.wait.until(lambda d: year.get_attribute("aria-sort") == "ascending" and title.get_attribute("aria-sort") is None)
     years = [int(y) for y in _column(page, 1)]
-    assert years in (sorted(years), sorted(years, reverse=True)) and years != ascending
+    assert years == sorted(years) and len(set(years)) > 1
 
     # Filter: typing narrows the rows to the matches (title, authors, venue, year, tags, models).
     query = "attention"
@@ -414,53 +426,93 @@ def test_catalogue_table_sorts_and_filters(page: Browser, real_site: Site) -> No
 # Charts
 
 
-CHART_SELECTOR = "article img, article svg:not(.md-icon svg):not(.twemoji svg), article object"
+CHARTS = "article img, article object, article svg:not(.md-icon svg):not(.twemoji svg)"
+
+# Every chart element of the content: its source, whether it loaded, whether it is shown, its alt text.
+CHART_STATE = """
+return Array.from(document.querySelectorAll(arguments[0])).map(function (e) {
+  var r = e.getBoundingClientRect();
+  var img = e.tagName === 'IMG';
+  return {
+    tag: e.tagName.toLowerCase(),
+    src: e.getAttribute('src') || e.getAttribute('data') || '',
+    loaded: img ? e.complete && e.naturalWidth > 0 : true,
+    shown: r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden',
+    alt: img ? (e.getAttribute('alt') || '').trim() : 'n/a'
+  };
+});
+"""
 
 
 def _chart_pages(site: Site) -> list[str]:
-    """The insight pages, and any other page with an image in its content."""
-    pages = [p for p in site.pages() if p.startswith("insights/")]
+    """The pages with an image in their content: the insight pages' charts."""
+    pages = []
     for path in site.pages():
         html = (site.root / path / "index.html").read_text(encoding="utf-8")
         start, end = html.find("<article"), html.find("</article>")
-        if path not in pages and start >= 0 and any(t in html[start:end] for t in ("<img", "<svg", "<object")):
+        if start >= 0 and any(t in html[start:end] for t in ("<img", "<svg", "<object")):
             pages.append(path)
     return pages
 
 
+def _charts(page: Browser) -> list[dict]:
+    page.wait.until(lambda d: d.execute_script(
+        "return Array.from(document.querySelectorAll('article img')).every(function (i) { return i.complete; });"))
+    return page.driver.execute_script(CHART_STATE, CHARTS)
+
+
 def test_charts_load(page: Browser, real_site: Site) -> None:
-    pages = _chart_pages(real_site)
-    if not pages:
-        pytest.skip("the site has no chart pages yet (insights/ or images in page content)")
-    for path in pages:
+    chart_pages = _chart_pages(real_site)
+    insights = [p for p in real_site.pages() if p.startswith("insights/")]
+    if not chart_pages:
+        pytest.skip("the site has no chart pages yet")
+    assert not insights or set(chart_pages) & set(insights), "no insight page has a chart"
+    for path in sorted(set(chart_pages) | set(insights)):  # every insight page loads cleanly, charts or not
         page.open(real_site.url(path))
-        charts = page.driver.find_elements(By.CSS_SELECTOR, CHART_SELECTOR)
-        if path.startswith("insights/") and path != "insights/":
-            assert charts, f"{path}: no chart"
-        page.wait.until(lambda d: d.execute_script(
-            "return Array.from(document.querySelectorAll('article img')).every(function (i) { return i.complete; });"))
-        sizes = page.driver.execute_script(
-            "return Array.from(document.querySelectorAll(arguments[0])).map(function (e) {"
-            "  var r = e.getBoundingClientRect();"
-            "  return [e.tagName.toLowerCase(), e.getAttribute('src') || e.getAttribute('data') || '',"
-            "          e.tagName === 'IMG' ? e.naturalWidth : r.width, r.width * r.height];"
-            "});", CHART_SELECTOR)
-        for tag, src, width, area in sizes:
-            assert width > 0, f"{path}: <{tag} {src}> did not load"
-            assert area > 0 or tag != "img", f"{path}: <{tag} {src}> is not shown"
-        if tag_alt_missing := page.driver.execute_script(
-                "return Array.from(document.querySelectorAll('article img:not([alt])')).map(i => i.src);"):
-            pytest.fail(f"{path}: images without alt text: {tag_alt_missing}")
+        charts = _charts(page)
+        for chart in charts:
+            assert chart["loaded"], f"{path}: <{chart['tag']} {chart['src']}> did not load"
+            assert chart["alt"], f"{path}: <{chart['tag']} {chart['src']}> has no alt text"
+        assert any(c["shown"] for c in charts) or path not in chart_pages, f"{path}: no chart is shown"
         page.check_page()
-    first = next((p for p in pages if p.startswith("insights/") and p != "insights/"), pages[0])
-    page.open(real_site.url(first))
-    chart = page.driver.find_elements(By.CSS_SELECTOR, CHART_SELECTOR)
-    if chart:
-        page.scroll_to(chart[0])
-    page.screenshot("chart-light")
-    page.set_scheme("slate")
-    page.screenshot("chart-dark")
+
+    # Light and dark: where a chart comes in both (Material's #only-light / #only-dark), the scheme picks one.
+    page.open(real_site.url(chart_pages[0]))
+    first = page.driver.find_elements(By.CSS_SELECTOR, CHARTS)
+    if first:
+        page.scroll_to(first[0])
+    for scheme, shown, hidden in (("default", "#only-light", "#only-dark"), ("slate", "#only-dark", "#only-light")):
+        page.set_scheme(scheme)
+        charts = _charts(page)
+        assert all(c["shown"] for c in charts if c["src"].endswith(shown)), f"{scheme}: {shown} hidden"
+        assert not any(c["shown"] for c in charts if c["src"].endswith(hidden)), f"{scheme}: {hidden} shown"
+        page.screenshot(f"chart-{'light' if scheme == 'default' else 'dark'}")
     page.set_scheme("default")
+    page.check_page()
+
+
+def test_compare_view_picks_two_models(page: Browser, real_site: Site) -> None:
+    data_file = real_site.root / "data" / "models.json"
+    if not (real_site.root / "insights" / "compare" / "index.html").is_file() or not data_file.is_file():
+        pytest.skip("the site has no compare view yet")
+    models = {m["id"]: m for m in json.loads(data_file.read_text(encoding="utf-8"))["models"]}
+    assert len(models) >= 3
+    first, second, third = sorted(models)[:3]
+
+    def heads(driver: WebDriver) -> list[str]:
+        return [th.text for th in driver.find_elements(By.CSS_SELECTOR, ".cat-compare__table thead th")][1:3]
+
+    page.open(real_site.url(f"insights/compare/#{first},{second}"))  # a linked pair opens preselected
+    page.wait.until(lambda d: heads(d) == [first, second])
+    Select(page.find(".cat-compare__controls label:nth-of-type(2) select")).select_by_value(third)
+    page.wait.until(lambda d: heads(d) == [first, third])
+    assert urlsplit(page.driver.current_url).fragment == f"{first},{third}"
+    params = page.driver.find_element(By.XPATH, "//table[contains(@class,'cat-compare__table')]"
+                                                "//tr[th[normalize-space()='Parameters (M)']]")
+    cells = [td.text for td in params.find_elements(By.TAG_NAME, "td")]
+    assert cells[:2] == [f"{models[first]['params'] / 1e6:.2f}", f"{models[third]['params'] / 1e6:.2f}"]
+    page.scroll_to(page.find(".cat-compare__controls button")).click()  # swap
+    page.wait.until(lambda d: heads(d) == [third, first])
     page.check_page()
 
 
@@ -469,7 +521,8 @@ def test_charts_load(page: Browser, real_site: Site) -> None:
 
 
 def test_screenshots(page: Browser, real_site: Site) -> None:
-    if not subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip():
+    fc_list = shutil.which("fc-list")
+    if not fc_list or not subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip():
         warnings.warn("no CJK font installed (make browser installs fonts-wqy-microhei): Chinese shows as boxes")
     page.open(real_site.url())
     assert page.find("body").get_attribute("data-md-color-scheme") == "default"
@@ -528,6 +581,11 @@ return {
   dialogs: window.__dialogs || [],
   frames: window.frames.length,
   embedded: Array.from(article.querySelectorAll('script, iframe, object, embed, svg, img, form, style'))
+    .filter(function (e) {  /* the site's own charts: <img class="cat-chart"> of an SVG file of this site */
+      var url = e.tagName === 'IMG' && new URL(e.getAttribute('src') || '', location.href);
+      return !(url && e.classList.contains('cat-chart') && url.origin === location.origin &&
+               /\\.svg$/.test(url.pathname));
+    })
     .map(function (e) { return e.outerHTML.slice(0, 120); }),
   handlers: handlers,
   scripts: Array.from(document.scripts).map(function (s) { return [s.getAttribute('src'), s.text]; })
@@ -567,6 +625,18 @@ def test_hostile_catalogue_runs_nothing_in_the_browser(page: Browser, hostile_si
     assert "papers/hostile/" in paths
     for path in paths:
         assert_inert(page, hostile_site, path)
+    # A chart opened on its own (a reader's "open image in new tab") is a document that could run script.
+    for svg in sorted(hostile_site.root.rglob("*.svg")):
+        path = svg.relative_to(hostile_site.root).as_posix()
+        if path.startswith("assets/"):
+            continue  # the theme's icons
+        page.open(hostile_site.url(path))
+        state = page.driver.execute_script(
+            "return {pwned: typeof window.__pwned !== 'undefined', dialogs: window.__dialogs || [],"
+            " active: Array.from(document.querySelectorAll('script, foreignObject, iframe, *[onload], *[onclick]'))"
+            "   .map(function (e) { return e.outerHTML.slice(0, 120); })};")
+        assert state == {"pwned": False, "dialogs": [], "active": []}, f"{path}: {state}"
+        page.check_page()
 
     # Ordinary Markdown still renders, in the live page.
     page.open(hostile_site.url("papers/hostile/"))
@@ -582,7 +652,7 @@ def test_hostile_catalogue_runs_nothing_in_the_browser(page: Browser, hostile_si
     assert good.get_attribute("href") == "https://example.com/en"
     zh = article.find_element(By.CSS_SELECTOR, "[lang=zh]")
     assert zh.find_element(By.TAG_NAME, "strong").get_attribute("textContent") == "中文粗体"
-    assert [a.get_attribute("href") for a in zh.find_elements(By.TAG_NAME, "a")][0] == "https://example.com/zh"
+    assert zh.find_element(By.TAG_NAME, "a").get_attribute("href") == "https://example.com/zh"
     page.screenshot("hostile")
     page.check_page()
 

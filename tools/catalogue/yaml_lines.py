@@ -181,8 +181,8 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
     each plain scalar's tag and the same `SafeConstructor` builds non-string values. It never reports a problem
     itself; anything `_construct` or `_ComposingLoader` would complain about (or any parser error) returns None.
     """
-    if _CParser is None:
-        return None
+    if _CParser is None or "\t" in text:
+        return None  # libyaml accepts tabs in places where the pure-Python scanner reports an error
     parser = _CParser(text)
     resolver = yaml.resolver.Resolver()
     constructor = yaml.constructor.SafeConstructor()
@@ -196,7 +196,7 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
             tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
         return tag
 
-    def node(loc: Loc, depth: int) -> Any:
+    def node(loc: Loc, depth: int, flow: bool) -> Any:
         event = get_event()
         kind = type(event)
         # The pure loader counts every node (keys too) and refuses depth > MAX_DEPTH; stay well inside it.
@@ -205,6 +205,8 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
         mark = event.start_mark
         values[loc] = (mark.line + 1, mark.column + 1)
         if kind is ScalarEvent:
+            if flow and event.style is None and "?" in event.value:
+                raise _NotClean  # the pure-Python scanner ends a plain scalar at `?` inside [...] and {...}
             tag = scalar_tag(event)
             if tag == _STR_TAG:
                 return event.value  # SafeConstructor.construct_yaml_str
@@ -214,10 +216,11 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
             return constructor.construct_object(scalar, deep=True)
         if event.tag not in (None, "!", _SEQ_TAG, _MAP_TAG):
             raise _NotClean
+        flow = flow or bool(event.flow_style)
         if kind is SequenceStartEvent:
             items = []
             while type(peek_event()) is not SequenceEndEvent:
-                items.append(node(loc + (len(items),), depth + 1))
+                items.append(node(loc + (len(items),), depth + 1, flow))
             get_event()
             return items
         if kind is MappingStartEvent:
@@ -226,12 +229,14 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
                 key_event = get_event()
                 if type(key_event) is not ScalarEvent or key_event.anchor is not None or key_event.tag is not None:
                     raise _NotClean
+                if flow and key_event.style is None and "?" in key_event.value:
+                    raise _NotClean
                 key = key_event.value
                 if key in result or scalar_tag(key_event) == _MERGE_TAG:
                     raise _NotClean
                 key_mark = key_event.start_mark
                 keys[loc + (key,)] = (key_mark.line + 1, key_mark.column + 1)
-                result[key] = node(loc + (key,), depth + 1)
+                result[key] = node(loc + (key,), depth + 1, flow)
             get_event()
             return result
         raise _NotClean
@@ -241,7 +246,7 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
             return None
         if type(peek_event()) is DocumentEndEvent:
             return None  # an empty document: the pure loader says so
-        data = node((), 1)
+        data = node((), 1, False)
         if type(get_event()) is not DocumentEndEvent or type(get_event()) is not StreamEndEvent:
             return None
     except (_NotClean, yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):

@@ -3,6 +3,7 @@
     >>> bundle = build_site_pages(catalogue, measurements, claim_results, repo_root=REPO_ROOT)
     >>> bundle.pages["papers/res2net.md"]      # Markdown (Material for MkDocs / pymdown-extensions flavour)
     >>> bundle.assets["papers.bib"]            # bytes: BibTeX, JSON data for the tables, model source files
+    >>> bundle.pages["insights/hetconv.md"]    # insight pages and their SVG charts (`insights.py`)
 
 MkDocs feeds these to its build as virtual files (`tools/site/mkdocs_hook.py`); `python -m tools.site.generate
 --out DIR` writes the same pages, plus the hand-written pages of `docs/` with their markers expanded, to a folder
@@ -634,6 +635,13 @@ class _Generator:
         assets["data/claims.json"] = _json_bytes({"rows": claim_rows})
         for rel in sorted(code_files):
             assets[f"code/{rel}"] = (self.repo_root / rel).read_bytes()
+        from .insights import build_insights  # charts (matplotlib SVG) and the compare view's data
+
+        insight_pages, insight_assets = build_insights(
+            self.catalogue, self.measurements, directory_urls=self.directory_urls
+        )
+        pages.update(insight_pages)
+        assets.update(insight_assets)
         return SiteBundle(pages=dict(sorted(pages.items())), assets=dict(sorted(assets.items())))
 
 

@@ -66,12 +66,12 @@ _RC: dict[str, Any] = {
     "text.parse_math": False,  # labels are literal: a "$" in a model name is not mathtext
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 9,
+    "font.size": 10,
     "text.color": _FG,
     "axes.labelcolor": _FG,
     "axes.edgecolor": _MUTED,
     "axes.titlecolor": _FG,
-    "axes.titlesize": 10,
+    "axes.titlesize": 11,
     "axes.grid": True,
     "axes.axisbelow": True,
     "axes.spines.top": False,
@@ -89,7 +89,7 @@ _RC: dict[str, Any] = {
     "legend.facecolor": _PANEL,
     "legend.edgecolor": _FRAME,
     "legend.framealpha": 0.9,
-    "legend.fontsize": 8,
+    "legend.fontsize": 8.5,
     "lines.linewidth": 1.6,
     "lines.markersize": 6,
 }
@@ -199,16 +199,23 @@ class Cited:
     claim: Any  # tools.catalogue.Claim
     note: str = ""  # e.g. "converted from top-1 error: 100 − 22.01"
 
-    def source(self, from_page: str, papers: Mapping[str, Any]) -> str:
-        """"cited: <paper>, <location>" as Markdown, linked to the claim on the paper's page."""
+    def label(self) -> str:
+        """ "cited: <paper> (<version>), <location>", plain text."""
         origin = {"paper": "", "official-code": "official code, ", "note": "reading note, "}.get(
             self.claim.origin, f"{self.claim.origin}, "
         )
-        text = f"cited: {_short_title(self.paper.title)} ({origin}{self.claim.source.version}), " + (
+        return f"cited: {_short_title(self.paper.title)} ({origin}{self.claim.source.version}), " + (
             self.claim.source.location
         )
+
+    def link(self, from_page: str, text: str) -> str:
+        """`text` as Markdown, linked to the claim on the paper's page."""
+        return f"[{md_text(text)}]({_rel(from_page, f'papers/{self.paper.id}.md')}#claim-{self.claim.id})"
+
+    def source(self, from_page: str) -> str:
+        """`label()` as Markdown, linked to the claim on the paper's page."""
         link = _rel(from_page, f"papers/{self.paper.id}.md") + f"#claim-{self.claim.id}"
-        return f"[{md_text(text)}]({link})"
+        return f"[{md_text(self.label())}]({link})"
 
 
 def _short_title(title: str) -> str:
@@ -244,7 +251,9 @@ def _first_claim(catalogue: Any, test: Callable[[Any, Any], bool]) -> tuple[Any,
 
 
 # Claims whose text names another dataset (or fine-tuning) are not ImageNet accuracies.
-_OTHER_DATASET = re.compile(r"CIFAR|Flowers|COCO|Pets|Cars|Aircraft|Food-?101|Birdsnap|SUN397|DTD|fine-?tun", re.I)
+_OTHER_DATASET = re.compile(
+    r"CIFAR|Flowers|COCO|Pets|Cars|Aircraft|Food-?101|Birdsnap|SUN397|DTD|fine-?tun", re.IGNORECASE
+)
 
 
 def imagenet_top1(catalogue: Any, registry: Mapping[str, Any]) -> dict[str, list[Cited]]:
@@ -363,7 +372,7 @@ def _provenance(model_ids: Iterable[str], measurements: Mapping[str, Mapping[str
     if not conditions:
         return ""
     return (
-        "<p class=\"cat-provenance\">Computed numbers: <code>tools/measurements.json</code> ("
+        '<p class="cat-provenance">Computed numbers: <code>tools/measurements.json</code> ('
         + "; ".join(md_text(c) for c in sorted(conditions))
         + ").</p>\n"
     )
@@ -376,8 +385,7 @@ def _page(title: str, body: str) -> str:
 def _image(name: str, alt: str) -> str:
     alt = re.sub(r"[\[\]\\`*_<>]", "", alt)
     return (
-        f"![{alt}]({name}-light.svg#only-light){{ .cat-chart }}\n"
-        f"![{alt}]({name}-dark.svg#only-dark){{ .cat-chart }}\n"
+        f"![{alt}]({name}-light.svg#only-light){{ .cat-chart }}\n![{alt}]({name}-dark.svg#only-dark){{ .cat-chart }}\n"
     )
 
 
@@ -466,10 +474,15 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     measured = [i for i in ids if ctx.ok(i)]
     # Labelled points: label offset (points) and alignment.
     landmarks = {
-        "vgg16": (-6, -3, "right"), "resnet50": (6, -3, "left"), "efficientnet_b0": (6, -3, "left"),
-        "efficientnet_b7": (-6, -3, "right"), "mobilenetv2_100": (6, -3, "left"),
-        "antnet_100_g2": (-6, -3, "right"), "hetconv_vgg16_cifar_p1": (6, -3, "left"),
-        "hetconv_vgg16_cifar_p64": (6, -3, "left"), "res2net50_26w_8s": (6, -3, "left"),
+        "vgg16": (-6, -3, "right"),
+        "resnet50": (6, -3, "left"),
+        "efficientnet_b0": (6, -3, "left"),
+        "efficientnet_b7": (-6, -3, "right"),
+        "mobilenetv2_100": (6, -3, "left"),
+        "antnet_100_g2": (-6, -3, "right"),
+        "hetconv_vgg16_cifar_p1": (6, -3, "left"),
+        "hetconv_vgg16_cifar_p64": (6, -3, "left"),
+        "res2net50_26w_8s": (6, -3, "left"),
     }
     alt = (
         f"Log-log scatter of parameters against GMACs for {len(measured)} registered models, one colour and marker "
@@ -477,9 +490,11 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "(EfficientNet-B7 at 600 pixels); VGG-16 has by far the most parameters."
     )
     body = [
-        "Every registered model: parameters against multiply-adds, both on log scales. Each model is measured at "
-        "the input size its paper evaluates it at (the *Input* column), so the CIFAR-10 HetConv networks (32×32) "
-        "sit far to the left of the ImageNet ones.",
+        (
+            "Every registered model: parameters against multiply-adds, both on log scales. Each model is measured at "
+            "the input size its paper evaluates it at (the *Input* column), so the CIFAR-10 HetConv networks (32×32) "
+            "sit far to the left of the ImageNet ones."
+        ),
         "",
     ]
     assets: dict[str, bytes] = {}
@@ -494,14 +509,24 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 ax.scatter(
                     [ctx.ok(i)["flops"] / 1e9 for i in members],
                     [ctx.ok(i)["params"] / 1e6 for i in members],
-                    s=34, marker=ctx.styles.marker[module], color=ctx.styles.colour[module],
-                    label=ctx.styles.label[module], zorder=3, linewidths=0.5,
+                    s=34,
+                    marker=ctx.styles.marker[module],
+                    color=ctx.styles.colour[module],
+                    label=ctx.styles.label[module],
+                    zorder=3,
+                    linewidths=0.5,
                 )
-            for i in landmarks:
+            for i, (dx, dy, ha) in landmarks.items():
                 if i in measured:
-                    dx, dy, ha = landmarks[i]
-                    ax.annotate(i, (ctx.ok(i)["flops"] / 1e9, ctx.ok(i)["params"] / 1e6), xytext=(dx, dy),
-                                textcoords="offset points", fontsize=7, color=_MUTED, ha=ha)
+                    ax.annotate(
+                        i,
+                        (ctx.ok(i)["flops"] / 1e9, ctx.ok(i)["params"] / 1e6),
+                        xytext=(dx, dy),
+                        textcoords="offset points",
+                        fontsize=7,
+                        color=_MUTED,
+                        ha=ha,
+                    )
             _log_axis(ax, "x")
             _log_axis(ax, "y")
             ax.set_xlabel("GMACs (fvcore: 1 multiply-add = 1, BatchNorm included), at each model's input size")
@@ -529,8 +554,14 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         )
     body += [
         _table(
-            ["Model", "Family", "Input", f"Params (M), {COMPUTED_PARAMS}", f"GMACs, {COMPUTED_FVCORE}",
-             f"Activations (M), {COMPUTED_FVCORE}"],
+            [
+                "Model",
+                "Family",
+                "Input",
+                f"Params (M), {COMPUTED_PARAMS}",
+                f"GMACs, {COMPUTED_FVCORE}",
+                f"Activations (M), {COMPUTED_FVCORE}",
+            ],
             rows,
             "lllrrr",
         ),
@@ -549,21 +580,24 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     frontier = [plotted[k] for k in pareto_frontier(points)]
     alt = (
         f"Scatter of cited ImageNet top-1 accuracy against computed GMACs (log scale) for {len(plotted)} models, "
-        f"with the Pareto frontier drawn as a staircase through {len(frontier)} of them"
-        + (f" ({', '.join(frontier)})." if frontier else ".")
+        f"with the Pareto frontier drawn as a staircase through {len(frontier)} of them (marked in the table)."
     )
     body = [
-        "ImageNet top-1 accuracy as the papers print it, against the multiply-adds computed here. Accuracy cannot "
-        "be recomputed without training, so every accuracy is **cited**: the absolute `top1_accuracy` or "
-        "`top1_error` claims of `papers.yaml` printed by a paper or its official code, about a registered model, "
-        "at the model's own input size (or none stated), and not about another dataset. A top-1 *error* is "
-        "converted to accuracy as 100 − error, and the table says so. When a model has several such claims, the "
-        "first in the catalogue is plotted and the others are listed. Third-party accuracies (e.g. torchvision's "
-        "retrained weights) are left out.",
+        (
+            "ImageNet top-1 accuracy as the papers print it, against the multiply-adds computed here. Accuracy cannot "
+            "be recomputed without training, so every accuracy is **cited**: the absolute `top1_accuracy` or "
+            "`top1_error` claims of `papers.yaml` printed by a paper or its official code, about a registered model, "
+            "at the model's own input size (or none stated), and not about another dataset. A top-1 *error* is "
+            "converted to accuracy as 100 − error, and the table says so. When a model has several such claims, the "
+            "first in the catalogue is plotted and the others are listed. Third-party accuracies (e.g. torchvision's "
+            "retrained weights) are left out."
+        ),
         "",
-        "The **Pareto frontier** joins the models that no other model beats: none is cheaper and at least as "
-        "accurate. Different papers train differently, so the frontier compares published results, not "
-        "architectures alone.",
+        (
+            "The **Pareto frontier** joins the models that no other model beats: none is cheaper and at least as "
+            "accurate. Different papers train differently, so the frontier compares published results, not "
+            "architectures alone."
+        ),
         "",
     ]
     assets: dict[str, bytes] = {}
@@ -576,18 +610,38 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 if not members:
                     continue
                 ax.scatter(
-                    [ctx.ok(i)["flops"] / 1e9 for i in members], [cited[i][0].value for i in members], s=34,
-                    marker=ctx.styles.marker[module], color=ctx.styles.colour[module],
-                    label=ctx.styles.label[module], zorder=3, linewidths=0.5,
+                    [ctx.ok(i)["flops"] / 1e9 for i in members],
+                    [cited[i][0].value for i in members],
+                    s=34,
+                    marker=ctx.styles.marker[module],
+                    color=ctx.styles.colour[module],
+                    label=ctx.styles.label[module],
+                    zorder=3,
+                    linewidths=0.5,
                 )
             xs = [ctx.ok(i)["flops"] / 1e9 for i in frontier]
             ys = [cited[i][0].value for i in frontier]
-            ax.step(xs, ys, where="post", color=_FG, linewidth=1.0, linestyle="-", alpha=0.7, zorder=2,
-                    label="Pareto frontier")
+            ax.step(
+                xs,
+                ys,
+                where="post",
+                color=_FG,
+                linewidth=1.0,
+                linestyle="-",
+                alpha=0.7,
+                zorder=2,
+                label="Pareto frontier",
+            )
             for i in plotted:
                 x, y = ctx.ok(i)["flops"] / 1e9, cited[i][0].value
-                ax.annotate(_short_id(i), (x, y), xytext=_label_offset(i), textcoords="offset points", fontsize=7,
-                            color=_FG if i in frontier else _MUTED)
+                ax.annotate(
+                    _short_id(i),
+                    (x, y),
+                    xytext=_label_offset(i),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=_FG if i in frontier else _MUTED,
+                )
             _log_axis(ax, "x")
             ax.set_xlabel("GMACs, computed (fvcore), at each model's input size (log scale)")
             ax.set_ylabel("ImageNet top-1 accuracy (%), cited")
@@ -604,9 +658,9 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     for i in sorted(ids, key=lambda i: (ctx.ok(i)["flops"] if ctx.ok(i) else math.inf, i)):
         first, *others = cited[i]
         m = ctx.ok(i)
-        source = first.source(path, ctx.papers) + (f"; {md_text(first.note)}" if first.note else "")
+        source = first.source(path) + (f"; {md_text(first.note)}" if first.note else "")
         also = "; ".join(
-            f"{o.value:.2f} % ({o.source(path, ctx.papers)}{'; ' + md_text(o.note) if o.note else ''})" for o in others
+            f"{o.value:.2f} % ({o.source(path)}{'; ' + md_text(o.note) if o.note else ''})" for o in others
         )
         rows.append(
             [
@@ -622,8 +676,15 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     if rows:
         body.append(
             _table(
-                ["Model", "Top-1 (%)", "Source of top-1", f"GMACs, {COMPUTED_FVCORE}", "Input", "On frontier",
-                 "Other cited top-1"],
+                [
+                    "Model",
+                    "Top-1 (%)",
+                    "Source of top-1",
+                    f"GMACs, {COMPUTED_FVCORE}",
+                    "Input",
+                    "On frontier",
+                    "Other cited top-1",
+                ],
                 rows,
                 "lrlrlcl",
             )
@@ -679,12 +740,14 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "Right: parameters, computed against Table 2."
     )
     body = [
-        "EfficientNet scales B0 with a compound coefficient φ: depth α^φ, width β^φ, resolution γ^φ, with "
-        "α·β²·γ² ≈ 2 so that \"the total FLOPS will approximately increase by 2^φ\" (Sec. 3.3, Eq. 3; the paper's "
-        "FLOPS are multiply-adds). The paper does not state φ for the released B1–B7, whose coefficients were "
-        "adjusted by hand. **Mapping Bk to φ = k is this page's assumption**, used only to draw the reference "
-        "curve B0 · 2^k from the computed B0. Each variant is measured at its own resolution (Table 2's input "
-        "sizes), as the paper counts it.",
+        (
+            "EfficientNet scales B0 with a compound coefficient φ: depth α^φ, width β^φ, resolution γ^φ, with "
+            'α·β²·γ² ≈ 2 so that "the total FLOPS will approximately increase by 2^φ" (Sec. 3.3, Eq. 3; the paper\'s '
+            "FLOPS are multiply-adds). The paper does not state φ for the released B1–B7, whose coefficients were "
+            "adjusted by hand. **Mapping Bk to φ = k is this page's assumption**, used only to draw the reference "
+            "curve B0 · 2^k from the computed B0. Each variant is measured at its own resolution (Table 2's input "
+            "sizes), as the paper counts it."
+        ),
         "",
     ]
     assets: dict[str, bytes] = {}
@@ -693,35 +756,67 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         def draw(fig: Any) -> None:
             left, right = fig.subplots(1, 2)
             ks = [k for k, _ in measured]
-            left.plot(ks, [ctx.ok(i)["flops"] / 1e9 for _, i in measured], "o-", color=_SERIES[0],
-                      label="computed (fvcore)", zorder=3)
+            left.plot(
+                ks,
+                [ctx.ok(i)["flops"] / 1e9 for _, i in measured],
+                "o-",
+                color=_SERIES[0],
+                label="computed (fvcore)",
+                zorder=3,
+            )
             pk = [(k, printed[i]["macs"].value) for k, i in variants if "macs" in printed.get(i, {})]
             if pk:
-                left.plot([k for k, _ in pk], [v / 1e9 for _, v in pk], "s", mfc="none", mew=1.4, ms=8,
-                          color=_SERIES[1], label="printed, Table 2 (cited)", zorder=4)
+                left.plot(
+                    [k for k, _ in pk],
+                    [v / 1e9 for _, v in pk],
+                    "s",
+                    mfc="none",
+                    mew=1.4,
+                    ms=8,
+                    color=_SERIES[1],
+                    label="printed, Table 2 (cited)",
+                    zorder=4,
+                )
             if base:
-                ref = list(range(0, max(k for k, _ in variants) + 1))
-                left.plot(ref, [base * 2**k / 1e9 for k in ref], "--", color=_MUTED, linewidth=1.2,
-                          label="B0 · 2^φ, assuming Bk is φ = k")
+                ref = list(range(max(k for k, _ in variants) + 1))
+                left.plot(
+                    ref,
+                    [base * 2**k / 1e9 for k in ref],
+                    "--",
+                    color=_MUTED,
+                    linewidth=1.2,
+                    label="B0 · 2^φ, assuming Bk is φ = k",
+                )
             _log_axis(left, "y")
             left.set_xticks([k for k, _ in variants], [f"B{k}" for k, _ in variants])
             left.set_ylabel("GMACs")
             left.set_title("Multiply-adds")
             left.legend(loc="upper left")
-            right.plot(ks, [ctx.ok(i)["params"] / 1e6 for _, i in measured], "o-", color=_SERIES[0],
-                       label="computed", zorder=3)
+            right.plot(
+                ks, [ctx.ok(i)["params"] / 1e6 for _, i in measured], "o-", color=_SERIES[0], label="computed", zorder=3
+            )
             pp = [(k, printed[i]["params"].value) for k, i in variants if "params" in printed.get(i, {})]
             if pp:
-                right.plot([k for k, _ in pp], [v / 1e6 for _, v in pp], "s", mfc="none", mew=1.4, ms=8,
-                           color=_SERIES[1], label="printed, Table 2 (cited)", zorder=4)
+                right.plot(
+                    [k for k, _ in pp],
+                    [v / 1e6 for _, v in pp],
+                    "s",
+                    mfc="none",
+                    mew=1.4,
+                    ms=8,
+                    color=_SERIES[1],
+                    label="printed, Table 2 (cited)",
+                    zorder=4,
+                )
             _log_axis(right, "y")
             right.set_xticks([k for k, _ in variants], [f"B{k}" for k, _ in variants])
             right.set_ylabel("Parameters (millions)")
             right.set_title("Parameters")
             right.legend(loc="upper left")
 
-        assets = _chart_assets(name, _svg(draw, size=(9, 4.2), title="EfficientNet B0–B7: GMACs and parameters",
-                                          alt=alt))
+        assets = _chart_assets(
+            name, _svg(draw, size=(9, 4.2), title="EfficientNet B0–B7: GMACs and parameters", alt=alt)
+        )
         body += [_image(name, alt), ""]
     else:
         body += [_nothing_to_plot("No EfficientNet variant has a measurement."), ""]
@@ -737,30 +832,35 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 _model_cell(i, path, ctx.papers),
                 _shape(ctx.registry[i].input_size),
                 _g(m["flops"]) if m else "not measured yet",
-                md_text(p_macs.claim.printed) if p_macs else "—",
+                p_macs.link(path, p_macs.claim.printed) if p_macs else "—",
                 f"{m['flops'] / p_macs.value:.3f}" if m and p_macs else "—",
                 _g(reference),
                 f"{m['flops'] / reference:.3f}" if m and reference else "—",
                 _m(m["params"]) if m else "—",
-                md_text(p_params.claim.printed) if p_params else "—",
+                p_params.link(path, p_params.claim.printed) if p_params else "—",
             ]
         )
     body += [
         _table(
-            ["Variant", "Input", f"GMACs, {COMPUTED_FVCORE}", "GMACs printed (Table 2)", "computed ÷ printed",
-             "B0 · 2^k (reference, φ = k assumed)", "computed ÷ reference", f"Params (M), {COMPUTED_PARAMS}",
-             "Params printed (Table 2)"],
+            [
+                "Variant",
+                "Input",
+                f"GMACs, {COMPUTED_FVCORE}",
+                "GMACs, cited (Table 2, as printed)",
+                "computed ÷ cited",
+                "B0 · 2^k (reference, φ = k assumed)",
+                "computed ÷ reference",
+                f"Params (M), {COMPUTED_PARAMS}",
+                "Params, cited (Table 2, as printed)",
+            ],
             rows,
             "llrrrrrrr",
         ),
         "",
     ]
-    sources = sorted(
-        {c.source(path, ctx.papers) for v in printed.values() for c in v.values()}
-    )
+    sources = sorted({c.label() for v in printed.values() for c in v.values()})
     if sources:
-        body += [f"Printed values: {sources[0]}" + (f" (and {len(sources) - 1} more claims)" if len(sources) > 1
-                                                    else "") + ".", ""]
+        body += ["Cited values: " + "; ".join(md_text(t) for t in sources) + " (each value links to its claim).", ""]
     body.append(_provenance([i for _, i in variants], ctx.measurements))
     return _page("EfficientNet: compound scaling", "\n".join(body)), assets
 
@@ -776,8 +876,13 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     resnet, het_resnet = ctx.ok("resnet50"), ctx.ok("hetconv_resnet50_p4")
     note = _first_claim(
         ctx.catalogue,
-        lambda p, c: c.model == "hetconv_resnet50_p4" and c.compared_to == "resnet50" and c.quantity == "macs"
-        and c.kind == "reduction" and c.unit == "%",
+        lambda p, c: (
+            c.model == "hetconv_resnet50_p4"
+            and c.compared_to == "resnet50"
+            and c.quantity == "macs"
+            and c.kind == "reduction"
+            and c.unit == "%"
+        ),
     )
     alt = (
         "Two panels. Left: cost of the CIFAR-10 VGG-16 with HetConv relative to P = 1, against P on a log-2 axis: "
@@ -787,21 +892,29 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "note's 30 percent reduction and the per-layer one third."
     )
     body = [
-        "HetConv replaces a 3×3 convolution over M input channels by filters with M/P kernels of 3×3 and "
-        "M − M/P of 1×1. Per layer that costs **1/P + (1 − 1/P)/9** of the standard convolution, in multiply-adds "
-        "and in parameters alike (P = 4 → exactly 1/3). A whole network saves less, because not every layer is "
-        "a HetConv:",
+        (
+            "HetConv replaces a 3×3 convolution over M input channels by filters with M/P kernels of 3×3 and "
+            "M − M/P of 1×1. Per layer that costs **1/P + (1 − 1/P)/9** of the standard convolution, in multiply-adds "
+            "and in parameters alike (P = 4 → exactly 1/3). A whole network saves less, because not every layer is "
+            "a HetConv:"
+        ),
         "",
-        "- In the CIFAR-10 VGG-16 the first convolution (3 input channels, which P cannot divide) and the "
-        "classifier stay standard, and BatchNorm (counted by fvcore, and 2 parameters per channel) does not "
-        "shrink. As P grows the per-layer ratio approaches 1/9, the network's a little above it.",
-        "- In ResNet-50 only the 3×3 convolution of each bottleneck is a HetConv; the stem, the 1×1 convolutions, "
-        "the shortcuts and the classifier (most of the multiply-adds) are unchanged, so one third per layer "
-        "becomes about 70 % for the network.",
+        (
+            "- In the CIFAR-10 VGG-16 the first convolution (3 input channels, which P cannot divide) and the "
+            "classifier stay standard, and BatchNorm (counted by fvcore, and 2 parameters per channel) does not "
+            "shrink. As P grows the per-layer ratio approaches 1/9, the network's a little above it."
+        ),
+        (
+            "- In ResNet-50 only the 3×3 convolution of each bottleneck is a HetConv; the stem, the 1×1 convolutions, "
+            "the shortcuts and the classifier (most of the multiply-adds) are unchanged, so one third per layer "
+            "becomes about 70 % for the network."
+        ),
         "",
-        "The *predicted* columns apply the formula to the twelve HetConv layers of the CIFAR VGG-16 and add the "
-        "standard first convolution and classifier (and, for parameters, BatchNorm): they match the computed "
-        "counts exactly.",
+        (
+            "The *predicted* columns apply the formula to the twelve HetConv layers of the CIFAR VGG-16 and add the "
+            "standard first convolution and classifier (and, for parameters, BatchNorm): they match the computed "
+            "counts exactly."
+        ),
         "",
     ]
     assets: dict[str, bytes] = {}
@@ -811,22 +924,51 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             left, right = fig.subplots(1, 2, width_ratios=(1.6, 1))
             if measured:
                 ps = [p for p, _ in measured]
-                grid = [2 ** (x / 8) for x in range(0, 8 * int(math.log2(max(ps))) + 1)]
-                left.plot(grid, [_ratio_float(p) for p in grid], "-", color=_MUTED, linewidth=1.2,
-                          label="per layer: 1/P + (1 − 1/P)/9")
+                grid = [2 ** (x / 8) for x in range(8 * int(math.log2(max(ps))) + 1)]
+                left.plot(
+                    grid,
+                    [_ratio_float(p) for p in grid],
+                    "-",
+                    color=_MUTED,
+                    linewidth=1.2,
+                    label="per layer: 1/P + (1 − 1/P)/9",
+                )
                 left.axhline(1 / 9, color=_MUTED, linestyle=":", linewidth=0.9)
-                left.annotate("1/9", (max(ps), 1 / 9), xytext=(3, -10), textcoords="offset points", fontsize=7.5,
-                              color=_MUTED)
-                predicted = [hetconv_vgg16_cifar_prediction(p)[0] / hetconv_vgg16_cifar_prediction(1)[0]
-                             for p in ps]
-                left.plot(ps, predicted, "--", color=_SERIES[0], linewidth=1.0,
-                          label="whole network, formula (conv + linear)")
-                left.plot(ps, [ctx.ok(i)["crosscheck_macs"] / base["crosscheck_macs"] for _, i in measured], "o",
-                          color=_SERIES[0], label="MACs, computed (conv + linear)", zorder=3)
-                left.plot(ps, [ctx.ok(i)["flops"] / base["flops"] for _, i in measured], "x", color=_SERIES[1],
-                          mew=1.5, label="MACs, computed (fvcore, BN incl.)", zorder=3)
-                left.plot(ps, [ctx.ok(i)["params"] / base["params"] for _, i in measured], "s", mfc="none",
-                          mew=1.2, ms=7, color=_SERIES[2], label="parameters, computed", zorder=3)
+                left.annotate(
+                    "1/9", (max(ps), 1 / 9), xytext=(3, -10), textcoords="offset points", fontsize=7.5, color=_MUTED
+                )
+                predicted = [hetconv_vgg16_cifar_prediction(p)[0] / hetconv_vgg16_cifar_prediction(1)[0] for p in ps]
+                left.plot(
+                    ps, predicted, "--", color=_SERIES[0], linewidth=1.0, label="whole network, formula (conv + linear)"
+                )
+                left.plot(
+                    ps,
+                    [ctx.ok(i)["crosscheck_macs"] / base["crosscheck_macs"] for _, i in measured],
+                    "o",
+                    color=_SERIES[0],
+                    label="MACs, computed (conv + linear)",
+                    zorder=3,
+                )
+                left.plot(
+                    ps,
+                    [ctx.ok(i)["flops"] / base["flops"] for _, i in measured],
+                    "x",
+                    color=_SERIES[1],
+                    mew=1.5,
+                    label="MACs, computed (fvcore, BN incl.)",
+                    zorder=3,
+                )
+                left.plot(
+                    ps,
+                    [ctx.ok(i)["params"] / base["params"] for _, i in measured],
+                    "s",
+                    mfc="none",
+                    mew=1.2,
+                    ms=7,
+                    color=_SERIES[2],
+                    label="parameters, computed",
+                    zorder=3,
+                )
                 left.set_xscale("log", base=2)
                 left.set_xticks(ps, [str(p) for p in ps])
                 left.set_ylim(0, 1.05)
@@ -846,14 +988,23 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 xs = range(len(bars))
                 right.bar(xs, [v * 100 for _, v in bars], color=_SERIES[3], width=0.6, zorder=3)
                 for x, (_, v) in zip(xs, bars):
-                    right.annotate(f"{v * 100:.1f} %", (x, v * 100 / 2), ha="center", va="center", fontsize=8.5,
-                                   color=_PANEL, fontweight="bold", zorder=5)
+                    right.annotate(
+                        f"{v * 100:.1f} %",
+                        (x, v * 100 / 2),
+                        ha="center",
+                        va="center",
+                        fontsize=8.5,
+                        color=_PANEL,
+                        fontweight="bold",
+                        zorder=5,
+                    )
                 right.set_xticks(list(xs), [label for label, _ in bars])
                 _reference_line(right, 100, "ResNet-50 = 100 %", style="-")
                 if note:
                     kept = 100 - note[1].value
-                    _reference_line(right, kept, f"note: {note[1].value:g} % fewer → {kept:g} % kept",
-                                    colour=_SERIES[1])
+                    _reference_line(
+                        right, kept, f"note: {note[1].value:g} % fewer → {kept:g} % kept", colour=_SERIES[1]
+                    )
                 _reference_line(right, 100 / 3, "one HetConv layer, P = 4: 1/3", style=":")
                 right.set_ylim(0, 105)
                 right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7.5)
@@ -869,40 +1020,82 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         body += [_nothing_to_plot("Neither the HetConv VGG-16 family nor the ResNet-50 pair has a measurement."), ""]
     body.append(_missing_note([i for _, i in family] + ["resnet50", "hetconv_resnet50_p4"], ctx.measurements))
     p1_macs, p1_params = hetconv_vgg16_cifar_prediction(1)
-    rows = []
+    cited_flops: dict[str, Cited] = {}
+    for paper, claim in _claims(ctx.catalogue):
+        if (
+            claim.model in {i for _, i in family}
+            and claim.quantity == "macs"
+            and claim.kind == "absolute"
+            and claim.value is not None
+        ):
+            cited_flops.setdefault(claim.model, Cited(_scaled(claim.value, claim.unit), paper, claim))
+    macs_rows, param_rows = [], []
     for p, i in family:
         m = ctx.ok(i)
         ratio = hetconv_layer_ratio(p)
         macs, params = hetconv_vgg16_cifar_prediction(p)
-        rows.append(
+        p_cell = str(p)
+        cited = cited_flops.get(i)
+        macs_rows.append(
             [
-                f"{p}",
-                _model_cell(i, path, ctx.papers),
+                p_cell,
                 f"{ratio} = {float(ratio):.4f}" if ratio.denominator != 1 else "1",
                 _m(m["crosscheck_macs"]) if m else "not measured yet",
                 _m(macs),
                 _pct(m["crosscheck_macs"] / base["crosscheck_macs"]) if m and base else "—",
                 _m(m["flops"]) if m else "—",
                 _pct(m["flops"] / base["flops"]) if m and base else "—",
-                f"{m['params']:,}" if m else "—",
+                cited.link(path, _m(cited.value)) if cited else "—",
+            ]
+        )
+        param_rows.append(
+            [
+                p_cell,
+                f"{m['params']:,}" if m else "not measured yet",
                 f"{params:,}",
                 _pct(m["params"] / base["params"]) if m and base else "—",
             ]
         )
+    cited_sources = sorted({c.label() for c in cited_flops.values()})
     body += [
         "### VGG-16 on CIFAR-10",
         "",
-        _table(
-            ["P", "Model", "Per-layer ratio (formula)", f"MMACs conv + linear, {COMPUTED_CROSSCHECK}",
-             "MMACs conv + linear, predicted from the formula", "÷ P = 1", f"MMACs, {COMPUTED_FVCORE}", "÷ P = 1",
-             f"Params, {COMPUTED_PARAMS}", "Params, predicted", "÷ P = 1"],
-            rows,
-            "rllrrrrrrrr",
+        (
+            f"Models `hetconv_vgg16_cifar_p1` … `_p64` (P = 1 is the standard VGG-16); ratios are to P = 1. "
+            f"*Computed* multiply-adds: conv + linear = {COMPUTED_CROSSCHECK}, all = {COMPUTED_FVCORE}. *Predicted*: the "
+            "per-layer formula applied to the twelve HetConv layers."
         ),
         "",
-        f"Prediction at P = 1: {p1_macs:,} multiply-adds and {p1_params:,} parameters. Standard layers in every "
-        f"variant: the first convolution, 3 → 64 channels at 32×32 ({9 * 3 * 64 * 32 * 32:,} multiply-adds), and "
-        f"the classifier, Linear 512 → 10 ({512 * 10:,}).",
+        _table(
+            [
+                "P",
+                "Per-layer formula",
+                "MMACs conv + linear, computed",
+                "MMACs conv + linear, predicted",
+                "ratio",
+                "MMACs (fvcore), computed",
+                "ratio",
+                "MFLOPs, cited (third-party)",
+            ],
+            macs_rows,
+            "rlrrrrrr",
+        ),
+        "",
+    ]
+    if cited_sources:
+        body += [
+            "The cited column: " + "; ".join(md_text(t) for t in cited_sources) + " (each value links to its "
+            "claim). The model file's Deviations discuss how they differ from the computed columns.",
+            "",
+        ]
+    body += [
+        _table(["P", f"Parameters, {COMPUTED_PARAMS}", "Parameters, predicted", "ratio"], param_rows, "rrrr"),
+        "",
+        (
+            f"Prediction at P = 1: {p1_macs:,} multiply-adds and {p1_params:,} parameters. Standard layers in every "
+            f"variant: the first convolution, 3 → 64 channels at 32×32 ({9 * 3 * 64 * 32 * 32:,} multiply-adds), and "
+            f"the classifier, Linear 512 → 10 ({512 * 10:,})."
+        ),
         "",
         "### ResNet-50 with P = 4",
         "",
@@ -917,18 +1110,29 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             )
         ]
         body.append(
-            _table(["Quantity", _model_cell("resnet50", path, ctx.papers),
-                    _model_cell("hetconv_resnet50_p4", path, ctx.papers), "kept", "saved"], res_rows, "lrrrr")
+            _table(
+                [
+                    "Quantity",
+                    _model_cell("resnet50", path, ctx.papers),
+                    _model_cell("hetconv_resnet50_p4", path, ctx.papers),
+                    "kept",
+                    "saved",
+                ],
+                res_rows,
+                "lrrrr",
+            )
         )
         body.append("")
     else:
         body += ["*`resnet50` or `hetconv_resnet50_p4` is not measured yet.*", ""]
     if note:
         body += [
-            f"The reading note says HetConv cuts ResNet-50's FLOPs by **{note[1].value:g} %** "
-            f"({Cited(note[1].value, *note).source(path, ctx.papers)}); it does not name P. With P = 4 in every "
-            "bottleneck 3×3 convolution the computed saving is in the table above. The paper's own ResNet-50 "
-            "placement table was not retrieved (see the model's deviations).",
+            (
+                f"The reading note says HetConv cuts ResNet-50's FLOPs by **{note[1].value:g} %** "
+                f"({Cited(note[1].value, *note).source(path)}); it does not name P. With P = 4 in every "
+                "bottleneck 3×3 convolution the computed saving is in the table above. The paper's own ResNet-50 "
+                "placement table was not retrieved (see the model's deviations)."
+            ),
             "",
         ]
     body.append(_provenance([i for _, i in family] + ["resnet50", "hetconv_resnet50_p4"], ctx.measurements))
@@ -963,6 +1167,28 @@ def growth_exponent(pixels: Sequence[float], costs: Sequence[float]) -> float | 
     return math.log(costs[-1] / costs[0]) / math.log(pixels[-1] / pixels[0])
 
 
+def linear_quadratic_fit(pixels: Sequence[float], costs: Sequence[float]) -> tuple[float, float] | None:
+    """Least-squares (a, b) of cost ≈ a·N + b·N² over pixel counts N (no constant term); None if underdetermined."""
+    if len(pixels) < 2 or len(set(pixels)) < 2:
+        return None
+    scale = pixels[0]  # work in N / N0 so that the sums stay small
+    n = [p / scale for p in pixels]
+    s2, s3, s4 = sum(x**2 for x in n), sum(x**3 for x in n), sum(x**4 for x in n)
+    t1, t2 = sum(x * y for x, y in zip(n, costs)), sum(x * x * y for x, y in zip(n, costs))
+    det = s2 * s4 - s3 * s3
+    if det == 0:
+        return None
+    a, b = (t1 * s4 - t2 * s3) / det, (s2 * t2 - s3 * t1) / det
+    return a / scale, b / scale**2
+
+
+def _quadratic_share(fit: tuple[float, float] | None, pixels: float, cost: float) -> str:
+    if fit is None or not cost:
+        return "—"
+    share = fit[1] * pixels**2 / cost
+    return "≈ 0 %" if share < 0.005 else _pct(share, 0)
+
+
 def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "attention-cost", f"{DIR}/attention-cost.md"
     settings = [s for s in ATTENTION_SETTINGS if s[0] in ctx.registry]
@@ -977,18 +1203,23 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "grow faster than linearly, the key-content-only term about linearly."
     )
     body = [
-        "The generalized attention module (Zhu et al., ICCV 2019) adds to ResNet-50's conv4_x and conv5_x blocks "
-        "an attention over all positions. The attention map compares every query with every key, so its cost "
-        "grows with the *square* of the pixel count, while convolutions grow *linearly*. The settings switch the "
-        "four terms of the attention weight on: E1 query and key content, E2 query content and relative "
-        "position, E3 key content only, E4 relative position only. E3 does not depend on the query: it is "
-        "computed once and broadcast, so it stays linear.",
+        (
+            "The generalized attention module (Zhu et al., ICCV 2019) adds to ResNet-50's conv4_x and conv5_x blocks "
+            "an attention over all positions. The attention map compares every query with every key, so its cost "
+            "grows with the *square* of the pixel count, while convolutions grow *linearly*. The settings switch the "
+            "four terms of the attention weight on: E1 query and key content, E2 query content and relative "
+            "position, E3 key content only, E4 relative position only. E3 does not depend on the query: it is "
+            "computed once and broadcast, so it stays linear."
+        ),
         "",
-        "Costs come from the input-size sweep of the measurements: multiply-adds of conv, linear and matmul "
-        f"operators ({COMPUTED_CROSSCHECK}); softmax and the position embedding's sin/cos are not counted. The "
-        "*growth exponent* e fits cost ∝ pixels^e between the smallest and the largest input: 1 is linear, 2 "
-        "quadratic. The extra cost mixes both (the projections are linear, the attention map quadratic), so e "
-        "lies between.",
+        (
+            "Costs come from the input-size sweep of the measurements: multiply-adds of conv, linear and matmul "
+            f"operators ({COMPUTED_CROSSCHECK}); softmax and the position embedding's sin/cos are not counted. The "
+            "*growth exponent* e fits cost ∝ pixels^e between the smallest and the largest input: 1 is linear, 2 "
+            "quadratic. The extra cost mixes both (the projections are linear, the attention map quadratic), so e "
+            "lies between; fitting it as a·N + b·N² over the pixel counts N (least squares over the four sizes) gives "
+            "the *quadratic part* b·N², a share that grows with the input."
+        ),
         "",
     ]
     assets: dict[str, bytes] = {}
@@ -997,23 +1228,44 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
 
         def draw(fig: Any) -> None:
             left, right = fig.subplots(1, 2)
-            left.plot(pixels, [base[r] / 1e9 for r in resolutions], "o-", color=_FG, label="ResNet-50 (convolution)",
-                      zorder=3)
+            left.plot(
+                pixels, [base[r] / 1e9 for r in resolutions], "o-", color=_FG, label="ResNet-50 (convolution)", zorder=3
+            )
             for k, (i, e, _) in enumerate(drawn):
                 colour, marker = _SERIES[k % len(_SERIES)], "^sDvP"[k % 5]
-                left.plot(pixels, [series[i][r] / 1e9 for r in resolutions], marker=marker, color=colour,
-                          label=f"{e} ({i[-4:]})", ms=5)
+                left.plot(
+                    pixels,
+                    [series[i][r] / 1e9 for r in resolutions],
+                    marker=marker,
+                    color=colour,
+                    label=f"{e} ({i[-4:]})",
+                    ms=5,
+                )
                 extra = [series[i][r] - base[r] for r in resolutions]
                 exponent = growth_exponent(pixels, extra)
-                right.plot(pixels, [x / 1e9 for x in extra], marker=marker, color=colour, ms=5,
-                           label=f"{e}: e = {exponent:.2f}" if exponent is not None else e)
+                right.plot(
+                    pixels,
+                    [x / 1e9 for x in extra],
+                    marker=marker,
+                    color=colour,
+                    ms=5,
+                    label=f"{e}: e = {exponent:.2f}" if exponent is not None else e,
+                )
             lo = min(series[i][resolutions[0]] - base[resolutions[0]] for i, _, _ in drawn) / 1e9
             hi = max(series[i][resolutions[0]] - base[resolutions[0]] for i, _, _ in drawn) / 1e9
             for slope, anchor, text in ((1, lo * 0.6, "linear (e = 1)"), (2, hi * 1.6, "quadratic (e = 2)")):
                 ys = [anchor * (p / pixels[0]) ** slope for p in pixels]
                 right.plot(pixels, ys, ":", color=_MUTED, linewidth=1.0)
-                right.annotate(text, (pixels[-1], ys[-1]), xytext=(-4, 2), textcoords="offset points", ha="right",
-                               va="bottom", fontsize=7.5, color=_MUTED)
+                right.annotate(
+                    text,
+                    (pixels[-1], ys[-1]),
+                    xytext=(-4, 2),
+                    textcoords="offset points",
+                    ha="right",
+                    va="bottom",
+                    fontsize=7.5,
+                    color=_MUTED,
+                )
             left.set_xlabel("input pixels (H × W)")
             left.set_ylabel("GMACs (conv + linear + matmul)")
             left.set_title("Total cost")
@@ -1028,12 +1280,15 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             right.set_title("Cost of the attention alone")
             right.legend(loc="upper left")
 
-        assets = _chart_assets(name, _svg(draw, size=(10, 4.4), title="Generalized attention: cost against input size",
-                                          alt=alt))
+        assets = _chart_assets(
+            name, _svg(draw, size=(10, 4.4), title="Generalized attention: cost against input size", alt=alt)
+        )
         body += [_image(name, alt), ""]
     else:
-        body += [_nothing_to_plot("ResNet-50 and the attention settings need measurements with an input-size sweep."),
-                 ""]
+        body += [
+            _nothing_to_plot("ResNet-50 and the attention settings need measurements with an input-size sweep."),
+            "",
+        ]
     body.append(_missing_note(["resnet50"] + [i for i, _, _ in settings], ctx.measurements))
     if base and resolutions:
         rows = []
@@ -1057,10 +1312,13 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         for i, e, description in [("resnet50", "—", "convolution only")] + settings:
             values = base if i == "resnet50" else series[i]
             if not values or not set(resolutions) <= set(values):
-                growth_rows.append([_model_cell(i, path, ctx.papers), e, description, "—", "—", "not measured yet"])
+                growth_rows.append(
+                    [_model_cell(i, path, ctx.papers), e, description, "—", "—", "not measured yet", "—"]
+                )
                 continue
             costs = [values[r] - (0 if i == "resnet50" else base[r]) for r in resolutions]
             exponent = growth_exponent(pixels, costs)
+            fit = linear_quadratic_fit(pixels, costs) if len(pixels) >= 3 else None
             growth_rows.append(
                 [
                     _model_cell(i, path, ctx.papers),
@@ -1069,18 +1327,28 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                     _g(costs[0]),
                     _g(costs[-1]),
                     "—" if exponent is None else f"{exponent:.2f}",
+                    f"{_quadratic_share(fit, pixels[0], costs[0])} → {_quadratic_share(fit, pixels[-1], costs[-1])}",
                 ]
             )
         body += [
             _table(
-                ["Model", "Terms", "Attention weight", f"Cost at {resolutions[0]}² (GMACs)",
-                 f"Cost at {resolutions[-1]}² (GMACs)", "Growth exponent e"],
+                [
+                    "Model",
+                    "Terms",
+                    "Attention weight",
+                    f"Cost at {resolutions[0]}² (GMACs)",
+                    f"Cost at {resolutions[-1]}² (GMACs)",
+                    "Growth exponent e",
+                    f"Quadratic part, {resolutions[0]}² → {resolutions[-1]}² (fit)",
+                ],
                 growth_rows,
-                "lllrrr",
+                "lllrrrr",
             ),
             "",
-            "For ResNet-50 the cost is the whole network's; for the attention settings it is the extra over "
-            "ResNet-50.",
+            (
+                "For ResNet-50 the cost is the whole network's; for the attention settings it is the extra over "
+                "ResNet-50."
+            ),
             "",
         ]
     body.append(_provenance(["resnet50"] + [i for i, _, _ in settings], ctx.measurements))
@@ -1104,18 +1372,35 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     resnet = ctx.ok("resnet50")
     paper_claim = _first_claim(
         ctx.catalogue,
-        lambda p, c: c.model == "res2net50_18w_4s" and c.compared_to == "resnet50" and c.quantity == "macs"
-        and c.kind == "ratio" and c.unit == "%" and c.origin == "paper",
+        lambda p, c: (
+            c.model == "res2net50_18w_4s"
+            and c.compared_to == "resnet50"
+            and c.quantity == "macs"
+            and c.kind == "ratio"
+            and c.unit == "%"
+            and c.origin == "paper"
+        ),
     )
     note_claim = _first_claim(
         ctx.catalogue,
-        lambda p, c: c.compared_to == "resnet50" and c.quantity == "macs" and c.kind == "reduction"
-        and c.unit == "%" and c.origin == "note" and (c.model or "").startswith("res2net"),
+        lambda p, c: (
+            c.compared_to == "resnet50"
+            and c.quantity == "macs"
+            and c.kind == "reduction"
+            and c.unit == "%"
+            and c.origin == "note"
+            and (c.model or "").startswith("res2net")
+        ),
     )
     errors: dict[str, Cited] = {}
     for paper, claim in _claims(ctx.catalogue):
-        if (claim.model in ids and claim.quantity == "top1_error" and claim.kind == "absolute"
-                and claim.origin == "paper" and claim.value is not None):
+        if (
+            claim.model in ids
+            and claim.quantity == "top1_error"
+            and claim.kind == "absolute"
+            and claim.origin == "paper"
+            and claim.value is not None
+        ):
             errors.setdefault(claim.model, Cited(float(claim.value), paper, claim))
     light = ctx.ok("res2net50_18w_4s")
     kept = light["flops"] / resnet["flops"] if light and resnet else None
@@ -1126,30 +1411,36 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         + "against the paper's 69 percent and the note's reading of 69 percent fewer."
     )
     body = [
-        "Res2Net splits the 3×3 convolution of each bottleneck into s groups of w channels (\"26w×4s\": width "
-        "w = 26, scale s = 4) and chains them, so one block sees several receptive fields. Table 3 of the paper "
-        "trades width against scale at (nearly) the cost of ResNet-50, then adds scales at a higher cost, and "
-        "Res2Net-50-L (18w×4s) is a lighter model. The bars are computed multiply-adds as a share of "
-        "ResNet-50's (fvcore, both at 224×224).",
+        (
+            'Res2Net splits the 3×3 convolution of each bottleneck into s groups of w channels ("26w×4s": width '
+            "w = 26, scale s = 4) and chains them, so one block sees several receptive fields. Table 3 of the paper "
+            "trades width against scale at (nearly) the cost of ResNet-50, then adds scales at a higher cost, and "
+            "Res2Net-50-L (18w×4s) is a lighter model. The bars are computed multiply-adds as a share of "
+            "ResNet-50's (fvcore, both at 224×224)."
+        ),
         "",
     ]
     if paper_claim or note_claim:
-        body.append("Two readings of \"69 %\":")
+        body.append('Two readings of "69 %":')
         body.append("")
         if paper_claim:
             body.append(
                 f"- The paper (Sec. 4.2.3): Res2Net-50-L needs only **{paper_claim[1].value:g} %** of ResNet-50's "
-                f"FLOPs — {Cited(paper_claim[1].value, *paper_claim).source(path, ctx.papers)}. Computed: "
+                f"FLOPs — {Cited(paper_claim[1].value, *paper_claim).source(path)}. Computed: "
                 + (f"**{_pct(kept)}** kept." if kept is not None else "not measured yet.")
             )
         if note_claim:
             model = note_claim[1].model
             share = ctx.ok(model)["flops"] / resnet["flops"] if ctx.ok(model) and resnet else None
             body.append(
-                f"- The reading note: `{model}` has **{note_claim[1].value:g} % fewer** FLOPs than ResNet-50, i.e. "
-                f"{100 - note_claim[1].value:g} % kept — {Cited(note_claim[1].value, *note_claim).source(path, ctx.papers)}. "
-                + (f"Computed: {_pct(share)} of ResNet-50; the note turned the paper's share kept into a "
-                   "reduction." if share is not None else "Not measured yet.")
+                f"- The reading note: Res2Net-50 (read here as `{model}`) has **{note_claim[1].value:g} % fewer** "
+                "FLOPs than ResNet-50, i.e. "
+                f"{100 - note_claim[1].value:g} % kept — {Cited(note_claim[1].value, *note_claim).source(path)}. "
+                + (
+                    f"Computed: {_pct(share)} of ResNet-50; the note turned the paper's share kept into a reduction."
+                    if share is not None
+                    else "Not measured yet."
+                )
             )
         body.append("")
     assets: dict[str, bytes] = {}
@@ -1168,28 +1459,41 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 shares = [ctx.ok(i)["flops"] / resnet["flops"] * 100 for i in members]
                 ax.bar(xs, shares, color=colour, width=0.7, label=group, zorder=3)
                 for xi, i, share in zip(xs, members, shares):
-                    ax.annotate(f"{ctx.ok(i)['flops'] / 1e9:.2f}G\n{share:.0f} %", (xi, share), xytext=(0, 2),
-                                textcoords="offset points", ha="center", va="bottom", fontsize=6.5)
+                    ax.annotate(
+                        f"{ctx.ok(i)['flops'] / 1e9:.2f}G\n{share:.0f} %",
+                        (xi, share),
+                        xytext=(0, 2),
+                        textcoords="offset points",
+                        ha="center",
+                        va="bottom",
+                        fontsize=6.5,
+                    )
                     ticks.append((xi, _res2net_label(i)))
                 x += len(members) + 1
             _reference_line(ax, 100, "ResNet-50", style="-")
             if paper_claim:
-                _reference_line(ax, paper_claim[1].value, f"paper: Res2Net-50-L keeps {paper_claim[1].value:g} %",
-                                colour=_SERIES[1])
+                _reference_line(
+                    ax, paper_claim[1].value, f"paper: Res2Net-50-L keeps {paper_claim[1].value:g} %", colour=_SERIES[1]
+                )
             if note_claim:
                 kept_note = 100 - note_claim[1].value
-                _reference_line(ax, kept_note, f"note: \"{note_claim[1].value:g} % fewer\" → {kept_note:g} % kept",
-                                style=":", colour=_SERIES[1])
-            ax.set_xticks([t for t, _ in ticks], [label for _, label in ticks], rotation=35, ha="right",
-                          fontsize=7.5)
+                _reference_line(
+                    ax,
+                    kept_note,
+                    f'note: "{note_claim[1].value:g} % fewer" → {kept_note:g} % kept',
+                    style=":",
+                    colour=_SERIES[1],
+                )
+            ax.set_xticks([t for t, _ in ticks], [label for _, label in ticks], rotation=35, ha="right", fontsize=7.5)
             ax.set_ylabel("GMACs as % of ResNet-50 (fvcore, 224×224)")
             top = max(ctx.ok(i)["flops"] / resnet["flops"] * 100 for _, m in plotted for i in m)
             ax.set_ylim(0, max(top, 100) * 1.15)
             ax.grid(axis="x", visible=False)
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)
 
-        assets = _chart_assets(name, _svg(draw, size=(10, 4.8), title="Res2Net variants: cost as a share of ResNet-50",
-                                          alt=alt))
+        assets = _chart_assets(
+            name, _svg(draw, size=(10, 4.8), title="Res2Net variants: cost as a share of ResNet-50", alt=alt)
+        )
         body += [_image(name, alt), ""]
     else:
         body += [_nothing_to_plot("ResNet-50 and the Res2Net variants need measurements."), ""]
@@ -1207,13 +1511,20 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                     _m(m["params"]) if m else "not measured yet",
                     _g(m["flops"]) if m else "—",
                     _pct(m["flops"] / resnet["flops"]) if m and resnet else "—",
-                    f"{error.value:.2f} ({error.source(path, ctx.papers)})" if error else "—",
+                    f"{error.value:.2f} ({error.source(path)})" if error else "—",
                 ]
             )
     body += [
         _table(
-            ["Model", "Name in the paper", "Group", f"Params (M), {COMPUTED_PARAMS}", f"GMACs, {COMPUTED_FVCORE}",
-             "% of ResNet-50", "Top-1 error (%), cited"],
+            [
+                "Model",
+                "Name in the paper",
+                "Group",
+                f"Params (M), {COMPUTED_PARAMS}",
+                f"GMACs, {COMPUTED_FVCORE}",
+                "% of ResNet-50",
+                "Top-1 error (%), cited",
+            ],
             rows,
             "lllrrrl",
         ),
@@ -1265,27 +1576,34 @@ def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     data = {
         "models": models,
         "missing": [i for i in ids if ctx.ok(i) is None],
-        "units": {"macs": "multiply-adds, fvcore (BatchNorm and pooling included)",
-                  "macs_conv_linear": "multiply-adds of conv, linear and matmul (FlopCounterMode / 2)",
-                  "params": "parameters", "activations": "fvcore activation count"},
+        "units": {
+            "macs": "multiply-adds, fvcore (BatchNorm and pooling included)",
+            "macs_conv_linear": "multiply-adds of conv, linear and matmul (FlopCounterMode / 2)",
+            "params": "parameters",
+            "activations": "fvcore activation count",
+        },
     }
     default_a = "resnet50" if ctx.ok("resnet50") else (models[0]["id"] if models else "")
     default_b = next((m["id"] for m in models if m["id"] == "res2net50_26w_4s"), None) or next(
         (m["id"] for m in models if m["id"] != default_a), default_a
     )
     body = [
-        "Pick two models to see their parameters, multiply-adds, activations and per-stage costs side by side. "
-        "The picker reads the per-model data file below with a small script of this site (nothing is loaded from "
-        "another host); the URL keeps the pair (e.g. `#resnet50,res2net50_26w_4s`), so a comparison can be linked. "
-        "Without JavaScript, the table of every model below has the same numbers.",
+        (
+            "Pick two models to see their parameters, multiply-adds, activations and per-stage costs side by side. "
+            "The picker reads the per-model data file below with a small script of this site (nothing is loaded from "
+            "another host); the URL keeps the pair (e.g. `#resnet50,res2net50_26w_4s`), so a comparison can be linked. "
+            "Without JavaScript, the table of every model below has the same numbers."
+        ),
         "",
         f'<div class="cat-compare" data-a="{default_a}" data-b="{default_b}">',
-        "<p class=\"cat-compare__hint\">The model picker needs JavaScript; every number is in the table below.</p>",
+        '<p class="cat-compare__hint">The model picker needs JavaScript; every number is in the table below.</p>',
         "</div>",
         "",
-        f"[Per-model data (JSON)]({_rel(path, MODELS_JSON)}){{ .cat-compare__data }} · GMACs are "
-        f"{COMPUTED_FVCORE}: one multiply-add counts 1, BatchNorm and pooling included; stages are the networks' "
-        "`stem`, `stages.N` and `head`.",
+        (
+            f"[Per-model data (JSON)]({_rel(path, MODELS_JSON)}){{ .cat-compare__data }} · GMACs are "
+            f"{COMPUTED_FVCORE}: one multiply-add counts 1, BatchNorm and pooling included; stages are the networks' "
+            "`stem`, `stages.N` and `head`."
+        ),
         "",
         _missing_note(ids, ctx.measurements),
     ]
@@ -1295,7 +1613,6 @@ def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         rows.append(
             [
                 _model_cell(model["id"], path, ctx.papers),
-                md_text(model["family"]),
                 _shape(model["input"][1:] if len(model["input"]) == 3 else model["input"]),
                 _m(model["params"]),
                 _g(model["macs"]),
@@ -1305,13 +1622,19 @@ def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         )
     if rows:
         body += [
+            "### Every model",
+            "",
+            (
+                f"Parameters: {COMPUTED_PARAMS}; GMACs and activations: {COMPUTED_FVCORE}, at each model's input size. "
+                "Grouped by family, as in the pickers."
+            ),
+            "",
             '<div class="cat-compare__all" data-search-exclude="true" markdown>',
             "",
             _table(
-                ["Model", "Family", "Input", f"Params (M), {COMPUTED_PARAMS}", f"GMACs, {COMPUTED_FVCORE}",
-                 f"Activations (M), {COMPUTED_FVCORE}", f"GMACs per stage, {COMPUTED_FVCORE}"],
+                ["Model", "Input", "Params (M)", "GMACs", "Activations (M)", "GMACs per stage"],
                 rows,
-                "lllrrrl",
+                "llrrrl",
             ),
             "",
             "</div>",
@@ -1334,14 +1657,18 @@ def _json_bytes(data: Any) -> bytes:
 # Page order: the overview, then the charts, then the compare view (mkdocs.yml's nav lists the same pages).
 PAGES: tuple[tuple[str, str, Callable[[_Context], tuple[str, dict[str, bytes]]]], ...] = (
     ("params-vs-gmacs", "Every model: parameters against multiply-adds, by family.", _params_vs_gmacs),
-    ("accuracy-vs-gmacs", "Cited ImageNet top-1 against computed multiply-adds, with the Pareto frontier.",
-     _accuracy_vs_gmacs),
-    ("efficientnet-scaling", "EfficientNet B0–B7 against the 2^φ rule and against the paper's Table 2.",
-     _efficientnet),
-    ("hetconv", "HetConv: cost against P, the per-layer formula and the whole network; ResNet-50 at P = 4.",
-     _hetconv),
-    ("attention-cost", "Generalized attention vs convolution: cost against input size, quadratic vs linear.",
-     _attention),
+    (
+        "accuracy-vs-gmacs",
+        "Cited ImageNet top-1 against computed multiply-adds, with the Pareto frontier.",
+        _accuracy_vs_gmacs,
+    ),
+    ("efficientnet-scaling", "EfficientNet B0–B7 against the 2^φ rule and against the paper's Table 2.", _efficientnet),
+    ("hetconv", "HetConv: cost against P, the per-layer formula and the whole network; ResNet-50 at P = 4.", _hetconv),
+    (
+        "attention-cost",
+        "Generalized attention vs convolution: cost against input size, quadratic vs linear.",
+        _attention,
+    ),
     ("res2net", "Res2Net: width and scale at constant cost, and where Res2Net-50-L sits.", _res2net),
     ("compare", "Pick two models and compare their costs stage by stage.", _compare),
 )
@@ -1349,12 +1676,16 @@ PAGES: tuple[tuple[str, str, Callable[[_Context], tuple[str, dict[str, bytes]]]]
 
 def _index_page() -> str:
     lines = [
-        "Charts drawn from the measurements of every registered model, each with the table behind it. A number "
-        "is either **computed** here from the reference implementation or **cited** from a paper (its table is "
-        "named and linked); the tables say which.",
+        (
+            "Charts drawn from the measurements of every registered model, each with the table behind it. A number "
+            "is either **computed** here from the reference implementation or **cited** from a paper (its table is "
+            "named and linked); the tables say which."
+        ),
         "",
-        f"- **{COMPUTED_FVCORE}**: fvcore's FlopCountAnalysis; one multiply-add counts 1, BatchNorm and pooling "
-        "included (\"GMACs\" on this site).",
+        (
+            f"- **{COMPUTED_FVCORE}**: fvcore's FlopCountAnalysis; one multiply-add counts 1, BatchNorm and pooling "
+            'included ("GMACs" on this site).'
+        ),
         f"- **{COMPUTED_CROSSCHECK}**: PyTorch's FlopCounterMode halved; conv, linear and matmul only.",
         f"- **{COMPUTED_PARAMS}**: the exact number of parameters.",
         "",
@@ -1411,5 +1742,6 @@ __all__ = [
     "hetconv_layer_ratio",
     "hetconv_vgg16_cifar_prediction",
     "imagenet_top1",
+    "linear_quadratic_fit",
     "pareto_frontier",
 ]
