@@ -43,7 +43,7 @@ linkcheck: build-site
 
 test: $(STAMP) browser
 	$(BIN)/python tools/verify_claims.py --check
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadfile
 	$(MAKE) --no-print-directory linkcheck
 
 bench: $(STAMP)

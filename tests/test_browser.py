@@ -286,6 +286,10 @@ def test_every_paper_page_renders_without_errors(page: Browser, real_site: Site)
         heading = page.find("article h1").get_attribute("textContent").removesuffix("¶").strip()
         assert heading == paper.title, paper.id
         assert page.driver.title.startswith(paper.title)
+        for item in page.driver.find_elements(By.CSS_SELECTOR, "article .cat-paper-meta li"):
+            fields = [f for f in ("Authors:", "Published:", "Links:", "Status:", "Added:")
+                      if f in item.get_attribute("textContent")]
+            assert len(fields) == 1, f"{paper.id}: one line of the metadata list holds {fields}"
         labels = [e.get_attribute("textContent") for e in page.driver.find_elements(
             By.CSS_SELECTOR, "h2#notes + .tabbed-set .tabbed-labels > label")]
         assert labels == ["中文", "English"], paper.id
@@ -353,8 +357,10 @@ def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, 
     box.send_keys(query)
 
     def found(driver: WebDriver) -> set[str]:
-        links = driver.find_elements(By.CSS_SELECTOR, ".md-search-result__item a.md-search-result__link")
-        paths = {urlsplit(a.get_attribute("href")).path for a in links}
+        hrefs = driver.execute_script(  # read in one step: the result list is re-rendered while typing
+            "return Array.from(document.querySelectorAll('.md-search-result__item a.md-search-result__link'))"
+            ".map(function (a) { return a.href; });")
+        paths = {urlsplit(href).path for href in hrefs}
         papers = {p.split("/")[2] for p in paths if p.startswith("/papers/")}
         return papers if expected <= papers else set()
 
