@@ -137,6 +137,10 @@ TAG_GROUPS = [  # tags that go together, so a paper's tags look chosen rather th
 STATUSES = ["read"] * 5 + ["reading"] * 1 + ["to-read"] * 4
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiouAEIOU8" else "a"
+
+
 # ---- one paper -------------------------------------------------------------------------------------------------
 
 
@@ -177,7 +181,7 @@ class _PaperWriter:
         data, task, tech, effect = r.choice(DATASETS)[0], r.choice(TASKS)[0], r.choice(TECHNIQUES)[0], r.choice(EFFECTS)[0]
         base = r.choice(BASELINES)[0]
         choices = [
-            f"{self.name} replaces the {comp} of {base} with a *{comp2}*, which {effect}.",
+            f"{self.name} replaces the {comp} of {base} with {_article(comp2)} *{comp2}*, which {effect}.",
             f"On {data} the authors report {self.num(60, 88)} % top-1 accuracy, {self.num(0.1, 3.0, 2)} points above {base}.",
             f"The training recipe adds {tech} and trains for {r.choice([90, 100, 120, 300, 450])} epochs with a batch of {r.choice([256, 512, 1024, 4096])}.",
             f"For {task} the backbone is plugged into a standard head, and the gain over {base} stays at about {self.num(0.3, 2.5)} points.",

@@ -205,8 +205,10 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
         mark = event.start_mark
         values[loc] = (mark.line + 1, mark.column + 1)
         if kind is ScalarEvent:
-            if flow and event.style is None and "?" in event.value:
-                raise _NotClean  # the pure-Python scanner ends a plain scalar at `?` inside [...] and {...}
+            if flow and not event.style and ("?" in event.value or not event.value):
+                # The pure-Python scanner ends a plain scalar at `?` inside [...] and {...}, and places an empty
+                # value there one column earlier than libyaml.
+                raise _NotClean
             tag = scalar_tag(event)
             if tag == _STR_TAG:
                 return event.value  # SafeConstructor.construct_yaml_str
@@ -229,7 +231,7 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
                 key_event = get_event()
                 if type(key_event) is not ScalarEvent or key_event.anchor is not None or key_event.tag is not None:
                     raise _NotClean
-                if flow and key_event.style is None and "?" in key_event.value:
+                if flow and not key_event.style and "?" in key_event.value:
                     raise _NotClean
                 key = key_event.value
                 if key in result or scalar_tag(key_event) == _MERGE_TAG:
