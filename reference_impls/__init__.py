@@ -17,7 +17,6 @@ Every network in this package has the same top-level layout, so tools can break 
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +124,8 @@ def get_spec(model_id: str) -> ModelSpec:
     try:
         return REGISTRY[model_id]
     except (KeyError, TypeError):
+        import difflib  # only needed for the error message
+
         close = difflib.get_close_matches(str(model_id), REGISTRY, n=3, cutoff=0.6)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise UnknownModelError(

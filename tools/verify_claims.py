@@ -24,8 +24,6 @@ if __name__ == "__main__":  # run as a script: make the repository root importab
 
 import argparse
 import json
-import shutil
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,6 +86,9 @@ def _model_json(model_id: str, entry: dict[str, Any] | None, status: str | None)
 
 
 def _print_table(results: Sequence[ClaimResult]) -> None:
+    import shutil
+    import textwrap
+
     width = shutil.get_terminal_size((160, 20)).columns
     columns = [("paper", 22), ("claim", 26), ("claimed", 30), ("measured", 14), ("verdict", 9)]
     fixed = sum(w + 2 for _, w in columns)

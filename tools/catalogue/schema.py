@@ -52,7 +52,7 @@ Tag = Literal[tuple(ALLOWED_TAGS)]  # type: ignore[valid-type]  # the allowed li
 class Strict(BaseModel):
     """Base: unknown fields are errors; strings are never coerced from numbers, nor numbers from strings."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, use_enum_values=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, use_enum_values=True, defer_build=True)
 
 
 class Arxiv(Strict):
