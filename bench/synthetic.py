@@ -293,7 +293,7 @@ class _PaperWriter:
         fields["pages"] = f"{(start := r.randint(1, 9000))}--{start + r.randint(8, 14)}"
         paper["bibtex"] = {
             "type": "article" if venue_name in JOURNALS else "inproceedings",
-            "key": f"{authors[0].split()[-1].lower().replace('á', 'a')}{year}{self.ids[self.index].split('-')[0]}",
+            "key": f"{authors[0].split()[-1].lower().replace('á', 'a')}{year}{self.ids[self.index].replace('-', '')}",
             "fields": fields,
         }
         paper["claims"] = self.claims(year)

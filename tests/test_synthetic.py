@@ -112,3 +112,23 @@ def test_fast_yaml_path_reads_what_the_pure_path_reads(
                 text = text[:at] + text[at + rng.randint(1, 4):]
         path.write_text(text, encoding="utf-8")
         assert _read(path, True, monkeypatch) == _read(path, False, monkeypatch), text
+
+
+def test_prose_shortcut_of_the_renderer_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tools/site/sanitize.py skips Python-Markdown for one-line prose; the HTML must be what the parser gives."""
+    from tools.site import sanitize
+
+    papers = synthetic_papers(300, seed=9)
+    texts = [t for p in papers for t in (p.get("tldr"), *p.get("strengths", []), *p.get("weaknesses", []),
+                                         *(c["text"] for c in p["claims"]), *(c.get("quote") for c in p["claims"])) if t]
+    rng = random.Random(1)
+    alphabet = list("abcXYZ019 .,;:!?'\"()%=+-#>/@×→—中文，。“”") + [
+        "\u200b", "\u00a0", "\u3000", "\ufeff", "é", "😀", "&", "<", "`", "*", "_", "~", "$", "|", "\\", "[", "{", "^",
+        "\t", "\n", "  ",
+    ]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10))) for _ in range(20_000)]
+    shortcut = [t for t in texts if sanitize._PROSE.fullmatch(t) and not sanitize._PLAIN.match(t)]
+    assert len(shortcut) > 1_000
+    monkeypatch.setattr(sanitize, "_PROSE", re.compile(r"(?!)"))  # force the full renderer
+    for text in shortcut:
+        assert sanitize.render_markdown.__wrapped__(text) == f"<p>{text}</p>", text
