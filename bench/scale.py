@@ -6,7 +6,10 @@ Measured in one run, for each size N:
 * generation alone: `python -m tools.site.generate --out DIR` (load, claims, pages written as Markdown files);
 * the site build with our hook (`mkdocs build`, env PAPERS_CATALOGUE) against a plain `mkdocs build` of the
   pages that `generate --out` wrote, with a copy of mkdocs.yml minus the hook. The difference is what our
-  generation adds to mkdocs' own build. Hook and plain builds alternate; the median of `--repeat` runs is kept;
+  generation adds to mkdocs' own build. Hook and plain builds alternate; the median of `--repeat` runs is kept.
+  Both CPU time and wall time are recorded; the targets use CPU time, which on a shared machine is the build's
+  own time (mkdocs builds on one core);
+* where the hook's own time goes (imports, validation, claim verdicts, Markdown rendering, charts, the rest);
 * time per page as N grows (is it linear?);
 * peak memory of each build (`ru_maxrss` of the build process);
 * sizes: the search index (plain and gzipped), the catalogue page, its JSON data file, and the paper pages
@@ -16,13 +19,15 @@ Targets: generation adds ≤ 10 % to mkdocs' own build at 1,000 papers; time gro
 ≤ 60 KB of HTML; the catalogue page renders one page of rows and loads the rest from a JSON file.
 Results: bench/results/scale.json and the `<!-- bench:scale -->` section of docs/performance.md.
 
-    python bench/scale.py [--sizes 100 1000 2000 5000] [--repeat 3] [--big-repeat 1] [--keep DIR]
+    python bench/scale.py [--sizes 100 1000 2000 5000] [--repeat 3] [--big-repeat 2] [--keep DIR]
+    python bench/scale.py --report-only     # rewrite the docs section from bench/results/scale.json
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import platform
@@ -255,7 +260,7 @@ def marginal(results: list[dict]) -> list[tuple[int, int, float]]:
     rows = sorted(results, key=lambda r: r["papers"])
     return [
         (a["papers"], b["papers"], (b["build_hook_cpu_s"] - a["build_hook_cpu_s"]) / (b["papers"] - a["papers"]) * 1000)
-        for a, b in zip(rows, rows[1:], strict=False)
+        for a, b in itertools.pairwise(rows)
     ]
 
 
@@ -276,8 +281,8 @@ def table(data: dict) -> str:
         )
     lines += [
         "",
-        "| papers | search index (gzip) | catalogue page | rows in its HTML | papers.json (gzip) | claims.json (gzip) | "
-        "paper page: median / largest | largest without code listing | whole site |",
+        "| papers | search index (gzip) | catalogue page | rows in its HTML | papers.json (gzip) | "
+        "claims.json (gzip) | paper page: median / largest | largest without code listing | whole site |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -288,6 +293,23 @@ def table(data: dict) -> str:
             f"{r['claims_json_kb']:,.0f} KB ({r['claims_json_gzip_kb']:,.0f} KB) | "
             f"{r['paper_page_median_kb']:.0f} / {r['paper_page_max_kb']:.0f} KB | "
             f"{r['paper_page_max_without_code_kb']:.0f} KB | {r['site_mb']:,.0f} MB |"
+        )
+    lines += [
+        "",
+        "Where the added time goes (the hook's work timed step by step in a fresh process; the last column is the "
+        "measured CPU difference between the two builds):",
+        "",
+        "| papers | imports | validation | claim verdicts | notes and texts: Markdown → sanitized HTML | "
+        "insight charts (matplotlib) | rest of the generation | sum | hook − plain build |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        w = r["hook_work_s"]
+        total = w["imports"] + w["validation"] + w["claims"] + w["generation"]
+        lines.append(
+            f"| {r['papers']:,} | {w['imports']:.2f} s | {w['validation']:.2f} s | {w['claims']:.2f} s | "
+            f"{w['markdown']:.2f} s | {w['insights']:.2f} s | {w['other_generation']:.2f} s | {total:.2f} s | "
+            f"{r['build_hook_cpu_s'] - r['build_plain_cpu_s']:.2f} s |"
         )
     lines += ["", "| target | result | |", "|---|---|---|"]
     if "overhead_at_1000" in verdict:
@@ -307,8 +329,9 @@ def table(data: dict) -> str:
     )
     v = verdict["index"]
     lines.append(
-        f"| the index stays usable at {v['papers']:,} rows | {v['static_rows']} rows in {v['catalogue_page_kb']:.0f} KB "
-        f"of HTML, the rest paged from {v['papers_json_gzip_kb']:,.0f} KB of gzipped JSON | {yes[v['met']]} |"
+        f"| the index stays usable at {v['papers']:,} rows | {v['static_rows']} rows in "
+        f"{v['catalogue_page_kb']:.0f} KB of HTML, the rest paged from {v['papers_json_gzip_kb']:,.0f} KB of "
+        f"gzipped JSON | {yes[v['met']]} |"
     )
     steps = ", ".join(f"{a:,}→{b:,}: {ms:.1f} ms" for a, b, ms in marginal(results))
     machine = data["machine"]
@@ -327,11 +350,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 2000, 5000])
     parser.add_argument("--repeat", type=int, default=3, help=f"builds of each kind up to {REFERENCE_N:,} papers")
-    parser.add_argument("--big-repeat", type=int, default=1, help=f"builds of each kind above {REFERENCE_N:,}")
+    parser.add_argument("--big-repeat", type=int, default=2, help=f"builds of each kind above {REFERENCE_N:,}")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write results or docs")
+    parser.add_argument("--report-only", action="store_true",
+                        help="measure nothing: rewrite the docs section from bench/results/scale.json")
     args = parser.parse_args(argv)
+    if args.report_only:
+        data = json.loads((REPO / "bench" / "results" / "scale.json").read_text(encoding="utf-8"))
+        write_section(REPO / "docs" / "performance.md", "scale", table(data))
+        return 0
 
     import material
     import mkdocs

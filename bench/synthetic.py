@@ -48,18 +48,21 @@ SUFFIXES = [
 COMPONENTS = [  # (English, Chinese)
     ("depthwise separable convolution", "深度可分离卷积"), ("squeeze-and-excitation block", "SE 通道注意力模块"),
     ("group convolution", "分组卷积"), ("dilated convolution", "空洞卷积"), ("skip connection", "跳跃连接"),
-    ("batch normalization", "批归一化"), ("layer normalization", "层归一化"), ("multi-head self-attention", "多头自注意力"),
-    ("feature pyramid", "特征金字塔"), ("bottleneck block", "瓶颈结构"), ("inverted residual block", "倒残差结构"),
-    ("channel shuffle", "通道混洗"), ("patch embedding", "图像块嵌入"), ("relative position bias", "相对位置偏置"),
-    ("spatial attention map", "空间注意力图"), ("deformable convolution", "可变形卷积"), ("1×1 pointwise convolution", "1×1 逐点卷积"),
-    ("global average pooling", "全局平均池化"), ("shifted window attention", "移位窗口注意力"), ("Ghost module", "Ghost 模块"),
-    ("octave convolution", "八度卷积"), ("split-attention block", "分离注意力模块"), ("hard-swish activation", "h-swish 激活函数"),
-    ("stem of three 3×3 convolutions", "三个 3×3 卷积组成的 stem"), ("anti-aliased downsampling", "抗混叠下采样"),
+    ("batch normalization", "批归一化"), ("layer normalization", "层归一化"),
+    ("multi-head self-attention", "多头自注意力"), ("feature pyramid", "特征金字塔"), ("bottleneck block", "瓶颈结构"),
+    ("inverted residual block", "倒残差结构"), ("channel shuffle", "通道混洗"), ("patch embedding", "图像块嵌入"),
+    ("relative position bias", "相对位置偏置"), ("spatial attention map", "空间注意力图"),
+    ("deformable convolution", "可变形卷积"), ("1×1 pointwise convolution", "1×1 逐点卷积"),
+    ("global average pooling", "全局平均池化"), ("shifted window attention", "移位窗口注意力"),
+    ("Ghost module", "Ghost 模块"), ("octave convolution", "八度卷积"), ("split-attention block", "分离注意力模块"),
+    ("hard-swish activation", "h-swish 激活函数"), ("stem of three 3×3 convolutions", "三个 3×3 卷积组成的 stem"),
+    ("anti-aliased downsampling", "抗混叠下采样"),
 ]
 TECHNIQUES = [
-    ("stochastic depth", "随机深度"), ("label smoothing", "标签平滑"), ("mixup", "mixup 数据增强"), ("CutMix", "CutMix"),
-    ("RandAugment", "RandAugment"), ("knowledge distillation", "知识蒸馏"), ("neural architecture search", "神经架构搜索"),
-    ("compound scaling", "复合缩放"), ("cosine learning-rate schedule", "余弦学习率衰减"), ("AutoAugment", "AutoAugment"),
+    ("stochastic depth", "随机深度"), ("label smoothing", "标签平滑"), ("mixup", "mixup 数据增强"),
+    ("CutMix", "CutMix"), ("RandAugment", "RandAugment"), ("knowledge distillation", "知识蒸馏"),
+    ("neural architecture search", "神经架构搜索"), ("compound scaling", "复合缩放"),
+    ("cosine learning-rate schedule", "余弦学习率衰减"), ("AutoAugment", "AutoAugment"),
     ("exponential moving average of weights", "权重滑动平均"), ("progressive resizing", "渐进式分辨率训练"),
     ("structural re-parameterization", "结构重参数化"), ("weight decay of 5e-5", "5e-5 的权重衰减"),
 ]
@@ -70,8 +73,8 @@ DATASETS = [
 ]
 TASKS = [
     ("image classification", "图像分类"), ("object detection", "目标检测"), ("semantic segmentation", "语义分割"),
-    ("instance segmentation", "实例分割"), ("key-point estimation", "关键点检测"), ("salient-object detection", "显著性检测"),
-    ("mobile inference", "移动端推理"), ("transfer learning", "迁移学习"),
+    ("instance segmentation", "实例分割"), ("key-point estimation", "关键点检测"),
+    ("salient-object detection", "显著性检测"), ("mobile inference", "移动端推理"), ("transfer learning", "迁移学习"),
 ]
 EFFECTS = [
     ("enlarges the receptive field without extra parameters", "在不增加参数的情况下扩大了感受野"),
@@ -135,6 +138,11 @@ TAG_GROUPS = [  # tags that go together, so a paper's tags look chosen rather th
     ["segmentation", "multi-scale", "attention"],
 ]
 STATUSES = ["read"] * 5 + ["reading"] * 1 + ["to-read"] * 4
+LABS_ZH = ["清华大学", "南开大学", "旷视研究院", "微软亚洲研究院", "Google Brain", "Facebook AI Research", "商汤科技",
+           "中科院自动化所"]
+LABS_EN = ["Tsinghua University", "Nankai University", "Megvii Research", "Microsoft Research Asia", "Google Brain",
+           "Facebook AI Research", "SenseTime", "Oxford VGG"]
+SETTINGS = ["k=3", "k=5", "k=7", "g=32", "s=2", "r=16"]
 
 
 def _article(noun: str) -> str:
@@ -178,18 +186,26 @@ class _PaperWriter:
     def en_sentence(self) -> str:
         r = self.rng
         comp, comp2 = r.choice(COMPONENTS)[0], r.choice(COMPONENTS)[0]
-        data, task, tech, effect = r.choice(DATASETS)[0], r.choice(TASKS)[0], r.choice(TECHNIQUES)[0], r.choice(EFFECTS)[0]
+        data, task = r.choice(DATASETS)[0], r.choice(TASKS)[0]
+        tech, effect = r.choice(TECHNIQUES)[0], r.choice(EFFECTS)[0]
         base = r.choice(BASELINES)[0]
-        choices = [
+        sizes = [160, 192, 224, 256, 299, 320]
+        choices = [  # every template is filled in (the same random draws whichever is picked)
             f"{self.name} replaces the {comp} of {base} with {_article(comp2)} *{comp2}*, which {effect}.",
-            f"On {data} the authors report {self.num(60, 88)} % top-1 accuracy, {self.num(0.1, 3.0, 2)} points above {base}.",
-            f"The training recipe adds {tech} and trains for {r.choice([90, 100, 120, 300, 450])} epochs with a batch of {r.choice([256, 512, 1024, 4096])}.",
-            f"For {task} the backbone is plugged into a standard head, and the gain over {base} stays at about {self.num(0.3, 2.5)} points.",
+            f"On {data} the authors report {self.num(60, 88)} % top-1 accuracy, {self.num(0.1, 3.0, 2)} points "
+            f"above {base}.",
+            f"The training recipe adds {tech} and trains for {r.choice([90, 100, 120, 300, 450])} epochs with a "
+            f"batch of {r.choice([256, 512, 1024, 4096])}.",
+            f"For {task} the backbone is plugged into a standard head, and the gain over {base} stays at about "
+            f"{self.num(0.3, 2.5)} points.",
             f"The {comp} costs $O(C^2 HW)$ multiply-adds, so the authors keep it out of the first stage.",
-            f"Stage {r.randint(1, 4)} uses `{r.choice(['k=3', 'k=5', 'k=7', 'g=32', 's=2', 'r=16'])}`, which matches the official configuration.",
-            f"The paper argues that the {comp} {effect}; Table {self.table()} supports this only at {r.choice([160, 192, 224, 256, 299, 320])}×{r.choice([160, 192, 224, 256, 299, 320])} input.",
-            f"Compared with {tech}, the architectural change contributes about {self.num(20, 80, 0)} % of the improvement.",
-            f"Throughput is {self.num(300, 3000, 0)} images/s on one V100, against {self.num(300, 3000, 0)} for {base}.",
+            f"Stage {r.randint(1, 4)} uses `{r.choice(SETTINGS)}`, which matches the official configuration.",
+            f"The paper argues that the {comp} {effect}; Table {self.table()} supports this only at "
+            f"{r.choice(sizes)}×{r.choice(sizes)} input.",
+            f"Compared with {tech}, the architectural change contributes about {self.num(20, 80, 0)} % of the "
+            "improvement.",
+            f"Throughput is {self.num(300, 3000, 0)} images/s on one V100, against {self.num(300, 3000, 0)} for "
+            f"{base}.",
             f"**Key idea:** {comp} plus {comp2}, trained with {tech}.",
         ]
         return r.choice(choices)
@@ -197,15 +213,17 @@ class _PaperWriter:
     def zh_sentence(self) -> str:
         r = self.rng
         comp, comp2 = r.choice(COMPONENTS)[1], r.choice(COMPONENTS)[1]
-        data, task, tech, effect = r.choice(DATASETS)[1], r.choice(TASKS)[1], r.choice(TECHNIQUES)[1], r.choice(EFFECTS)[1]
+        data, task = r.choice(DATASETS)[1], r.choice(TASKS)[1]
+        tech, effect = r.choice(TECHNIQUES)[1], r.choice(EFFECTS)[1]
         base = r.choice(BASELINES)[0]
         choices = [
             f"{self.name}将{base}中的{comp}替换为{comp2}，{effect}。",
             f"在{data}上，top-1 准确率达到{self.num(60, 88)}%，比{base}高{self.num(0.1, 3.0, 2)}个百分点。",
-            f"训练时加入了{tech}，共训练{r.choice([90, 100, 120, 300, 450])}个 epoch，批大小为{r.choice([256, 512, 1024, 4096])}。",
+            f"训练时加入了{tech}，共训练{r.choice([90, 100, 120, 300, 450])}个 epoch，"
+            f"批大小为{r.choice([256, 512, 1024, 4096])}。",
             f"在{task}任务中，把骨干网络换成{self.name}后，相比{base}提升约{self.num(0.3, 2.5)}个点。",
             f"{comp}的计算量为 $O(C^2 HW)$，因此作者没有在第一个阶段使用它。",
-            f"第{r.randint(1, 4)}个阶段使用 `{r.choice(['k=3', 'k=5', 'k=7', 'g=32', 's=2', 'r=16'])}`，与官方代码一致。",
+            f"第{r.randint(1, 4)}个阶段使用 `{r.choice(SETTINGS)}`，与官方代码一致。",
             f"作者认为{comp}{effect}，但表 {self.table()} 只在 {r.choice([160, 224, 256, 320])} 分辨率下验证了这一点。",
             f"与{tech}相比，结构上的改动大约贡献了{self.num(20, 80, 0)}%的提升。",
             f"在一块 V100 上吞吐量为每秒{self.num(300, 3000, 0)}张图像，{base}为{self.num(300, 3000, 0)}张。",
@@ -222,16 +240,13 @@ class _PaperWriter:
     def note(self, zh: bool) -> str:
         r = self.rng
         parts = []
-        intro = (
-            f"{self.name}，{r.choice(['清华大学', '南开大学', '旷视研究院', '微软亚洲研究院', 'Google Brain', 'Facebook AI Research', '商汤科技', '中科院自动化所'])}提出。"
-            if zh
-            else f"{self.name}, from {r.choice(['Tsinghua University', 'Nankai University', 'Megvii Research', 'Microsoft Research Asia', 'Google Brain', 'Facebook AI Research', 'SenseTime', 'Oxford VGG'])}."
-        )
+        intro = f"{self.name}，{r.choice(LABS_ZH)}提出。" if zh else f"{self.name}, from {r.choice(LABS_EN)}."
         parts.append(intro + ("" if zh else " ") + self.paragraph(zh, 2, 5))
         for _ in range(r.randint(1, 3)):
             parts.append(self.paragraph(zh, 2, 6))
         if r.random() < 0.6:
-            parts.append("\n".join(f"- {self.zh_sentence() if zh else self.en_sentence()}" for _ in range(r.randint(2, 5))))
+            items = [self.zh_sentence() if zh else self.en_sentence() for _ in range(r.randint(2, 5))]
+            parts.append("\n".join(f"- {item}" for item in items))
         if r.random() < 0.5 and self.index > 0:
             other = r.randrange(len(self.ids))
             if other != self.index:
@@ -289,7 +304,10 @@ class _PaperWriter:
         related = sorted({r.randrange(len(self.ids)) for _ in range(r.randint(0, 5))} - {self.index})
         if related:
             paper["related"] = [self.ids[i] for i in related]
-        fields = {"journal": JOURNALS[venue_name]} if venue_name in JOURNALS else {"booktitle": f"Proceedings of {venue}"}
+        if venue_name in JOURNALS:
+            fields = {"journal": JOURNALS[venue_name]}
+        else:
+            fields = {"booktitle": f"Proceedings of {venue}"}
         fields["pages"] = f"{(start := r.randint(1, 9000))}--{start + r.randint(8, 14)}"
         paper["bibtex"] = {
             "type": "article" if venue_name in JOURNALS else "inproceedings",

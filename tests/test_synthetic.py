@@ -119,8 +119,13 @@ def test_prose_shortcut_of_the_renderer_changes_nothing(monkeypatch: pytest.Monk
     from tools.site import sanitize
 
     papers = synthetic_papers(300, seed=9)
-    texts = [t for p in papers for t in (p.get("tldr"), *p.get("strengths", []), *p.get("weaknesses", []),
-                                         *(c["text"] for c in p["claims"]), *(c.get("quote") for c in p["claims"])) if t]
+    texts = [
+        t
+        for p in papers
+        for t in (p.get("tldr"), *p.get("strengths", []), *p.get("weaknesses", []),
+                  *(c["text"] for c in p["claims"]), *(c.get("quote") for c in p["claims"]))
+        if t
+    ]
     rng = random.Random(1)
     alphabet = list("abcXYZ019 .,;:!?'\"()%=+-#>/@×→—中文，。“”") + [
         "\u200b", "\u00a0", "\u3000", "\ufeff", "é", "😀", "&", "<", "`", "*", "_", "~", "$", "|", "\\", "[", "{", "^",
