@@ -439,6 +439,24 @@ def _reference_line(ax: Any, y: float, text: str, *, style: str = "--", colour: 
     ax.axhline(y, color=colour, linestyle=style, linewidth=1.1, zorder=4, label=text)
 
 
+def _scatter_by_family(ax: Any, ctx: Any, ids: list[str], y_of: Callable[[str], float]) -> None:
+    """One scatter series per model family (colour, marker and legend label from the family styles); x is GMACs."""
+    for module in ctx.styles.label:
+        members = [i for i in ids if ctx.registry[i].module == module]
+        if not members:
+            continue
+        ax.scatter(
+            [ctx.ok(i)["flops"] / 1e9 for i in members],
+            [y_of(i) for i in members],
+            s=34,
+            marker=ctx.styles.marker[module],
+            color=ctx.styles.colour[module],
+            label=ctx.styles.label[module],
+            zorder=3,
+            linewidths=0.5,
+        )
+
+
 def _log_axis(ax: Any, axis: str) -> None:
     """Log scale with plain tick labels (0.5, 1, 2, 5, 10 ...), not mathtext powers of ten."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
@@ -502,20 +520,7 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
 
         def draw(fig: Any) -> None:
             ax = fig.add_subplot()
-            for module in ctx.styles.label:
-                members = [i for i in measured if ctx.registry[i].module == module]
-                if not members:
-                    continue
-                ax.scatter(
-                    [ctx.ok(i)["flops"] / 1e9 for i in members],
-                    [ctx.ok(i)["params"] / 1e6 for i in members],
-                    s=34,
-                    marker=ctx.styles.marker[module],
-                    color=ctx.styles.colour[module],
-                    label=ctx.styles.label[module],
-                    zorder=3,
-                    linewidths=0.5,
-                )
+            _scatter_by_family(ax, ctx, measured, lambda i: ctx.ok(i)["params"] / 1e6)
             for i, (dx, dy, ha) in landmarks.items():
                 if i in measured:
                     ax.annotate(
@@ -605,20 +610,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
 
         def draw(fig: Any) -> None:
             ax = fig.add_subplot()
-            for module in ctx.styles.label:
-                members = [i for i in plotted if ctx.registry[i].module == module]
-                if not members:
-                    continue
-                ax.scatter(
-                    [ctx.ok(i)["flops"] / 1e9 for i in members],
-                    [cited[i][0].value for i in members],
-                    s=34,
-                    marker=ctx.styles.marker[module],
-                    color=ctx.styles.colour[module],
-                    label=ctx.styles.label[module],
-                    zorder=3,
-                    linewidths=0.5,
-                )
+            _scatter_by_family(ax, ctx, plotted, lambda i: cited[i][0].value)
             xs = [ctx.ok(i)["flops"] / 1e9 for i in frontier]
             ys = [cited[i][0].value for i in frontier]
             ax.step(
