@@ -383,7 +383,7 @@ def _page(title: str, body: str) -> str:
 
 
 def _image(name: str, alt: str) -> str:
-    alt = re.sub(r"[\[\]\\`*_<>]", "", alt)
+    alt = re.sub(r"[\[\]\\`*<>]", "", alt).replace("_", "\\_")  # model ids keep their underscores
     return (
         f"![{alt}]({name}-light.svg#only-light){{ .cat-chart }}\n![{alt}]({name}-dark.svg#only-dark){{ .cat-chart }}\n"
     )
@@ -502,11 +502,16 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "hetconv_vgg16_cifar_p64": (6, -3, "left"),
         "res2net50_26w_8s": (6, -3, "left"),
     }
-    alt = (
-        f"Log-log scatter of parameters against GMACs for {len(measured)} registered models, one colour and marker "
-        "per family. Cost spans from tens of MMACs (VGG-16 with HetConv on 32-pixel CIFAR inputs) to tens of GMACs "
-        "(EfficientNet-B7 at 600 pixels); VGG-16 has by far the most parameters."
-    )
+    alt = f"Log-log scatter of parameters against GMACs for {len(measured)} registered models, one colour and marker per family."
+    if measured:  # the extremes, read from the measurements
+        cheapest = min(measured, key=lambda i: ctx.ok(i)["flops"])
+        dearest = max(measured, key=lambda i: ctx.ok(i)["flops"])
+        largest = max(measured, key=lambda i: ctx.ok(i)["params"])
+        alt += (
+            f" Cost spans from {ctx.ok(cheapest)['flops'] / 1e9:.3g} GMACs ({cheapest}) to "
+            f"{ctx.ok(dearest)['flops'] / 1e9:.3g} GMACs ({dearest}); {largest} has the most parameters "
+            f"({ctx.ok(largest)['params'] / 1e6:.1f} M)."
+        )
     body = [
         (
             "Every registered model: parameters against multiply-adds, both on log scales. Each model is measured at "
