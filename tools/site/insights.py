@@ -753,63 +753,41 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         def draw(fig: Any) -> None:
             left, right = fig.subplots(1, 2)
             ks = [k for k, _ in measured]
-            left.plot(
-                ks,
-                [ctx.ok(i)["flops"] / 1e9 for _, i in measured],
-                "o-",
-                color=_SERIES[0],
-                label="computed (fvcore)",
-                zorder=3,
+            panels = (
+                (left, "flops", "macs", 1e9, "computed (fvcore)", "GMACs", "Multiply-adds"),
+                (right, "params", "params", 1e6, "computed", "Parameters (millions)", "Parameters"),
             )
-            pk = [(k, printed[i]["macs"].value) for k, i in variants if "macs" in printed.get(i, {})]
-            if pk:
-                left.plot(
-                    [k for k, _ in pk],
-                    [v / 1e9 for _, v in pk],
-                    "s",
-                    mfc="none",
-                    mew=1.4,
-                    ms=8,
-                    color=_SERIES[1],
-                    label="printed, Table 2 (cited)",
-                    zorder=4,
-                )
-            if base:
-                ref = list(range(max(k for k, _ in variants) + 1))
-                left.plot(
-                    ref,
-                    [base * 2**k / 1e9 for k in ref],
-                    "--",
-                    color=_MUTED,
-                    linewidth=1.2,
-                    label="B0 · 2^φ, assuming Bk is φ = k",
-                )
-            _log_axis(left, "y")
-            left.set_xticks([k for k, _ in variants], [f"B{k}" for k, _ in variants])
-            left.set_ylabel("GMACs")
-            left.set_title("Multiply-adds")
-            left.legend(loc="upper left")
-            right.plot(
-                ks, [ctx.ok(i)["params"] / 1e6 for _, i in measured], "o-", color=_SERIES[0], label="computed", zorder=3
-            )
-            pp = [(k, printed[i]["params"].value) for k, i in variants if "params" in printed.get(i, {})]
-            if pp:
-                right.plot(
-                    [k for k, _ in pp],
-                    [v / 1e6 for _, v in pp],
-                    "s",
-                    mfc="none",
-                    mew=1.4,
-                    ms=8,
-                    color=_SERIES[1],
-                    label="printed, Table 2 (cited)",
-                    zorder=4,
-                )
-            _log_axis(right, "y")
-            right.set_xticks([k for k, _ in variants], [f"B{k}" for k, _ in variants])
-            right.set_ylabel("Parameters (millions)")
-            right.set_title("Parameters")
-            right.legend(loc="upper left")
+            for ax, key, quantity, scale, computed, ylabel, title in panels:
+                ax.plot(ks, [ctx.ok(i)[key] / scale for _, i in measured], "o-", color=_SERIES[0], label=computed,
+                        zorder=3)
+                points = [(k, printed[i][quantity].value) for k, i in variants if quantity in printed.get(i, {})]
+                if points:
+                    ax.plot(
+                        [k for k, _ in points],
+                        [v / scale for _, v in points],
+                        "s",
+                        mfc="none",
+                        mew=1.4,
+                        ms=8,
+                        color=_SERIES[1],
+                        label="printed, Table 2 (cited)",
+                        zorder=4,
+                    )
+                if ax is left and base:
+                    ref = list(range(max(k for k, _ in variants) + 1))
+                    ax.plot(
+                        ref,
+                        [base * 2**k / 1e9 for k in ref],
+                        "--",
+                        color=_MUTED,
+                        linewidth=1.2,
+                        label="B0 · 2^φ, assuming Bk is φ = k",
+                    )
+                _log_axis(ax, "y")
+                ax.set_xticks([k for k, _ in variants], [f"B{k}" for k, _ in variants])
+                ax.set_ylabel(ylabel)
+                ax.set_title(title)
+                ax.legend(loc="upper left")
 
         assets = _chart_assets(
             name, _svg(draw, size=(9, 4.2), title="EfficientNet B0–B7: GMACs and parameters", alt=alt)
