@@ -136,7 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         measurements = read_measurements(args.measurements)
     except MeasurementsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID if not args.update else _update_from_scratch(args, catalogue)
+        if not args.update:
+            return EXIT_INVALID
+        measurements = {}  # --update rebuilds an unreadable file from scratch
     wanted = _paper_models(catalogue, args.paper)
     stale = stale_models(measurements, wanted)
     if args.update and stale:
@@ -146,14 +148,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         measurements = update(stale, measurements, path=args.measurements, workers=args.workers)
         stale = stale_models(measurements, wanted)
     return _report(args, catalogue, measurements, stale, wanted)
-
-
-def _update_from_scratch(args: argparse.Namespace, catalogue: Catalogue) -> int:
-    from tools.update_measurements import update
-
-    wanted = _paper_models(catalogue, args.paper)
-    measurements = update(stale_models({}, wanted), {}, path=args.measurements, workers=args.workers)
-    return _report(args, catalogue, measurements, stale_models(measurements, wanted), wanted)
 
 
 def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[str, Any], stale: dict[str, str],

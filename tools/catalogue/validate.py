@@ -126,10 +126,6 @@ def _problem_from_pydantic(error: dict[str, Any], file: str, positions: Position
     return Problem(file, line, column, format_path(loc), message, hint)
 
 
-def _line_of(positions: Positions, loc: Loc) -> tuple[int, int]:
-    return positions.locate(loc)
-
-
 def _cross_check(catalogue: Catalogue, file: str, positions: Positions) -> Iterable[Problem]:
     """References between entries: unique ids, existing related papers and registered models."""
     papers = catalogue.papers
@@ -145,8 +141,8 @@ def _cross_check(catalogue: Catalogue, file: str, positions: Positions) -> Itera
                 continue
             if (what, value) in seen:
                 first = seen[(what, value)]
-                first_line = _line_of(positions, ("papers", first, *loc[2:]))[0]
-                line, column = _line_of(positions, loc)
+                first_line = positions.locate(("papers", first, *loc[2:]))[0]
+                line, column = positions.locate(loc)
                 yield Problem(
                     file, line, column, format_path(loc),
                     f"duplicate paper {what} `{value}` (also papers[{first}] on line {first_line})",
@@ -167,7 +163,7 @@ def _check_paper(
     base: Loc = ("papers", index)
 
     def problem(loc: Loc, message: str, hint: str) -> Problem:
-        line, column = _line_of(positions, base + loc)
+        line, column = positions.locate(base + loc)
         return Problem(file, line, column, format_path(base + loc), message, hint)
 
     for r, related in enumerate(paper.related):
@@ -218,7 +214,6 @@ def _check_paper(
 def load_catalogue(path: str | Path, display_name: str | None = None) -> Catalogue:
     """Load and validate a catalogue file. Raises `CatalogueError` listing every problem with file:line:col."""
     path = Path(path)
-    file = display_name or path.name if display_name or not path.is_absolute() else path.name
     file = display_name or str(path)
     data, positions, problems = load_yaml_with_positions(path, file)
     if not isinstance(data, dict):
