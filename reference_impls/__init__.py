@@ -18,14 +18,23 @@ Every network in this package has the same top-level layout, so tools can break 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from torch import nn
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+# How far a registered model is confirmed (shown beside every model on the site and in `--json`):
+#   official          identical to the official code, or to timm / torchvision; pinned exact counts prove it.
+#   paper             built from the paper's own tables (no official code); pinned against the printed numbers.
+#   reimplementation  follows a third party's code; not confirmed against the paper.
+#   construction      our own reading of a text (e.g. where the paper leaves a placement open).
+# A claim about a `reimplementation` or `construction` model is judged `inconclusive`: never verified or refuted.
+Fidelity = Literal["official", "paper", "reimplementation", "construction"]
+CONFIRMED_FIDELITY: frozenset[str] = frozenset({"official", "paper"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,17 @@ class ModelSpec:
     resolution: int  # H = W at which the paper reports the model
     channels: int = 3
     sweep_resolutions: tuple[int, ...] = ()  # extra square inputs measured for cost-vs-size charts
+    fidelity: Fidelity = field(kw_only=True)  # see `Fidelity` above
+    family: str = field(default="", kw_only=True)  # display family for charts; defaults to the module name
+
+    def __post_init__(self) -> None:
+        if not self.family:
+            object.__setattr__(self, "family", self.module)
+
+    @property
+    def confirmed(self) -> bool:
+        """True when the model is proven identical to official code or to the paper's tables."""
+        return self.fidelity in CONFIRMED_FIDELITY
 
     @property
     def input_size(self) -> tuple[int, int, int]:
@@ -53,54 +73,60 @@ _ATTENTION_SWEEP = (224, 320, 448, 640)
 # fmt: off
 _ROWS: tuple[ModelSpec, ...] = (
     # ResNet (He et al., 2015) and the baselines built on its bottleneck.
-    ModelSpec("resnet50",           "resnet",   "resnet50",           224, sweep_resolutions=_ATTENTION_SWEEP),
-    ModelSpec("resnet50_v1",        "resnet",   "resnet50_v1",        224),
-    ModelSpec("resnet101",          "resnet",   "resnet101",          224),
-    ModelSpec("resnext50_32x4d",    "resnet",   "resnext50_32x4d",    224),
-    ModelSpec("seresnet50",         "resnet",   "seresnet50",         224),
+    ModelSpec("resnet50",           "resnet",   "resnet50",           224, sweep_resolutions=_ATTENTION_SWEEP,
+              fidelity="official"),
+    ModelSpec("resnet50_v1",        "resnet",   "resnet50_v1",        224, fidelity="paper"),
+    ModelSpec("resnet101",          "resnet",   "resnet101",          224, fidelity="official"),
+    ModelSpec("resnext50_32x4d",    "resnet",   "resnext50_32x4d",    224, fidelity="official"),
+    ModelSpec("seresnet50",         "resnet",   "seresnet50",         224, fidelity="official"),
     # Res2Net (Gao et al., TPAMI 2021), Table 3 and the official model zoo.
-    ModelSpec("res2net50_26w_4s",   "res2net",  "res2net50_26w_4s",   224),
-    ModelSpec("res2net50_14w_8s",   "res2net",  "res2net50_14w_8s",   224),
-    ModelSpec("res2net50_26w_6s",   "res2net",  "res2net50_26w_6s",   224),
-    ModelSpec("res2net50_26w_8s",   "res2net",  "res2net50_26w_8s",   224),
-    ModelSpec("res2net50_48w_2s",   "res2net",  "res2net50_48w_2s",   224),
-    ModelSpec("res2net50_18w_4s",   "res2net",  "res2net50_18w_4s",   224),
-    ModelSpec("res2next50",         "res2net",  "res2next50",         224),
-    ModelSpec("res2net101_26w_4s",  "res2net",  "res2net101_26w_4s",  224),
+    ModelSpec("res2net50_26w_4s",   "res2net",  "res2net50_26w_4s",   224, fidelity="official"),
+    ModelSpec("res2net50_14w_8s",   "res2net",  "res2net50_14w_8s",   224, fidelity="official"),
+    ModelSpec("res2net50_26w_6s",   "res2net",  "res2net50_26w_6s",   224, fidelity="official"),
+    ModelSpec("res2net50_26w_8s",   "res2net",  "res2net50_26w_8s",   224, fidelity="official"),
+    ModelSpec("res2net50_48w_2s",   "res2net",  "res2net50_48w_2s",   224, fidelity="official"),
+    ModelSpec("res2net50_18w_4s",   "res2net",  "res2net50_18w_4s",   224, fidelity="paper"),
+    ModelSpec("res2next50",         "res2net",  "res2next50",         224, fidelity="official"),
+    ModelSpec("res2net101_26w_4s",  "res2net",  "res2net101_26w_4s",  224, fidelity="official"),
     # MobileNetV2 (Sandler et al., 2018), Table 2.
-    ModelSpec("mobilenetv2_100",    "mobilenetv2", "mobilenetv2_100", 224),
-    ModelSpec("mobilenetv2_140",    "mobilenetv2", "mobilenetv2_140", 224),
+    ModelSpec("mobilenetv2_100",    "mobilenetv2", "mobilenetv2_100", 224, fidelity="official"),
+    ModelSpec("mobilenetv2_140",    "mobilenetv2", "mobilenetv2_140", 224, fidelity="official"),
     # EfficientNet (Tan & Le, 2019), Table 1 scaled by the compound-scaling table.
-    ModelSpec("efficientnet_b0",    "efficientnet", "efficientnet_b0", 224),
-    ModelSpec("efficientnet_b1",    "efficientnet", "efficientnet_b1", 240),
-    ModelSpec("efficientnet_b2",    "efficientnet", "efficientnet_b2", 260),
-    ModelSpec("efficientnet_b3",    "efficientnet", "efficientnet_b3", 300),
-    ModelSpec("efficientnet_b4",    "efficientnet", "efficientnet_b4", 380),
-    ModelSpec("efficientnet_b5",    "efficientnet", "efficientnet_b5", 456),
-    ModelSpec("efficientnet_b6",    "efficientnet", "efficientnet_b6", 528),
-    ModelSpec("efficientnet_b7",    "efficientnet", "efficientnet_b7", 600),
+    ModelSpec("efficientnet_b0",    "efficientnet", "efficientnet_b0", 224, fidelity="official"),
+    ModelSpec("efficientnet_b1",    "efficientnet", "efficientnet_b1", 240, fidelity="official"),
+    ModelSpec("efficientnet_b2",    "efficientnet", "efficientnet_b2", 260, fidelity="official"),
+    ModelSpec("efficientnet_b3",    "efficientnet", "efficientnet_b3", 300, fidelity="official"),
+    ModelSpec("efficientnet_b4",    "efficientnet", "efficientnet_b4", 380, fidelity="official"),
+    ModelSpec("efficientnet_b5",    "efficientnet", "efficientnet_b5", 456, fidelity="official"),
+    ModelSpec("efficientnet_b6",    "efficientnet", "efficientnet_b6", 528, fidelity="official"),
+    ModelSpec("efficientnet_b7",    "efficientnet", "efficientnet_b7", 600, fidelity="official"),
     # VGG (Simonyan & Zisserman, 2015), configuration D.
-    ModelSpec("vgg16",              "vgg",      "vgg16",              224),
-    ModelSpec("vgg16_bn",           "vgg",      "vgg16_bn",           224),
+    ModelSpec("vgg16",              "vgg",      "vgg16",              224, fidelity="official"),
+    ModelSpec("vgg16_bn",           "vgg",      "vgg16_bn",           224, fidelity="official"),
     # ANTNets (Xiong et al., 2019).
-    ModelSpec("antnet_100_g1",      "antnet",   "antnet_100_g1",      224),
-    ModelSpec("antnet_100_g2",      "antnet",   "antnet_100_g2",      224),
+    ModelSpec("antnet_100_g1",      "antnet",   "antnet_100_g1",      224, fidelity="reimplementation"),
+    ModelSpec("antnet_100_g2",      "antnet",   "antnet_100_g2",      224, fidelity="reimplementation"),
     # antnet_140_g1 dropped: the paper's width-1.4 table and numbers could not be found (see antnet.py).
     # HetConv (Singh et al., CVPR 2019): ResNet-50 on ImageNet, VGG-16 on CIFAR-10 at P = 1 ... 64.
-    ModelSpec("hetconv_resnet50_p4",     "hetconv", "hetconv_resnet50_p4",     224),
-    ModelSpec("hetconv_vgg16_cifar_p1",  "hetconv", "hetconv_vgg16_cifar_p1",  32),
-    ModelSpec("hetconv_vgg16_cifar_p2",  "hetconv", "hetconv_vgg16_cifar_p2",  32),
-    ModelSpec("hetconv_vgg16_cifar_p4",  "hetconv", "hetconv_vgg16_cifar_p4",  32),
-    ModelSpec("hetconv_vgg16_cifar_p8",  "hetconv", "hetconv_vgg16_cifar_p8",  32),
-    ModelSpec("hetconv_vgg16_cifar_p16", "hetconv", "hetconv_vgg16_cifar_p16", 32),
-    ModelSpec("hetconv_vgg16_cifar_p32", "hetconv", "hetconv_vgg16_cifar_p32", 32),
-    ModelSpec("hetconv_vgg16_cifar_p64", "hetconv", "hetconv_vgg16_cifar_p64", 32),
+    ModelSpec("hetconv_resnet50_p4",     "hetconv", "hetconv_resnet50_p4",     224, fidelity="construction"),
+    ModelSpec("hetconv_vgg16_cifar_p1",  "hetconv", "hetconv_vgg16_cifar_p1",  32, fidelity="paper"),
+    ModelSpec("hetconv_vgg16_cifar_p2",  "hetconv", "hetconv_vgg16_cifar_p2",  32, fidelity="paper"),
+    ModelSpec("hetconv_vgg16_cifar_p4",  "hetconv", "hetconv_vgg16_cifar_p4",  32, fidelity="paper"),
+    ModelSpec("hetconv_vgg16_cifar_p8",  "hetconv", "hetconv_vgg16_cifar_p8",  32, fidelity="paper"),
+    ModelSpec("hetconv_vgg16_cifar_p16", "hetconv", "hetconv_vgg16_cifar_p16", 32, fidelity="paper"),
+    ModelSpec("hetconv_vgg16_cifar_p32", "hetconv", "hetconv_vgg16_cifar_p32", 32, fidelity="paper"),
+    ModelSpec("hetconv_vgg16_cifar_p64", "hetconv", "hetconv_vgg16_cifar_p64", 32, fidelity="paper"),
     # Generalized spatial attention (Zhu et al., ICCV 2019) in ResNet-50; id suffix = E1 E2 E3 E4 switches.
-    ModelSpec("resnet50_attn_1000", "spatial_attention", "resnet50_attn_1000", 224, sweep_resolutions=_ATTENTION_SWEEP),
-    ModelSpec("resnet50_attn_0100", "spatial_attention", "resnet50_attn_0100", 224, sweep_resolutions=_ATTENTION_SWEEP),
-    ModelSpec("resnet50_attn_0010", "spatial_attention", "resnet50_attn_0010", 224, sweep_resolutions=_ATTENTION_SWEEP),
-    ModelSpec("resnet50_attn_0001", "spatial_attention", "resnet50_attn_0001", 224, sweep_resolutions=_ATTENTION_SWEEP),
-    ModelSpec("resnet50_attn_1111", "spatial_attention", "resnet50_attn_1111", 224, sweep_resolutions=_ATTENTION_SWEEP),
+    ModelSpec("resnet50_attn_1000", "spatial_attention", "resnet50_attn_1000", 224, sweep_resolutions=_ATTENTION_SWEEP,
+              fidelity="reimplementation"),
+    ModelSpec("resnet50_attn_0100", "spatial_attention", "resnet50_attn_0100", 224, sweep_resolutions=_ATTENTION_SWEEP,
+              fidelity="reimplementation"),
+    ModelSpec("resnet50_attn_0010", "spatial_attention", "resnet50_attn_0010", 224, sweep_resolutions=_ATTENTION_SWEEP,
+              fidelity="reimplementation"),
+    ModelSpec("resnet50_attn_0001", "spatial_attention", "resnet50_attn_0001", 224, sweep_resolutions=_ATTENTION_SWEEP,
+              fidelity="reimplementation"),
+    ModelSpec("resnet50_attn_1111", "spatial_attention", "resnet50_attn_1111", 224, sweep_resolutions=_ATTENTION_SWEEP,
+              fidelity="reimplementation"),
 )
 # fmt: on
 
@@ -149,4 +175,7 @@ def create_model(model_id: str, **kwargs: Any) -> nn.Module:
     return model.eval()
 
 
-__all__ = ["REGISTRY", "ModelSpec", "UnknownModelError", "create_model", "get_spec", "input_size", "list_models"]
+__all__ = [
+    "CONFIRMED_FIDELITY", "REGISTRY", "Fidelity", "ModelSpec", "UnknownModelError",
+    "create_model", "get_spec", "input_size", "list_models",
+]

@@ -109,7 +109,8 @@ def measurement_key(model_id: str, versions: Mapping[str, str] | None = None) ->
     """Hash of everything that determines `model_id`'s measurement."""
     spec = get_spec(model_id)
     inputs = {
-        "spec": asdict(spec),
+        # fidelity and family describe the model; they do not change its numbers
+        "spec": {k: v for k, v in asdict(spec).items() if k not in ("fidelity", "family")},
         "sources": {str(p.relative_to(PACKAGE_DIR.parent)): _file_digest(p) for p in source_files(model_id)},
         "counting_code": _file_digest(COUNTING_CODE) if COUNTING_CODE.exists() else "",
         "versions": dict(versions or tool_versions()),
