@@ -103,12 +103,23 @@ class Source(Strict):
     )
     location: ShortText = Field(description="Table, figure, section or page, e.g. `Table 3`, `Sec. 4.2.3`.")
     url: HttpUrl | None = Field(default=None, description="Link to the source; code links pinned to a commit.")
+    table: ShortText | None = Field(
+        default=None,
+        description="The table this number is a row of, named the same way on every claim taken from it, e.g. "
+        "`SENet (TPAMI 2020) Table 2`. All count claims of one table are judged under one reading (the one that "
+        "reproduces the most rows). Without it, the claim's version and location name its table.",
+    )
 
 
 class Tolerance(Strict):
     abs: float | None = Field(default=None, ge=0, description="Absolute tolerance in the claim's own unit.")
     rel: float | None = Field(default=None, ge=0, le=1, description="Relative tolerance (0.05 = 5 %).")
     reason: Paragraph = Field(description="Why the printed precision is not the right tolerance here.")
+    source: ShortText | None = Field(
+        default=None,
+        description="Where the source itself states this precision (e.g. `Sec. 3.3: \"approximately\"`). "
+        "Required when the tolerance is wider than the rounding rule's interval.",
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> Tolerance:
@@ -117,7 +128,7 @@ class Tolerance(Strict):
         return self
 
 
-ClaimKind = Literal["absolute", "ratio", "reduction", "increase", "range", "finding"]
+ClaimKind = Literal["absolute", "ratio", "reduction", "increase", "range", "consistency", "finding"]
 Quantity = Literal[
     "params",
     "macs",
@@ -132,7 +143,27 @@ Quantity = Literal[
     "other",
 ]
 Unit = Literal["", "K", "M", "G", "B", "%", "pp", "x", "ms", "s"]
-Convention = Literal["macs", "macs_conv_fc", "macs_with_bn", "flops_2x", "unspecified"]
+Convention = Literal["unspecified", "macs_conv_linear", "macs_conv_linear_bn", "fvcore_total", "flops_2x"]
+FIXED_READINGS = ("macs_conv_linear", "macs_conv_linear_bn", "fvcore_total")
+
+
+class Entries(Strict):
+    """The printed table entries a ratio or percentage was computed from (checked by interval arithmetic)."""
+
+    model: ShortText = Field(description="The entry of `model` as printed, e.g. `2.9G`.")
+    compared: ShortText = Field(description="The entry of `compared_to` as printed, e.g. `4.2G`.")
+
+
+class Consistency(Strict):
+    """Arithmetic on numbers the source itself prints: `value` should equal `operation` over `operands`."""
+
+    operation: Literal["difference", "ratio", "product", "sum"] = Field(
+        description="`difference`: first − second; `ratio`: first / second; `product` / `sum`: over all operands."
+    )
+    operands: list[ShortText] = Field(
+        min_length=2, max_length=6, description="The operands exactly as printed, e.g. [`23.32`, `21.53`]."
+    )
+    where: ShortText = Field(description="Where the operands are printed, e.g. `Table 1, DLA-60 rows`.")
 
 
 class Claim(Strict):
@@ -161,10 +192,32 @@ class Claim(Strict):
     unit: Unit = Field(default="", description="Scale or unit of `value`: K/M/G/B (=G), %, pp, x, ms, s or empty.")
     convention: Convention | None = Field(
         default=None,
-        description="For macs: what the source counts. `macs`: multiply-adds, not saying whether BatchNorm and "
-        "pooling are included (matches either count); `macs_conv_fc`: multiply-adds of conv and linear layers "
-        "only; `macs_with_bn`: multiply-adds including BatchNorm and pooling (fvcore's count); `flops_2x`: two "
-        "FLOPs per multiply-add; `unspecified`: the source does not say which (any of the above).",
+        description="For macs: what the source counts. `unspecified`: the source does not say, so the reading "
+        "chosen for its table applies (conv + linear, conv + linear + BatchNorm once, or fvcore's total, "
+        "whichever reproduces most rows of the table); `flops_2x`: two FLOPs per multiply-add of that reading; "
+        "`macs_conv_linear`, `macs_conv_linear_bn`, `fvcore_total`: the source says what it counts (give "
+        "`convention_reason`).",
+    )
+    convention_reason: Paragraph | None = Field(
+        default=None,
+        description="For a fixed reading: what in the source says so (e.g. torchvision's `_ops` count only the "
+        "multiplications of convolutions and linear layers). Shown as an override of the table's reading.",
+    )
+    stage: ShortText | None = Field(
+        default=None, description="Compare one part of the network (a row of the per-stage breakdown, e.g. "
+        "`stage3`) instead of the whole model.",
+    )
+    entries: Entries | None = Field(
+        default=None, description="For a ratio, reduction or increase computed from two rounded table entries: "
+        "those entries as printed. The claim's interval then comes from interval arithmetic over them.",
+    )
+    consistency: Consistency | None = Field(
+        default=None, description="For kind `consistency`: the arithmetic on the source's own printed numbers."
+    )
+    could_mean: list[ModelId] = Field(
+        default_factory=list, max_length=5,
+        description="Other models the source itself defines that its text could refer to (e.g. the note's "
+        "\"69 %\" and Res2Net-50-L). A refuted claim's diagnosis considers only these other models.",
     )
     resolution: int | None = Field(default=None, ge=8, le=4096, description="Input resolution the value refers to.")
     source: Source = Field(description="Where the number is printed.")
@@ -180,9 +233,24 @@ class Claim(Strict):
     acknowledged: Paragraph | None = Field(
         default=None, description="For a refuted claim: why it is kept as printed. The site still shows it refuted."
     )
+    uncheckable: Paragraph | None = Field(
+        default=None, description="For a claim nothing here can check: the specific reason (shown with `cited`)."
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> Claim:
+        if self.kind == "consistency":
+            if self.consistency is None or self.value is None or self.printed is None:
+                raise ValueError("a `consistency` claim gives `consistency` (operation, operands, where), `value` "
+                                 "and `printed`")
+            return self
+        if self.consistency is not None:
+            raise ValueError("`consistency` is only for kind `consistency`")
+        if self.convention in FIXED_READINGS and self.convention_reason is None:
+            raise ValueError(f"convention `{self.convention}` overrides the table's reading: give "
+                             "`convention_reason`, quoting what the source says it counts")
+        if self.entries is not None and self.kind not in ("ratio", "reduction", "increase"):
+            raise ValueError("`entries` is only for ratio, reduction and increase claims")
         if self.kind == "finding":
             if self.quantity in ("params", "macs", "activations"):
                 raise ValueError("a params/macs/activations claim has a value; `finding` is for statements without one")
@@ -206,7 +274,8 @@ class Claim(Strict):
         if self.kind != "range" and self.model is None and self.quantity in ("params", "macs", "activations"):
             raise ValueError("a params/macs/activations claim names its `model`")
         if self.quantity == "macs" and self.convention is None:
-            raise ValueError("a macs claim states its `convention` (macs, macs_conv_fc, macs_with_bn, flops_2x or unspecified)")
+            raise ValueError("a macs claim states its `convention` (unspecified, flops_2x, macs_conv_linear, "
+                             "macs_conv_linear_bn or fvcore_total)")
         if self.value < 0 and self.kind == "absolute" and self.quantity in ("params", "macs", "activations"):
             raise ValueError("a count cannot be negative")
         return self

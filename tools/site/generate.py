@@ -39,8 +39,8 @@ VERDICTS = ("error", "refuted", "verified", "cited")  # display order: what need
 STATUS_LABEL = {"read": "read", "reading": "reading", "to-read": "to read"}
 MARKER = re.compile(r"^<!--\s*catalogue:(?P<name>[A-Za-z0-9_-]*)(?P<args>[^>]*?)\s*-->[ \t]*$", re.MULTILINE)
 MARKER_START = re.compile(r"^[ \t]*<!--\s*catalogue:", re.MULTILINE)
-GMACS_HEADER = "GMACs (fvcore: 1 multiply-add = 1, BN included)"
-CROSSCHECK_HEADER = "GMACs conv+linear (FlopCounterMode ÷ 2)"
+GMACS_HEADER = "GMACs, fvcore total (BatchNorm 2 per element, pooling; timm's count)"
+CROSSCHECK_HEADER = "GMACs, conv + linear (torchvision's count; FlopCounterMode agrees)"
 VERIFY_COMMAND = "python tools/verify_claims.py --update"
 
 
@@ -88,7 +88,23 @@ def load_site_inputs(
     claim_results = evaluate_claims(catalogue, measurements)
     used = sorted({ref.id for paper in catalogue.papers for ref in paper.models})
     stale = stale_models(measurements, used) if used else {}
-    return SiteInputs(catalogue, measurements, claim_results, stale)
+    return SiteInputs(catalogue, site_view(measurements), claim_results, stale)
+
+
+def site_view(measurements: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The measurement records as the page builders read them: `flops` is fvcore's total and
+    `crosscheck_macs` the conv + linear count (labelled as such on every page)."""
+    out: dict[str, dict[str, Any]] = {}
+    for model_id, record in measurements.items():
+        m = record.model_dump() if hasattr(record, "model_dump") else dict(record)
+        if "fvcore_total" in m:
+            m["flops"] = m["fvcore_total"]
+            m["crosscheck_macs"] = m["macs_conv_linear"]
+            m["flops_by_operator"] = m.get("fvcore_by_operator", {})
+            m["stages"] = [{**st, "flops": st["fvcore_total"]} for st in m.get("stages", [])]
+            m["sweep"] = [{**sw, "crosscheck_macs": sw["flopcounter_macs"]} for sw in m.get("sweep", [])]
+        out[model_id] = m
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -705,7 +721,7 @@ def build_site_pages(
         directory_urls: whether pages are served as `papers/<id>/` (MkDocs' default) or `papers/<id>.html`;
             used only for the URLs inside the JSON data and inside sanitized HTML.
     """
-    inputs = SiteInputs(catalogue, measurements, claim_results, dict(stale or {}))
+    inputs = SiteInputs(catalogue, site_view(measurements), claim_results, dict(stale or {}))
     return _Generator(inputs, repo_root=repo_root, repo_url=repo_url, directory_urls=directory_urls).build()
 
 
