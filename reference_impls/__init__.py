@@ -77,8 +77,14 @@ _ROWS: tuple[ModelSpec, ...] = (
               fidelity="official"),
     ModelSpec("resnet50_v1",        "resnet",   "resnet50_v1",        224, fidelity="paper"),
     ModelSpec("resnet101",          "resnet",   "resnet101",          224, fidelity="official"),
+    ModelSpec("resnet101_v1",       "resnet",   "resnet101_v1",       224, fidelity="paper"),
+    ModelSpec("resnet152",          "resnet",   "resnet152",          224, fidelity="official"),
+    ModelSpec("resnet152_v1",       "resnet",   "resnet152_v1",       224, fidelity="paper"),
     ModelSpec("resnext50_32x4d",    "resnet",   "resnext50_32x4d",    224, fidelity="official"),
     ModelSpec("seresnet50",         "resnet",   "seresnet50",         224, fidelity="official"),
+    # SENet (Hu et al., TPAMI 2020), Table 2: SE-ResNet-50 in the authors' Caffe layout, SE-ResNeXt-50 (timm).
+    ModelSpec("legacy_seresnet50",  "resnet",   "legacy_seresnet50",  224, fidelity="official"),
+    ModelSpec("seresnext50_32x4d",  "resnet",   "seresnext50_32x4d",  224, fidelity="official"),
     # Res2Net (Gao et al., TPAMI 2021), Table 3 and the official model zoo.
     ModelSpec("res2net50_26w_4s",   "res2net",  "res2net50_26w_4s",   224, fidelity="official"),
     ModelSpec("res2net50_14w_8s",   "res2net",  "res2net50_14w_8s",   224, fidelity="official"),
