@@ -106,6 +106,18 @@ _ROWS: tuple[ModelSpec, ...] = (
     ModelSpec("efficientnet_b5",    "efficientnet", "efficientnet_b5", 456, fidelity="official"),
     ModelSpec("efficientnet_b6",    "efficientnet", "efficientnet_b6", 528, fidelity="official"),
     ModelSpec("efficientnet_b7",    "efficientnet", "efficientnet_b7", 600, fidelity="official"),
+    # DenseNet (Huang et al., CVPR 2017): Table 1 (ImageNet), DenseNet-161 of the official code, Table 2 (CIFAR).
+    ModelSpec("densenet121",        "densenet", "densenet121",        224, fidelity="official"),
+    ModelSpec("densenet169",        "densenet", "densenet169",        224, fidelity="official"),
+    ModelSpec("densenet201",        "densenet", "densenet201",        224, fidelity="official"),
+    ModelSpec("densenet161",        "densenet", "densenet161",        224, fidelity="official"),
+    ModelSpec("densenet264",        "densenet", "densenet264",        224, fidelity="paper"),
+    ModelSpec("densenet_cifar_k12_l40",     "densenet", "densenet_cifar_k12_l40",     32, fidelity="paper"),
+    ModelSpec("densenet_cifar_k12_l100",    "densenet", "densenet_cifar_k12_l100",    32, fidelity="paper"),
+    ModelSpec("densenet_cifar_k24_l100",    "densenet", "densenet_cifar_k24_l100",    32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k12_l100", "densenet", "densenet_bc_cifar_k12_l100", 32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k24_l250", "densenet", "densenet_bc_cifar_k24_l250", 32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k40_l190", "densenet", "densenet_bc_cifar_k40_l190", 32, fidelity="paper"),
     # VGG (Simonyan & Zisserman, 2015), configuration D.
     ModelSpec("vgg16",              "vgg",      "vgg16",              224, fidelity="official"),
     ModelSpec("vgg16_bn",           "vgg",      "vgg16_bn",           224, fidelity="official"),
