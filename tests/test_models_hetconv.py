@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from fractions import Fraction
 
 import pytest
@@ -21,7 +23,7 @@ from reference_impls.hetconv import (
     vgg16_cifar_predicted_cost,
     vgg_cifar_conv_layers,
 )
-from reference_impls.vgg import VGG16_STAGES
+from reference_impls.vgg_tables import VGG16_STAGES
 
 FAMILY = sorted(spec.model_id for spec in REGISTRY.values() if spec.module == "hetconv")
 CIFAR_IDS = [f"hetconv_vgg16_cifar_p{part}" for part in VGG16_CIFAR_PARTS]
@@ -187,6 +189,15 @@ def test_conv_layer_table_is_vgg16_config_d() -> None:
     layers = [layer for block in blocks for layer in block]
     assert [layer.part for layer in layers] == [1] + [8] * 12  # the first conv (M = 3) stays standard
     assert [(layer.in_channels, layer.out_channels) for layer in layers[:3]] == [(3, 64), (64, 64), (64, 128)]
+
+
+def test_analytic_cost_imports_without_torch() -> None:
+    # The site and tools import the formula without torch (tools/site imports no torch).
+    code = ("import sys, reference_impls.hetconv_cost as c; assert 'torch' not in sys.modules, 'torch imported'; "
+            "print(c.vgg16_cifar_predicted_cost(4).params)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(VGG_CIFAR_COUNTS[4][0])
 
 
 @pytest.mark.parametrize("part", VGG16_CIFAR_PARTS)
