@@ -77,8 +77,14 @@ _ROWS: tuple[ModelSpec, ...] = (
               fidelity="official"),
     ModelSpec("resnet50_v1",        "resnet",   "resnet50_v1",        224, fidelity="paper"),
     ModelSpec("resnet101",          "resnet",   "resnet101",          224, fidelity="official"),
+    ModelSpec("resnet101_v1",       "resnet",   "resnet101_v1",       224, fidelity="paper"),
+    ModelSpec("resnet152",          "resnet",   "resnet152",          224, fidelity="official"),
+    ModelSpec("resnet152_v1",       "resnet",   "resnet152_v1",       224, fidelity="paper"),
     ModelSpec("resnext50_32x4d",    "resnet",   "resnext50_32x4d",    224, fidelity="official"),
     ModelSpec("seresnet50",         "resnet",   "seresnet50",         224, fidelity="official"),
+    # SENet (Hu et al., TPAMI 2020), Table 2: SE-ResNet-50 in the authors' Caffe layout, SE-ResNeXt-50 (timm).
+    ModelSpec("legacy_seresnet50",  "resnet",   "legacy_seresnet50",  224, fidelity="official"),
+    ModelSpec("seresnext50_32x4d",  "resnet",   "seresnext50_32x4d",  224, fidelity="official"),
     # Res2Net (Gao et al., TPAMI 2021), Table 3 and the official model zoo.
     ModelSpec("res2net50_26w_4s",   "res2net",  "res2net50_26w_4s",   224, fidelity="official"),
     ModelSpec("res2net50_14w_8s",   "res2net",  "res2net50_14w_8s",   224, fidelity="official"),
@@ -100,6 +106,18 @@ _ROWS: tuple[ModelSpec, ...] = (
     ModelSpec("efficientnet_b5",    "efficientnet", "efficientnet_b5", 456, fidelity="official"),
     ModelSpec("efficientnet_b6",    "efficientnet", "efficientnet_b6", 528, fidelity="official"),
     ModelSpec("efficientnet_b7",    "efficientnet", "efficientnet_b7", 600, fidelity="official"),
+    # DenseNet (Huang et al., CVPR 2017): Table 1 (ImageNet), DenseNet-161 of the official code, Table 2 (CIFAR).
+    ModelSpec("densenet121",        "densenet", "densenet121",        224, fidelity="official"),
+    ModelSpec("densenet169",        "densenet", "densenet169",        224, fidelity="official"),
+    ModelSpec("densenet201",        "densenet", "densenet201",        224, fidelity="official"),
+    ModelSpec("densenet161",        "densenet", "densenet161",        224, fidelity="official"),
+    ModelSpec("densenet264",        "densenet", "densenet264",        224, fidelity="paper"),
+    ModelSpec("densenet_cifar_k12_l40",     "densenet", "densenet_cifar_k12_l40",     32, fidelity="paper"),
+    ModelSpec("densenet_cifar_k12_l100",    "densenet", "densenet_cifar_k12_l100",    32, fidelity="paper"),
+    ModelSpec("densenet_cifar_k24_l100",    "densenet", "densenet_cifar_k24_l100",    32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k12_l100", "densenet", "densenet_bc_cifar_k12_l100", 32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k24_l250", "densenet", "densenet_bc_cifar_k24_l250", 32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k40_l190", "densenet", "densenet_bc_cifar_k40_l190", 32, fidelity="paper"),
     # VGG (Simonyan & Zisserman, 2015), configuration D.
     ModelSpec("vgg16",              "vgg",      "vgg16",              224, fidelity="official"),
     ModelSpec("vgg16_bn",           "vgg",      "vgg16_bn",           224, fidelity="official"),
