@@ -77,13 +77,19 @@ class FeaturePyramid(nn.Module):
 
 
 class ResNetFPN(nn.Module):
-    """A ResNet (Table 1 of the ResNet paper, without avg pool and fc) with a feature pyramid on C2 ... C5."""
+    """A ResNet (Table 1 of the ResNet paper, without avg pool and fc) with a feature pyramid on C2 ... C5.
+
+    Args:
+        stages: the backbone's rows of ResNet Table 1.
+        stride_on_3x3: the V1.5 stride placement of torchvision's `resnet_fpn_backbone` instead of the 2015 layout
+            (used by the tests to compare with torchvision's counts).
+    """
 
     stage_names = ("stem", "conv2", "conv3", "conv4", "conv5", "pyramid")  # rows of the per-stage table
 
-    def __init__(self, stages: Sequence[StageSpec]) -> None:
+    def __init__(self, stages: Sequence[StageSpec], *, stride_on_3x3: bool = False) -> None:
         super().__init__()
-        backbone = ResNet(stages, stride_on_3x3=False, num_classes=1)  # its classifier is dropped below
+        backbone = ResNet(stages, stride_on_3x3=stride_on_3x3, num_classes=1)  # its classifier is dropped below
         self.stem = backbone.stem
         self.stages = backbone.stages
         self.head = FeaturePyramid([spec.out_channels for spec in stages])

@@ -40,6 +40,11 @@ class DistributionJudgement:
     why: str  # the reason for the verdict, in words
 
 
+def _at_most(value: float, limit: float) -> bool:
+    """value ≤ limit, counting a difference of float representation only (5.75 − 5.6 vs 0.1 + 0.05) as equal."""
+    return value <= limit or math.isclose(value, limit, rel_tol=1e-9, abs_tol=1e-12)
+
+
 def _format(value: float, decimals: int) -> str:
     """`value` with one more decimal than printed (the house rule for measured values), and at least two
     significant digits for a small value such as a standard deviation."""
@@ -86,7 +91,7 @@ def judge_distribution(
 
     if printed_std is None:
         allowed = std + rounding
-        mean_ok = gap <= allowed
+        mean_ok = _at_most(gap, allowed)
         computation = (f"{ours} vs printed mean {printed_mean:g}: |{show(mean)} − {printed_mean:g}| = {show(gap)} "
                        f"{'≤' if mean_ok else '>'} our std {show(std)} + rounding {rounding:g}")
         why = ("the printed mean lies within one standard deviation of our seeds' mean" if mean_ok else
@@ -95,9 +100,9 @@ def judge_distribution(
         return DistributionJudgement("verified" if mean_ok else "refuted", mean, std, len(values), computation, why)
 
     allowed = printed_std + rounding
-    mean_ok = gap <= allowed
+    mean_ok = _at_most(gap, allowed)
     low, high = printed_std / SPREAD_FACTOR - rounding, printed_std * SPREAD_FACTOR + rounding
-    spread_ok = low <= std <= high
+    spread_ok = _at_most(low, std) and _at_most(std, high)
     computation = (f"{ours} vs printed {printed_mean:g} ± {printed_std:g}: |{show(mean)} − {printed_mean:g}| = "
                    f"{show(gap)} {'≤' if mean_ok else '>'} {printed_std:g} + rounding {rounding:g}; std {show(std)} "
                    f"{'within' if spread_ok else 'outside'} {show(max(low, 0.0))} … {show(high)}")
