@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from reference_impls import create_model, get_spec, input_size
+from reference_impls import ModelSpec, create_model, get_spec, input_size
 from reference_impls.fpn import FeaturePyramid, ResNetFPN
 from reference_impls.resnet import RESNET50_STAGES, RESNET101_STAGES
 from tools.counting import breakdown_modules, measure_model
@@ -114,3 +114,10 @@ def test_measurement_separates_the_pyramid_from_the_backbone() -> None:
     assert rows["conv5"]["output_shape"] == [2048, 25, 42]
     assert sum(row["params"] for row in rows.values()) == record["params"] == 26_852_416
     assert record["input_size"] == [3, 800, 1344]
+
+
+def test_a_non_square_input_needs_a_positive_width() -> None:
+    assert ModelSpec("x", "fpn", "resnet50_fpn", 800, width=1344, fidelity="paper").input_size == (3, 800, 1344)
+    assert ModelSpec("x", "resnet", "resnet50", 224, fidelity="official").input_size == (3, 224, 224)
+    with pytest.raises(ValueError, match="x: width must be a positive number of pixels, got 0"):
+        ModelSpec("x", "fpn", "resnet50_fpn", 800, width=0, fidelity="paper")
