@@ -9,8 +9,9 @@ held against the mean and the spread of our own seeds, not against one model:
   standard deviation takes the printed one's place.
 * **Spread** (only when a standard deviation is printed). Our standard deviation must lie within a factor of
   `SPREAD_FACTOR` of the printed one, with the same rounding allowance. Two standard deviations estimated from
-  five draws each differ by more than a factor of about 3.1 only 5 % of the time by chance (the square root of
-  the 97.5 % quantile of an F(4, 4) distribution, 9.60), so a wider gap means a different generator or layout.
+  five draws each (our five seeds; the number of instances behind a printed one is not always stated) differ by
+  more than a factor of about 3.1 only 5 % of the time by chance (the square root of the 97.5 % quantile of an
+  F(4, 4) distribution, 9.60), so a wider gap points to a different generator or layout.
 
 Both standard deviations are sample standard deviations (n − 1 in the denominator), as a table over a handful of
 instances reports them. The function is pure: it takes numbers in the claim's own unit and returns a judgement.
@@ -49,7 +50,7 @@ def _format(value: float, decimals: int) -> str:
     """`value` with one more decimal than printed (the house rule for measured values), and at least two
     significant digits for a small value such as a standard deviation."""
     if value != 0 and math.isfinite(value):
-        decimals = max(decimals, 1 - math.floor(math.log10(abs(value))) - 1)
+        decimals = max(decimals, -math.floor(math.log10(abs(value))))
     return f"{value:.{decimals + 1}f}"
 
 
