@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -286,18 +287,16 @@ class RandWire(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Builders: five seeds per setting of Sec. 4
+# Builders: five seeds per setting of Sec. 4 (small regime C = 78; regular regime C = 109 and C = 154)
 # ---------------------------------------------------------------------------------------------------------------------
-SMALL_CHANNELS = 78  # small regime, C = 78
-REGULAR_CHANNELS = (109, 154)  # regular regime, C = 109 and C = 154
-
-
 def randwire_ws(regime: Regime, channels: int, seed: int, *, num_classes: int = 1000) -> RandWire:
     """RandWire-WS(4, 0.75), N = 32, in `regime` with width C = `channels`, graphs drawn from `seed`."""
     return RandWire(regime, channels, seed, num_classes=num_classes)
 
 
-def _seeded(regime: Regime, channels: int, seed: int):  # noqa: ANN202 - returns a registry builder
+def _seeded(regime: Regime, channels: int, seed: int) -> Callable[..., RandWire]:
+    """A registry builder for one setting and seed (the registry names builders, not arguments)."""
+
     def build(*, num_classes: int = 1000) -> RandWire:
         return randwire_ws(regime, channels, seed, num_classes=num_classes)
 
@@ -305,11 +304,11 @@ def _seeded(regime: Regime, channels: int, seed: int):  # noqa: ANN202 - returns
     return build
 
 
-randwire_ws_small_s0 = _seeded("small", SMALL_CHANNELS, 0)
-randwire_ws_small_s1 = _seeded("small", SMALL_CHANNELS, 1)
-randwire_ws_small_s2 = _seeded("small", SMALL_CHANNELS, 2)
-randwire_ws_small_s3 = _seeded("small", SMALL_CHANNELS, 3)
-randwire_ws_small_s4 = _seeded("small", SMALL_CHANNELS, 4)
+randwire_ws_small_s0 = _seeded("small", 78, 0)
+randwire_ws_small_s1 = _seeded("small", 78, 1)
+randwire_ws_small_s2 = _seeded("small", 78, 2)
+randwire_ws_small_s3 = _seeded("small", 78, 3)
+randwire_ws_small_s4 = _seeded("small", 78, 4)
 randwire_ws_regular_c109_s0 = _seeded("regular", 109, 0)
 randwire_ws_regular_c109_s1 = _seeded("regular", 109, 1)
 randwire_ws_regular_c109_s2 = _seeded("regular", 109, 2)
@@ -322,7 +321,7 @@ randwire_ws_regular_c154_s3 = _seeded("regular", 154, 3)
 randwire_ws_regular_c154_s4 = _seeded("regular", 154, 4)
 
 __all__ = [
-    "NODES_PER_STAGE", "REGULAR_CHANNELS", "SMALL_CHANNELS", "WS_NEIGHBOURS", "WS_REWIRING",
+    "CLASSIFIER_WIDTH", "NODES_PER_STAGE", "WS_NEIGHBOURS", "WS_REWIRING",
     "Node", "RandWire", "RandomStage", "ReLUSepConvBN", "SeparableConv3x3", "StageGraph",
     "randwire_ws", "watts_strogatz_dag",
     "randwire_ws_small_s0", "randwire_ws_small_s1", "randwire_ws_small_s2", "randwire_ws_small_s3",
