@@ -44,13 +44,16 @@ class ModelSpec:
     model_id: str
     module: str  # family file in this package, e.g. "resnet" for resnet.py
     builder: str  # keyword-only builder function in that file
-    resolution: int  # H = W at which the paper reports the model
+    resolution: int  # H at which the paper reports the model (and W, unless `width` is given)
     channels: int = 3
     sweep_resolutions: tuple[int, ...] = ()  # extra square inputs measured for cost-vs-size charts
     fidelity: Fidelity = field(kw_only=True)  # see `Fidelity` above
     family: str = field(default="", kw_only=True)  # display family for charts; defaults to the module name
+    width: int | None = field(default=None, kw_only=True)  # W for a non-square input (detection); None = square
 
     def __post_init__(self) -> None:
+        if self.width is not None and self.width < 1:
+            raise ValueError(f"{self.model_id}: width must be a positive number of pixels, got {self.width}")
         if not self.family:
             object.__setattr__(self, "family", self.module)
 
@@ -61,7 +64,7 @@ class ModelSpec:
 
     @property
     def input_size(self) -> tuple[int, int, int]:
-        return (self.channels, self.resolution, self.resolution)
+        return (self.channels, self.resolution, self.resolution if self.width is None else self.width)
 
     @property
     def source_file(self) -> Path:
@@ -145,6 +148,36 @@ _ROWS: tuple[ModelSpec, ...] = (
               fidelity="reimplementation"),
     ModelSpec("resnet50_attn_1111", "spatial_attention", "resnet50_attn_1111", 224, sweep_resolutions=_ATTENTION_SWEEP,
               fidelity="reimplementation"),
+    # RandWire (Xie et al., ICCV 2019): WS(4, 0.75), N = 32; five graph seeds per setting (the paper prints means
+    # and standard deviations over random instances).
+    ModelSpec("randwire_ws_small_s0", "randwire", "randwire_ws_small_s0", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_small_s1", "randwire", "randwire_ws_small_s1", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_small_s2", "randwire", "randwire_ws_small_s2", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_small_s3", "randwire", "randwire_ws_small_s3", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_small_s4", "randwire", "randwire_ws_small_s4", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s0", "randwire", "randwire_ws_regular_c109_s0", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s1", "randwire", "randwire_ws_regular_c109_s1", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s2", "randwire", "randwire_ws_regular_c109_s2", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s3", "randwire", "randwire_ws_regular_c109_s3", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s4", "randwire", "randwire_ws_regular_c109_s4", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s0", "randwire", "randwire_ws_regular_c154_s0", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s1", "randwire", "randwire_ws_regular_c154_s1", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s2", "randwire", "randwire_ws_regular_c154_s2", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s3", "randwire", "randwire_ws_regular_c154_s3", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s4", "randwire", "randwire_ws_regular_c154_s4", 224,
+              fidelity="reimplementation"),
+    # FPN (Lin et al., CVPR 2017): ResNet backbone + feature pyramid at the detection input, shorter side 800 (fpn.py).
+    ModelSpec("resnet50_fpn",       "fpn",      "resnet50_fpn",       800, width=1344, fidelity="paper"),
+    ModelSpec("resnet101_fpn",      "fpn",      "resnet101_fpn",      800, width=1344, fidelity="paper"),
 )
 # fmt: on
 

@@ -110,14 +110,21 @@ def _readings(counter: Counter[str]) -> dict[str, int]:
 
 
 def breakdown_modules(model: nn.Module) -> list[tuple[str, str]]:
-    """(display name, module path) of the stem, each stage and the head, in forward order."""
-    names: list[tuple[str, str]] = []
-    if hasattr(model, "stem"):
-        names.append(("stem", "stem"))
-    for index, _ in enumerate(model.stages):  # type: ignore[arg-type]
-        names.append((f"stage{index + 1}", f"stages.{index}"))
-    names.append(("head", "head"))
-    return names
+    """(display name, module path) of the stem, each stage and the head, in forward order.
+
+    The rows are named `stem`, `stage1` ... and `head`, unless the model names them all in a `stage_names` tuple
+    (e.g. FPN: the stages are conv2 ... conv5 and the head is the pyramid).
+    """
+    rows = [("stem", "stem")] if hasattr(model, "stem") else []
+    rows += [(f"stage{index + 1}", f"stages.{index}") for index in range(len(model.stages))]  # type: ignore[arg-type]
+    rows.append(("head", "head"))
+    names = getattr(model, "stage_names", None)
+    if names is None:
+        return rows
+    if len(names) != len(rows):
+        raise ValueError(f"{type(model).__name__}.stage_names has {len(names)} names for {len(rows)} rows "
+                         f"({', '.join(path for _, path in rows)}); give one name per row")
+    return [(name, path) for name, (_, path) in zip(names, rows)]
 
 
 class _StageShapes:
@@ -131,8 +138,9 @@ class _StageShapes:
         ]
 
     def _recorder(self, display: str) -> Callable[..., None]:
-        def record(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
-            self.shapes[display] = [int(d) for d in output.shape[1:]]
+        def record(_module: nn.Module, _inputs: Any, output: torch.Tensor | tuple[torch.Tensor, ...]) -> None:
+            first = output[0] if isinstance(output, (tuple, list)) else output  # a pyramid: its finest map
+            self.shapes[display] = [int(d) for d in first.shape[1:]]
 
         return record
 

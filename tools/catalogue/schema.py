@@ -128,7 +128,7 @@ class Tolerance(Strict):
         return self
 
 
-ClaimKind = Literal["absolute", "ratio", "reduction", "increase", "range", "consistency", "finding"]
+ClaimKind = Literal["absolute", "ratio", "reduction", "increase", "range", "distribution", "consistency", "finding"]
 Quantity = Literal[
     "params",
     "macs",
@@ -174,11 +174,17 @@ class Claim(Strict):
         description="`absolute`: a value of one model; `ratio`: model / compared_to (in % or x); `reduction`: "
         "1 − model / compared_to in %, or compared_to / model in x (\"11x fewer\"); `increase`: model / "
         "compared_to − 1 in % (or model / compared_to in x); `range`: the factor compared_to / model over `models` "
-        "spans `value`…`value_high`; `finding`: a qualitative statement with no number (always cited)."
+        "spans `value`…`value_high`; `distribution`: a mean (`value`) ± standard deviation (`value_std`) over "
+        "random instances, held against the mean and spread over the seed models in `models` (see "
+        "tools/distribution.py); `finding`: a qualitative statement with no number (always cited)."
     )
     quantity: Quantity = Field(description="What is measured. params, macs and activations are recomputed here.")
     model: ModelId | None = Field(default=None, description="The registered model the claim is about.")
-    models: list[ModelId] = Field(default_factory=list, max_length=50, description="For `range`: the models.")
+    models: list[ModelId] = Field(
+        default_factory=list, max_length=50,
+        description="For `range`: the models. For `distribution`: the seed models (at least two), one per random "
+        "instance.",
+    )
     model_label: ShortText | None = Field(default=None, description="The model as the source names it.")
     compared_to: ModelId | None = Field(default=None, description="The registered model it is compared with.")
     compared_label: ShortText | None = Field(default=None, description="The compared model as the source names it.")
@@ -189,6 +195,11 @@ class Claim(Strict):
         default=None, description="The printed value as a number in `unit` (e.g. 4.1 for `4.1B`; not for findings)."
     )
     value_high: float | None = Field(default=None, description="Upper end, for `range` claims.")
+    value_std: float | None = Field(
+        default=None, gt=0,
+        description="For `distribution`: the printed standard deviation, in `unit`. Omit it when the source prints "
+        "the mean only; the mean is then held against our seeds' own spread.",
+    )
     unit: Unit = Field(default="", description="Scale or unit of `value`: K/M/G/B (=G), %, pp, x, ms, s or empty.")
     convention: Convention | None = Field(
         default=None,
@@ -269,16 +280,31 @@ class Claim(Strict):
                 raise ValueError("a `range` claim lists its `models`")
         elif self.value_high is not None:
             raise ValueError("`value_high` is only for `range` claims")
+        if self.kind == "distribution":
+            self._check_distribution()
+        elif self.value_std is not None:
+            raise ValueError("`value_std` is only for `distribution` claims")
         if self.kind in ("ratio", "reduction", "increase", "range") and self.compared_to is None:
             raise ValueError(f"a `{self.kind}` claim needs `compared_to`")
-        if self.kind != "range" and self.model is None and self.quantity in ("params", "macs", "activations"):
+        counted = self.quantity in ("params", "macs", "activations")
+        if self.kind not in ("range", "distribution") and self.model is None and counted:
             raise ValueError("a params/macs/activations claim names its `model`")
         if self.quantity == "macs" and self.convention is None:
             raise ValueError("a macs claim states its `convention` (unspecified, flops_2x, macs_conv_linear, "
                              "macs_conv_linear_bn or fvcore_total)")
-        if self.value < 0 and self.kind == "absolute" and self.quantity in ("params", "macs", "activations"):
+        if self.value < 0 and self.kind in ("absolute", "distribution") and counted:
             raise ValueError("a count cannot be negative")
         return self
+
+    def _check_distribution(self) -> None:
+        if len(self.models) < 2:
+            raise ValueError("a `distribution` claim lists its seed models in `models` (at least two, one per "
+                             "random instance)")
+        if len(set(self.models)) != len(self.models):
+            raise ValueError("a `distribution` claim lists each seed model once in `models`")
+        if self.model is not None or self.compared_to is not None:
+            raise ValueError("a `distribution` claim names its seed models in `models`, not `model` or "
+                             "`compared_to`")
 
 
 class Paper(Strict):
