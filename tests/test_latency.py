@@ -162,7 +162,13 @@ def test_absolute_times_and_unnamed_models_are_shown_not_judged() -> None:
                   timing={k: v for k, v in XEON.items() if k != "baseline"})
     evidence = judge_speed(alone, record(0.2, 0.2), half_unit=0.05)
     assert evidence is not None and evidence.verdict == "inconclusive" and evidence.basis == "CPU proxy"
-    assert evidence.summary.endswith("the compared model is not registered; ours: 20.0 ms at 1 thread (shown, not judged)")
+    assert evidence.summary == ("an absolute time on one core of an Intel Xeon CPU E5-2690 is not comparable across "
+                                "machines, and no model of the same table is named to take a ratio against; ours: "
+                                "20.0 ms at 1 thread (shown, not judged)")
+    gpipe = claim(quantity="speedup", model="efficientnet_b1", compared_label="GPipe", printed="6.1x", value=6.1,
+                  unit="x", timing={k: v for k, v in XEON.items() if k != "baseline"})
+    assert judge_speed(gpipe, None, half_unit=0.05).summary == (  # type: ignore[union-attr]
+        "the model it is compared with (GPipe) is not registered, so no ratio can be timed")
     unnamed = claim(quantity="latency", printed="157.7ms", value=157.7, unit="ms",
                     timing={"device": "phone", "device_name": "iPhone 5s"})
     nothing = judge_speed(unnamed, None, half_unit=0.05)
@@ -199,3 +205,26 @@ def test_the_protocol_on_one_tiny_model() -> None:
     series, calls = result[1]["hetconv_vgg16_cifar_p64"]
     assert set(result) == {1} and calls >= 1
     assert 3 <= len(series) <= 4 and all(s > 0 for s in series)
+
+
+def test_measure_assembles_models_and_interleaved_ratios(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tools.latency as latency
+
+    rounds = {"efficientnet_b1": [0.020, 0.030, 0.025], "resnet50": [0.100, 0.120, 0.150], "vgg16": [0.3, 0.3, 0.3]}
+    calls: list[list[str]] = []
+
+    def fake_group(model_ids, thread_counts, protocol):  # noqa: ANN001, ANN202 - stands in for the timer
+        calls.append(list(model_ids))
+        return {t: {m: ([s / t for s in rounds[m]], 1) for m in model_ids} for t in thread_counts}
+
+    monkeypatch.setattr(latency, "time_group", fake_group)
+    monkeypatch.setattr(latency, "machine_stamp", lambda: MACHINE)
+    rec = latency.measure(["efficientnet_b1", "resnet50", "vgg16"], [("efficientnet_b1", "resnet50")], PROTOCOL,
+                          thread_counts=[1, 2])
+    assert calls == [["efficientnet_b1", "resnet50"], ["vgg16"]]  # the pair interleaved, the rest alone
+    assert rec.models["resnet50"].at(1) == Stats(threads=1, median_ms=120.0, iqr_ms=25.0, runs=3, calls_per_run=1)
+    assert rec.models["resnet50"].at(2).median_ms == 60.0  # type: ignore[union-attr]
+    # per-round ratios 0.2, 0.25, 0.1667: the median of ratios, not the ratio of medians (0.25 / 1.2 = 0.2083)
+    ratio = rec.ratio("efficientnet_b1", "resnet50", 1)
+    assert ratio is not None and ratio.ratio_median == 0.2 and ratio.runs == 3
+    assert LatencyRecord.model_validate_json(rec.model_dump_json()) == rec

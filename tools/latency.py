@@ -437,9 +437,13 @@ def judge_speed(claim: Claim, record: LatencyRecord | None, *, half_unit: float)
                                           "here can time it")
     if baseline is None or interval is None:
         shown = f"; ours: {latency_ms[1]:.1f} ms at 1 thread (shown, not judged)" if 1 in latency_ms else ""
-        why = "the compared model is not registered" if baseline is None else "no ratio can be formed"
-        return result("inconclusive", "CPU proxy" if shown else "",
-                      f"an absolute time on {timing.device_name} is not comparable across machines and {why}{shown}")
+        if claim.quantity == "speedup":
+            compared = f" ({claim.compared_label})" if claim.compared_label else ""
+            why = f"the model it is compared with{compared} is not registered, so no ratio can be timed"
+        else:
+            why = (f"an absolute time on {timing.device_name} is not comparable across machines, and no model of "
+                   "the same table is named to take a ratio against")
+        return result("inconclusive", "CPU proxy" if shown else "", why + shown)
     if record is None:
         return result("inconclusive", "", f"`{model}` and `{baseline}` have not been timed yet; run "
                                           "`python tools/verify_claims.py --update-latency`")
