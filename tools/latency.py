@@ -463,9 +463,11 @@ def judge_speed(claim: Claim, record: LatencyRecord | None, *, half_unit: float)
                                           "`python tools/verify_claims.py --update-latency`")
     low, high = interval[0] * (1 - RATIO_SLACK), interval[1] * (1 + RATIO_SLACK)
     ours = measured[1][0]
+    what = f"speedup of `{model}` over `{baseline}`" if claim.quantity == "speedup" else \
+        f"time ratio `{model}` / `{baseline}`"
     if timing.device in ("gpu", "phone"):
         return result("inconclusive", "CPU proxy",
-                      f"timed on {timing.device_name}, another device class; our CPU ratio at 1 thread is "
+                      f"timed on {timing.device_name}, another device class; our CPU {what} at 1 thread is "
                       f"{_fmt(claim, ours)} against the printed {_fmt(claim, interval[0])}…{_fmt(claim, interval[1])} "
                       "(a proxy, not a verdict)", measured)
     judged = [1] if timing.device == "cpu-1-thread" else [t for t in thread_counts if t in measured]
@@ -473,10 +475,10 @@ def judge_speed(claim: Claim, record: LatencyRecord | None, *, half_unit: float)
     where = ", ".join(f"{_fmt(claim, measured[t][0])} at {t} thread{'s' if t > 1 else ''}" for t in judged)
     span = f"{_fmt(claim, low)}…{_fmt(claim, high)}"
     if all(inside.values()):
-        return result("verified", "computation", f"our ratio, {where}, lies within {span}", measured)
+        return result("verified", "computation", f"our {what}, {where}, lies within {span}", measured)
     if not any(inside.values()):
         gap = (ours / (interval[0] if ours < interval[0] else interval[1]) - 1) * 100
         return result("refuted", "computation",
-                      f"our ratio, {where}, lies outside {span} ({gap:+.0f} % from the printed interval)", measured)
-    return result("inconclusive", "computation", f"the source does not state its threads and our ratio, {where}, "
+                      f"our {what}, {where}, lies outside {span} ({gap:+.0f} % from the printed interval)", measured)
+    return result("inconclusive", "computation", f"the source does not state its threads and our {what}, {where}, "
                                                  f"lies within {span} at some thread counts only", measured)
