@@ -201,3 +201,69 @@ def test_claims_that_are_not_absolute_accuracy_get_no_evidence() -> None:
 def test_weights_and_dataset_only_on_accuracy_claims() -> None:
     with pytest.raises(ValueError, match="only for accuracy claims"):
         claim(quantity="params", model="resnet50", printed="25.6M", value=25.6, unit="M", weights="w/a")
+
+
+# ------------------------------------------------------------------------------------------------ the catalogue
+
+def printed_half_unit(claim: Claim) -> float:
+    """Half a unit of the last printed digit of `claim.value` ("20.80" -> 0.005): the default tolerance rule."""
+    text = claim.printed.rstrip("%").strip()  # type: ignore[union-attr]
+    return 0.5 * 10 ** -(len(text.split(".")[1]) if "." in text else 0)
+
+
+def test_every_weights_id_in_the_catalogue_is_evaluated_and_a_typo_is_located(tmp_path: Path) -> None:
+    from tools.catalogue import DEFAULT_CATALOGUE
+    from tools.evaluations import unknown_weights
+
+    rows = load_evaluations()
+    assert unknown_weights(DEFAULT_CATALOGUE, rows) == []
+    text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+    typo = text.replace('weights: "res2net-official/res2net50_26w_8s"', 'weights: "res2net-official/res2net50_26w_9s"')
+    line = text[: text.index('weights: "res2net-official/res2net50_26w_8s"')].count("\n") + 1
+    path = tmp_path / "papers.yaml"
+    path.write_text(typo, encoding="utf-8")
+    (problem,) = unknown_weights(path, rows)
+    assert problem.format().startswith(f"papers.yaml:{line}:18: papers[0].claims[")
+    assert problem.message == "no evaluation of `res2net-official/res2net50_26w_9s` is recorded in evaluations.yaml"
+
+
+def test_the_catalogues_accuracy_claims_against_the_committed_evaluations() -> None:
+    from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
+
+    rows = load_evaluations()
+    verdicts = {}
+    for paper in load_catalogue(DEFAULT_CATALOGUE).papers:
+        for c in paper.claims:
+            if c.weights is not None:
+                evidence = judge_accuracy(c, rows, half_unit=printed_half_unit(c))
+                assert evidence is not None
+                verdicts[f"{paper.id}/{c.id}"] = (evidence.verdict, None if evidence.gap is None else round(evidence.gap, 3))
+    assert verdicts == {
+        # Res2Net Table 1/3 (errors) against the official release, evaluated by timm and mmpretrain
+        "res2net/table1-top1-error-res2net50": ("verified", -0.004),
+        "res2net/table3-top1-error-14w-8s": ("verified", 0.0),
+        "res2net/table3-top1-error-48w-2s": ("verified", -0.208),
+        "res2net/table3-top1-error-26w-6s": ("verified", -0.006),
+        "res2net/table3-top1-error-26w-8s": ("verified", 0.0),
+        # EfficientNet Table 2 against the TF checkpoints (ckpts/ for B0-B5, ckptsaug/ for B6-B7)
+        "efficientnet/table2-top1-b0": ("verified", 0.242),
+        "efficientnet/table2-top1-b1": ("verified", -0.12),
+        "efficientnet/table2-top1-b2": ("verified", -0.16),
+        "efficientnet/table2-top1-b3": ("verified", -0.09),
+        "efficientnet/table2-top1-b4": ("verified", -0.002),
+        "efficientnet/table2-top1-b5": ("verified", -0.12),
+        "efficientnet/table2-top1-b6": ("verified", 0.05),
+        "efficientnet/table2-top1-b7": ("verified", -0.02),
+        "efficientnet/abstract-b7-top5": ("verified", -0.192),
+        "efficientnet/abstract-v5-b7-top1": ("verified", 0.08),
+        # torchvision's weights, evaluated by timm (torchvision's own metadata decides nothing)
+        "resnet/torchvision-top1-resnet50": ("verified", 0.026),
+        "resnet/torchvision-top1-resnet101": ("verified", 0.03),
+        "resnext/torchvision-top1": ("verified", 0.014),
+        "vgg/torchvision-top1-vgg16": ("verified", 0.002),
+        "vgg/torchvision-top1-vgg16-bn": ("verified", -0.006),
+        # only the trainers' own evaluations are recorded
+        "mobilenetv2/table4-top1-100": ("cited", None),
+        "mobilenetv2/table4-top1-140": ("cited", None),
+        "mobilenetv2/torchvision-top1-100": ("cited", None),
+    }

@@ -135,17 +135,45 @@ def load_evaluations(path: str | Path = EVALUATIONS_FILE, display_name: str | No
     return tuple(document.evaluations)
 
 
+def unknown_weights(catalogue_path: str | Path, evaluations: Iterable[Evaluation],
+                    display_name: str | None = None) -> list[Problem]:
+    """A problem at papers.yaml:line:col for every claim whose `weights` no evaluation names (e.g. a typo)."""
+    from .catalogue import load_catalogue
+
+    path = Path(catalogue_path)
+    file = display_name or path.name
+    known = {row.weights for row in evaluations}
+    catalogue = load_catalogue(path, display_name=file)
+    _, positions, _ = load_yaml_with_positions(path, file)
+    problems = []
+    for p, paper in enumerate(catalogue.papers):
+        for c, claim in enumerate(paper.claims):
+            if claim.weights is not None and claim.weights not in known:
+                loc = ("papers", p, "claims", c, "weights")
+                line, column = positions.locate(loc)
+                problems.append(Problem(file, line, column, format_path(loc),
+                                        f"no evaluation of `{claim.weights}` is recorded in {EVALUATIONS_FILE.name}",
+                                        "fix the weights id, or add the evaluation to evaluations.yaml"))
+    return problems
+
+
 def main() -> int:
-    """`python -m tools.evaluations`: validate evaluations.yaml and say how many rows it holds."""
+    """`python -m tools.evaluations`: validate evaluations.yaml and the weights that papers.yaml names."""
     import sys
+
+    from .catalogue import DEFAULT_CATALOGUE
 
     try:
         rows = load_evaluations()
+        problems = unknown_weights(DEFAULT_CATALOGUE, rows)
+        if problems:
+            raise CatalogueError(problems)
     except CatalogueError as exc:
         print(exc.report(), file=sys.stderr)
         return 2
     independent = sum(row.independent for row in rows)
-    print(f"{EVALUATIONS_FILE.name}: valid ({len(rows)} evaluations, {independent} independent)")
+    print(f"{EVALUATIONS_FILE.name}: valid ({len(rows)} evaluations, {independent} independent); every `weights` "
+          f"in {DEFAULT_CATALOGUE.name} is evaluated")
     return 0
 
 
