@@ -229,3 +229,19 @@ def test_measure_assembles_models_and_interleaved_ratios(monkeypatch: pytest.Mon
     ratio = rec.ratio("efficientnet_b1", "resnet50", 1)
     assert ratio is not None and ratio.ratio_median == 0.2 and ratio.runs == 3
     assert LatencyRecord.model_validate_json(rec.model_dump_json()) == rec
+
+
+def test_a_model_that_fails_to_run_names_itself_and_writes_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    import tools.latency as latency
+    from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
+
+    def broken(model_ids, thread_counts, protocol):  # noqa: ANN001, ANN202
+        raise ValueError("shape mismatch")
+
+    monkeypatch.setattr(latency, "time_group", broken)
+    path = tmp_path / "latency.json"
+    with pytest.raises(SystemExit) as info:
+        latency.update_latency(load_catalogue(DEFAULT_CATALOGUE), path=path, model_ids=["vgg16"])
+    assert str(info.value) == "latency: timing failed (RuntimeError: vgg16: shape mismatch); latency.json was not changed"
+    assert not path.exists()

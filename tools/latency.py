@@ -283,7 +283,10 @@ def measure(model_ids: Sequence[str], pairs: Sequence[tuple[str, str]], protocol
     ratios: list[RatioLatency] = []
     for group in timing_groups(model_ids, pairs):
         began = time.perf_counter()
-        result = time_group(group, counts, protocol)
+        try:
+            result = time_group(group, counts, protocol)
+        except Exception as exc:
+            raise RuntimeError(f"{', '.join(group)}: {exc}") from exc
         for m in group:
             stats = []
             for threads in counts:
@@ -332,7 +335,10 @@ def update_latency(catalogue: Catalogue, path: Path = LATENCY_FILE, model_ids: S
         print(line, file=sys.stderr, flush=True)
 
     log(f"timing {len(wanted)} model(s) at 1 and {all_cores()} thread(s); {len(pairs)} ratio pair(s) interleaved")
-    record = measure(wanted, pairs, protocol, log=log)
+    try:
+        record = measure(wanted, pairs, protocol, log=log)
+    except Exception as exc:  # a model that cannot be built or run: say which, write nothing
+        raise SystemExit(f"latency: timing failed ({type(exc).__name__}: {exc}); {path.name} was not changed") from None
     write_latency(record, path)
     log(f"latency: {len(record.models)} model(s) in {record.elapsed_seconds:.0f} s, written to {path.name}")
     return record
