@@ -35,7 +35,7 @@ from reference_impls import REGISTRY, get_spec
 
 from .catalogue import Catalogue, Claim
 from .catalogue.errors import format_path
-from .measurements import _file_digest, source_files
+from .measurements import source_files
 
 TOOLS_DIR = Path(__file__).resolve().parent
 LATENCY_FILE = TOOLS_DIR / "latency.json"
@@ -147,7 +147,8 @@ def latency_key(model_id: str) -> str:
     spec = get_spec(model_id)
     inputs = {
         "spec": {k: v for k, v in asdict(spec).items() if k not in ("fidelity", "family", "sweep_resolutions")},
-        "sources": {str(p.relative_to(TOOLS_DIR.parent)): _file_digest(p) for p in source_files(model_id)},
+        "sources": {str(p.relative_to(TOOLS_DIR.parent)): hashlib.sha256(p.read_bytes()).hexdigest()
+                    for p in source_files(model_id)},
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
 
