@@ -7,6 +7,8 @@ Default: validate the catalogue, read tools/measurements.json, print every claim
 --check           also fail if any measurement is stale or missing.
 --json            print one JSON document (models and claims) instead of the table.
 --validate-only   only validate the catalogue (imports no torch, writes nothing).
+--update-latency  time every registered model on this CPU and rewrite tools/latency.json (tools/latency.py;
+                  protocol on docs/conventions.md). Run it on a quiet machine; never part of the tests.
 
 Exit codes: 0 = valid, no unacknowledged refutation, no error verdict, no stale measurement;
 1 = an unacknowledged refuted claim, an error verdict, or a stale/missing measurement;
@@ -54,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--update", action="store_true", help="re-measure stale or missing models")
     parser.add_argument("--check", action="store_true", help="fail if any measurement is stale or missing")
     parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue")
+    parser.add_argument("--update-latency", action="store_true", help="time every model on this CPU (slow)")
     parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
@@ -141,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.update:
             return EXIT_INVALID
         measurements = {}  # --update rebuilds an unreadable file from scratch
+    if args.update_latency:
+        from tools.latency import update_latency
+
+        update_latency(catalogue)
     wanted = _paper_models(catalogue, args.paper)
     stale = stale_models(measurements, wanted)
     if args.update and stale:
@@ -190,6 +197,13 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
               "  run `python tools/verify_claims.py --update` to re-measure them")
     elif args.check:
         print("all measurements are fresh")
+    if args.check:
+        from tools.latency import LatencyFileError, check_lines, read_latency
+
+        try:
+            print("\n".join(check_lines(read_latency())))
+        except LatencyFileError as exc:  # bound to another machine: reported, never a failure
+            print(f"latency: {exc}")
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -164,6 +164,28 @@ class Consistency(Strict):
         min_length=2, max_length=6, description="The operands exactly as printed, e.g. [`23.32`, `21.53`]."
     )
     where: ShortText = Field(description="Where the operands are printed, e.g. `Table 1, DLA-60 rows`.")
+# Released weights, `<release>/<name>`: the id rows of evaluations.yaml use (see tools/evaluations.py).
+WEIGHTS_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)+$"
+WeightsId = Annotated[str, StringConstraints(pattern=WEIGHTS_ID_PATTERN, max_length=120)]
+Dataset = Literal["imagenet-1k-val", "cifar10-test", "cifar100-test"]
+DeviceClass = Literal["cpu-1-thread", "cpu", "gpu", "phone"]
+
+
+class Timing(Strict):
+    """Where and how a speed claim was timed, and the model of the same table its ratio is taken against."""
+
+    device: DeviceClass = Field(
+        description="Device class: `cpu-1-thread` (one CPU core), `cpu` (a CPU, threads not stated), `gpu` or "
+        "`phone`. Only CPU classes are judged here; the others get our CPU ratio as a labelled proxy."
+    )
+    device_name: ShortText = Field(description="The device as the source names it, e.g. `Intel Xeon CPU E5-2690`.")
+    batch: int | None = Field(default=None, ge=1, le=4096, description="Batch size, where the source states it.")
+    baseline: ModelId | None = Field(
+        default=None, description="Registered model of the same table the ratio is taken against, e.g. `resnet152`."
+    )
+    baseline_value: float | None = Field(
+        default=None, gt=0, description="For a printed time: the baseline's printed time, in the claim's unit."
+    )
 
 
 class Claim(Strict):
@@ -247,6 +269,28 @@ class Claim(Strict):
     uncheckable: Paragraph | None = Field(
         default=None, description="For a claim nothing here can check: the specific reason (shown with `cited`)."
     )
+    weights: WeightsId | None = Field(
+        default=None,
+        description="For accuracy: the released weights the number is about, as `evaluations.yaml` names them, "
+        "e.g. `res2net-official/res2net50_26w_8s`. Independent evaluations of these weights judge the claim.",
+    )
+    dataset: Dataset | None = Field(
+        default=None, description="For accuracy: the evaluation set (`imagenet-1k-val`, `cifar10-test`, ...)."
+    )
+    timing: Timing | None = Field(default=None, description="For latency and speedup: device class and baseline.")
+
+    @model_validator(mode="after")
+    def _evidence_fields(self) -> Claim:
+        accuracy = self.quantity in ("top1_accuracy", "top1_error", "top5_accuracy", "top5_error")
+        if (self.weights is not None or self.dataset is not None) and not accuracy:
+            raise ValueError("`weights` and `dataset` are only for accuracy claims (top1/top5 accuracy or error)")
+        if self.timing is not None:
+            if self.quantity not in ("latency", "speedup"):
+                raise ValueError("`timing` is only for latency and speedup claims")
+            if (self.timing.baseline_value is not None) != (self.quantity == "latency" and self.timing.baseline is not None):
+                raise ValueError("a latency claim with a `timing.baseline` gives its printed `baseline_value` "
+                                 "(and only then)")
+        return self
 
     @model_validator(mode="after")
     def _shape(self) -> Claim:
