@@ -92,6 +92,9 @@ class ClaimResult:
     diagnosis: tuple[str, ...] = ()
     acknowledged: str | None = None
     models: tuple[str, ...] = ()
+    evidence: tuple[dict[str, Any], ...] = ()  # independent evaluations of the same weights, with their settings
+    context: tuple[dict[str, Any], ...] = ()  # evaluations of other weights: shown, never a verdict
+    speed: dict[str, Any] | None = None  # our CPU timing of a speed claim (device class, ratios, machine)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -102,6 +105,7 @@ class ClaimResult:
             "readings": [vars(r) for r in self.readings], "diagnosis": list(self.diagnosis),
             "acknowledged": self.acknowledged, "models": list(self.models),
             "fidelity": {m: REGISTRY[m].fidelity for m in self.models if m in REGISTRY},
+            "evidence": list(self.evidence), "context": list(self.context), "speed": self.speed,
         }
 
 
@@ -443,19 +447,38 @@ def _range(claim: Claim, paper: str, measurements: Measurements) -> ClaimResult:
     )
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the claims engine reads besides the measurements: independent evaluations and our CPU timings."""
+
+    evaluations: tuple[Any, ...] = ()  # tools.evaluations.Evaluation rows
+    latency: Any = None  # tools.latency.LatencyRecord, or None when nothing has been timed
+
+    @classmethod
+    def load(cls) -> Evidence:
+        """The committed evaluations.yaml and tools/latency.json (both torch-free)."""
+        from .evaluations import load_evaluations
+        from .latency import read_latency
+
+        return cls(tuple(load_evaluations()), read_latency())
+
+
 def evaluate_claim(claim: Claim, paper: str | Paper, measurements: Measurements,
-                   context: TableContext | None = None) -> ClaimResult:
+                   context: TableContext | None = None, evidence: Evidence | None = None) -> ClaimResult:
     """The verdict on one claim (`context`: what its table decides; computed alone when not given)."""
     paper_entry = paper if isinstance(paper, Paper) else None
     paper_id = paper.id if isinstance(paper, Paper) else paper
     if claim.kind == "consistency":
         return _consistency(claim, paper_id)
     if claim.quantity not in MEASURABLE or claim.kind == "finding" or claim.value is None:
-        return _cited(claim, paper_id)
+        judged = _from_evidence(claim, paper_id, evidence or Evidence())
+        return judged if judged is not None else _cited(claim, paper_id)
     models = _models_of(claim)
     try:
         if claim.kind == "range":
             return _range(claim, paper_id, measurements)
+        if claim.kind == "distribution":
+            return _distribution(claim, paper_id, measurements)
         return _judge(claim, paper_entry, paper_id, measurements, context or TableContext())
     except MissingMeasurement as exc:
         return ClaimResult(paper=paper_id, claim_id=claim.id, verdict="error", basis="computation",
@@ -510,11 +533,87 @@ def _judge(claim: Claim, paper: Paper | None, paper_id: str, measurements: Measu
                        diagnosis=tuple(diagnosis), **common)
 
 
-def evaluate_claims(catalogue: Catalogue, measurements: Measurements) -> list[ClaimResult]:
-    """Verdicts on every claim, in catalogue order, each claim read the way its table is read."""
+def evaluate_claims(catalogue: Catalogue, measurements: Measurements,
+                    evidence: Evidence | None = None) -> list[ClaimResult]:
+    """Verdicts on every claim, in catalogue order, each claim read the way its table is read.
+
+    `evidence` defaults to the committed independent evaluations and CPU timings.
+    """
     contexts = table_contexts(catalogue, measurements)
-    return [evaluate_claim(claim, paper, measurements, contexts.get((paper.id, claim.id)))
+    evidence = Evidence.load() if evidence is None else evidence
+    return [evaluate_claim(claim, paper, measurements, contexts.get((paper.id, claim.id)), evidence)
             for paper in catalogue.papers for claim in paper.claims]
+
+
+def _half_unit(claim: Claim) -> float:
+    assert claim.value is not None
+    return claim_interval(claim).high - claim.value
+
+
+def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult | None:
+    """Accuracy claims judged by independent evaluations; speed claims by our CPU timing (or a labelled proxy)."""
+    if claim.value is None or claim.kind == "finding":
+        return None
+    from .evidence import judge_accuracy
+    from .latency import judge_speed
+
+    accuracy = judge_accuracy(claim, evidence.evaluations, half_unit=_half_unit(claim))
+    decimals = printed_decimals(claim)
+    common = dict(paper=paper, claim_id=claim.id, claimed=_claimed_text(claim), acknowledged=claim.acknowledged,
+                  models=_models_of(claim))
+    if accuracy is not None:
+        rows = tuple(vars(r) for r in accuracy.evaluations)
+        closest = (format_measured(claim.value + accuracy.gap, claim.unit, decimals)
+                   if accuracy.gap is not None else None)
+        return ClaimResult(
+            verdict=accuracy.verdict, basis=accuracy.basis, summary=f"{accuracy.verdict.capitalize()}: "
+            f"{accuracy.summary}.", measured=closest, computation=accuracy.summary,
+            tolerance=f"{format_interval(accuracy.low, accuracy.high, claim.unit, decimals + 1)} ({accuracy.rule})",
+            rule=accuracy.rule, evidence=rows, context=tuple(vars(r) for r in accuracy.context),
+            diagnosis=(accuracy.summary,) if accuracy.verdict == "refuted" else (), **common)  # type: ignore[arg-type]
+    speed = judge_speed(claim, evidence.latency, half_unit=_half_unit(claim))
+    if speed is not None:
+        ratios = {t: m for t, (m, _) in speed.measured.items()}
+        measured = (", ".join(f"{format_measured(v, 'x', decimals)} at {t} thread{'s' if t > 1 else ''}"
+                              for t, v in sorted(ratios.items())) or None)
+        if speed.printed_low is not None and speed.printed_high is not None:
+            tolerance = f"{format_interval(speed.printed_low, speed.printed_high, 'x', decimals + 1)} ({speed.rule})"
+        else:
+            tolerance = speed.rule
+        return ClaimResult(
+            verdict=speed.verdict, basis=speed.basis, summary=f"{speed.verdict.capitalize()}: {speed.summary}.",
+            measured=measured, computation=speed.summary, tolerance=tolerance, rule=speed.rule,
+            speed=speed.as_json(), diagnosis=(speed.summary,) if speed.verdict == "refuted" else (),
+            **common)  # type: ignore[arg-type]
+    return None
+
+
+def _distribution(claim: Claim, paper: str, measurements: Measurements) -> ClaimResult:
+    """A printed mean ± std over random graphs against the same statistics over our seeds."""
+    from .distribution import judge_distribution
+
+    assert claim.value is not None
+    reading = _readings_for(claim, None)[1]
+    scale = SCALE.get(claim.unit, 1.0)
+    values = [_quantity(_record(measurements, m), claim, reading) / scale for m in claim.models]
+    decimals = printed_decimals(claim)
+    judged = judge_distribution(claim.value, claim.value_std, decimals, values)
+    measured = f"{format_measured(judged.mean, claim.unit, decimals)} ± {format_measured(judged.std, claim.unit, decimals)}"
+    unconfirmed = _unconfirmed(claim)
+    verdict: Verdict = judged.verdict
+    summary = f"{verdict.capitalize()}: {judged.why}."
+    if unconfirmed:
+        verdict = "inconclusive"
+        levels = ", ".join(sorted({REGISTRY[m].fidelity for m in unconfirmed}))
+        summary = (f"Inconclusive: the seed models are a {levels}, not confirmed against the source; over "
+                   f"{judged.count} seeds they give {measured} against the printed {claim.printed}.")
+    return ClaimResult(
+        paper=paper, claim_id=claim.id, verdict=verdict, basis="computation", summary=summary,
+        claimed=_claimed_text(claim), measured=measured, computation=judged.computation,
+        tolerance=judged.why, rule="printed mean ± one standard deviation plus rounding; spread within a factor of 3",
+        reading=reading.label or None, acknowledged=claim.acknowledged, models=_models_of(claim),
+        diagnosis=(judged.why,) if verdict == "refuted" else (),
+    )
 
 
 @dataclass

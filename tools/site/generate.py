@@ -753,7 +753,7 @@ def expand_markers(
         if full is None:
             raise MarkerError(
                 f"{where}:{line_of(start.start())}: malformed catalogue marker — write it on its own line as "
-                "`<!-- catalogue:NAME -->` (known: recent, stats)"
+                "`<!-- catalogue:NAME -->` (known: recent, stats, tolerances)"
             )
 
     def replace(match: re.Match[str]) -> str:
@@ -776,12 +776,14 @@ def expand_markers(
             except ValueError:
                 raise MarkerError(f"{where}:{line_of(match.start())}: `n` must be a whole number") from None
             return _recent_list(catalogue, page_path, count)
-        if name == "stats":
+        if name in ("stats", "tolerances"):
             if options:
-                raise MarkerError(f"{where}:{line_of(match.start())}: `catalogue:stats` takes no arguments")
+                raise MarkerError(f"{where}:{line_of(match.start())}: `catalogue:{name}` takes no arguments")
+            if name == "tolerances":
+                return _tolerance_list(catalogue, page_path)
             return _stats_line(catalogue, claim_results, page_path)
         raise MarkerError(
-            f"{where}:{line_of(match.start())}: unknown marker `catalogue:{name}` (known: recent, stats)"
+            f"{where}:{line_of(match.start())}: unknown marker `catalogue:{name}` (known: recent, stats, tolerances)"
         )
 
     return MARKER.sub(replace, markdown)
@@ -801,11 +803,31 @@ def _recent_list(catalogue: Any, page_path: str, count: int) -> str:
     return "\n".join(lines)
 
 
+def _tolerance_list(catalogue: Any, page_path: str) -> str:
+    """Every claim that declares its own tolerance, with the reason and, when wider than the rule, the source."""
+    from tools.tolerance import declared_interval, wider_than_rule
+
+    rows = []
+    for paper in catalogue.papers:
+        for claim in paper.claims:
+            declared = declared_interval(claim)
+            if declared is None or claim.tolerance is None:
+                continue
+            link = _rel(page_path, f"papers/{paper.id}.md") + f"#claim-{claim.id}"
+            wider = "wider than the rule" if wider_than_rule(claim) else "within the rule"
+            source = f" The source: {md_text(claim.tolerance.source)}." if claim.tolerance.source else ""
+            rows.append(f"- [{md_text(paper.title)}: `{claim.id}`]({link}) — {md_text(claim.printed or '')}, "
+                        f"{declared.low:g} … {declared.high:g} ({wider}): {md_text(claim.tolerance.reason)}{source}")
+    return "\n".join(rows) if rows else "*No claim declares its own tolerance: the rule sets every interval.*"
+
+
 def _stats_line(catalogue: Any, claim_results: Sequence[Any], page_path: str) -> str:
+    from tools.claims import VERDICTS
+
     papers = catalogue.papers
     models = {ref.id for p in papers for ref in p.models}
     verdicts = Counter(r.verdict for r in claim_results)
-    parts = ", ".join(f"{verdicts.get(v, 0)} {v}" for v in ("verified", "refuted", "cited", "error"))
+    parts = ", ".join(f"{verdicts.get(v, 0)} {v}" for v in VERDICTS)
     claims_link = _rel(page_path, "claims.md")
     catalogue_link = _rel(page_path, "catalogue.md")
     return (
