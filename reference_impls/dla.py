@@ -175,6 +175,8 @@ class Tree(nn.Module):
         if level_root:
             root_channels += in_channels
         self.depth = depth
+        self.in_channels = in_channels
+        self.out_channels = out_channels
         self.level_root = level_root
         self.downsample = nn.MaxPool2d(stride, stride=stride) if stride > 1 else nn.Identity()
         self.project: nn.Module | None = None

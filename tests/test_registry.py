@@ -17,7 +17,7 @@ ALL = list_models()
 
 def test_list_models_is_sorted_and_complete() -> None:
     assert ALL == sorted(ALL) == sorted(REGISTRY)
-    assert len(ALL) == len(set(ALL)) == 40
+    assert len(ALL) == len(set(ALL)) == 54
 
 
 @pytest.mark.parametrize("model_id", ALL)
