@@ -6,11 +6,12 @@ Official code: github.com/ucbdrive/dla (dla.py @d477ceb).
 Implements: the ten ImageNet classifiers of the official code (DLA-34, DLA-46-C, DLA-X-46-C, DLA-X-60-C, DLA-60,
 DLA-X-60, DLA-102, DLA-X-102, DLA-X-102 64, DLA-169), built from the paper's two aggregations as the official code
 realises them: iterative deep aggregation (IDA: each level's input is passed on to the aggregation node at its end)
-and hierarchical deep aggregation (HDA: a tree of blocks merged by aggregation nodes, "roots"). Also Res2Net-DLA-60 and Res2NeXt-DLA-60 of the Res2Net
-paper (Gao et al., TPAMI 2021, Table 1; official Res2Net-PretrainedModels dla.py): DLA-60 with every bottleneck
-replaced by the Res2Net module of reference_impls/res2net.py (s = 4; w = 28, or C = 8 and w = 4 for Res2NeXt).
-Layout and ids as in timm (`dla34` ... `dla169`, `dla60_res2net`, `dla60_res2next`): the official code minus the
-dead `project` layers (first deviation), identical to timm to the unit (tests/test_models_dla.py).
+and hierarchical deep aggregation (HDA: a tree of blocks merged by aggregation nodes, "roots"). Also Res2Net-DLA-60
+and Res2NeXt-DLA-60 of the Res2Net paper (Gao et al., TPAMI 2021, Table 1; official Res2Net-PretrainedModels
+dla.py): DLA-60 with every bottleneck replaced by the Res2Net module of reference_impls/res2net.py (s = 4; w = 28,
+or C = 8 and w = 4 for Res2NeXt). Layout and ids as in timm (`dla34` ... `dla169`, `dla60_res2net`,
+`dla60_res2next`): the official code minus the dead `project` layers (first deviation), identical to timm to the
+unit (tests/test_models_dla.py).
 
 Layout: `stem` = the official `base_layer` (7x7 conv, stride 1, to c0); `stages` = the six levels of the official
 configs, level0 .. level5 (level0/1: plain 3x3 convs, level1 with stride 2; level2 .. level5: aggregation trees with
@@ -20,13 +21,14 @@ Deviations:
 - The official `Tree` builds a `project` (1x1 conv + BN) whenever its input and output widths differ, also in trees
   of depth > 1, where the projected tensor is computed but never used (the sub-tree recomputes its own shortcut).
   We build `project` only in depth-1 trees, as timm does (timm loads the official weights with strict=False). The
-  official models therefore carry dead parameters (and multiply-adds) that ours do not, by model (paper-facts-2
-  §11, DLA-06/07/08, an independent analytic count): dla34 +41,728 params (official 15,783,832); dla46_c and
+  official models therefore carry dead parameters (and multiply-adds) that ours do not, by model (as an independent
+  analytic count of the official code also gives them): dla34 +41,728 params (official 15,783,832); dla46_c and
   dla46x_c +8,448 (1,309,848 and 1,076,888); dla60x_c +16,896 (1,336,728); dla60 and dla60x +297,472 (22,334,104
   and 17,649,816); dla102, dla102x and dla102x2 +462,848 (33,731,736, 26,772,120 and 41,745,048); dla169 +599,296
-  (53,989,016). The dead convs add 0.013 (dla34) to 0.167 (dla169) G multiply-adds when executed, e.g. dla60
-  4.313 vs 4.236 G. Res2Net's official dla.py copies the same `Tree`, so its Res2Net-DLA-60 and Res2NeXt-DLA-60 also
-  carry DLA-60's 297,472 dead parameters. tests/test_models_dla.py recomputes every one of these differences.
+  (53,989,016). The dead convs add 0.002 G (dla46_c) to 0.167 G (dla169) multiply-adds when executed, e.g.
+  dla60 4.313 vs 4.236 G. Res2Net's official dla.py copies the same `Tree`, so its Res2Net-DLA-60 and
+  Res2NeXt-DLA-60 also carry DLA-60's 297,472 dead parameters (and 77.1M multiply-adds): 21,145,544 and 17,330,456
+  parameters, the README's 21.15M and 17.33M. tests/test_models_dla.py recomputes every one of these differences.
 - The official head is AvgPool2d(7), which fixes the input at 224 x 224; we use adaptive average pooling, as timm
   does (equal at 224).
 - DLA-X-102 64 (`dla102x2`): the official builder sets the class attribute `BottleneckX.cardinality = 64`, so a
@@ -170,7 +172,9 @@ class Tree(nn.Module):
     ) -> None:
         super().__init__()
         if depth < 1:
-            raise ValueError(f"a DLA tree has depth >= 1 (the official `levels` entries of level2 .. level5); got {depth}")
+            raise ValueError(
+                f"a DLA tree has depth >= 1 (the official `levels` entries of level2 .. level5); got {depth}"
+            )
         root_channels = root_channels or 2 * out_channels
         if level_root:
             root_channels += in_channels

@@ -183,7 +183,8 @@ def test_root_widths_aggregate_every_depth() -> None:
 
 
 def test_residual_roots_from_dla102_on() -> None:
-    for model_id, residual in {"dla60": False, "dla60x": False, "dla102": True, "dla102x2": True, "dla169": True}.items():
+    expected = {"dla60": False, "dla60x": False, "dla102": True, "dla102x2": True, "dla169": True}
+    for model_id, residual in expected.items():
         model = meta_model(model_id)
         roots = [root for stage in model.stages[2:] for root in _roots(stage)]
         assert {root.residual for root in roots} == {residual}
@@ -254,6 +255,40 @@ def test_official_code_adds_only_the_dead_projections(model_id: str) -> None:
     model = meta_model(model_id)
     dead = sum(_dead_projection_params(stage) for stage in model.stages[2:])
     assert param_count(model) + dead == OFFICIAL_PARAMS[model_id]
+
+
+def _dead_projection_macs(tree: dla.Tree, pixels: int) -> int:
+    """Multiply-adds of those dead projections: 1x1 convs at the level's output resolution (`pixels` = H x W)."""
+    if tree.depth == 1:
+        return 0
+    own = tree.in_channels * tree.out_channels * pixels if tree.in_channels != tree.out_channels else 0
+    return own + _dead_projection_macs(tree.tree1, pixels) + _dead_projection_macs(tree.tree2, pixels)
+
+
+# Conv + linear GMACs of the official code, which runs the dead projections (the same analytic count, 3 decimals).
+OFFICIAL_GMACS = {
+    "dla34": 3.073, "dla46_c": 0.576, "dla46x_c": 0.534, "dla60x_c": 0.585, "dla60": 4.313, "dla60x": 3.594,
+    "dla102": 7.293, "dla102x": 5.976, "dla102x2": 9.412, "dla169": 11.725,
+}
+
+
+def dead_macs(model_id: str) -> int:
+    model = meta_model(model_id)
+    sizes = (56, 28, 14, 7)  # output resolution of level2 .. level5
+    return sum(_dead_projection_macs(stage, size * size) for stage, size in zip(model.stages[2:], sizes, strict=True))
+
+
+@pytest.mark.parametrize("model_id", sorted(OFFICIAL_GMACS))
+def test_official_code_runs_only_the_dead_projections_on_top(model_id: str) -> None:
+    assert round((TIMM_CONV_AND_BN[model_id][0] + dead_macs(model_id)) / 1e9, 3) == OFFICIAL_GMACS[model_id]
+
+
+def test_dead_projection_macs_range_in_the_docstring() -> None:
+    dead = {model_id: dead_macs(model_id) for model_id in FAMILY}
+    assert min(dead, key=dead.get) == "dla46_c" and round(dead["dla46_c"] / 1e9, 3) == 0.002
+    assert max(dead, key=dead.get) == "dla169" and round(dead["dla169"] / 1e9, 3) == 0.167
+    assert dead["dla60_res2net"] == dead["dla60_res2next"] == dead["dla60"] == 77_070_336  # "77.1M" in papers.yaml
+    assert "0.002 G (dla46_c) to 0.167 G (dla169)" in " ".join(dla.__doc__.split())
 
 
 def test_dead_projection_differences_in_the_docstring() -> None:
