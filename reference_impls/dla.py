@@ -200,8 +200,8 @@ class Tree(nn.Module):
             )
 
     def forward(self, x: torch.Tensor, extra: list[torch.Tensor] | None = None) -> torch.Tensor:
-        extra = [] if extra is None else extra
         bottom = self.downsample(x)
+        extra = list(extra or [])  # inputs passed down to the last root (a copy: the caller's list stays as it is)
         if self.level_root:
             extra.append(bottom)
         if self.root is None:  # depth > 1
