@@ -47,7 +47,9 @@ def catalogue():
 
 @pytest.fixture(scope="module")
 def measurements():
-    return read_measurements()
+    from tools.site.generate import site_view
+
+    return site_view(read_measurements())
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +183,7 @@ def test_tables_show_the_computed_numbers(bundle, measurements) -> None:
     b0 = _gmacs(measurements, "efficientnet_b0")
     for stem in ("params-vs-gmacs", "accuracy-vs-gmacs", "efficientnet-scaling", "compare"):
         assert f"| {b0} |" in pages[f"insights/{stem}.md"], stem
-    assert "computed (fvcore)" in pages["insights/params-vs-gmacs.md"]
+    assert "computed (fvcore total)" in pages["insights/params-vs-gmacs.md"]
 
     accuracy = pages["insights/accuracy-vs-gmacs.md"]
     assert "cited: EfficientNet" in accuracy and "Table 2" in accuracy and "converted from top-1 error" in accuracy
@@ -247,7 +249,8 @@ import hashlib, sys
 from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from tools.measurements import read_measurements
 from tools.site.insights import build_insights
-pages, assets = build_insights(load_catalogue(DEFAULT_CATALOGUE), read_measurements())
+from tools.site.generate import site_view
+pages, assets = build_insights(load_catalogue(DEFAULT_CATALOGUE), site_view(read_measurements()))
 digest = hashlib.sha256()
 for key, value in sorted(pages.items()):
     digest.update(key.encode() + value.encode())
@@ -310,7 +313,8 @@ def test_generator_bundle_includes_the_insights(catalogue, measurements) -> None
     from tools.claims import evaluate_claims
     from tools.site.generate import build_site_pages
 
-    site = build_site_pages(catalogue, measurements, evaluate_claims(catalogue, measurements), repo_root=REPO_ROOT)
+    records = read_measurements()
+    site = build_site_pages(catalogue, records, evaluate_claims(catalogue, records), repo_root=REPO_ROOT)
     assert "insights/hetconv.md" in site.pages and "insights/hetconv-dark.svg" in site.assets
     assert "data/models.json" in site.assets and "data/papers.json" in site.assets
     assert Path(REPO_ROOT / "docs" / "insights").exists() is False  # nothing is written into docs/

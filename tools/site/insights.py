@@ -34,7 +34,7 @@ MODELS_JSON = "data/models.json"
 UPDATE_COMMAND = "python tools/verify_claims.py --update"
 
 # Where each number comes from, as the tables say it.
-COMPUTED_FVCORE = "computed (fvcore)"  # FlopCountAnalysis: 1 multiply-add = 1, BatchNorm and pooling included
+COMPUTED_FVCORE = "computed (fvcore total)"  # FlopCountAnalysis: BatchNorm 2 per element, pooling inputs
 COMPUTED_CROSSCHECK = "computed (FlopCounterMode ÷ 2)"  # multiply-adds of conv, linear and matmul only
 COMPUTED_PARAMS = "computed (parameter count)"
 
@@ -539,7 +539,7 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                     )
             _log_axis(ax, "x")
             _log_axis(ax, "y")
-            ax.set_xlabel("GMACs (fvcore: 1 multiply-add = 1, BatchNorm included), at each model's input size")
+            ax.set_xlabel("GMACs (fvcore total), at each model's input size")
             ax.set_ylabel("Parameters (millions)")
             ax.legend(loc="upper left", fontsize=7.5)
 
@@ -1552,7 +1552,7 @@ def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "models": models,
         "missing": [i for i in ids if ctx.ok(i) is None],
         "units": {
-            "macs": "multiply-adds, fvcore (BatchNorm and pooling included)",
+            "macs": "multiply-adds, fvcore total (BatchNorm 2 per element, pooling)",
             "macs_conv_linear": "multiply-adds of conv, linear and matmul (FlopCounterMode / 2)",
             "params": "parameters",
             "activations": "fvcore activation count",
@@ -1576,7 +1576,7 @@ def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "",
         (
             f"[Per-model data (JSON)]({_rel(path, MODELS_JSON)}){{ .cat-compare__data }} · GMACs are "
-            f"{COMPUTED_FVCORE}: one multiply-add counts 1, BatchNorm and pooling included; stages are the networks' "
+            f"{COMPUTED_FVCORE}: one multiply-add counts 1, an eval BatchNorm 2 per element, pooling 1 per input; stages are the networks' "
             "`stem`, `stages.N` and `head`."
         ),
         "",
@@ -1658,8 +1658,8 @@ def _index_page() -> str:
         ),
         "",
         (
-            f"- **{COMPUTED_FVCORE}**: fvcore's FlopCountAnalysis; one multiply-add counts 1, BatchNorm and pooling "
-            'included ("GMACs" on this site).'
+            f"- **{COMPUTED_FVCORE}**: fvcore's FlopCountAnalysis total, what timm's GMACs columns report; one "
+            "multiply-add counts 1, an eval BatchNorm 2 per element, pooling 1 per input element."
         ),
         f"- **{COMPUTED_CROSSCHECK}**: PyTorch's FlopCounterMode halved; conv, linear and matmul only.",
         f"- **{COMPUTED_PARAMS}**: the exact number of parameters.",
