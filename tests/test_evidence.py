@@ -49,9 +49,13 @@ def problems(path: Path) -> list[str]:
 def test_committed_file_is_valid_and_keeps_provenance() -> None:
     rows = load_evaluations(EVALUATIONS_FILE)
     # 240 accuracy rows of /work/shared/independent-evaluations.csv, minus 7 that copy the paper's own number
-    # ("Acc. from paper" and a README sentence), which are not evaluations.
-    assert len(rows) == 233
-    assert sum(r.independent for r in rows) == 91
+    # ("Acc. from paper" and a README sentence), which are not evaluations; plus timm's 10 evaluations of the
+    # official DLA weights (results-imagenet.csv @aa4b585).
+    assert len(rows) == 243
+    assert sum(r.independent for r in rows) == 101
+    dla = [r for r in rows if r.weights.startswith("ucbdrive-dla/")]
+    assert len(dla) == 10 and all(r.independent and r.evaluator == "timm" and r.top5 is not None for r in dla)
+    assert [(r.top1, r.top5) for r in dla if r.model == "dla60"] == [(77.036, 93.316)]
     assert all(r.source.repository and r.source.path and r.source.commit for r in rows)
     timm = [r for r in rows if r.evaluation == "timm validate, res2net50_26w_8s.in1k"]
     assert [(r.weights, r.top1, r.settings_text()) for r in timm] == [
