@@ -20,6 +20,8 @@ from typing import Any
 import bibtexparser
 from bibtexparser import model
 
+from tools.terminal import say
+
 HEADER = "% papers.bib: generated from papers.yaml by tools/bibtex_export.py. Do not edit by hand.\n\n"
 OWN_FIELDS = ("title", "author", "year", "doi", "eprint", "archiveprefix", "url")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -127,14 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         catalogue = load_catalogue(args.catalogue)
     except CatalogueError as exc:
-        print(exc.report(), file=sys.stderr)
+        say(exc.report(), file=sys.stderr)
         return 2
     text = export_bibtex(catalogue)
     if args.out is None:
         sys.stdout.write(text)
     else:
         args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {len(catalogue.papers)} entries to {args.out}", file=sys.stderr)
+        say(f"wrote {len(catalogue.papers)} entries to {args.out}", file=sys.stderr)
     return 0
 
 

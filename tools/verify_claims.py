@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
+from tools.terminal import say
 from tools.claims import ClaimResult, Summary, evaluate_claims
 from tools.measurements import (
     MEASUREMENTS_FILE,
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--check", action="store_true", help="fail if any measurement is stale or missing")
     parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue")
     parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=None, help=argparse.SUPPRESS)  # seconds per model
     return parser
 
 
@@ -94,8 +96,8 @@ def _print_table(results: Sequence[ClaimResult]) -> None:
     fixed = sum(w + 2 for _, w in columns)
     diag_width = max(30, width - fixed)
     header = "  ".join(name.ljust(w) for name, w in columns) + "  diagnosis"
-    print(header)
-    print("-" * min(width, len(header) + diag_width - 9))
+    say(header)
+    say("-" * min(width, len(header) + diag_width - 9))
     for r in results:
         verdict = r.verdict + ("*" if r.acknowledged and r.verdict == "refuted" else "")
         cells = [r.paper, r.claim_id, r.claimed, r.measured or "—", verdict]
@@ -104,9 +106,9 @@ def _print_table(results: Sequence[ClaimResult]) -> None:
             note = (note + "; " if note else "") + "acknowledged: " + r.acknowledged
         wrapped = textwrap.wrap(note, diag_width) or [""]
         line = "  ".join(_clip(c, w).ljust(w) for c, (_, w) in zip(cells, columns, strict=True))
-        print(f"{line}  {wrapped[0]}")
+        say(f"{line}  {wrapped[0]}")
         for extra in wrapped[1:]:
-            print(" " * fixed + extra)
+            say(" " * fixed + extra)
 
 
 def _clip(text: str, width: int) -> str:
@@ -119,34 +121,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         catalogue = load_catalogue(args.catalogue, display_name=display)
     except CatalogueError as exc:
-        print(exc.report(), file=sys.stderr)
+        say(exc.report(), file=sys.stderr)
         return EXIT_INVALID
     if args.paper is not None and args.paper not in {p.id for p in catalogue.papers}:
-        print(f"error: no paper with id {args.paper!r} in {display}", file=sys.stderr)
+        say(f"error: no paper with id {args.paper!r} in {display}", file=sys.stderr)
         return EXIT_INVALID
     if args.validate_only:
         if not args.json:
-            print(f"{display}: valid ({len(catalogue.papers)} papers, "
+            say(f"{display}: valid ({len(catalogue.papers)} papers, "
                   f"{sum(len(p.claims) for p in catalogue.papers)} claims)")
         else:
-            print(json.dumps({"valid": True, "papers": len(catalogue.papers)}))
+            say(json.dumps({"valid": True, "papers": len(catalogue.papers)}))
         return EXIT_OK
 
     try:
         measurements = read_measurements(args.measurements)
     except MeasurementsFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", file=sys.stderr)
         if not args.update:
             return EXIT_INVALID
         measurements = {}  # --update rebuilds an unreadable file from scratch
     wanted = _paper_models(catalogue, args.paper)
     stale = stale_models(measurements, wanted)
-    if args.update and stale:
-        from tools.update_measurements import update
+    if args.update:
+        from tools.files import WriteError
+        from tools.update_measurements import models_to_measure, update
 
-        print(f"measuring {len(stale)} model(s): {', '.join(sorted(stale))}", file=sys.stderr)
-        measurements = update(stale, measurements, path=args.measurements, workers=args.workers)
-        stale = stale_models(measurements, wanted)
+        todo = models_to_measure(measurements, wanted)  # stale, missing, or cut short by a dead process
+        if todo:
+            say(f"measuring {len(todo)} model(s): {', '.join(sorted(todo))}", file=sys.stderr)
+            try:
+                measurements = update(todo, measurements, path=args.measurements, workers=args.workers,
+                                      timeout=args.timeout)
+            except WriteError as exc:
+                say(f"error: {exc}", file=sys.stderr)
+                return EXIT_INVALID
+            stale = stale_models(measurements, wanted)
     return _report(args, catalogue, measurements, stale, wanted)
 
 
@@ -166,24 +176,24 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
             "summary": {**summary.counts, "unacknowledged_refuted": summary.unacknowledged_refuted,
                         "stale_models": sorted(stale), "failed_models": errors},
         }
-        print(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+        say(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
         return EXIT_FAILED if failed else EXIT_OK
 
     _print_table(results)
     c = summary.counts
     acknowledged = c["refuted"] - summary.unacknowledged_refuted
-    print(
+    say(
         f"\n{len(results)} claims: {c['verified']} verified, {c['refuted']} refuted ({acknowledged} acknowledged), "
         f"{c['cited']} cited, {c['error']} error"
     )
     for model_id in errors:
-        print(f"model {model_id}: measurement failed: {measurements[model_id]['error']}")
+        say(f"model {model_id}: measurement failed: {measurements[model_id]['error']}")
     if stale:
         listing = ", ".join(f"{m} ({why})" for m, why in sorted(stale.items()))
-        print(f"{len(stale)} measurement(s) stale or missing: {listing}\n"
+        say(f"{len(stale)} measurement(s) stale or missing: {listing}\n"
               "  run `python tools/verify_claims.py --update` to re-measure them")
     elif args.check:
-        print("all measurements are fresh")
+        say("all measurements are fresh")
     return EXIT_FAILED if failed else EXIT_OK
 
 
