@@ -180,7 +180,6 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
     """Parse exactly one entry from `text`; raise AddPaperError saying what is wrong and where."""
     import bibtexparser
     from bibtexparser import middlewares
-    from bibtexparser.middlewares.parsestack import default_parse_stack
     from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, ImplicitComment, MiddlewareErrorBlock
 
     if not text.strip():
@@ -196,8 +195,8 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
     try:
         with _quiet_bibtexparser():
             raw = bibtexparser.parse_string(text, parse_stack=[])  # field keys as written
-            library = _cut_long_fields(bibtexparser.parse_string(text, parse_stack=[]))
-            for middleware in (*default_parse_stack(allow_inplace_modification=True), *stack):
+            library = _cut_long_fields(bibtexparser.parse_string(text))  # enclosing braces removed, not decoded
+            for middleware in stack:
                 library = middleware.transform(library)
     except Exception as exc:  # the parser's own state errors: report, do not crash
         raise AddPaperError(f"{name}: the BibTeX parser gave up ({type(exc).__name__}: {exc})"
