@@ -22,7 +22,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -190,21 +190,42 @@ def update(
 
     Raises `tools.files.WriteError` if the file cannot be written (its previous content is kept).
     """
-    timeout = MODEL_TIMEOUT_S if timeout is None else timeout
     with exclusive_lock(path, wait_message=f"waiting for another run that is updating {path.name} ..."):
         remove_orphaned_temp_files(path)
         try:
             result = {**measurements, **read_measurements(path)}  # what other runs wrote meanwhile
         except MeasurementsFileError:
             result = dict(measurements)
-        todo = sorted(models_to_measure(result, model_ids), key=lambda m: (-_expected_cost(m, result), m))
-        if not todo:
-            return result
-        return _measure_all(todo, result, path=path, workers=workers, progress=progress, timeout=timeout)
+        todo = models_to_measure(result, model_ids)
+        own: dict[str, Measurement] = {}
+
+        def keep(model_id: str, entry: Measurement) -> None:
+            nonlocal result
+            own[model_id] = entry
+            result = _merge_and_write(own, path)
+
+        measure_models(todo, keep, previous=result, workers=workers, progress=progress, timeout=timeout)
+        return result
 
 
-def _measure_all(todo: list[str], result: dict[str, Measurement], *, path: Path, workers: int | None,
-                 progress: bool, timeout: float) -> dict[str, Measurement]:
+def measure_models(
+    model_ids: Iterable[str],
+    on_result: Callable[[str, Measurement], None],
+    *,
+    previous: Mapping[str, Measurement] | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    timeout: float | None = None,
+) -> None:
+    """Measure each model in its own forked process (largest first), calling `on_result(id, entry)` as each ends.
+
+    Writes nothing itself. A dead or late process gives that model a transient failure entry.
+    """
+    previous = previous or {}
+    todo = sorted(set(model_ids), key=lambda m: (-_expected_cost(m, previous), m))
+    if not todo:
+        return
+    timeout = MODEL_TIMEOUT_S if timeout is None else timeout
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     bar = None
     if progress:
@@ -217,7 +238,6 @@ def _measure_all(todo: list[str], result: dict[str, Measurement], *, path: Path,
     context = multiprocessing.get_context("fork")
     queue = list(todo)
     running: list[_Running] = []
-    own: dict[str, Measurement] = {}
     try:
         while queue or running:
             while queue and len(running) < workers:
@@ -228,8 +248,7 @@ def _measure_all(todo: list[str], result: dict[str, Measurement], *, path: Path,
                 if entry is None:
                     continue
                 running.remove(job)
-                own[job.model_id] = entry
-                result = _merge_and_write(own, path)
+                on_result(job.model_id, entry)
                 if bar is not None:
                     bar.set_postfix_str(job.model_id + (" (error)" if entry.get("error") else ""))
                     bar.update(1)
@@ -239,7 +258,7 @@ def _measure_all(todo: list[str], result: dict[str, Measurement], *, path: Path,
             job.process.join()
         if bar is not None:
             bar.close()
-    return result
 
 
-__all__ = ["DIED", "MODEL_TIMEOUT_S", "TIMED_OUT", "is_transient_failure", "models_to_measure", "update"]
+__all__ = ["DIED", "MODEL_TIMEOUT_S", "TIMED_OUT", "is_transient_failure", "measure_models", "models_to_measure",
+           "update"]

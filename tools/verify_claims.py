@@ -6,7 +6,9 @@ Default: validate the catalogue, read tools/measurements.json, print every claim
 --update          re-measure the models whose key changed (in parallel) and rewrite the measurements file.
 --check           also fail if any measurement is stale or missing.
 --json            print one JSON document (models and claims) instead of the table.
---validate-only   only validate the catalogue (imports no torch, writes nothing).
+--validate-only   only validate the catalogue and docs/notes/ (imports no torch, writes nothing).
+--audit [--base REF]  re-measure every model whose entry differs from REF's file, plus a few random others;
+                  exit 1 on any mismatch (catches hand-edited numbers that --check cannot see).
 
 Exit codes: 0 = valid, no unacknowledged refutation, no error verdict, no stale measurement;
 1 = an unacknowledged refuted claim, an error verdict, or a stale/missing measurement;
@@ -54,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--update", action="store_true", help="re-measure stale or missing models")
     parser.add_argument("--check", action="store_true", help="fail if any measurement is stale or missing")
     parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue")
+    parser.add_argument("--audit", action="store_true",
+                        help="re-measure the models whose entry differs from --base, and a few others; fail on any "
+                        "mismatch with the file")
+    parser.add_argument("--base", metavar="REF", default="HEAD", help="git ref the audit compares with (default HEAD)")
+    parser.add_argument("--audit-sample", type=int, default=3, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=None, help=argparse.SUPPRESS)  # seconds per model
     return parser
@@ -134,6 +141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(json.dumps({"valid": True, "papers": len(catalogue.papers)}))
         return EXIT_OK
 
+    if args.audit:
+        from tools.audit import run_audit
+
+        models = _paper_models(catalogue, args.paper) if args.paper else None
+        return run_audit(args.measurements, base=args.base, models=models, sample=args.audit_sample,
+                         workers=args.workers, timeout=args.timeout)
     try:
         measurements = read_measurements(args.measurements)
     except MeasurementsFileError as exc:
