@@ -134,6 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"error: no paper with id {args.paper!r} in {display}", file=sys.stderr)
         return EXIT_INVALID
     if args.validate_only:
+        from tools.site.notes_files import docs_folder_problems
+
+        refused = docs_folder_problems(args.catalogue.resolve().parent / "docs")  # the site reads docs/notes/ too
+        if refused:
+            say("\n".join(refused) + f"\n{len(refused)} refused file(s) in docs/; nothing was written.", file=sys.stderr)
+            return EXIT_INVALID
         if not args.json:
             say(f"{display}: valid ({len(catalogue.papers)} papers, "
                   f"{sum(len(p.claims) for p in catalogue.papers)} claims)")

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .tags import ALLOWED_TAGS
+from .markdown_limits import check_markdown
 from .text_rules import check_text, check_title
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -48,9 +49,14 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 ModelId = Annotated[str, StringConstraints(pattern=MODEL_ID_PATTERN, max_length=64)]
 HttpUrl = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_check_http_url)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT), AfterValidator(check_text)]
-Paragraph = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PARAGRAPH), AfterValidator(check_text)]
+Paragraph = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_PARAGRAPH), AfterValidator(check_text),
+    AfterValidator(check_markdown),
+]
 Title = Annotated[ShortText, AfterValidator(check_title)]
-NoteText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NOTE), AfterValidator(check_text)]
+NoteText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_NOTE), AfterValidator(check_text), AfterValidator(check_markdown)
+]
 
 Tag = Literal[tuple(ALLOWED_TAGS)]  # type: ignore[valid-type]  # the allowed list lives in tags.py
 
