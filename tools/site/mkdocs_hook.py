@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from tools.site import serve_fallback
+from tools.terminal import say
 
 log = get_plugin_logger("catalogue")
 
@@ -90,7 +92,8 @@ def on_config(config: Any) -> Any:
             else str(exc)
         if not serve_fallback.serving():
             raise PluginError(message) from None
-        log.error(message)  # `mkdocs serve` shows the last good site with this message on every page
+        # Printed, not logged: in strict mode a logged error would fail this build too, and the server would hang.
+        say(f"ERROR   -  {message}\n  (serving the last good site, with these messages on every page)", file=sys.stderr)
         inputs = serve_fallback.failed(message, _empty_inputs)
 
     # Reproducible builds: MkDocs dates the sitemap (and its gzip header) with SOURCE_DATE_EPOCH when it is set.
