@@ -20,7 +20,7 @@ import pytest
 
 from tools import files, update_measurements, verify_claims
 from tools.files import remove_orphaned_temp_files, write_atomic
-from tools.measurements import failed_measurement, read_measurements, write_measurements
+from tools.measurements import MeasurementRecord, failed_measurement, read_measurements, write_measurements
 from tools.update_measurements import DIED, TIMED_OUT, update
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,11 +28,11 @@ FIXTURE = ROOT / "tests" / "fixtures" / "catalogue" / "valid.yaml"
 MODELS = ["res2net50_26w_4s", "resnet50", "resnet50_v1"]
 
 
-def quick_entry(model_id: str) -> dict[str, Any]:
-    """A fresh entry (its key is the real one) with a recognisable number."""
-    entry = failed_measurement(model_id, "")
-    entry.update(error=None, params=len(model_id))
-    return entry
+def quick_entry(model_id: str) -> MeasurementRecord:
+    """A fresh entry (its key is the real one) whose numbers are all the length of the model id."""
+    failed = failed_measurement(model_id, "").model_dump()
+    numbers = {name: len(model_id) for name, value in failed.items() if value is None and name != "error"}
+    return MeasurementRecord.model_validate({**failed, **numbers, "error": None})
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def fake_measure(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """model id -> "exit" | "hang" | "ok" (default): how the stand-in measurement behaves."""
     behaviour: dict[str, str] = {}
 
-    def measure(model_id: str) -> dict[str, Any]:
+    def measure(model_id: str) -> MeasurementRecord:
         how = behaviour.get(model_id, "ok")
         if how == "exit":
             os._exit(3)
@@ -57,12 +57,12 @@ def test_a_dying_model_takes_only_itself_and_is_measured_again(tmp_path: Path, f
     path = tmp_path / "measurements.json"
     fake_measure["resnet50"] = "exit"
     result = update(MODELS, {}, path=path, workers=2, progress=False)
-    assert result["resnet50"]["error"].startswith(f"{DIED} (exit status 3)")
-    assert [result[m]["params"] for m in ("res2net50_26w_4s", "resnet50_v1")] == [16, 11]
+    assert result["resnet50"].error.startswith(f"{DIED} (exit status 3)")
+    assert [result[m].params for m in ("res2net50_26w_4s", "resnet50_v1")] == [16, 11]
     assert read_measurements(path) == result
     fake_measure.clear()  # the next run measures the interrupted model again, and only it
     again = update(MODELS, read_measurements(path), path=path, workers=2, progress=False)
-    assert again["resnet50"]["error"] is None and again["resnet50"]["params"] == 8
+    assert again["resnet50"].error is None and again["resnet50"].params == 8
 
 
 def test_a_hanging_model_is_killed_after_its_timeout(tmp_path: Path, fake_measure: dict[str, str]) -> None:
@@ -71,22 +71,22 @@ def test_a_hanging_model_is_killed_after_its_timeout(tmp_path: Path, fake_measur
     start = time.monotonic()
     result = update(MODELS, {}, path=path, workers=2, progress=False, timeout=2)
     assert time.monotonic() - start < 20
-    assert result["resnet50_v1"]["error"].startswith(f"{TIMED_OUT} after 2 s and its process was killed")
-    assert result["resnet50"]["params"] == 8 and result["res2net50_26w_4s"]["params"] == 16
+    assert result["resnet50_v1"].error.startswith(f"{TIMED_OUT} after 2 s and its process was killed")
+    assert result["resnet50"].params == 8 and result["res2net50_26w_4s"].params == 16
 
 
 DRIVER = textwrap.dedent(
     """
     import os, sys, time
     from tools import update_measurements
-    from tools.measurements import failed_measurement
+    from tools.measurements import MeasurementRecord, failed_measurement
     from pathlib import Path
 
     def measure(model_id):
         time.sleep(float(os.environ["FAKE_SECONDS"]))
-        entry = failed_measurement(model_id, "")
-        entry.update(error=None, params=len(model_id))
-        return entry
+        failed = failed_measurement(model_id, "").model_dump()
+        numbers = {k: 1 for k, v in failed.items() if v is None and k != "error"}
+        return MeasurementRecord.model_validate({**failed, **numbers, "error": None})
 
     update_measurements._measure = measure
     import tools.counting
@@ -158,7 +158,7 @@ def test_a_full_or_read_only_disk_gives_a_clear_message(tmp_path: Path, monkeypa
                                                         capsys: pytest.CaptureFixture[str], fake_measure: dict[str, str],
                                                         code: int, words: str) -> None:
     path = tmp_path / "measurements.json"
-    write_measurements({"resnet50": {**quick_entry("resnet50"), "key": "old"}}, path)
+    write_measurements({"resnet50": quick_entry("resnet50").model_copy(update={"key": "0" * 64})}, path)
     before = path.read_bytes()
 
     def no_space(fd: int) -> None:

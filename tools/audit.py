@@ -61,12 +61,12 @@ def numeric_fields(record: Any, prefix: str = "") -> Iterator[tuple[str, float |
         yield prefix, record
 
 
-def canonical(model_id: str, entry: Measurement) -> Measurement:
-    """The entry as the file stores it (floats rounded as `dumps_measurements` writes them)."""
-    return json.loads(dumps_measurements({model_id: entry}))["models"].get(model_id, entry)
+def canonical(model_id: str, entry: Measurement | Mapping[str, Any]) -> dict[str, Any]:
+    """The entry as the file stores it: plain JSON data, floats rounded as `dumps_measurements` writes them."""
+    return json.loads(dumps_measurements({model_id: entry}))["models"][model_id]
 
 
-def differences(recorded: Measurement, measured: Measurement) -> list[str]:
+def differences(recorded: Mapping[str, Any], measured: Mapping[str, Any]) -> list[str]:
     """Numeric fields that differ between the recorded entry and a new measurement, as readable lines."""
     old, new = dict(numeric_fields(recorded)), dict(numeric_fields(measured))
     lines = [f"{name}: recorded {old.get(name)!r}, measured {new.get(name)!r}"
@@ -76,7 +76,7 @@ def differences(recorded: Measurement, measured: Measurement) -> list[str]:
     return lines
 
 
-def base_measurements(path: Path, ref: str) -> dict[str, Measurement]:
+def base_measurements(path: Path, ref: str) -> dict[str, Any]:
     """The measurements file as it is at git `ref` ({} if it does not exist there)."""
     root = Path(subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path.parent, capture_output=True,
                                text=True, check=True).stdout.strip())
@@ -91,8 +91,9 @@ def base_measurements(path: Path, ref: str) -> dict[str, Measurement]:
     return dict(models) if isinstance(models, dict) else {}
 
 
-def changed_models(current: Mapping[str, Measurement], base: Mapping[str, Measurement]) -> list[str]:
-    return sorted(m for m in current if current[m] != base.get(m))
+def changed_models(current: Mapping[str, Measurement], base: Mapping[str, Any]) -> list[str]:
+    """Models whose entry (as the file stores it) is not the same at the base (`base` holds the base's JSON)."""
+    return sorted(m for m in current if canonical(m, current[m]) != base.get(m))
 
 
 def audit(
@@ -119,7 +120,7 @@ def audit(
     fresh = [m for m in todo if m not in result.stale]
 
     def compare(model_id: str, entry: Measurement) -> None:
-        found = differences(current[model_id], canonical(model_id, entry))
+        found = differences(canonical(model_id, current[model_id]), canonical(model_id, entry))
         if found:
             result.mismatches[model_id] = found
 

@@ -34,6 +34,7 @@ from .measurements import (
     MEASUREMENTS_FILE,
     Measurement,
     MeasurementsFileError,
+    as_record,
     failed_measurement,
     read_measurements,
     stale_models,
@@ -46,9 +47,9 @@ TIMED_OUT = "the measurement timed out"
 TRANSIENT_ERRORS = (DIED, TIMED_OUT)
 
 
-def is_transient_failure(entry: Mapping[str, Any] | None) -> bool:
+def is_transient_failure(entry: Measurement | None) -> bool:
     """An entry whose measurement was cut short (process died, timed out): worth measuring again."""
-    error = (entry or {}).get("error") or ""
+    error = entry.error if entry is not None else None
     return isinstance(error, str) and error.startswith(TRANSIENT_ERRORS)
 
 
@@ -105,7 +106,7 @@ def _measure(model_id: str) -> Measurement:
     from .counting import measure_model
 
     try:
-        return measure_model(model_id)
+        return as_record(measure_model(model_id))
     except Exception as exc:  # a broken model must not stop the others
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
@@ -113,10 +114,9 @@ def _measure(model_id: str) -> Measurement:
 
 
 def _expected_cost(model_id: str, previous: Mapping[str, Measurement]) -> float:
-    entry = previous.get(model_id) or {}
-    for field in ("fvcore_total", "flops"):  # format 2 names it fvcore_total; format 1 called it flops
-        if isinstance(entry.get(field), (int, float)) and entry[field]:
-            return float(entry[field])
+    entry = previous.get(model_id)
+    if entry is not None and entry.fvcore_total:
+        return float(entry.fvcore_total)
     return float(get_spec(model_id).resolution ** 2)
 
 
@@ -250,7 +250,7 @@ def measure_models(
                 running.remove(job)
                 on_result(job.model_id, entry)
                 if bar is not None:
-                    bar.set_postfix_str(job.model_id + (" (error)" if entry.get("error") else ""))
+                    bar.set_postfix_str(job.model_id + (" (error)" if entry.error else ""))
                     bar.update(1)
     finally:
         for job in running:  # interrupted (Ctrl-C, a write error): no worker outlives the run

@@ -40,12 +40,12 @@ from .snippets import snippet_path
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_ROWS = 50  # rows rendered into a table page's HTML; the rest is paged in from the JSON data by JS
 RECENT_DEFAULT = 8
-VERDICTS = ("error", "refuted", "verified", "cited")  # display order: what needs attention first
+VERDICTS = ("error", "refuted", "inconclusive", "verified", "cited")  # display order: what needs attention first
 STATUS_LABEL = {"read": "read", "reading": "reading", "to-read": "to read"}
 MARKER = re.compile(r"^<!--\s*catalogue:(?P<name>[A-Za-z0-9_-]*)(?P<args>[^>]*?)\s*-->[ \t]*$", re.MULTILINE)
 MARKER_START = re.compile(r"^[ \t]*<!--\s*catalogue:", re.MULTILINE)
-GMACS_HEADER = "GMACs (fvcore: 1 multiply-add = 1, BN included)"
-CROSSCHECK_HEADER = "GMACs conv+linear (FlopCounterMode ÷ 2)"
+GMACS_HEADER = "GMACs, fvcore total (BatchNorm 2 per element, pooling; timm's count)"
+CROSSCHECK_HEADER = "GMACs, conv + linear (torchvision's count; FlopCounterMode agrees)"
 VERIFY_COMMAND = "python tools/verify_claims.py --update"
 
 
@@ -93,7 +93,23 @@ def load_site_inputs(
     claim_results = evaluate_claims(catalogue, measurements)
     used = sorted({ref.id for paper in catalogue.papers for ref in paper.models})
     stale = stale_models(measurements, used) if used else {}
-    return SiteInputs(catalogue, measurements, claim_results, stale)
+    return SiteInputs(catalogue, site_view(measurements), claim_results, stale)
+
+
+def site_view(measurements: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The measurement records as the page builders read them: `flops` is fvcore's total and
+    `crosscheck_macs` the conv + linear count (labelled as such on every page)."""
+    out: dict[str, dict[str, Any]] = {}
+    for model_id, record in measurements.items():
+        m = record.model_dump() if hasattr(record, "model_dump") else dict(record)
+        if "fvcore_total" in m:
+            m["flops"] = m["fvcore_total"]
+            m["crosscheck_macs"] = m["macs_conv_linear"]
+            m["flops_by_operator"] = m.get("fvcore_by_operator", {})
+            m["stages"] = [{**st, "flops": st["fvcore_total"]} for st in m.get("stages", [])]
+            m["sweep"] = [{**sw, "crosscheck_macs": sw["flopcounter_macs"]} for sw in m.get("sweep", [])]
+        out[model_id] = m
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -709,7 +725,7 @@ def build_site_pages(
         directory_urls: whether pages are served as `papers/<id>/` (MkDocs' default) or `papers/<id>.html`;
             used only for the URLs inside the JSON data and inside sanitized HTML.
     """
-    inputs = SiteInputs(catalogue, measurements, claim_results, dict(stale or {}))
+    inputs = SiteInputs(catalogue, site_view(measurements), claim_results, dict(stale or {}))
     return _Generator(inputs, repo_root=repo_root, repo_url=repo_url, directory_urls=directory_urls).build()
 
 
@@ -741,7 +757,7 @@ def expand_markers(
         if full is None:
             raise MarkerError(
                 f"{where}:{line_of(start.start())}: malformed catalogue marker — write it on its own line as "
-                "`<!-- catalogue:NAME -->` (known: recent, stats)"
+                "`<!-- catalogue:NAME -->` (known: recent, stats, tolerances)"
             )
 
     def replace(match: re.Match[str]) -> str:
@@ -764,12 +780,14 @@ def expand_markers(
             except ValueError:
                 raise MarkerError(f"{where}:{line_of(match.start())}: `n` must be a whole number") from None
             return _recent_list(catalogue, page_path, count)
-        if name == "stats":
+        if name in ("stats", "tolerances"):
             if options:
-                raise MarkerError(f"{where}:{line_of(match.start())}: `catalogue:stats` takes no arguments")
+                raise MarkerError(f"{where}:{line_of(match.start())}: `catalogue:{name}` takes no arguments")
+            if name == "tolerances":
+                return _tolerance_list(catalogue, page_path)
             return _stats_line(catalogue, claim_results, page_path)
         raise MarkerError(
-            f"{where}:{line_of(match.start())}: unknown marker `catalogue:{name}` (known: recent, stats)"
+            f"{where}:{line_of(match.start())}: unknown marker `catalogue:{name}` (known: recent, stats, tolerances)"
         )
 
     return MARKER.sub(replace, markdown)
@@ -789,11 +807,31 @@ def _recent_list(catalogue: Any, page_path: str, count: int) -> str:
     return "\n".join(lines)
 
 
+def _tolerance_list(catalogue: Any, page_path: str) -> str:
+    """Every claim that declares its own tolerance, with the reason and, when wider than the rule, the source."""
+    from tools.tolerance import declared_interval, wider_than_rule
+
+    rows = []
+    for paper in catalogue.papers:
+        for claim in paper.claims:
+            declared = declared_interval(claim)
+            if declared is None or claim.tolerance is None:
+                continue
+            link = _rel(page_path, f"papers/{paper.id}.md") + f"#claim-{claim.id}"
+            wider = "wider than the rule" if wider_than_rule(claim) else "within the rule"
+            source = f" The source: {md_text(claim.tolerance.source)}." if claim.tolerance.source else ""
+            rows.append(f"- [{md_text(paper.title)}: `{claim.id}`]({link}) — {md_text(claim.printed or '')}, "
+                        f"{declared.low:g} … {declared.high:g} ({wider}): {md_text(claim.tolerance.reason)}{source}")
+    return "\n".join(rows) if rows else "*No claim declares its own tolerance: the rule sets every interval.*"
+
+
 def _stats_line(catalogue: Any, claim_results: Sequence[Any], page_path: str) -> str:
+    from tools.claims import VERDICTS
+
     papers = catalogue.papers
     models = {ref.id for p in papers for ref in p.models}
     verdicts = Counter(r.verdict for r in claim_results)
-    parts = ", ".join(f"{verdicts.get(v, 0)} {v}" for v in ("verified", "refuted", "cited", "error"))
+    parts = ", ".join(f"{verdicts.get(v, 0)} {v}" for v in VERDICTS)
     claims_link = _rel(page_path, "claims.md")
     catalogue_link = _rel(page_path, "catalogue.md")
     return (
