@@ -22,22 +22,23 @@ def _named(char: str) -> str:
     return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}"
 
 
+def _refuse(value: str, pattern: re.Pattern[str], what: str, hint: str) -> None:
+    found = pattern.search(value)
+    if found:
+        raise ValueError(f"contains {what} ({_named(found.group())}) at character {found.start() + 1}; {hint}")
+
+
 def check_text(value: str) -> str:
     """Refuse control characters and bidi controls (pydantic AfterValidator for every text field)."""
-    for pattern, what in ((CONTROL_CHARACTERS, "a control character"), (BIDI_CONTROLS, "a bidi control")):
-        found = pattern.search(value)
-        if found:
-            raise ValueError(f"contains {what} ({_named(found.group())}) at character {found.start() + 1}; "
-                             "delete it (terminal escapes and direction overrides are not allowed in the catalogue)")
+    hint = "delete it (terminal escapes and direction overrides are not allowed in the catalogue)"
+    _refuse(value, CONTROL_CHARACTERS, "a control character", hint)
+    _refuse(value, BIDI_CONTROLS, "a bidi control", hint)
     return value
 
 
 def check_title(value: str) -> str:
     """Also refuse zero-width characters, which make two different titles look the same."""
-    found = ZERO_WIDTH.search(value)
-    if found:
-        raise ValueError(f"contains an invisible character ({_named(found.group())}) at character {found.start() + 1}; "
-                         "delete it")
+    _refuse(value, ZERO_WIDTH, "an invisible character", "delete it")
     return value
 
 
