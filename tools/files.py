@@ -115,7 +115,9 @@ def exclusive_lock(path: Path, *, wait_message: str | None = None) -> Iterator[N
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if wait_message:
-                print(wait_message, file=sys.stderr)
+                from tools.terminal import say
+
+                say(wait_message, file=sys.stderr)
             fcntl.flock(handle, fcntl.LOCK_EX)
         yield
     finally:
