@@ -35,7 +35,7 @@ from .sanitize import html_text, md_text, meta_title, render_markdown, safe_url
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_ROWS = 50  # rows rendered into a table page's HTML; the rest is paged in from the JSON data by JS
 RECENT_DEFAULT = 8
-VERDICTS = ("error", "refuted", "verified", "cited")  # display order: what needs attention first
+VERDICTS = ("error", "refuted", "inconclusive", "verified", "cited")  # display order: what needs attention first
 STATUS_LABEL = {"read": "read", "reading": "reading", "to-read": "to read"}
 MARKER = re.compile(r"^<!--\s*catalogue:(?P<name>[A-Za-z0-9_-]*)(?P<args>[^>]*?)\s*-->[ \t]*$", re.MULTILINE)
 MARKER_START = re.compile(r"^[ \t]*<!--\s*catalogue:", re.MULTILINE)
