@@ -565,6 +565,10 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
                   models=_models_of(claim))
     if accuracy is not None:
         rows = tuple(vars(r) for r in accuracy.evaluations)
+        if accuracy.verdict == "cited" and claim.uncheckable:  # the catalogue's own, more specific reason
+            cited = _cited(claim, paper)
+            return ClaimResult(**{**vars(cited), "evidence": rows,
+                                  "context": tuple(vars(r) for r in accuracy.context)})
         closest = (format_measured(claim.value + accuracy.gap, claim.unit, decimals)
                    if accuracy.gap is not None else None)
         return ClaimResult(

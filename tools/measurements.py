@@ -15,10 +15,8 @@ import datetime as dt
 import hashlib
 import importlib.metadata
 import json
-import os
 import platform
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -268,24 +266,9 @@ def dumps_measurements(models: Mapping[str, Measurement | Mapping[str, Any]]) ->
 
 def write_measurements(models: Mapping[str, Measurement | Mapping[str, Any]], path: Path = MEASUREMENTS_FILE) -> None:
     """Replace the file atomically: a reader (or a crash at any moment) sees the old file or the new one."""
-    text = dumps_measurements(models)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)  # mkstemp creates the file private; the measurements are public
-        os.replace(tmp_name, path)
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
+    from .files import write_atomic
+
+    write_atomic(path, dumps_measurements(models))
 
 
 def failed_measurement(model_id: str, message: str, *, today: dt.date | None = None) -> Measurement:

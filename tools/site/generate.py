@@ -30,7 +30,12 @@ from typing import Any
 
 import jinja2
 
+from tools.terminal import say
+
+from .notes_files import NotesFileError, docs_folder_problems, read_note_file
+from .output_dir import OutputDirError, check_output_dir, prepare_output_dir
 from .sanitize import html_text, md_text, meta_title, render_markdown, safe_url
+from .snippets import snippet_path
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_ROWS = 50  # rows rendered into a table page's HTML; the rest is paged in from the JSON data by JS
@@ -393,10 +398,8 @@ class _Generator:
                 when = other.venue if str(other.year) in other.venue else f"{other.venue}, {other.year}"
                 related.append(f"[{md_text(other.title)}]({other.id}.md) — {md_text(when)}")
 
-        long_form = self.repo_root / "docs" / "notes" / f"{paper.id}.md"
-        long_form_html = ""
-        if long_form.is_file():
-            long_form_html = self.rich(long_form.read_text(encoding="utf-8"), heading_offset=2)
+        long_form = read_note_file(self.repo_root, paper.id)  # refuses links, files outside docs/notes/, huge files
+        long_form_html = self.rich(long_form, heading_offset=2) if long_form else ""
 
         models = self.models_context(paper, path)
         claims = self.claims_context(paper)
@@ -456,6 +459,7 @@ class _Generator:
             implementations.append(
                 {
                     "source": source,
+                    "snippet": snippet_path(source),
                     "models": ", ".join(f"`{m}`" for m in families[module]),
                     "download": _rel(path, f"code/{source}"),
                     "repo_link": f"{self.repo_url}/blob/main/{source}" if self.repo_url else None,
@@ -843,9 +847,7 @@ def _stats_line(catalogue: Any, claim_results: Sequence[Any], page_path: str) ->
 def write_docs_folder(bundle: SiteBundle, inputs: SiteInputs, *, docs_dir: Path, out: Path) -> list[str]:
     """Copy `docs/` (markers expanded) and the generated pages and assets into `out`. Returns written paths."""
     written: list[str] = []
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    prepare_output_dir(out, docs_dir.parent)  # refuses .git, tools/, any folder this tool did not create
     for src in sorted(docs_dir.rglob("*")):
         if not src.is_file():
             continue
@@ -895,33 +897,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measurements", type=Path, default=MEASUREMENTS_FILE)
     parser.add_argument("--file-urls", action="store_true", help="pages are served as papers/<id>.html")
     args = parser.parse_args(argv)
-    out = args.out.resolve()
     docs_dir = REPO_ROOT / "docs"
-    if out == docs_dir or docs_dir in out.parents or out in docs_dir.parents or out == REPO_ROOT:
-        print(f"refusing to write into {out}: choose a folder outside docs/", file=sys.stderr)
+    try:
+        out = check_output_dir(args.out, REPO_ROOT)
+    except OutputDirError as exc:
+        say(str(exc), file=sys.stderr)
+        return 2
+    refused = docs_folder_problems(docs_dir)
+    if refused:
+        say("\n".join(refused), file=sys.stderr)
         return 2
     try:
         inputs = load_site_inputs(args.catalogue, args.measurements, display_name=_display(args.catalogue))
     except CatalogueError as exc:
-        print(exc.report(), file=sys.stderr)
+        say(exc.report(), file=sys.stderr)
         return 2
     except MeasurementsFileError as exc:
-        print(str(exc), file=sys.stderr)
+        say(str(exc), file=sys.stderr)
         return 2
-    bundle = build_site_pages(
-        inputs.catalogue,
-        inputs.measurements,
-        inputs.claim_results,
-        repo_root=REPO_ROOT,
-        stale=inputs.stale,
-        directory_urls=not args.file_urls,
-    )
     try:
+        bundle = build_site_pages(
+            inputs.catalogue,
+            inputs.measurements,
+            inputs.claim_results,
+            repo_root=REPO_ROOT,
+            stale=inputs.stale,
+            directory_urls=not args.file_urls,
+        )
         written = write_docs_folder(bundle, inputs, docs_dir=docs_dir, out=out)
-    except (MarkerError, FileExistsError) as exc:
-        print(str(exc), file=sys.stderr)
+    except (MarkerError, FileExistsError, NotesFileError, OutputDirError) as exc:
+        say(str(exc), file=sys.stderr)
         return 2
-    print(f"wrote {len(written)} files to {out}")
+    say(f"wrote {len(written)} files to {out}")
     return 0
 
 

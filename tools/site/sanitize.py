@@ -22,6 +22,8 @@ from urllib.parse import quote, urlsplit
 import markdown
 import nh3
 
+from tools.catalogue.markdown_limits import markdown_cost_problem, plain_paragraphs
+
 # Tags a rendered note may keep; everything else is stripped (its text stays, escaped).
 ALLOWED_TAGS = frozenset(
     {
@@ -108,6 +110,8 @@ def render_markdown(text: str | None, *, heading_offset: int = 3) -> str:
     if _renderer is None:
         _renderer = _FragmentRenderer()
     source = clean_text(text)
+    if markdown_cost_problem(source):  # bounded rendering time whatever the text (see markdown_limits)
+        return plain_paragraphs(source)
     if "```" not in source and "~~~" not in source:
         # A line break between two CJK characters is not a space in Chinese: join hard-wrapped lines.
         source = _CJK_BREAK.sub("", source)
