@@ -368,68 +368,65 @@ def build(model_id: str, *, dead_projections: bool = False, num_classes: int = 1
     )
 
 
-def _build(model_id: str, num_classes: int) -> DLA:
-    return build(model_id, num_classes=num_classes)
 
-
-def dla34(*, num_classes: int = 1000) -> DLA:
+def dla34(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-34: levels 1-1-1-2-2-1, channels 16 .. 512, basic blocks."""
-    return _build("dla34", num_classes)
+    return build("dla34", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla46_c(*, num_classes: int = 1000) -> DLA:
+def dla46_c(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-46-C (compact): levels 1-1-1-2-2-1, channels 16 .. 256, bottlenecks."""
-    return _build("dla46_c", num_classes)
+    return build("dla46_c", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla46x_c(*, num_classes: int = 1000) -> DLA:
+def dla46x_c(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-46-C (compact): levels 1-1-1-2-2-1, channels 16 .. 256, bottlenecks with C = 32 groups."""
-    return _build("dla46x_c", num_classes)
+    return build("dla46x_c", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60x_c(*, num_classes: int = 1000) -> DLA:
+def dla60x_c(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-60-C (compact): levels 1-1-1-2-3-1, channels 16 .. 256, bottlenecks with C = 32 groups."""
-    return _build("dla60x_c", num_classes)
+    return build("dla60x_c", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60(*, num_classes: int = 1000) -> DLA:
+def dla60(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-60: levels 1-1-1-2-3-1, channels 16 .. 1024, bottlenecks."""
-    return _build("dla60", num_classes)
+    return build("dla60", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60x(*, num_classes: int = 1000) -> DLA:
+def dla60x(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-60: levels 1-1-1-2-3-1, channels 16 .. 1024, bottlenecks with C = 32 groups."""
-    return _build("dla60x", num_classes)
+    return build("dla60x", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla102(*, num_classes: int = 1000) -> DLA:
+def dla102(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-102: levels 1-1-1-3-4-1, channels 16 .. 1024, bottlenecks, residual roots."""
-    return _build("dla102", num_classes)
+    return build("dla102", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla102x(*, num_classes: int = 1000) -> DLA:
+def dla102x(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-102: levels 1-1-1-3-4-1, channels 16 .. 1024, bottlenecks with C = 32 groups, residual roots."""
-    return _build("dla102x", num_classes)
+    return build("dla102x", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla102x2(*, num_classes: int = 1000) -> DLA:
+def dla102x2(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-102 64: levels 1-1-1-3-4-1, channels 16 .. 1024, bottlenecks with C = 64 groups, residual roots."""
-    return _build("dla102x2", num_classes)
+    return build("dla102x2", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla169(*, num_classes: int = 1000) -> DLA:
+def dla169(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-169: levels 1-1-2-3-5-1, channels 16 .. 1024, bottlenecks, residual roots."""
-    return _build("dla169", num_classes)
+    return build("dla169", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60_res2net(*, num_classes: int = 1000) -> DLA:
+def dla60_res2net(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """Res2Net-DLA-60 (Res2Net Table 1): DLA-60 with Res2Net blocks, w = 28, s = 4."""
-    return _build("dla60_res2net", num_classes)
+    return build("dla60_res2net", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60_res2next(*, num_classes: int = 1000) -> DLA:
+def dla60_res2next(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """Res2NeXt-DLA-60 (Res2Net Table 1): DLA-60 with Res2NeXt blocks, C = 8, w = 4, s = 4."""
-    return _build("dla60_res2next", num_classes)
+    return build("dla60_res2next", dead_projections=dead_projections, num_classes=num_classes)
 
 
 def dla60_res2net_official(*, num_classes: int = 1000) -> DLA:
