@@ -30,6 +30,10 @@ RESULTS_SHOWN = 10  # what the search box loads per query (search-pagefind.js RE
 _PAGEFIND = """
 const [query, all, shown, done] = arguments;
 (async () => {
+  for (let waited = 0; !window.__pagefindSearch; waited += 50) {  // the page's scripts, in case load fired early
+    if (waited > 10000) throw new Error('search-pagefind.js did not load');
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
   const pf = await import('/pagefind/pagefind.js');
   await pf.options({baseUrl: '/'});
   const segmented = window.__pagefindSearch.segmentQuery(query);

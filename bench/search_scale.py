@@ -72,7 +72,7 @@ def lunr_config(docs: Path, path: Path) -> Path:
     """The docs tree's config (mkdocs.yml without hooks, tools/site/engines.py) with lunr's search plugin in it."""
     from tools.site.engines import tree_config
 
-    config = tree_config(REPO, docs)
+    config = tree_config(REPO, os.path.relpath(docs, path.parent))
     plugins = [p for p in config.get("plugins") or [] if not (p == "search" or isinstance(p, dict) and "search" in p)]
     config["plugins"] = [LUNR_PLUGIN, *plugins]
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -26,11 +26,13 @@ TREE_DOCS = "docs"
 TREE_CONFIG = "mkdocs.yml"
 
 
-def tree_config(repo_root: Path, docs_dir: Path) -> dict[str, Any]:
-    """The repository's mkdocs.yml for a docs tree: no hooks, `docs_dir`, snippets from `<repo>/reference_impls`."""
+def tree_config(repo_root: Path, docs_dir: str) -> dict[str, Any]:
+    """The repository's mkdocs.yml for a docs tree: no hooks, `docs_dir` (relative to the config file: Zensical
+    0.0.73 stops with "invariant: Id(Format(Path(RootDir)))" on an absolute one), snippets from
+    `<repo>/reference_impls`."""
     config: dict[str, Any] = yaml.safe_load((repo_root / "mkdocs.yml").read_text(encoding="utf-8"))
     config.pop("hooks", None)
-    config["docs_dir"] = str(docs_dir)
+    config["docs_dir"] = docs_dir
     for extension in config.get("markdown_extensions", []):
         if isinstance(extension, dict) and "pymdownx.snippets" in extension:
             extension["pymdownx.snippets"]["base_path"] = [str(repo_root / SNIPPETS_DIR)]
@@ -40,7 +42,7 @@ def tree_config(repo_root: Path, docs_dir: Path) -> dict[str, Any]:
 def write_tree_config(repo_root: Path, out: Path) -> Path:
     """Write `out/mkdocs.yml` for the tree in `out/docs`. Returns its path."""
     path = out / TREE_CONFIG
-    text = yaml.safe_dump(tree_config(repo_root, out / TREE_DOCS), allow_unicode=True, sort_keys=False)
+    text = yaml.safe_dump(tree_config(repo_root, TREE_DOCS), allow_unicode=True, sort_keys=False)
     path.write_text("# Written by `python -m tools.site build`: the repository's mkdocs.yml without hooks.\n" + text,
                     encoding="utf-8")
     return path
