@@ -308,9 +308,9 @@ def test_nothing_measured_still_gives_every_page(catalogue) -> None:
 
 def test_generator_bundle_includes_the_insights(catalogue, measurements) -> None:
     from tools.claims import evaluate_claims
-    from tools.site.generate import build_site_pages
+    from tools.site.pipeline import SiteInputs, build_site
 
-    site = build_site_pages(catalogue, measurements, evaluate_claims(catalogue, measurements), repo_root=REPO_ROOT)
+    site = build_site(SiteInputs(catalogue, measurements, evaluate_claims(catalogue, measurements)), repo_root=REPO_ROOT)
     assert "insights/hetconv.md" in site.pages and "insights/hetconv-dark.svg" in site.assets
     assert "data/models.json" in site.assets and "data/papers.json" in site.assets
     assert Path(REPO_ROOT / "docs" / "insights").exists() is False  # nothing is written into docs/

@@ -3,7 +3,7 @@
 * `on_config` loads and validates the catalogue once (an invalid one fails the build with the same
   `papers.yaml:LINE:COL: ...` lines as the validator), reads the measurements (never imports torch) and
   evaluates the claims.
-* `on_files` adds every page and asset of `tools.site.generate.build_site_pages` as a virtual file; nothing is
+* `on_files` adds every page and asset of `tools.site.pipeline.build_site` as a virtual file; nothing is
   written into `docs/`.
 * `on_page_markdown` expands `<!-- catalogue:NAME -->` markers in hand-written pages; unknown markers fail.
 * `on_serve` also watches papers.yaml, the measurements file and reference_impls/*.py.
@@ -57,7 +57,7 @@ def on_config(config: Any) -> Any:
     from tools.catalogue import CatalogueError
     from tools.measurements import MEASUREMENTS_FILE, MeasurementsFileError
 
-    from tools.site.generate import load_site_inputs
+    from tools.site.pipeline import load_site_inputs
 
     root = _repo_root(config)
     catalogue_path = Path(os.environ.get("PAPERS_CATALOGUE") or root / "papers.yaml").resolve()
@@ -93,15 +93,11 @@ def on_config(config: Any) -> Any:
 
 
 def on_files(files: Files, *, config: Any) -> Files:
-    from tools.site.generate import build_site_pages
+    from tools.site.pipeline import build_site
 
-    inputs = _state["inputs"]
-    bundle = build_site_pages(
-        inputs.catalogue,
-        inputs.measurements,
-        inputs.claim_results,
+    bundle = build_site(
+        _state["inputs"],
         repo_root=_state["root"],
-        stale=inputs.stale,
         repo_url=config.repo_url or None,
         directory_urls=config.use_directory_urls,
     )
@@ -120,7 +116,7 @@ def on_files(files: Files, *, config: Any) -> Files:
 def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Files) -> str:
     if page.file.generated_by is not None:
         return markdown  # generated pages hold no markers (catalogue text cannot produce one)
-    from tools.site.generate import MarkerError, expand_markers
+    from tools.site.markers import MarkerError, expand_markers
 
     inputs = _state["inputs"]
     try:
@@ -133,6 +129,16 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Files) -> 
         )
     except MarkerError as exc:
         raise PluginError(str(exc)) from None
+
+
+_TAB_LABELS = '<div class="tabbed-labels">'
+
+
+def on_page_content(html: str, *, page: Any, config: Any, files: Files) -> str:
+    """Keep tab labels ("English", "中文") out of the search previews of generated pages."""
+    if page.file.generated_by is None:
+        return html
+    return html.replace(_TAB_LABELS, '<div class="tabbed-labels" data-search-exclude="true">')
 
 
 def on_serve(server: Any, *, config: Any, builder: Any) -> Any:

@@ -1,0 +1,73 @@
+/*
+ * Collapsed details that load when the reader opens them, so a paper page stays small.
+ *
+ * <details class="cat-lazy" data-key="claim-x"> inside an element with data-src="data/details/<paper>.json": the JSON maps anchors to
+ * HTML that the site generator rendered (autoescaped templates; catalogue Markdown sanitized), inserted as is.
+ * <details class="cat-lazy" data-code="code/reference_impls/<family>.py">: the file is shown as plain text.
+ * Paths are relative to the site root, which Material's config script names. Our own; no CDN.
+ */
+(function () {
+  "use strict";
+
+  var cache = {};
+
+  function siteRoot() {
+    var config = document.getElementById("__config");
+    var base = ".";
+    try { base = JSON.parse(config.textContent).base || "."; } catch (e) { /* no Material config: page-relative */ }
+    return new URL(base.replace(/\/?$/, "/"), window.location.href);
+  }
+
+  function load(url, asJson) {
+    var key = (asJson ? "j:" : "t:") + url;
+    if (!cache[key]) {
+      cache[key] = fetch(url, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error(url + ": HTTP " + r.status);
+        return asJson ? r.json() : r.text();
+      });
+    }
+    return cache[key];
+  }
+
+  function fill(details) {
+    if (details.getAttribute("data-loaded")) return Promise.resolve();
+    details.setAttribute("data-loaded", "1");
+    var body = details.querySelector(".cat-lazy__body") || details.appendChild(document.createElement("div"));
+    var root = siteRoot();
+    var holder = details.closest("[data-src]");
+    var src = holder && holder.getAttribute("data-src");
+    var code = details.getAttribute("data-code");
+    body.textContent = "Loading…";
+    var done = src
+      ? load(new URL(src, root).href, true).then(function (data) {
+          body.innerHTML = data[details.getAttribute("data-key")] || "<p>No details recorded.</p>";
+        })
+      : load(new URL(code, root).href, false).then(function (text) {
+          var pre = document.createElement("pre");
+          var el = document.createElement("code");
+          el.textContent = text;
+          pre.appendChild(el);
+          pre.setAttribute("tabindex", "0");
+          body.textContent = "";
+          body.appendChild(pre);
+        });
+    return done.catch(function (error) { body.textContent = "Could not load the details (" + error.message + ")."; });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("details.cat-lazy"), function (details) {
+      if (details.open) fill(details);
+      details.addEventListener("toggle", function () { if (details.open) fill(details); });
+    });
+  }
+
+  window.catLazyFill = fill; /* used by the browser tests to open every detail */
+
+  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
+    window.document$.subscribe(init);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
