@@ -1,4 +1,4 @@
-"""The insight pages (tools/site/insights.py): charts drawn from the measurements, with their tables.
+"""The insight pages (tools/site/insights/): charts drawn from the measurements, with their tables.
 
 Built once per module from the real catalogue and measurements file; the edge cases (missing and failed
 measurements, nothing measured) use copies of them with entries removed.
@@ -165,7 +165,7 @@ def test_every_svg_parses_and_has_a_title_and_alt_text(bundle) -> None:
 
 
 def test_dark_charts_are_the_light_ones_with_colours_swapped(bundle) -> None:
-    from tools.site.insights import _DARK
+    from tools.site.insights.charts import _DARK
 
     _, assets = bundle
     for stem in CHART_PAGES:

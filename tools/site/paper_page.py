@@ -13,7 +13,6 @@ from .records import ModelCost
 from .render import Markup, PaperLinks, environment, md, render
 from .sanitize import meta_title
 from .views import (
-    ClaimView,
     Implementation,
     Link,
     ModelRow,
