@@ -528,3 +528,61 @@ def test_real_catalogue_builds(tmp_path: Path) -> None:
                 assert note_text(note) in note_on_page(text), f"{paper.id}: note missing"
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert any("\u200b" in d["text"] for d in index["docs"] if d["location"].startswith("papers/"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pieces of the pipeline on their own
+
+
+def test_nested_lists_render_as_github_renders_them() -> None:
+    from tools.site.sanitize import render_markdown
+
+    # Two-space nesting under "- ", three-space nesting under "1. ", a lazy continuation line.
+    assert render_markdown("- outer\n  - inner\n- next") == (
+        "<ul>&#10;<li>outer<ul>&#10;<li>inner</li>&#10;</ul>&#10;</li>&#10;<li>next</li>&#10;</ul>"
+    )
+    assert render_markdown("1. one\n   - sub\n2. two") == (
+        "<ol>&#10;<li>one<ul>&#10;<li>sub</li>&#10;</ul>&#10;</li>&#10;<li>two</li>&#10;</ol>"
+    )
+    nested = render_markdown("- a note,\nwrapped\n\n  - [a link](https://example.com/x)\n")
+    assert nested.count("<ul>") == 2 and "<li>&#10;<p>a note,&#10;wrapped</p>&#10;<ul>" in nested
+    assert render_markdown("```\n  - kept\n```") == "<pre><code>  - kept&#10;</code></pre>"
+
+
+def test_refuted_note_sentences_get_a_marker_in_either_language() -> None:
+    from tools.site.notes import mark_refuted_sentences
+    from tools.site.views import ClaimView
+
+    claim = ClaimView(
+        id="note-69", text="", quote="比如A相比B，误差降低0.93%，而FLOPs降低69%。", subject="", verdict="refuted",
+        summary="", basis="", claimed="", measured="", printed="", computation="", rule="", diagnosis=(),
+        readings=(), acknowledged="", source=None, source_text="", origin="note", confidence="A", models=(),
+    )
+    zh = "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。最后一句。"
+    en = "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %. Last."
+    marker = " [⚠ refuted: see claim `note-69`](#claim-note-69)"
+    assert mark_refuted_sentences(zh, [claim]) == "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。" + marker + "最后一句。"
+    assert mark_refuted_sentences(en, [claim]) == "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %." + marker + " Last."
+    verified = ClaimView(**{**claim.__dict__, "verdict": "verified"})
+    assert mark_refuted_sentences(en, [verified]) == en  # only refutations are marked
+
+
+def test_code_links_are_named_by_repository() -> None:
+    from tools.site.views import repository_name
+
+    assert repository_name("https://github.com/Res2Net/Res2Net-PretrainedModels") == "GitHub: Res2Net/Res2Net-PretrainedModels"
+    assert repository_name("https://github.com/a/b.git/tree/main") == "GitHub: a/b"
+    assert repository_name("https://gitee.com/x/y") == "Gitee: x/y"
+    assert repository_name("https://example.org/code") == "example.org"
+
+
+def test_home_page_finding_is_the_largest_refutation() -> None:
+    from tools.site.markers import expand_markers
+
+    inputs = _inputs()
+    text = expand_markers("<!-- catalogue:finding -->\n", page_path="index.md", catalogue=inputs.catalogue,
+                          claim_results=inputs.claim_results)
+    assert text.startswith('!!! failure "Refuted: Res2Net: A New Multi-scale Backbone Architecture"'), text
+    assert "Printed: **69%**. Recomputed: **-4.341 %**" in text and "(papers/res2net.md#claim-flops-vs-resnet50)" in text
+    with pytest.raises(Exception, match="index.md:1: `catalogue:finding` takes no arguments"):
+        expand_markers("<!-- catalogue:finding n=2 -->\n", page_path="index.md", catalogue=inputs.catalogue)

@@ -116,7 +116,7 @@
         table.textContent = "";
         var head = el("thead");
         var hr = el("tr");
-        hr.appendChild(el("th", { scope: "col" }, ""));
+        hr.appendChild(el("th", { scope: "col" }, "Quantity"));
         hr.appendChild(modelHead(a));
         hr.appendChild(modelHead(b));
         hr.appendChild(el("th", { scope: "col" }, "B ÷ A"));
@@ -163,11 +163,5 @@
     Array.prototype.forEach.call(document.querySelectorAll(".cat-compare"), setup);
   }
 
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.catOnPage(init); /* site.js */
 })();

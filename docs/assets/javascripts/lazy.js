@@ -63,11 +63,5 @@
 
   window.catLazyFill = fill; /* used by the browser tests to open every detail */
 
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.catOnPage(init); /* site.js */
 })();

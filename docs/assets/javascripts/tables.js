@@ -173,11 +173,12 @@
         var column = kind.columns[i];
         if (!column) return;
         th.setAttribute("data-sort-key", column.key);
-        /* A real button inside the header: sortable headers need no role, and aria-sort stays on the <th>. */
+        /* A real button inside the header (keyboard and screen readers); aria-sort stays on the <th>, which
+           has no role. A click anywhere in the header, the button's included, sorts. */
         var button = el("button", { type: "button", class: "cat-sort" });
         while (th.firstChild) button.appendChild(th.firstChild);
         th.appendChild(button);
-        button.addEventListener("click", function () {
+        th.addEventListener("click", function () {
           if (state.sort === column.key) state.desc = !state.desc; else { state.sort = column.key; state.desc = false; }
           state.page = 0;
           render();
@@ -234,11 +235,5 @@
     Array.prototype.forEach.call(document.querySelectorAll(".cat-table[data-kind]"), setup);
   }
 
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.catOnPage(init); /* site.js */
 })();

@@ -88,7 +88,7 @@ def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         )
     if rows:
         body += [
-            "### Every model",
+            "## Every model",
             "",
             (
                 f"Parameters: {COMPUTED_PARAMS}; GMACs and activations: {COMPUTED_FVCORE}, at each model's input size. "
