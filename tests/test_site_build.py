@@ -27,7 +27,10 @@ HOSTILE_CATALOGUE = FIXTURES / "hostile.yaml"
 INVALID_CATALOGUE = FIXTURES / "invalid.yaml"
 FIXTURE_MEASUREMENTS = FIXTURES / "measurements.json"
 MKDOCS = Path(sys.executable).with_name("mkdocs")
-SEPARATOR = "[\\s\\u200b\\u3000\\-、。，．？！；]+"
+SEPARATOR = (
+    "[\\s\\u200b\\u3000\\-、。，．？！；]+"
+    "|(?<=[A-Za-z0-9])(?=[\\u4e00-\\u9fff])|(?<=[\\u4e00-\\u9fff])(?=[A-Za-z0-9])"
+)
 
 
 def run_mkdocs(site_dir: Path, catalogue: Path, measurements: Path | None = FIXTURE_MEASUREMENTS) -> subprocess.CompletedProcess:
