@@ -523,6 +523,10 @@ def test_real_catalogue_builds(tmp_path: Path) -> None:
     for paper in catalogue.papers:
         page = site / "papers" / paper.id / "index.html"
         assert page.is_file(), paper.id
+        # Page weight at load: details, stage tables and source listings come from JSON when opened.
+        html = page.read_text(encoding="utf-8")
+        assert len(html.encode()) <= 60_000, (paper.id, len(html.encode()))
+        assert len(parse(html).tags) <= 1_500, (paper.id, len(parse(html).tags))
         body = article(page)
         assert re.search(r"<label[^>]*>English</label><label[^>]*>中文</label>", body)
         text = visible_text(body)
