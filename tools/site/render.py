@@ -4,6 +4,7 @@ Templates receive view objects (`views.py`), never pre-built HTML. Values are es
 says otherwise:
 
 * `md`      catalogue Markdown -> sanitized HTML (`sanitize.render_markdown`), safe to place anywhere;
+* `md_inline` the same for one line of prose in a table cell (no surrounding paragraph);
 * `text`    plain text inside Markdown (a heading, a table cell, link text): every Markdown special escaped;
 * `badge`   a verdict or reading status as a badge (`<span class="cat-verdict cat-verdict--refuted">`);
 * `count`   an exact integer with thousands separators ("25,557,032"), "—" for None;
@@ -80,6 +81,14 @@ class PaperLinks:
         return self._HREF.sub(replace, html)
 
 
+def md_inline(text: str | None) -> Markup:
+    """`md` for one line of prose inside a table cell or a sentence: a single paragraph loses its <p>."""
+    html = render_markdown(text, heading_offset=3)
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return Markup(html.replace("|", "&#124;"))  # a pipe would end a Markdown table cell
+
+
 def text(value: object) -> Markup:
     return Markup(md_text(value))
 
@@ -117,7 +126,7 @@ def environment() -> jinja2.Environment:
         finalize=_one_line,
     )
     env.filters.update(
-        md=_md_filter, text=text, codes=codes, badge=badge, status=status, count=count, gmacs=gmacs, mega=mega, shape=shape
+        md=_md_filter, md_inline=md_inline, text=text, codes=codes, badge=badge, status=status, count=count, gmacs=gmacs, mega=mega, shape=shape
     )
     return env
 

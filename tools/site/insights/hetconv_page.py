@@ -29,12 +29,18 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             and c.unit == "%"
         ),
     )
+    kept = het_resnet["flops"] / resnet["flops"] if resnet and het_resnet else None
     alt = (
         "Two panels. Left: cost of the CIFAR-10 VGG-16 with HetConv relative to P = 1, against P on a log-2 axis: "
         "the per-layer formula 1/P + (1 - 1/P)/9 falls toward 1/9, while the computed whole-network multiply-adds "
         "and parameters stay slightly above it because the first convolution and the classifier stay standard. "
-        "Right: ResNet-50 with HetConv P = 4 keeps about 70 percent of ResNet-50's multiply-adds, against the "
-        "note's 30 percent reduction and the per-layer one third."
+        + (
+            f"Right: ResNet-50 with HetConv P = 4 keeps {kept * 100:.1f} percent of ResNet-50's multiply-adds"
+            if kept is not None
+            else "Right: ResNet-50 with HetConv P = 4 (not measured yet)"
+        )
+        + (f", against the note's {note[1].value:g} percent reduction" if note else "")
+        + f" and the per-layer {float(hetconv_layer_ratio(4)) * 100:.1f} percent."
     )
     body = [
         (
@@ -52,7 +58,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         (
             "- In ResNet-50 only the 3×3 convolution of each bottleneck is a HetConv; the stem, the 1×1 convolutions, "
             "the shortcuts and the classifier (most of the multiply-adds) are unchanged, so one third per layer "
-            "becomes about 70 % for the network."
+            + (f"becomes {_pct(kept)} for the network." if kept is not None else "saves much less for the network.")
         ),
         "",
         (

@@ -234,12 +234,12 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             errors.setdefault(claim.model, Cited(float(claim.value), paper, claim))
     light = ctx.ok("res2net50_18w_4s")
     kept = light["flops"] / resnet["flops"] if light and resnet else None
-    alt = (
-        "Bar chart of each Res2Net variant's GMACs as a percentage of ResNet-50's. The 48w×2s, 26w×4s and 14w×8s "
-        "variants sit near 100 percent, 26w×6s and 26w×8s at about 150 and 200 percent, and Res2Net-50-L (18w×4s) "
-        + (f"at {kept * 100:.1f} percent, " if kept is not None else "")
-        + "against the paper's 69 percent and the note's reading of 69 percent fewer."
-    )
+    shares = {i: ctx.ok(i)["flops"] / resnet["flops"] * 100 for i in ids if ctx.ok(i) and resnet}
+    alt = "Bar chart of each Res2Net variant's GMACs as a percentage of ResNet-50's: " + (
+        ", ".join(f"{_res2net_label(i)} {share:.0f} percent" for i, share in shares.items()) or "nothing measured yet"
+    ) + (
+        f"; the paper prints {paper_claim[1].value:g} percent for Res2Net-50-L" if paper_claim else ""
+    ) + (f", the note reads {note_claim[1].value:g} percent fewer" if note_claim else "") + "."
     body = [
         (
             'Res2Net splits the 3×3 convolution of each bottleneck into s groups of w channels ("26w×4s": width '
@@ -251,7 +251,8 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "",
     ]
     if paper_claim or note_claim:
-        body.append('Two readings of "69 %":')
+        printed = (paper_claim or note_claim)[1].value
+        body.append(f'Two readings of "{printed:g} %":')
         body.append("")
         if paper_claim:
             body.append(
