@@ -285,12 +285,17 @@ def _url_is_script(value: str) -> bool:
 
 
 def _is_own_chart(page: Path, site: Path, tag: str, attrs: dict[str, str | None]) -> bool:
-    """An insight page's own chart: <img class="cat-chart"> of a generated SVG next to the page."""
+    """An insight page's own chart (<img class="cat-chart"> of a generated SVG next to the page), or the home
+    page's thumbnail of one (<img class="cat-thumb" src="insights/...">)."""
+    if tag != "img":
+        return False
+    src = attrs.get("src") or ""
+    if page.relative_to(site).as_posix() == "index.html":
+        return attrs.get("class") == "cat-thumb" and re.fullmatch(r"insights/[a-z0-9-]+-(light|dark)\.svg#only-(light|dark)", src) is not None
     return (
-        tag == "img"
-        and page.relative_to(site).parts[0] == "insights"
+        page.relative_to(site).parts[0] == "insights"
         and attrs.get("class") == "cat-chart"
-        and re.fullmatch(r"\.\./[a-z0-9-]+-(light|dark)\.svg#only-(light|dark)", attrs.get("src") or "") is not None
+        and re.fullmatch(r"\.\./[a-z0-9-]+-(light|dark)\.svg#only-(light|dark)", src) is not None
     )
 
 
