@@ -43,10 +43,12 @@ def _display(path: Path, root: Path) -> str:
 
 def _data_epoch(inputs: Any) -> int:
     """Midnight UTC of the newest date in the data: a measurement's `measured_on` or a paper's `added`."""
+    from tools.site.records import costs
+
     dates = [p.added for p in inputs.catalogue.papers]
-    for entry in inputs.measurements.values():
+    for cost in costs(inputs.measurements).values():
         try:
-            dates.append(dt.date.fromisoformat(str(entry.get("measured_on"))))
+            dates.append(dt.date.fromisoformat(cost.measured_on))
         except ValueError:
             continue
     newest = max(dates, default=dt.date(2026, 1, 1))

@@ -204,7 +204,7 @@ def _scatter_by_family(ax: Any, ctx: Any, ids: list[str], y_of: Callable[[str], 
         if not members:
             continue
         points = ax.scatter(
-            [ctx.ok(i)["flops"] / 1e9 for i in members],
+            [ctx.ok(i).fvcore_total / 1e9 for i in members],
             [y_of(i) for i in members],
             s=34,
             marker=ctx.styles.marker[module],

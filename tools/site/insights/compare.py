@@ -20,19 +20,14 @@ def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             {
                 "id": i,
                 "family": ctx.styles.label[ctx.registry[i].module],
-                "input": list(m.get("input_size") or ctx.registry[i].input_size),
-                "params": m["params"],
-                "macs": m["flops"],
-                "macs_conv_linear": m.get("crosscheck_macs"),
-                "activations": m.get("activations"),
+                "input": list(m.input_size or ctx.registry[i].input_size),
+                "params": m.params,
+                "macs": m.fvcore_total,
+                "macs_conv_linear": m.macs_conv_linear,
+                "activations": m.activations,
                 "stages": [
-                    {
-                        "name": s.get("name", ""),
-                        "params": s.get("params"),
-                        "macs": s.get("flops"),
-                        "output": list(s.get("output_shape") or []),
-                    }
-                    for s in m.get("stages") or []
+                    {"name": s.name, "params": s.params, "macs": s.fvcore_total, "output": list(s.output_shape)}
+                    for s in m.stages
                 ],
                 # relative to data/models.json
                 "paper": _paper_url(paper.id, ctx.directory_urls) if paper else None,

@@ -28,13 +28,13 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     }
     alt = f"Log-log scatter of parameters against GMACs for {len(measured)} registered models, one colour and marker per family."
     if measured:  # the extremes, read from the measurements
-        cheapest = min(measured, key=lambda i: ctx.ok(i)["flops"])
-        dearest = max(measured, key=lambda i: ctx.ok(i)["flops"])
-        largest = max(measured, key=lambda i: ctx.ok(i)["params"])
+        cheapest = min(measured, key=lambda i: ctx.ok(i).fvcore_total)
+        dearest = max(measured, key=lambda i: ctx.ok(i).fvcore_total)
+        largest = max(measured, key=lambda i: ctx.ok(i).params)
         alt += (
-            f" Cost spans from {ctx.ok(cheapest)['flops'] / 1e9:.3g} GMACs ({cheapest}) to "
-            f"{ctx.ok(dearest)['flops'] / 1e9:.3g} GMACs ({dearest}); {largest} has the most parameters "
-            f"({ctx.ok(largest)['params'] / 1e6:.1f} M)."
+            f" Cost spans from {ctx.ok(cheapest).fvcore_total / 1e9:.3g} GMACs ({cheapest}) to "
+            f"{ctx.ok(dearest).fvcore_total / 1e9:.3g} GMACs ({dearest}); {largest} has the most parameters "
+            f"({ctx.ok(largest).params / 1e6:.1f} M)."
         )
     body = [
         (
@@ -49,12 +49,12 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
 
         def draw(fig: Any) -> None:
             ax = fig.add_subplot()
-            _scatter_by_family(ax, ctx, measured, lambda i: ctx.ok(i)["params"] / 1e6)
+            _scatter_by_family(ax, ctx, measured, lambda i: ctx.ok(i).params / 1e6)
             for i, (dx, dy, ha) in landmarks.items():
                 if i in measured:
                     ax.annotate(
                         i,
-                        (ctx.ok(i)["flops"] / 1e9, ctx.ok(i)["params"] / 1e6),
+                        (ctx.ok(i).fvcore_total / 1e9, ctx.ok(i).params / 1e6),
                         xytext=(dx, dy),
                         textcoords="offset points",
                         fontsize=7,
@@ -81,9 +81,9 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 _model_cell(i, path, ctx.papers),
                 md_text(ctx.styles.label[spec.module]),
                 _shape(spec.input_size),
-                _m(m["params"]) if m else "not measured yet",
-                _g(m["flops"]) if m else "—",
-                _m(m.get("activations")) if m else "—",
+                _m(m.params) if m else "not measured yet",
+                _g(m.fvcore_total) if m else "—",
+                _m(m.activations) if m else "—",
             ]
         )
     body += [
@@ -110,7 +110,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     cited = imagenet_top1(ctx.catalogue, ctx.registry)
     ids = sorted(cited, key=lambda i: (ctx.registry[i].module, i))
     plotted = [i for i in ids if ctx.ok(i)]
-    points = [(ctx.ok(i)["flops"] / 1e9, cited[i][0].value) for i in plotted]
+    points = [(ctx.ok(i).fvcore_total / 1e9, cited[i][0].value) for i in plotted]
     frontier = [plotted[k] for k in pareto_frontier(points)]
     alt = (
         f"Scatter of cited ImageNet top-1 accuracy against computed GMACs (log scale) for {len(plotted)} models, "
@@ -140,7 +140,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         def draw(fig: Any) -> None:
             ax = fig.add_subplot()
             _scatter_by_family(ax, ctx, plotted, lambda i: cited[i][0].value)
-            xs = [ctx.ok(i)["flops"] / 1e9 for i in frontier]
+            xs = [ctx.ok(i).fvcore_total / 1e9 for i in frontier]
             ys = [cited[i][0].value for i in frontier]
             ax.step(
                 xs,
@@ -154,7 +154,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 label="Pareto frontier",
             )
             for i in plotted:
-                x, y = ctx.ok(i)["flops"] / 1e9, cited[i][0].value
+                x, y = ctx.ok(i).fvcore_total / 1e9, cited[i][0].value
                 ax.annotate(
                     _short_id(i),
                     (x, y),
@@ -176,7 +176,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         body += [_nothing_to_plot("No model has both a cited ImageNet top-1 accuracy and a measurement."), ""]
     body.append(_missing_note(ids, ctx.measurements))
     rows = []
-    for i in sorted(ids, key=lambda i: (ctx.ok(i)["flops"] if ctx.ok(i) else math.inf, i)):
+    for i in sorted(ids, key=lambda i: (ctx.ok(i).fvcore_total if ctx.ok(i) else math.inf, i)):
         first, *others = cited[i]
         m = ctx.ok(i)
         source = first.source(path) + (f"; {md_text(first.note)}" if first.note else "")
@@ -188,7 +188,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 _model_cell(i, path, ctx.papers),
                 f"{first.value:.2f}",
                 source,
-                _g(m["flops"]) if m else "not measured yet",
+                _g(m.fvcore_total) if m else "not measured yet",
                 _shape(ctx.registry[i].input_size),
                 "yes" if i in frontier else "",
                 also or "—",
@@ -253,7 +253,7 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 claim.quantity, Cited(_scaled(claim.value, claim.unit), paper, claim)
             )
     b0 = ctx.ok("efficientnet_b0")
-    base = b0["flops"] if b0 else None
+    base = b0.fvcore_total if b0 else None
     measured = [(k, i) for k, i in variants if ctx.ok(i)]
     alt = (
         "Two panels for EfficientNet B0 to B7. Left: GMACs on a log scale, computed against the paper's Table 2 "
@@ -278,11 +278,11 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             left, right = fig.subplots(1, 2)
             ks = [k for k, _ in measured]
             panels = (
-                (left, "flops", "macs", 1e9, "computed (fvcore)", "GMACs", "Multiply-adds"),
+                (left, "fvcore_total", "macs", 1e9, "computed (fvcore)", "GMACs", "Multiply-adds"),
                 (right, "params", "params", 1e6, "computed", "Parameters (millions)", "Parameters"),
             )
             for ax, key, quantity, scale, computed, ylabel, title in panels:
-                ax.plot(ks, [ctx.ok(i)[key] / scale for _, i in measured], "o-", color=_SERIES[0], label=computed,
+                ax.plot(ks, [getattr(ctx.ok(i), key) / scale for _, i in measured], "o-", color=_SERIES[0], label=computed,
                         zorder=3)
                 points = [(k, printed[i][quantity].value) for k, i in variants if quantity in printed.get(i, {})]
                 if points:
@@ -330,12 +330,12 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             [
                 _model_cell(i, path, ctx.papers),
                 _shape(ctx.registry[i].input_size),
-                _g(m["flops"]) if m else "not measured yet",
+                _g(m.fvcore_total) if m else "not measured yet",
                 p_macs.link(path, p_macs.claim.printed) if p_macs else "—",
-                f"{m['flops'] / p_macs.value:.3f}" if m and p_macs else "—",
+                f"{m.fvcore_total / p_macs.value:.3f}" if m and p_macs else "—",
                 _g(reference),
-                f"{m['flops'] / reference:.3f}" if m and reference else "—",
-                _m(m["params"]) if m else "—",
+                f"{m.fvcore_total / reference:.3f}" if m and reference else "—",
+                _m(m.params) if m else "—",
                 p_params.link(path, p_params.claim.printed) if p_params else "—",
             ]
         )

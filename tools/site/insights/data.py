@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..sanitize import md_text
+from ..records import ModelCost, cost_of
 from .charts import _Styles
 
 MODELS_JSON = "data/models.json"
@@ -83,10 +84,10 @@ def hetconv_vgg16_cifar_prediction(part: int) -> tuple[int, int]:
 # Reading the inputs
 
 
-def _usable(measurements: Mapping[str, Mapping[str, Any]], model_id: str) -> Mapping[str, Any] | None:
-    """The measurement of a model, or None when it is absent or failed."""
-    m = measurements.get(model_id)
-    if not m or m.get("error") or m.get("flops") is None or m.get("params") is None:
+def _usable(measurements: Mapping[str, Any], model_id: str) -> ModelCost | None:
+    """The costs of a model (`records.ModelCost`), or None when it is absent or its measurement failed."""
+    m = cost_of(measurements.get(model_id), model_id)
+    if m is None or not m.ok or m.fvcore_total is None or m.params is None:
         return None
     return m
 
@@ -269,14 +270,14 @@ def _provenance(model_ids: Iterable[str], measurements: Mapping[str, Mapping[str
         m = _usable(measurements, model_id)
         if m is None:
             continue
-        versions = m.get("versions") or {}
+        versions = m.versions
         conditions.add(
             ", ".join(
                 part
                 for part in (
                     f"torch {versions['torch']}" if versions.get("torch") else "",
                     f"fvcore {versions['fvcore']}" if versions.get("fvcore") else "",
-                    f"measured {m['measured_on']}" if m.get("measured_on") else "",
+                    f"measured {m.measured_on}" if m.measured_on else "",
                 )
                 if part
             )
@@ -307,15 +308,14 @@ class _Context:
     styles: _Styles
     directory_urls: bool
 
-    def ok(self, model_id: str) -> Mapping[str, Any] | None:
+    def ok(self, model_id: str) -> ModelCost | None:
         return _usable(self.measurements, model_id)
 
 
 
-def _sweep(m: Mapping[str, Any] | None) -> dict[int, int]:
-    if not m:
-        return {}
-    return {int(s["resolution"]): int(s["crosscheck_macs"]) for s in m.get("sweep") or [] if s.get("crosscheck_macs")}
+def _sweep(m: ModelCost | None) -> dict[int, int]:
+    """Input resolution -> conv + linear multiply-adds, from a model's resolution sweep."""
+    return {resolution: int(macs) for resolution, macs in (m.sweep if m else ()) if macs}
 
 
 def growth_exponent(pixels: Sequence[float], costs: Sequence[float]) -> float | None:

@@ -29,7 +29,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             and c.unit == "%"
         ),
     )
-    kept = het_resnet["flops"] / resnet["flops"] if resnet and het_resnet else None
+    kept = het_resnet.fvcore_total / resnet.fvcore_total if resnet and het_resnet else None
     alt = (
         "Two panels. Left: cost of the CIFAR-10 VGG-16 with HetConv relative to P = 1, against P on a log-2 axis: "
         "the per-layer formula 1/P + (1 - 1/P)/9 falls toward 1/9, while the computed whole-network multiply-adds "
@@ -94,7 +94,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 )
                 left.plot(
                     ps,
-                    [ctx.ok(i)["crosscheck_macs"] / base["crosscheck_macs"] for _, i in measured],
+                    [ctx.ok(i).macs_conv_linear / base.macs_conv_linear for _, i in measured],
                     "o",
                     color=_SERIES[0],
                     label="MACs, computed (conv + linear)",
@@ -102,7 +102,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 )
                 left.plot(
                     ps,
-                    [ctx.ok(i)["flops"] / base["flops"] for _, i in measured],
+                    [ctx.ok(i).fvcore_total / base.fvcore_total for _, i in measured],
                     "x",
                     color=_SERIES[1],
                     mew=1.5,
@@ -111,7 +111,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 )
                 left.plot(
                     ps,
-                    [ctx.ok(i)["params"] / base["params"] for _, i in measured],
+                    [ctx.ok(i).params / base.params for _, i in measured],
                     "s",
                     mfc="none",
                     mew=1.2,
@@ -132,9 +132,9 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 left.text(0.5, 0.5, "VGG-16 HetConv family: not measured yet", ha="center", transform=left.transAxes)
             if resnet and het_resnet:
                 bars = [
-                    ("MACs\n(fvcore)", het_resnet["flops"] / resnet["flops"]),
-                    ("MACs\n(conv + linear)", het_resnet["crosscheck_macs"] / resnet["crosscheck_macs"]),
-                    ("params", het_resnet["params"] / resnet["params"]),
+                    ("MACs\n(fvcore)", het_resnet.fvcore_total / resnet.fvcore_total),
+                    ("MACs\n(conv + linear)", het_resnet.macs_conv_linear / resnet.macs_conv_linear),
+                    ("params", het_resnet.params / resnet.params),
                 ]
                 xs = range(len(bars))
                 right.bar(xs, [v * 100 for _, v in bars], color=_SERIES[3], width=0.6, zorder=3)
@@ -191,20 +191,20 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             [
                 p_cell,
                 f"{ratio} = {float(ratio):.4f}" if ratio.denominator != 1 else "1",
-                _m(m["crosscheck_macs"]) if m else "not measured yet",
+                _m(m.macs_conv_linear) if m else "not measured yet",
                 _m(macs),
-                _pct(m["crosscheck_macs"] / base["crosscheck_macs"]) if m and base else "—",
-                _m(m["flops"]) if m else "—",
-                _pct(m["flops"] / base["flops"]) if m and base else "—",
+                _pct(m.macs_conv_linear / base.macs_conv_linear) if m and base else "—",
+                _m(m.fvcore_total) if m else "—",
+                _pct(m.fvcore_total / base.fvcore_total) if m and base else "—",
                 cited.link(path, _m(cited.value)) if cited else "—",
             ]
         )
         param_rows.append(
             [
                 p_cell,
-                f"{m['params']:,}" if m else "not measured yet",
+                f"{m.params:,}" if m else "not measured yet",
                 f"{params:,}",
-                _pct(m["params"] / base["params"]) if m and base else "—",
+                _pct(m.params / base.params) if m and base else "—",
             ]
         )
     cited_sources = sorted({c.label() for c in cited_flops.values()})
@@ -255,9 +255,9 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         res_rows = [
             [label, f"{a:,}", f"{b:,}", _pct(b / a), _pct(1 - b / a)]
             for label, a, b in (
-                (f"multiply-adds, {COMPUTED_FVCORE}", resnet["flops"], het_resnet["flops"]),
-                (f"multiply-adds, {COMPUTED_CROSSCHECK}", resnet["crosscheck_macs"], het_resnet["crosscheck_macs"]),
-                (f"parameters, {COMPUTED_PARAMS}", resnet["params"], het_resnet["params"]),
+                (f"multiply-adds, {COMPUTED_FVCORE}", resnet.fvcore_total, het_resnet.fvcore_total),
+                (f"multiply-adds, {COMPUTED_CROSSCHECK}", resnet.macs_conv_linear, het_resnet.macs_conv_linear),
+                (f"parameters, {COMPUTED_PARAMS}", resnet.params, het_resnet.params),
             )
         ]
         body.append(
