@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .render import render
-from .views import Tally, paper_path, rel
+from .views import Tally, claim_view, paper_path, rel
 
 RECENT_DEFAULT = 8
 MARKER = re.compile(r"^<!--\s*catalogue:(?P<name>[A-Za-z0-9_-]*)(?P<args>[^>]*?)\s*-->[ \t]*$", re.MULTILINE)
@@ -127,5 +127,6 @@ def _finding(catalogue: Any, claim_results: Sequence[Any], page_path: str) -> st
         paper=paper,
         claim=claim,
         result=best,
+        why=claim_view(claim, best).summary,
         link=rel(page_path, paper_path(paper.id)) + f"#claim-{claim.id}",
     ).rstrip("\n")
