@@ -133,7 +133,7 @@ def test_imagenet_top1_takes_printed_imagenet_claims_only(catalogue) -> None:
 
 def test_every_page_is_produced_and_listed_in_the_nav(bundle) -> None:
     pages, assets = bundle
-    expected = {"insights/index.md"} | {f"insights/{stem}.md" for stem, _, _ in PAGES}
+    expected = {"insights/index.md"} | {f"insights/{page.stem}.md" for page in PAGES}
     assert set(pages) == expected
     for stem in CHART_PAGES:
         assert f"insights/{stem}-light.svg" in assets and f"insights/{stem}-dark.svg" in assets, stem

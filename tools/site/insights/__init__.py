@@ -21,7 +21,7 @@ one module per group of pages (`cost_pages`, `hetconv_page`, `scaling_pages`, `c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from .charts import DIR, _Styles
 from .data import (
@@ -47,23 +47,45 @@ from .cost_pages import _accuracy_vs_gmacs, _efficientnet, _params_vs_gmacs
 from .hetconv_page import _hetconv
 from .scaling_pages import ATTENTION_SETTINGS, RES2NET_GROUPS, _attention, _res2net
 
+class InsightPage(NamedTuple):
+    """One insight page as data: where it goes, what it shows in one line, which paper's models it is about
+    (`None`: every registered model) and the function that draws it from the shared context."""
+
+    stem: str
+    summary: str
+    paper: str | None
+    build: Callable[[_Context], tuple[str, dict[str, bytes]]]
+
+
 # Page order: the overview, then the charts, then the compare view (mkdocs.yml's nav lists the same pages).
-PAGES: tuple[tuple[str, str, Callable[[_Context], tuple[str, dict[str, bytes]]]], ...] = (
-    ("params-vs-gmacs", "Every model: parameters against multiply-adds, by family.", _params_vs_gmacs),
-    (
+PAGES: tuple[InsightPage, ...] = (
+    InsightPage("params-vs-gmacs", "Every model: parameters against multiply-adds, by family.", None, _params_vs_gmacs),
+    InsightPage(
         "accuracy-vs-gmacs",
         "Cited ImageNet top-1 against computed multiply-adds, with the Pareto frontier.",
+        None,
         _accuracy_vs_gmacs,
     ),
-    ("efficientnet-scaling", "EfficientNet B0–B7 against the 2^φ rule and against the paper's Table 2.", _efficientnet),
-    ("hetconv", "HetConv: cost against P, the per-layer formula and the whole network; ResNet-50 at P = 4.", _hetconv),
-    (
+    InsightPage(
+        "efficientnet-scaling",
+        "EfficientNet B0–B7 against the 2^φ rule and against the paper's Table 2.",
+        "efficientnet",
+        _efficientnet,
+    ),
+    InsightPage(
+        "hetconv",
+        "HetConv: cost against P, the per-layer formula and the whole network; ResNet-50 at P = 4.",
+        "hetconv",
+        _hetconv,
+    ),
+    InsightPage(
         "attention-cost",
         "Generalized attention vs convolution: cost against input size, quadratic vs linear.",
+        "spatial-attention-study",
         _attention,
     ),
-    ("res2net", "Res2Net: width and scale at constant cost, and where Res2Net-50-L sits.", _res2net),
-    ("compare", "Pick two models and compare their costs stage by stage.", _compare),
+    InsightPage("res2net", "Res2Net: width and scale at constant cost, and where Res2Net-50-L sits.", "res2net", _res2net),
+    InsightPage("compare", "Pick two models and compare their costs stage by stage.", None, _compare),
 )
 
 
@@ -85,8 +107,9 @@ def _index_page() -> str:
         "See [About the numbers](../about-the-numbers.md) for the counting conventions.",
         "",
     ]
-    for stem, description, _ in PAGES:
-        lines.append(f"- [{description}]({stem}.md)")
+    for spec in PAGES:
+        about = f" (models of [the paper](../papers/{spec.paper}.md))" if spec.paper else ""
+        lines.append(f"- [{spec.summary}]({spec.stem}.md){about}")
     return _page("Insights", "\n".join(lines))
 
 
@@ -118,9 +141,9 @@ def build_insights(
     )
     pages: dict[str, str] = {f"{DIR}/index.md": _index_page()}
     assets: dict[str, bytes] = {}
-    for stem, _, make in PAGES:
-        page, page_assets = make(ctx)
-        pages[f"{DIR}/{stem}.md"] = page
+    for spec in PAGES:
+        page, page_assets = spec.build(ctx)
+        pages[f"{DIR}/{spec.stem}.md"] = page
         assets.update(page_assets)
     return dict(sorted(pages.items())), dict(sorted(assets.items()))
 
@@ -128,6 +151,7 @@ def build_insights(
 __all__ = [
     "ATTENTION_SETTINGS",
     "Cited",
+    "InsightPage",
     "PAGES",
     "RES2NET_GROUPS",
     "VGG16_CIFAR_CONVS",

@@ -237,7 +237,8 @@ def _label_offset(model_id: str) -> tuple[int, int]:
 def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "efficientnet-scaling", f"{DIR}/efficientnet-scaling.md"
     variants = sorted(
-        (int(match.group(1)), i) for i in ctx.registry if (match := re.fullmatch(r"efficientnet_b(\d)", i))
+        # The paper's models; the id's digit is the compound coefficient φ (B0 ... B7).
+        (int(match.group(1)), i) for i in ctx.models_of("efficientnet") if (match := re.fullmatch(r"efficientnet_b(\d)", i))
     )
     printed: dict[str, dict[str, Cited]] = {}
     for paper, claim in _claims(ctx.catalogue):

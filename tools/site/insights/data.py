@@ -311,6 +311,11 @@ class _Context:
     def ok(self, model_id: str) -> ModelCost | None:
         return _usable(self.measurements, model_id)
 
+    def models_of(self, paper_id: str) -> list[str]:
+        """The registered models a catalogue paper defines, in the catalogue's order."""
+        paper = next((p for p in self.catalogue.papers if p.id == paper_id), None)
+        return [ref.id for ref in (paper.models if paper else ()) if ref.id in self.registry]
+
 
 
 def _sweep(m: ModelCost | None) -> dict[int, int]:

@@ -13,7 +13,10 @@ from .data import COMPUTED_CROSSCHECK, COMPUTED_FVCORE, COMPUTED_PARAMS, Cited, 
 def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "hetconv", f"{DIR}/hetconv.md"
     family = sorted(
-        (int(match.group(1)), i) for i in ctx.registry if (match := re.fullmatch(r"hetconv_vgg16_cifar_p(\d+)", i))
+        # The paper's CIFAR-10 VGG-16 models (32×32 inputs); the id's number is P.
+        (int(match.group(1)), i)
+        for i in ctx.models_of("hetconv")
+        if ctx.registry[i].resolution == 32 and (match := re.search(r"_p(\d+)$", i))
     )
     base_id = next((i for p, i in family if p == 1), None)
     base = ctx.ok(base_id) if base_id else None
