@@ -44,13 +44,16 @@ class ModelSpec:
     model_id: str
     module: str  # family file in this package, e.g. "resnet" for resnet.py
     builder: str  # keyword-only builder function in that file
-    resolution: int  # H = W at which the paper reports the model
+    resolution: int  # H at which the paper reports the model (and W, unless `width` is given)
     channels: int = 3
     sweep_resolutions: tuple[int, ...] = ()  # extra square inputs measured for cost-vs-size charts
     fidelity: Fidelity = field(kw_only=True)  # see `Fidelity` above
     family: str = field(default="", kw_only=True)  # display family for charts; defaults to the module name
+    width: int | None = field(default=None, kw_only=True)  # W for a non-square input (detection); None = square
 
     def __post_init__(self) -> None:
+        if self.width is not None and self.width < 1:
+            raise ValueError(f"{self.model_id}: width must be a positive number of pixels, got {self.width}")
         if not self.family:
             object.__setattr__(self, "family", self.module)
 
@@ -61,7 +64,7 @@ class ModelSpec:
 
     @property
     def input_size(self) -> tuple[int, int, int]:
-        return (self.channels, self.resolution, self.resolution)
+        return (self.channels, self.resolution, self.resolution if self.width is None else self.width)
 
     @property
     def source_file(self) -> Path:
@@ -77,8 +80,14 @@ _ROWS: tuple[ModelSpec, ...] = (
               fidelity="official"),
     ModelSpec("resnet50_v1",        "resnet",   "resnet50_v1",        224, fidelity="paper"),
     ModelSpec("resnet101",          "resnet",   "resnet101",          224, fidelity="official"),
+    ModelSpec("resnet101_v1",       "resnet",   "resnet101_v1",       224, fidelity="paper"),
+    ModelSpec("resnet152",          "resnet",   "resnet152",          224, fidelity="official"),
+    ModelSpec("resnet152_v1",       "resnet",   "resnet152_v1",       224, fidelity="paper"),
     ModelSpec("resnext50_32x4d",    "resnet",   "resnext50_32x4d",    224, fidelity="official"),
     ModelSpec("seresnet50",         "resnet",   "seresnet50",         224, fidelity="official"),
+    # SENet (Hu et al., TPAMI 2020), Table 2: SE-ResNet-50 in the authors' Caffe layout, SE-ResNeXt-50 (timm).
+    ModelSpec("legacy_seresnet50",  "resnet",   "legacy_seresnet50",  224, fidelity="official"),
+    ModelSpec("seresnext50_32x4d",  "resnet",   "seresnext50_32x4d",  224, fidelity="official"),
     # Res2Net (Gao et al., TPAMI 2021), Table 3 and the official model zoo.
     ModelSpec("res2net50_26w_4s",   "res2net",  "res2net50_26w_4s",   224, fidelity="official"),
     ModelSpec("res2net50_14w_8s",   "res2net",  "res2net50_14w_8s",   224, fidelity="official"),
@@ -100,6 +109,18 @@ _ROWS: tuple[ModelSpec, ...] = (
     ModelSpec("efficientnet_b5",    "efficientnet", "efficientnet_b5", 456, fidelity="official"),
     ModelSpec("efficientnet_b6",    "efficientnet", "efficientnet_b6", 528, fidelity="official"),
     ModelSpec("efficientnet_b7",    "efficientnet", "efficientnet_b7", 600, fidelity="official"),
+    # DenseNet (Huang et al., CVPR 2017): Table 1 (ImageNet), DenseNet-161 of the official code, Table 2 (CIFAR).
+    ModelSpec("densenet121",        "densenet", "densenet121",        224, fidelity="official"),
+    ModelSpec("densenet169",        "densenet", "densenet169",        224, fidelity="official"),
+    ModelSpec("densenet201",        "densenet", "densenet201",        224, fidelity="official"),
+    ModelSpec("densenet161",        "densenet", "densenet161",        224, fidelity="official"),
+    ModelSpec("densenet264",        "densenet", "densenet264",        224, fidelity="paper"),
+    ModelSpec("densenet_cifar_k12_l40",     "densenet", "densenet_cifar_k12_l40",     32, fidelity="paper"),
+    ModelSpec("densenet_cifar_k12_l100",    "densenet", "densenet_cifar_k12_l100",    32, fidelity="paper"),
+    ModelSpec("densenet_cifar_k24_l100",    "densenet", "densenet_cifar_k24_l100",    32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k12_l100", "densenet", "densenet_bc_cifar_k12_l100", 32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k24_l250", "densenet", "densenet_bc_cifar_k24_l250", 32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k40_l190", "densenet", "densenet_bc_cifar_k40_l190", 32, fidelity="paper"),
     # VGG (Simonyan & Zisserman, 2015), configuration D.
     ModelSpec("vgg16",              "vgg",      "vgg16",              224, fidelity="official"),
     ModelSpec("vgg16_bn",           "vgg",      "vgg16_bn",           224, fidelity="official"),
@@ -127,6 +148,36 @@ _ROWS: tuple[ModelSpec, ...] = (
               fidelity="reimplementation"),
     ModelSpec("resnet50_attn_1111", "spatial_attention", "resnet50_attn_1111", 224, sweep_resolutions=_ATTENTION_SWEEP,
               fidelity="reimplementation"),
+    # RandWire (Xie et al., ICCV 2019): WS(4, 0.75), N = 32; five graph seeds per setting (the paper prints means
+    # and standard deviations over random instances).
+    ModelSpec("randwire_ws_small_s0", "randwire", "randwire_ws_small_s0", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_small_s1", "randwire", "randwire_ws_small_s1", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_small_s2", "randwire", "randwire_ws_small_s2", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_small_s3", "randwire", "randwire_ws_small_s3", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_small_s4", "randwire", "randwire_ws_small_s4", 224, fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s0", "randwire", "randwire_ws_regular_c109_s0", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s1", "randwire", "randwire_ws_regular_c109_s1", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s2", "randwire", "randwire_ws_regular_c109_s2", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s3", "randwire", "randwire_ws_regular_c109_s3", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c109_s4", "randwire", "randwire_ws_regular_c109_s4", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s0", "randwire", "randwire_ws_regular_c154_s0", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s1", "randwire", "randwire_ws_regular_c154_s1", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s2", "randwire", "randwire_ws_regular_c154_s2", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s3", "randwire", "randwire_ws_regular_c154_s3", 224,
+              fidelity="reimplementation"),
+    ModelSpec("randwire_ws_regular_c154_s4", "randwire", "randwire_ws_regular_c154_s4", 224,
+              fidelity="reimplementation"),
+    # FPN (Lin et al., CVPR 2017): ResNet backbone + feature pyramid at the detection input, shorter side 800 (fpn.py).
+    ModelSpec("resnet50_fpn",       "fpn",      "resnet50_fpn",       800, width=1344, fidelity="paper"),
+    ModelSpec("resnet101_fpn",      "fpn",      "resnet101_fpn",      800, width=1344, fidelity="paper"),
 )
 # fmt: on
 

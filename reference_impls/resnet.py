@@ -5,13 +5,23 @@ Baselines built on the same bottleneck: ResNeXt (Xie et al., CVPR 2017, arXiv:16
 SENet (Hu et al., CVPR 2018 / TPAMI 2020, arXiv:1709.01507).
 
 Implements: ResNet Fig. 5 right (bottleneck), Eq. (2) (projection shortcut, option B of Sec. 4.1), Table 1
-(50- and 101-layer columns); ResNeXt Fig. 3(c) and Table 1 (32x4d: grouped 3x3); SENet Fig. 3
-(SE-ResNet module, reduction r = 16).
+(50-, 101- and 152-layer columns); ResNeXt Fig. 3(c) and Table 1 (32x4d: grouped 3x3); SENet Fig. 3
+(SE-ResNet module, reduction r = 16) in SE-ResNet-50 and SE-ResNeXt-50 (32x4d) of SENet Table 2.
 
 Deviations:
-- `resnet50`, `resnet101`, `resnext50_32x4d` and `seresnet50` put the stride-2 of conv3_1 / conv4_1 / conv5_1 on the
-  3x3 conv ("ResNet V1.5", as timm and torchvision do). The 2015 paper puts it on the first 1x1; that layout is
-  `resnet50_v1` (`stride_on_3x3=False`). Same parameters, 3.858 instead of 4.089 GMACs (conv + fc) at 224 px.
+- `resnet50`, `resnet101`, `resnet152`, `resnext50_32x4d`, `seresnet50` and `seresnext50_32x4d` put the stride-2 of
+  conv3_1 / conv4_1 / conv5_1 on the 3x3 conv ("ResNet V1.5", as timm and torchvision do). The 2015 paper puts it on
+  the first 1x1; that layout is `resnet50_v1`, `resnet101_v1` and `resnet152_v1` (`stride_on_3x3=False`). Same
+  parameters; conv + fc GMACs at 224 px: 3.858 / 7.570 / 11.282 instead of 4.089 / 7.801 / 11.514.
+- The `_v1` models are fidelity `paper`, not `official`: no timm or torchvision model has this layout, and the
+  official release (KaimingHe/deep-residual-networks) is Caffe prototxt and weights, which were not compared layer
+  by layer here. They are pinned against Table 1's printed costs instead: 3.8, 7.6 and 11.3 x 10^9 (3.858, 7.570
+  and 11.282 G; the 50-layer entry is cut, not rounded) -- and the V1.5 counts (4.089, 7.801, 11.514 G) do not fit.
+- `legacy_seresnet50` is SENet's own layout (the authors' Caffe models as ported by Cadene's
+  pretrained-models.pytorch; timm's `legacy_seresnet50`): the 2015 stride on the first 1x1, SE width C / 16
+  unrounded, and the stem max-pool with `ceil_mode=True` and no padding (the same 56x56 output at 224 px, and
+  max-pooling has no multiply-adds, so the counts are those of the padded pool; outputs differ only at odd
+  sizes). It is `official` by identity with timm (pinned in tests/test_models_resnet.py).
 - The 3x3 max-pool that Table 1 lists at the top of conv2_x lives in `stem` here, so every stage is a pure stack of
   bottlenecks; `stem` ends at 56x56x64 at 224 px.
 - SE reduction width is rounded to a multiple of 8 as in timm (channels / 16 is already a multiple of 8 for every
@@ -39,12 +49,19 @@ AfterConv2Factory = Callable[[int], nn.Module]
 # Blocks
 # ---------------------------------------------------------------------------------------------------------------------
 class SqueezeExcite(nn.Module):
-    """SENet Fig. 3: global pooling -> FC -> ReLU -> FC -> sigmoid -> scale (FCs as 1x1 convs with bias)."""
+    """SENet Fig. 3: global pooling -> FC -> ReLU -> FC -> sigmoid -> scale (FCs as 1x1 convs with bias).
 
-    def __init__(self, channels: int, reduction: int = 16) -> None:
+    Args:
+        channels: C, the channels being gated.
+        reduction: r of SENet Sec. 3.2 (16 throughout SENet Table 2).
+        round_to_8: round C / r to a multiple of 8, never below 8 (timm's `seresnet50`); False keeps C // r as
+            SENet's Caffe models do (`legacy_seresnet50`). Equal for every ResNet-50 stage (16, 32, 64, 128).
+    """
+
+    def __init__(self, channels: int, reduction: int = 16, *, round_to_8: bool = True) -> None:
         super().__init__()
-        # SENet Sec. 3.2: bottleneck of C / r units; rounded to a multiple of 8 (timm), never below 8.
-        reduced = max(8, int(channels / reduction + 4) // 8 * 8)
+        # SENet Sec. 3.2: bottleneck of C / r units.
+        reduced = max(8, int(channels / reduction + 4) // 8 * 8) if round_to_8 else channels // reduction
         self.fc1 = nn.Conv2d(channels, reduced, kernel_size=1, bias=True)  # W_1 in Eq. (3)
         self.relu = nn.ReLU(inplace=True)  # delta in Eq. (3)
         self.fc2 = nn.Conv2d(reduced, channels, kernel_size=1, bias=True)  # W_2 in Eq. (3)
@@ -70,6 +87,7 @@ class Bottleneck(nn.Module):
         groups: cardinality C of the 3x3 conv (ResNeXt Fig. 3c); 1 for ResNet.
         stride_on_3x3: put the stride on conv2 (V1.5, timm/torchvision) instead of conv1 (the 2015 paper).
         squeeze_excite: add SENet's SE module after bn3, before the addition (SENet Fig. 3).
+        se_round_to_8: round the SE width to a multiple of 8 (timm) instead of C // 16 (SENet's Caffe models).
         conv3x3: factory `(in_channels, out_channels, stride) -> module` for conv2; default a plain 3x3 conv
             with `bias=False` and `groups` groups.
         after_conv2: optional factory `(channels) -> module` inserted right after conv2 -> bn2 -> relu.
@@ -85,6 +103,7 @@ class Bottleneck(nn.Module):
         groups: int = 1,
         stride_on_3x3: bool = True,
         squeeze_excite: bool = False,
+        se_round_to_8: bool = True,
         conv3x3: Conv3x3Factory | None = None,
         after_conv2: AfterConv2Factory | None = None,
     ) -> None:
@@ -105,7 +124,7 @@ class Bottleneck(nn.Module):
         self.after_conv2 = after_conv2(width) if after_conv2 is not None else None
         self.conv3 = nn.Conv2d(width, out_channels, kernel_size=1, bias=False)
         self.bn3 = nn.BatchNorm2d(out_channels)
-        self.squeeze_excite = SqueezeExcite(out_channels) if squeeze_excite else None
+        self.squeeze_excite = SqueezeExcite(out_channels, round_to_8=se_round_to_8) if squeeze_excite else None
         self.relu = nn.ReLU(inplace=True)
         # Eq. (2): projection shortcut W_s x (1x1 conv + BN) when the shape changes; identity otherwise (Eq. 1).
         self.downsample: nn.Module | None = None
@@ -160,6 +179,8 @@ class ResNet(nn.Module):
         groups: cardinality of every 3x3 conv (ResNeXt); 1 for ResNet.
         stride_on_3x3: V1.5 stride placement (see module Deviations).
         squeeze_excite: SE module in every bottleneck (SE-ResNet).
+        caffe_senet: SENet's Caffe layout details (`legacy_seresnet50`): SE width C // 16 unrounded and the stem
+            max-pool with ceil_mode and no padding (see module Deviations).
         conv3x3: per-stage conv2 factory (one entry per row of `stages`, None = plain 3x3); None = plain everywhere.
         after_conv2: per-stage factory of a module after conv2 -> bn2 -> relu (None = nothing); None = nowhere.
     """
@@ -172,6 +193,7 @@ class ResNet(nn.Module):
         groups: int = 1,
         stride_on_3x3: bool = True,
         squeeze_excite: bool = False,
+        caffe_senet: bool = False,
         conv3x3: Sequence[Conv3x3Factory | None] | None = None,
         after_conv2: Sequence[AfterConv2Factory | None] | None = None,
     ) -> None:
@@ -182,12 +204,17 @@ class ResNet(nn.Module):
             raise ValueError(f"conv3x3 and after_conv2 need one entry per stage ({len(stages)} rows in the table)")
 
         # Table 1, conv1: 7x7, 64, stride 2 (112x112), and the 3x3 max pool, stride 2, listed under conv2_x (56x56).
+        maxpool = (
+            nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True)  # SENet's Caffe models
+            if caffe_senet
+            else nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        )
         self.stem = nn.Sequential(
             OrderedDict(
                 conv1=nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False),
                 bn1=nn.BatchNorm2d(64),
                 relu=nn.ReLU(inplace=True),
-                maxpool=nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+                maxpool=maxpool,
             )
         )
 
@@ -206,6 +233,7 @@ class ResNet(nn.Module):
                         groups=groups,
                         stride_on_3x3=stride_on_3x3,
                         squeeze_excite=squeeze_excite,
+                        se_round_to_8=not caffe_senet,
                         conv3x3=make_conv3x3,
                         after_conv2=make_after_conv2,
                     )
@@ -249,6 +277,14 @@ RESNET101_STAGES = (
     StageSpec(layer_name="conv5_x", output_size=7, width=512, out_channels=2048, blocks=3),
 )
 
+# ResNet Table 1, "152-layer" column.
+RESNET152_STAGES = (
+    StageSpec(layer_name="conv2_x", output_size=56, width=64, out_channels=256, blocks=3),
+    StageSpec(layer_name="conv3_x", output_size=28, width=128, out_channels=512, blocks=8),
+    StageSpec(layer_name="conv4_x", output_size=14, width=256, out_channels=1024, blocks=36),
+    StageSpec(layer_name="conv5_x", output_size=7, width=512, out_channels=2048, blocks=3),
+)
+
 # ResNeXt Table 1, "ResNeXt-50 (32x4d)" column: [1x1, 2w; 3x3, 2w, C = 32; 1x1, 4w] x n.
 RESNEXT50_32X4D_STAGES = (
     StageSpec(layer_name="conv2", output_size=56, width=128, out_channels=256, blocks=3),
@@ -277,6 +313,21 @@ def resnet101(*, num_classes: int = 1000) -> ResNet:
     return ResNet(RESNET101_STAGES, num_classes=num_classes)
 
 
+def resnet101_v1(*, num_classes: int = 1000) -> ResNet:
+    """ResNet-101 (Table 1, 101-layer: [3, 4, 23, 3]) as in the 2015 paper: stride 2 on the first 1x1 of a stage."""
+    return ResNet(RESNET101_STAGES, num_classes=num_classes, stride_on_3x3=False)
+
+
+def resnet152(*, num_classes: int = 1000) -> ResNet:
+    """ResNet-152 (Table 1, 152-layer: [3, 8, 36, 3] bottlenecks), V1.5 stride on the 3x3 as in timm/torchvision."""
+    return ResNet(RESNET152_STAGES, num_classes=num_classes)
+
+
+def resnet152_v1(*, num_classes: int = 1000) -> ResNet:
+    """ResNet-152 (Table 1, 152-layer: [3, 8, 36, 3]) as in the 2015 paper: stride 2 on the first 1x1 of a stage."""
+    return ResNet(RESNET152_STAGES, num_classes=num_classes, stride_on_3x3=False)
+
+
 def resnext50_32x4d(*, num_classes: int = 1000) -> ResNet:
     """ResNeXt-50 (32x4d): cardinality 32, bottleneck width 4 per group, [3, 4, 6, 3] blocks (ResNeXt Table 1)."""
     return ResNet(RESNEXT50_32X4D_STAGES, num_classes=num_classes, groups=RESNEXT50_CARDINALITY)
@@ -287,8 +338,23 @@ def seresnet50(*, num_classes: int = 1000) -> ResNet:
     return ResNet(RESNET50_STAGES, num_classes=num_classes, squeeze_excite=True)
 
 
+def legacy_seresnet50(*, num_classes: int = 1000) -> ResNet:
+    """SE-ResNet-50 in SENet's Caffe layout (SENet Table 2): [3, 4, 6, 3], stride on the first 1x1, SE r = 16."""
+    return ResNet(
+        RESNET50_STAGES, num_classes=num_classes, stride_on_3x3=False, squeeze_excite=True, caffe_senet=True
+    )
+
+
+def seresnext50_32x4d(*, num_classes: int = 1000) -> ResNet:
+    """SE-ResNeXt-50 (32x4d): ResNeXt-50 (cardinality 32, V1.5) with an SE module (r = 16) in every bottleneck."""
+    return ResNet(
+        RESNEXT50_32X4D_STAGES, num_classes=num_classes, groups=RESNEXT50_CARDINALITY, squeeze_excite=True
+    )
+
+
 __all__ = [
     "RESNET101_STAGES",
+    "RESNET152_STAGES",
     "RESNET50_STAGES",
     "RESNEXT50_32X4D_STAGES",
     "AfterConv2Factory",
@@ -297,10 +363,15 @@ __all__ = [
     "ResNet",
     "SqueezeExcite",
     "StageSpec",
+    "legacy_seresnet50",
     "resnet101",
+    "resnet101_v1",
+    "resnet152",
+    "resnet152_v1",
     "resnet50",
     "resnet50_v1",
     "resnext50_32x4d",
     "seresnet50",
+    "seresnext50_32x4d",
 ]
 # --8<-- [end:model]

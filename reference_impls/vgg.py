@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from reference_impls.vgg_tables import VGG16_STAGES, ConvSpec
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -79,14 +80,6 @@ class PreLogits(nn.Module):
 # ---------------------------------------------------------------------------------------------------------------------
 # Network
 # ---------------------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ConvSpec:
-    """One conv row of Table 1, written "conv<receptive field size>-<number of channels>" in the paper."""
-
-    receptive_field: int  # 3 (conv3-...) or 1 (conv1-..., configuration C)
-    channels: int  # output channels
-
-
 class VGG(nn.Module):
     """VGG (Table 1): blocks of conv layers, each block closed by a 2x2 max-pool, then FC-4096, FC-4096, FC-1000.
 
@@ -129,31 +122,6 @@ class VGG(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stages(x)  # (N, 512, H/32, W/32)
         return self.head(x)  # (N, num_classes)
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Stage table
-# ---------------------------------------------------------------------------------------------------------------------
-# VGG Table 1, configuration D (16 weight layers); each tuple is one block ending in "maxpool".
-VGG16_STAGES: tuple[tuple[ConvSpec, ...], ...] = (
-    (ConvSpec(receptive_field=3, channels=64), ConvSpec(receptive_field=3, channels=64)),
-    (ConvSpec(receptive_field=3, channels=128), ConvSpec(receptive_field=3, channels=128)),
-    (
-        ConvSpec(receptive_field=3, channels=256),
-        ConvSpec(receptive_field=3, channels=256),
-        ConvSpec(receptive_field=3, channels=256),
-    ),
-    (
-        ConvSpec(receptive_field=3, channels=512),
-        ConvSpec(receptive_field=3, channels=512),
-        ConvSpec(receptive_field=3, channels=512),
-    ),
-    (
-        ConvSpec(receptive_field=3, channels=512),
-        ConvSpec(receptive_field=3, channels=512),
-        ConvSpec(receptive_field=3, channels=512),
-    ),
-)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -37,9 +37,10 @@ def test_measurement_equals_the_plain_counts(model_id: str) -> None:
     measured = measure_model(model_id)
     params, flops, activations, macs = plain_counts(model_id)
     assert measured["params"] == params
-    assert measured["flops"] == flops  # one trace, bfloat16, zero weights: same number
+    assert measured["fvcore_total"] == flops  # one trace, bfloat16, zero weights: same number
     assert measured["activations"] == activations
-    assert measured["crosscheck_macs"] == macs  # the meta device gives the same count as real tensors
+    assert measured["flopcounter_macs"] == macs  # the meta device gives the same count as real tensors
+    assert measured["macs_conv_linear"] == macs  # fvcore's conv + linear operators agree with FlopCounterMode
     assert measured["error"] is None
 
 
@@ -47,21 +48,50 @@ def test_stage_breakdown_adds_up_and_has_the_paper_shapes() -> None:
     measured = measure_model("resnet50")
     stages = measured["stages"]
     assert [s["name"] for s in stages] == ["stem", "stage1", "stage2", "stage3", "stage4", "head"]
-    assert sum(s["flops"] for s in stages) == measured["flops"]
+    for reading in ("macs_conv_linear", "macs_conv_linear_bn", "fvcore_total"):
+        assert sum(s[reading] for s in stages) == measured[reading]
     assert sum(s["params"] for s in stages) == measured["params"]
     # ResNet Table 1 at 224 px
     assert [s["output_shape"] for s in stages[:5]] == [[64, 56, 56], [256, 56, 56], [512, 28, 28], [1024, 14, 14],
                                                       [2048, 7, 7]]
-    assert measured["flops_by_operator"]["batch_norm"] > 0  # fvcore counts eval BatchNorm
+    # fvcore counts an eval BatchNorm (with affine) as 2 per element; the BN-once reading adds 1 per element
+    assert measured["fvcore_by_operator"]["batch_norm"] == 2 * measured["batchnorm_elements"]
+    assert measured["macs_conv_linear_bn"] - measured["macs_conv_linear"] == measured["batchnorm_elements"]
     assert measured["unsupported_ops"]["aten::add"] == 16  # residual adds: listed, not silently zero
     assert [p["resolution"] for p in measured["sweep"]] == [224, 320, 448, 640]
-    assert measured["sweep"][0]["crosscheck_macs"] == measured["crosscheck_macs"]
+    assert measured["sweep"][0]["flopcounter_macs"] == measured["flopcounter_macs"]
 
 
 def test_sweep_grows_with_pixels_for_convolution_and_faster_for_attention() -> None:
-    conv = {p["resolution"]: p["crosscheck_macs"] for p in measure_model("resnet50")["sweep"]}
-    attn = {p["resolution"]: p["crosscheck_macs"] for p in measure_model("resnet50_attn_1000")["sweep"]}
+    conv = {p["resolution"]: p["flopcounter_macs"] for p in measure_model("resnet50")["sweep"]}
+    attn = {p["resolution"]: p["flopcounter_macs"] for p in measure_model("resnet50_attn_1000")["sweep"]}
     pixels = (640 / 224) ** 2
     assert conv[640] / conv[224] == pytest.approx(pixels, rel=0.02)  # linear in the number of pixels
     extra = {r: attn[r] - conv[r] for r in conv}
     assert extra[640] / extra[224] > 1.3 * pixels  # query-key products grow with pixels squared
+
+
+def test_three_readings_on_a_toy_model_against_hand_counts() -> None:
+    """conv 1→8 (3×3, pad 1) on 10×10, BatchNorm, global average pool, linear 8→2.
+
+    By hand: the conv has 8·10·10 = 800 outputs × 9 multiply-adds = 7,200; the linear 8·2 = 16. fvcore counts the
+    eval BatchNorm (with affine) as 2 per element = 1,600 and the pooling as 1 per input element = 800.
+    """
+    from torch import nn
+
+    from tools.counting import _FlopsAndActivations, _readings
+
+    class Toy(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 8, 3, padding=1, bias=False)
+            self.bn = nn.BatchNorm2d(8)
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(8, 2, bias=False)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(self.pool(self.bn(self.conv(x))).flatten(1))
+
+    analysis = _FlopsAndActivations(Toy().eval(), (torch.zeros(1, 1, 10, 10),))
+    readings = _readings(analysis.by_module_and_operator()[""])
+    assert readings == {"macs_conv_linear": 7_216, "macs_conv_linear_bn": 8_016, "fvcore_total": 9_616}

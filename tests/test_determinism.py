@@ -60,7 +60,7 @@ def test_measuring_twice_gives_identical_entries() -> None:
     committed = read_measurements()
     for entry in first:  # and they agree with the committed file (apart from the date of measuring)
         assert {k: v for k, v in entry.items() if k != "measured_on"} == {
-            k: v for k, v in committed[entry["id"]].items() if k != "measured_on"}
+            k: v for k, v in committed[entry["id"]].model_dump(mode="json").items() if k != "measured_on"}
 
 
 def test_committed_measurements_file_is_in_canonical_form() -> None:

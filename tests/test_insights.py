@@ -6,6 +6,7 @@ measurements, nothing measured) use copies of them with entries removed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -14,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,6 @@ from tools.site.insights import (
     PAGES,
     build_insights,
     growth_exponent,
-    hetconv_layer_ratio,
     hetconv_vgg16_cifar_prediction,
     imagenet_top1,
     linear_quadratic_fit,
@@ -47,7 +46,9 @@ def catalogue():
 
 @pytest.fixture(scope="module")
 def measurements():
-    return read_measurements()
+    from tools.site.records import costs
+
+    return costs(read_measurements())  # model id -> ModelCost, as the pages read them
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def bundle(catalogue, measurements):
 
 
 def _gmacs(measurements, model_id: str) -> str:
-    return f"{measurements[model_id]['flops'] / 1e9:.3f}"
+    return f"{measurements[model_id].fvcore_total / 1e9:.3f}"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -79,24 +80,14 @@ def test_pareto_frontier_on_a_hand_made_set() -> None:
     assert pareto_frontier([(3.0, 50.0)]) == [0]
 
 
-def test_hetconv_per_layer_formula() -> None:
-    assert hetconv_layer_ratio(4) == Fraction(1, 3)  # exactly one third
-    assert hetconv_layer_ratio(1) == 1  # P = 1: every kernel 3x3
-    assert hetconv_layer_ratio(2) == Fraction(5, 9)
-    assert hetconv_layer_ratio(64) == Fraction(1, 8)
-    assert hetconv_layer_ratio(4, kernel=5) == Fraction(1, 4) + Fraction(3, 4) / 25
-    with pytest.raises(ValueError, match="P >= 1"):
-        hetconv_layer_ratio(0)
-
-
 def test_hetconv_prediction_matches_every_measured_variant(measurements) -> None:
-    # The standard CIFAR VGG-16: conv + linear multiply-adds and parameters counted by hand from VGG16_CIFAR_CONVS.
-    assert hetconv_vgg16_cifar_prediction(1) == (313_201_664, 14_724_042)
+    # The standard CIFAR VGG-16 (512-512-10 classifier): the formula of reference_impls/hetconv_cost.py, which
+    # tests/test_models_hetconv.py pins to the unit; here the site's table must agree with every measurement.
     checked = 0
     for model_id, m in measurements.items():
         match = re.fullmatch(r"hetconv_vgg16_cifar_p(\d+)", model_id)
-        if match and not m.get("error"):
-            assert hetconv_vgg16_cifar_prediction(int(match.group(1))) == (m["crosscheck_macs"], m["params"]), model_id
+        if match and not m.error:
+            assert hetconv_vgg16_cifar_prediction(int(match.group(1))) == (m.macs_conv_linear, m.params), model_id
             checked += 1
     assert checked >= 2 or not measurements
 
@@ -181,28 +172,28 @@ def test_tables_show_the_computed_numbers(bundle, measurements) -> None:
     b0 = _gmacs(measurements, "efficientnet_b0")
     for stem in ("params-vs-gmacs", "accuracy-vs-gmacs", "efficientnet-scaling", "compare"):
         assert f"| {b0} |" in pages[f"insights/{stem}.md"], stem
-    assert "computed (fvcore)" in pages["insights/params-vs-gmacs.md"]
+    assert "computed (fvcore total)" in pages["insights/params-vs-gmacs.md"]
 
     accuracy = pages["insights/accuracy-vs-gmacs.md"]
     assert "cited: EfficientNet" in accuracy and "Table 2" in accuracy and "converted from top-1 error" in accuracy
 
     efficientnet = pages["insights/efficientnet-scaling.md"]
     assert "assumption" in efficientnet and f"[{md_text('0.39B')}]" in efficientnet  # Table 2's value, as printed
-    reference_b3 = measurements["efficientnet_b0"]["flops"] * 2**3 / 1e9
+    reference_b3 = measurements["efficientnet_b0"].fvcore_total * 2**3 / 1e9
     assert f"| {reference_b3:.3f} |" in efficientnet
 
     hetconv = pages["insights/hetconv.md"]
     assert "| 4 | 1/3 = 0.3333 |" in hetconv
-    assert f"{measurements['hetconv_resnet50_p4']['flops']:,}" in hetconv
-    kept = measurements["hetconv_resnet50_p4"]["flops"] / measurements["resnet50"]["flops"]
+    assert f"{measurements['hetconv_resnet50_p4'].fvcore_total:,}" in hetconv
+    kept = measurements["hetconv_resnet50_p4"].fvcore_total / measurements["resnet50"].fvcore_total
     assert f"{kept * 100:.1f} %" in hetconv and "30 %" in hetconv
 
     attention = pages["insights/attention-cost.md"]
-    at_640 = {s["resolution"]: s["crosscheck_macs"] for s in measurements["resnet50"]["sweep"]}[640]
+    at_640 = dict(measurements["resnet50"].sweep)[640]
     assert f"| {at_640 / 1e9:.3f} |" in attention and "Growth exponent" in attention and "Quadratic part" in attention
 
     res2net = pages["insights/res2net.md"]
-    share = measurements["res2net50_18w_4s"]["flops"] / measurements["resnet50"]["flops"]
+    share = measurements["res2net50_18w_4s"].fvcore_total / measurements["resnet50"].fvcore_total
     assert f"{share * 100:.1f} %" in res2net and "69 %" in res2net
 
 
@@ -212,10 +203,10 @@ def test_compare_data_has_every_measured_model_with_its_stages(bundle, measureme
     pages, assets = bundle
     data = json.loads(assets["data/models.json"])
     ids = {m["id"] for m in data["models"]}
-    assert ids == {i for i in REGISTRY if i in measurements and not measurements[i].get("error")}
+    assert ids == {i for i in REGISTRY if i in measurements and not measurements[i].error}
     resnet = next(m for m in data["models"] if m["id"] == "resnet50")
-    assert resnet["macs"] == measurements["resnet50"]["flops"]
-    assert [s["name"] for s in resnet["stages"]] == [s["name"] for s in measurements["resnet50"]["stages"]]
+    assert resnet["macs"] == measurements["resnet50"].fvcore_total
+    assert [s["name"] for s in resnet["stages"]] == [s.name for s in measurements["resnet50"].stages]
     assert resnet["paper"] == "../papers/resnet/"
     page = pages["insights/compare.md"]
     assert 'class="cat-compare"' in page and "(../data/models.json){ .cat-compare__data }" in page
@@ -281,7 +272,7 @@ def test_another_process_builds_the_same_bytes_without_torch_or_pyplot(bundle) -
 
 def test_missing_and_failed_measurements_are_named_not_fatal(catalogue, measurements) -> None:
     partial = {k: v for k, v in measurements.items() if k not in ("efficientnet_b3", "res2net50_26w_8s")}
-    partial["resnet50"] = {**measurements["resnet50"], "flops": None, "error": "RuntimeError: boom"}
+    partial["resnet50"] = dataclasses.replace(measurements["resnet50"], fvcore_total=None, error="RuntimeError: boom")
     pages, assets = build_insights(catalogue, partial)
     efficientnet = pages["insights/efficientnet-scaling.md"]
     assert "Not measured yet" in efficientnet and "`efficientnet_b3`" in efficientnet
@@ -310,7 +301,8 @@ def test_generator_bundle_includes_the_insights(catalogue, measurements) -> None
     from tools.claims import evaluate_claims
     from tools.site.pipeline import SiteInputs, build_site
 
-    site = build_site(SiteInputs(catalogue, measurements, evaluate_claims(catalogue, measurements)), repo_root=REPO_ROOT)
+    records = read_measurements()
+    site = build_site(SiteInputs(catalogue, records, evaluate_claims(catalogue, records)), repo_root=REPO_ROOT)
     assert "insights/hetconv.md" in site.pages and "insights/hetconv-dark.svg" in site.assets
     assert "data/models.json" in site.assets and "data/papers.json" in site.assets
     assert Path(REPO_ROOT / "docs" / "insights").exists() is False  # nothing is written into docs/

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from fractions import Fraction
 
 import pytest
 import torch
 import torch.nn.functional as F
 from fvcore.nn import FlopCountAnalysis
+from model_counts import conv_linear_macs, fvcore_total, meta_model, param_count, readings
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from reference_impls import REGISTRY, create_model
-from reference_impls.hetconv import VGG16_CIFAR_PARTS, HetConv2d
+from reference_impls.hetconv import (
+    VGG16_CIFAR_PARTS,
+    CostReadings,
+    HetConv2d,
+    hetconv_layer_cost,
+    hetconv_layer_ratio,
+    vgg16_cifar_predicted_cost,
+    vgg_cifar_conv_layers,
+)
+from reference_impls.vgg_tables import VGG16_STAGES
 
 FAMILY = sorted(spec.model_id for spec in REGISTRY.values() if spec.module == "hetconv")
 CIFAR_IDS = [f"hetconv_vgg16_cifar_p{part}" for part in VGG16_CIFAR_PARTS]
@@ -27,17 +38,8 @@ def het_cost_per_position(m: int, n: int, p: int) -> int:
 
 
 def conv_fc_macs(model: nn.Module, resolution: int) -> int:
-    """Conv + linear multiply-accumulates at batch 1, counted on the meta device (2 FLOPs per MAC)."""
-    with torch.device("meta"):
-        x = torch.empty(1, 3, resolution, resolution)
-    with FlopCounterMode(display=False) as counter:
-        model(x)
-    return counter.get_total_flops() // 2
-
-
-def meta_model(model_id: str) -> nn.Module:
-    with torch.device("meta"):
-        return create_model(model_id)
+    """Conv + linear multiply-accumulates at batch 1, counted on the meta device."""
+    return conv_linear_macs(model, (3, resolution, resolution))
 
 
 # --------------------------------------------------------------------------------------------------------- the layer
@@ -130,6 +132,10 @@ def test_vgg_cifar_stage_shapes(model_id: str) -> None:
         assert len(stage) == convs + 1
         x = stage(x)
         assert x.shape == (1, channels, size, size)
+    head = model.head  # the classifier of the HetConv training code: 512 -> 512, BN, ReLU, 512 -> 10
+    assert [type(m) for m in head] == [nn.Flatten, nn.Linear, nn.BatchNorm1d, nn.ReLU, nn.Linear]
+    assert (head.fc1.in_features, head.fc1.out_features, head.fc2.out_features) == (512, 512, 10)
+    assert head(x).shape == (1, 10)
 
 
 def test_resnet50_p4_stage_shapes() -> None:
@@ -144,42 +150,81 @@ def test_resnet50_p4_stage_shapes() -> None:
     assert sorted({layer.stride for layer in het}) == [1, 2]
 
 
-def vgg16_cifar_counts(p: int) -> tuple[int, int]:
-    """Analytic params and conv + fc MACs of the CIFAR VGG-16 (BN, bias-free convs, Linear 512 -> 10) at 32 px."""
-    params = macs = 0
-    m, size = 3, 32
-    for block in [(64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512)]:
-        for n in block:
-            per_position = m * n * 9 if m == 3 else het_cost_per_position(m, n, p)
-            params += per_position + 2 * n  # conv + BN affine
-            macs += size * size * per_position
-            m = n
-        size //= 2
-    return params + 512 * 10 + 10, macs + 512 * 10
-
-
-# Params: analytic (vgg16_cifar_counts) and our model; no official oracle exists.
-# MACs: paper-facts.md HET-06 analytic count (conv + FC 512 -> 10): 313.20 ... 40.70 M.
-VGG_CIFAR_COUNTS = {
-    1: (14_724_042, 313_201_664),
-    2: (8_186_826, 174_789_632),
-    4: (4_918_218, 105_583_616),
-    8: (3_283_914, 70_980_608),
-    16: (2_466_762, 53_679_104),
-    32: (2_058_186, 45_028_352),
-    64: (1_853_898, 40_702_976),
+# Our three readings of the CIFAR VGG-16 (classifier 512 -> 512, BN, ReLU, 512 -> 10), computed by hand from
+# VGG Table 1 config D at 32 px and the HetConv formula; P = 1 with BatchNorm once is issue 9's 313,740,288
+# (one bias add per conv output) plus the classifier's 512 BatchNorm elements.
+VGG_CIFAR_COUNTS = {  # P: (params, conv + linear, conv + linear + BN once, fvcore total)
+    1: (14_987_722, 313_463_808, 313_740_800, 314_017_792),
+    2: (8_450_506, 175_051_776, 175_328_768, 175_605_760),
+    4: (5_181_898, 105_845_760, 106_122_752, 106_399_744),
+    8: (3_547_594, 71_242_752, 71_519_744, 71_796_736),
+    16: (2_730_442, 53_941_248, 54_218_240, 54_495_232),
+    32: (2_321_866, 45_290_496, 45_567_488, 45_844_480),
+    64: (2_117_578, 40_965_120, 41_242_112, 41_519_104),
 }
+# HetConv's VGG-16 / CIFAR-10 table as quoted by a third-party README (paper-facts.md HET-06), in M.
+PRINTED_MFLOPS = {1: 313.74, 2: 175.23, 4: 105.98, 8: 71.35, 16: 54.04, 32: 45.38, 64: 41.05}
+
+
+def test_layer_ratio_and_cost() -> None:
+    assert hetconv_layer_ratio(4) == Fraction(1, 3)  # exactly one third
+    assert hetconv_layer_ratio(1) == 1  # P = 1: every kernel 3x3
+    assert hetconv_layer_ratio(2) == Fraction(5, 9)
+    assert hetconv_layer_ratio(64) == Fraction(1, 8)  # the abstract's "8X"
+    assert hetconv_layer_ratio(4, kernel=5) == Fraction(1, 4) + Fraction(3, 4) / 25
+    with pytest.raises(ValueError, match="P >= 1"):
+        hetconv_layer_ratio(0)
+    for m, n, p, _, size in LAYERS:
+        params, macs = hetconv_layer_cost(m, n, p, size)
+        assert params == het_cost_per_position(m, n, p)
+        assert macs == params * size * size
+    with pytest.raises(ValueError, match="divide"):
+        hetconv_layer_cost(6, 8, 4, 5)
+
+
+def test_conv_layer_table_is_vgg16_config_d() -> None:
+    blocks = vgg_cifar_conv_layers(VGG16_STAGES, part=8)
+    assert [len(b) for b in blocks] == [2, 2, 3, 3, 3]
+    assert [b[0].output_side for b in blocks] == [32, 16, 8, 4, 2]
+    layers = [layer for block in blocks for layer in block]
+    assert [layer.part for layer in layers] == [1] + [8] * 12  # the first conv (M = 3) stays standard
+    assert [(layer.in_channels, layer.out_channels) for layer in layers[:3]] == [(3, 64), (64, 64), (64, 128)]
+
+
+def test_analytic_cost_imports_without_torch() -> None:
+    # The site and tools import the formula without torch (tools/site imports no torch).
+    code = ("import sys, reference_impls.hetconv_cost as c; assert 'torch' not in sys.modules, 'torch imported'; "
+            "print(c.vgg16_cifar_predicted_cost(4).params)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(VGG_CIFAR_COUNTS[4][0])
 
 
 @pytest.mark.parametrize("part", VGG16_CIFAR_PARTS)
 def test_vgg_cifar_counts_are_exact(part: int) -> None:
-    model = meta_model(f"hetconv_vgg16_cifar_p{part}")
-    params, macs = VGG_CIFAR_COUNTS[part]
-    assert vgg16_cifar_counts(part) == (params, macs)
-    assert sum(t.numel() for t in model.parameters()) == params
-    assert conv_fc_macs(model, 32) == macs
-    analytic_m = {1: 313.20, 2: 174.79, 4: 105.58, 8: 70.98, 16: 53.68, 32: 45.03, 64: 40.70}[part]
-    assert round(macs / 1e6, 2) == analytic_m
+    params, macs, macs_bn, fvcore = VGG_CIFAR_COUNTS[part]
+    assert vgg16_cifar_predicted_cost(part) == CostReadings(params, macs, macs_bn, fvcore)
+    assert readings(f"hetconv_vgg16_cifar_p{part}") == (params, macs, macs_bn)
+
+
+@pytest.mark.parametrize("part", VGG16_CIFAR_PARTS)
+def test_predicted_fvcore_total_is_fvcores(part: int) -> None:
+    assert fvcore_total(f"hetconv_vgg16_cifar_p{part}") == vgg16_cifar_predicted_cost(part).fvcore_total
+
+
+def test_which_reading_reproduces_the_printed_rows() -> None:
+    """Only P = 1 is reproduced, by conv + linear + BatchNorm once; P = 2 ... 64 fall between two readings."""
+    reproduced = {
+        name: [p for p in VGG16_CIFAR_PARTS if round(getattr(vgg16_cifar_predicted_cost(p), name) / 1e6, 2)
+               == PRINTED_MFLOPS[p]]
+        for name in ("macs_conv_linear", "macs_conv_linear_bn", "fvcore_total")
+    }  # fmt: skip
+    assert reproduced == {"macs_conv_linear": [], "macs_conv_linear_bn": [1], "fvcore_total": []}
+    # Issue 9: with one bias add per conv output instead of the classifier's BatchNorm, exactly 313,740,288.
+    assert vgg16_cifar_predicted_cost(1).macs_conv_linear_bn - 512 == 313_740_288
+    for p in VGG16_CIFAR_PARTS[1:]:
+        cost = vgg16_cifar_predicted_cost(p)
+        assert cost.macs_conv_linear < PRINTED_MFLOPS[p] * 1e6 < cost.macs_conv_linear_bn
 
 
 def test_resnet50_p4_saves_about_30_percent() -> None:
@@ -191,6 +236,6 @@ def test_resnet50_p4_saves_about_30_percent() -> None:
     assert het_macs == 2_856_058_880
     assert round(100 * (het_macs / base_macs - 1), 1) == -30.2
     # 16 bottleneck 3x3 convs of width w: w*w*9 params each become w*(9w/4 + 3w/4) = 3*w*w.
-    assert sum(t.numel() for t in het.parameters()) == 18_012_200
+    assert param_count(het) == 18_012_200
     saved = sum(6 * w * w * blocks for w, blocks in [(64, 3), (128, 4), (256, 6), (512, 3)])
-    assert sum(t.numel() for t in base.parameters()) - saved == 18_012_200
+    assert param_count(base) - saved == 18_012_200

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from model_counts import conv_linear_macs, fvcore_total, meta_model, param_count, readings
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from reference_impls import REGISTRY, create_model
 from reference_impls import resnet, vgg
@@ -15,15 +15,29 @@ VGGS = sorted(spec.model_id for spec in REGISTRY.values() if spec.module == "vgg
 
 # timm 1.0.31 (torch 2.14.1) `sum(p.numel() for p in model.parameters())`, obtained in a throwaway venv.
 # torchvision's meta gives the same for resnet50 / resnet101 / resnext50_32x4d / vgg16 (paper-facts.md §7).
-# resnet50_v1 only moves the stride from the 3x3 to the first 1x1, so it has resnet50's count (not in timm).
+# The _v1 models only move the stride from the 3x3 to the first 1x1, so they have the V1.5 count (not in timm).
+# legacy_seresnet50 is timm's `legacy_seresnet50` (SENet's Caffe layout), seresnext50_32x4d timm's model of that name.
 PARAMS = {
     "resnet50": 25_557_032,
     "resnet50_v1": 25_557_032,
     "resnet101": 44_549_160,
+    "resnet101_v1": 44_549_160,
+    "resnet152": 60_192_808,
+    "resnet152_v1": 60_192_808,
     "resnext50_32x4d": 25_028_904,
     "seresnet50": 28_088_024,
+    "legacy_seresnet50": 28_088_024,
+    "seresnext50_32x4d": 27_559_896,
     "vgg16": 138_357_544,
     "vgg16_bn": 138_365_992,
+}
+
+# timm 1.0.31 / torch 2.14.1, same throwaway venv: conv + linear MACs (FlopCounterMode / 2) and the same plus one per
+# BatchNorm output element, at 1x3x224x224. Ours must equal them to the unit.
+TIMM_CONV_LINEAR_AND_BN_224 = {
+    "resnet152": (11_513_626_624, 11_536_180_736),
+    "legacy_seresnet50": (3_860_488_192, 3_871_075_328),  # SENet Table 2 prints 3.87 (issue 9: 3.860 / 3.871 G)
+    "seresnext50_32x4d": (4_232_994_816, 4_247_395_328),
 }
 
 # fvcore 0.1.5 FlopCountAnalysis(...).total() of the timm model at 1x3x224x224, eval, same throwaway venv
@@ -33,39 +47,52 @@ TIMM_FVCORE_224 = {
     "resnet101": 7_833_969_664,
     "resnext50_32x4d": 4_259_381_248,
     "seresnet50": 4_114_027_520,
+    "resnet152": 11_558_835_200,
+    "legacy_seresnet50": 3_881_762_816,
+    "seresnext50_32x4d": 4_261_896_192,
     "vgg16": 15_470_268_416,
     "vgg16_bn": 15_497_363_456,
 }
 
 # Conv + fc multiply-accumulates at 224 px, in GMACs to three decimals: paper-facts.md §8 (independent analytic
 # count) for the ResNets, torchvision's 15.47 GFLOPS meta for VGG-16.
-CONV_FC_GMACS = {"resnet50": 4.089, "resnet50_v1": 3.858, "resnet101": 7.801, "vgg16": 15.470}
+# The 2015-layout (_v1) ResNets against ResNet Table 1's printed costs: 3.8, 7.6 and 11.3 x 10^9 (issue 9 §2: the
+# 101-layer 2015 layout counts 7.570 G). The 50-layer entry is cut, not rounded (3.858 -> 3.8).
+CONV_FC_GMACS = {
+    "resnet50": 4.089, "resnet50_v1": 3.858, "resnet101": 7.801, "resnet101_v1": 7.570,
+    "resnet152": 11.514, "resnet152_v1": 11.282, "vgg16": 15.470,
+}  # fmt: skip
+TABLE1_PRINTED_GFLOPS = {"resnet50_v1": 3.8, "resnet101_v1": 7.6, "resnet152_v1": 11.3}
 
-
-def param_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
+BLOCKS = {"resnet101": [3, 4, 23, 3], "resnet101_v1": [3, 4, 23, 3], "resnet152": [3, 8, 36, 3],
+          "resnet152_v1": [3, 8, 36, 3]}  # fmt: skip  # every other ResNet here: [3, 4, 6, 3]
 
 
 def conv_fc_macs(model_id: str, resolution: int = 224) -> int:
-    """Conv + linear MACs at batch 1 on the meta device (FlopCounterMode counts 2 FLOPs per MAC)."""
-    with torch.device("meta"):
-        model = create_model(model_id)
-        x = torch.empty(1, 3, resolution, resolution)
-    with FlopCounterMode(display=False) as counter:
-        model(x)
-    return counter.get_total_flops() // 2
+    """Conv + linear MACs at batch 1 on the meta device."""
+    return conv_linear_macs(meta_model(model_id), (3, resolution, resolution))
 
 
 def test_family_is_registered() -> None:
-    assert RESNETS == sorted(["resnet50", "resnet50_v1", "resnet101", "resnext50_32x4d", "seresnet50"])
+    assert RESNETS == sorted([
+        "resnet50", "resnet50_v1", "resnet101", "resnet101_v1", "resnet152", "resnet152_v1", "resnext50_32x4d",
+        "seresnet50", "legacy_seresnet50", "seresnext50_32x4d",
+    ])  # fmt: skip
     assert VGGS == ["vgg16", "vgg16_bn"]
+
+
+def test_fidelity_of_the_layouts() -> None:
+    # Proven identical to timm (pinned counts below) -> official; the 2015 layouts exist in no library -> paper.
+    fidelity = {model_id: REGISTRY[model_id].fidelity for model_id in RESNETS}
+    assert {m for m, f in fidelity.items() if f == "paper"} == {"resnet50_v1", "resnet101_v1", "resnet152_v1"}
+    assert all(f == "official" for m, f in fidelity.items() if not m.endswith("_v1"))
 
 
 @pytest.mark.parametrize("model_id", RESNETS)
 def test_resnet_stage_shapes_match_table1(model_id: str) -> None:
     # ResNet Table 1 at 224 px: conv1 + max pool -> 56x56x64, then conv2_x .. conv5_x (ResNeXt Table 1 is the same).
     expected = [(256, 56), (512, 28), (1024, 14), (2048, 7)]
-    blocks = [3, 4, 23, 3] if model_id == "resnet101" else [3, 4, 6, 3]
+    blocks = BLOCKS.get(model_id, [3, 4, 6, 3])
     with torch.device("meta"):
         model = create_model(model_id)
         x = model.stem(torch.empty(1, 3, 224, 224))
@@ -108,14 +135,30 @@ def test_conv_fc_macs(model_id: str) -> None:
     assert round(conv_fc_macs(model_id) / 1e9, 3) == CONV_FC_GMACS[model_id]
 
 
-def test_v1_and_v1_5_differ_only_in_stride_placement() -> None:
-    v15, v1 = resnet.resnet50(), resnet.resnet50_v1()
+@pytest.mark.parametrize("model_id", sorted(TABLE1_PRINTED_GFLOPS))
+def test_2015_layouts_reproduce_table1(model_id: str) -> None:
+    printed = TABLE1_PRINTED_GFLOPS[model_id]
+    v1 = conv_fc_macs(model_id) / 1e9
+    v15 = conv_fc_macs(model_id.removesuffix("_v1")) / 1e9
+    assert abs(v1 - printed) < 0.06  # within one unit of the printed last digit (3.858 is cut to 3.8)
+    assert abs(v15 - printed) > 0.2  # the V1.5 layout does not fit the printed value
+
+
+@pytest.mark.parametrize("model_id", sorted(TIMM_CONV_LINEAR_AND_BN_224))
+def test_conv_linear_and_bn_once_equal_timm(model_id: str) -> None:
+    assert readings(model_id) == (PARAMS[model_id], *TIMM_CONV_LINEAR_AND_BN_224[model_id])
+
+
+@pytest.mark.parametrize(("v15_id", "v1_id"), [("resnet50", "resnet50_v1"), ("resnet101", "resnet101_v1"),
+                                               ("resnet152", "resnet152_v1"), ("seresnet50", "legacy_seresnet50")])
+def test_v1_and_v1_5_differ_only_in_stride_placement(v15_id: str, v1_id: str) -> None:
+    v15, v1 = meta_model(v15_id), meta_model(v1_id)
     for stage in (1, 2, 3):  # conv3_1, conv4_1, conv5_1 downsample (ResNet Sec. 3.3)
         assert (v15.stages[stage][0].conv1.stride, v15.stages[stage][0].conv2.stride) == ((1, 1), (2, 2))
         assert (v1.stages[stage][0].conv1.stride, v1.stages[stage][0].conv2.stride) == ((2, 2), (1, 1))
     assert [p.shape for p in v15.parameters()] == [p.shape for p in v1.parameters()]
-    # 4.089 - 3.858 = 0.231 GMACs (STYLE.md §2.3).
-    assert round((conv_fc_macs("resnet50") - conv_fc_macs("resnet50_v1")) / 1e9, 3) == 0.231
+    # 4.089 - 3.858 = 0.231 GMACs (STYLE.md §2.3): the downsampling 3x3s run at the low resolution, whatever the depth.
+    assert round((conv_fc_macs(v15_id) - conv_fc_macs(v1_id)) / 1e9, 3) == 0.231
 
 
 def test_resnext_and_se_blocks() -> None:
@@ -125,6 +168,22 @@ def test_resnext_and_se_blocks() -> None:
     # SENet: C / r with r = 16, per stage (all already multiples of 8, so timm's rounding changes nothing).
     assert [s[0].squeeze_excite.fc1.out_channels for s in se.stages] == [16, 32, 64, 128]
     assert all(b.squeeze_excite is None for s in resnet.resnet50().stages for b in s)
+    sx = resnet.seresnext50_32x4d()
+    assert [s[0].squeeze_excite.fc1.out_channels for s in sx.stages] == [16, 32, 64, 128]
+    assert sx.stages[0][0].conv2.groups == 32
+
+
+def test_caffe_senet_layout() -> None:
+    legacy = resnet.legacy_seresnet50()
+    pool = legacy.stem.maxpool
+    assert (pool.ceil_mode, pool.padding) == (True, 0)  # SENet's Caffe stem pool (timm's legacy_seresnet50)
+    # Without the rounding to 8, C // 16 differs from timm's rounded width where C / 16 is not a multiple of 8.
+    assert resnet.SqueezeExcite(200, round_to_8=False).fc1.out_channels == 12
+    assert resnet.SqueezeExcite(200).fc1.out_channels == 16
+    with torch.no_grad():  # same 56x56 grid after the stem at 224 px, different at an odd size
+        assert legacy.stem(torch.zeros(1, 3, 224, 224)).shape == (1, 64, 56, 56)
+        assert legacy.stem(torch.zeros(1, 3, 225, 225)).shape == (1, 64, 56, 56)
+        assert resnet.seresnet50().stem(torch.zeros(1, 3, 225, 225)).shape == (1, 64, 57, 57)
 
 
 def test_bottleneck_factories_apply_per_stage() -> None:
@@ -162,7 +221,12 @@ def test_bad_arguments_raise_value_error() -> None:
     [
         (resnet.resnet50, ["ResNet-50", "[3, 4, 6, 3]", "V1.5"]),
         (resnet.resnet50_v1, ["ResNet-50", "[3, 4, 6, 3]", "first 1x1"]),
-        (resnet.resnet101, ["ResNet-101", "[3, 4, 23, 3]"]),
+        (resnet.resnet101, ["ResNet-101", "[3, 4, 23, 3]", "V1.5"]),
+        (resnet.resnet101_v1, ["ResNet-101", "[3, 4, 23, 3]", "first 1x1"]),
+        (resnet.resnet152, ["ResNet-152", "[3, 8, 36, 3]", "V1.5"]),
+        (resnet.resnet152_v1, ["ResNet-152", "[3, 8, 36, 3]", "first 1x1"]),
+        (resnet.legacy_seresnet50, ["SE-ResNet-50", "Caffe", "first 1x1"]),
+        (resnet.seresnext50_32x4d, ["SE-ResNeXt-50", "32x4d", "r = 16"]),
         (resnet.resnext50_32x4d, ["ResNeXt-50", "32x4d", "cardinality 32"]),
         (resnet.seresnet50, ["SE-ResNet-50", "r = 16"]),
         (vgg.vgg16, ["VGG-16", "configuration D"]),
@@ -178,10 +242,4 @@ def test_builder_docstrings_name_the_variant(builder: object, words: list[str]) 
 @pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")
 @pytest.mark.parametrize("model_id", sorted(TIMM_FVCORE_224))
 def test_fvcore_total_equals_timm(model_id: str) -> None:
-    from fvcore.nn import FlopCountAnalysis
-
-    model = create_model(model_id)
-    analysis = FlopCountAnalysis(model, torch.zeros(1, 3, 224, 224))
-    analysis.unsupported_ops_warnings(False)
-    analysis.uncalled_modules_warnings(False)
-    assert analysis.total() == TIMM_FVCORE_224[model_id]
+    assert fvcore_total(model_id) == TIMM_FVCORE_224[model_id]

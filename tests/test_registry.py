@@ -13,14 +13,16 @@ from reference_impls import REGISTRY, UnknownModelError, create_model, get_spec,
 from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
 
 ALL = list_models()
+PYRAMIDS = sorted(m for m, spec in REGISTRY.items() if spec.module == "fpn")  # detection features, no classifier
+CLASSIFIERS = [m for m in ALL if m not in PYRAMIDS]
 
 
 def test_list_models_is_sorted_and_complete() -> None:
     assert ALL == sorted(ALL) == sorted(REGISTRY)
-    assert len(ALL) == len(set(ALL)) == 40
+    assert len(ALL) == len(set(ALL)) == 73
 
 
-@pytest.mark.parametrize("model_id", ALL)
+@pytest.mark.parametrize("model_id", CLASSIFIERS)
 def test_forward_small_input_any_class_count(model_id: str) -> None:
     torch.manual_seed(0)
     model = create_model(model_id, num_classes=50)
@@ -30,6 +32,17 @@ def test_forward_small_input_any_class_count(model_id: str) -> None:
         out = model(torch.randn(2, 3, size, size))
     assert out.shape == (2, 50)
     assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("model_id", PYRAMIDS)
+def test_forward_small_input_gives_a_finite_pyramid(model_id: str) -> None:
+    torch.manual_seed(0)
+    model = create_model(model_id)
+    with torch.no_grad():
+        levels = model(torch.randn(2, 3, 64, 96))
+    assert [tuple(p.shape[2:]) for p in levels] == [(16, 24), (8, 12), (4, 6), (2, 3), (1, 2)]  # P2 ... P6
+    assert {tuple(p.shape[:2]) for p in levels} == {(2, 256)}
+    assert all(torch.isfinite(p).all() for p in levels)
 
 
 @pytest.mark.parametrize("model_id", ALL)

@@ -168,13 +168,14 @@ def test_paper_page_merges_models_and_cost_and_loads_details_on_demand(fixture_s
     row = re.search(r'<tr id="model-resnet50">.*?</tr>', body, re.S).group(0)
     for cell in ("25,557,032", "4.089", "4.112", "3×224×224", "official"):
         assert cell in row, (cell, row)
+    assert "BN included" not in body
     assert "torch " in body and "measured 2026-11-28" in body  # provenance line
     # Per-stage tables, claim details and source listings are not in the page; they load from JSON / files.
     assert 'data-src="data/details/resnet.json"' in body and '<details class="cat-lazy" data-key="model-resnet50">' in body
     assert '<details class="cat-lazy" data-code="code/reference_impls/resnet.py">' in body
     assert "def forward" not in body
     details = json.loads((fixture_site / "data" / "details" / "resnet.json").read_text(encoding="utf-8"))
-    assert "<td data-label=\"Stage\">stage1</td>" in details["model-resnet50"]
+    assert "<td>stage1</td>" in details["model-resnet50"]
     assert "Acknowledged:" in "".join(details.values())
     assert (fixture_site / "code" / "reference_impls" / "resnet.py").read_bytes() == (
         REPO_ROOT / "reference_impls" / "resnet.py"
@@ -182,7 +183,8 @@ def test_paper_page_merges_models_and_cost_and_loads_details_on_demand(fixture_s
     # Claim rows: an anchor, a verdict badge and one line; the rest behind a collapsed detail.
     for claim_id, verdict in (("resnet50-params", "verified"), ("resnet50-flops", "refuted"), ("top1", "cited")):
         assert f'<div id="claim-{claim_id}" class="cat-claim cat-claim--{verdict}">' in body
-        assert f'data-key="claim-{claim_id}"' in body
+        row = re.search(rf'<div id="claim-{claim_id}" .*?</div>', body, re.S).group(0)
+        assert '<details class="cat-lazy"><summary>Details' in row and f"claim-{claim_id}" in details
     assert "`" not in visible_text(body[body.index('id="claims"') :])  # Markdown rendered, no raw backticks
     # BibTeX block (copyable code block) and the download link; navigation back and to the neighbours.
     assert "he2016resnet" in body and 'href="../../papers.bib"' in body
@@ -567,7 +569,7 @@ def test_refuted_note_sentences_get_a_marker_in_either_language() -> None:
 
     claim = ClaimView(
         id="note-69", text="", quote="比如A相比B，误差降低0.93%，而FLOPs降低69%。", subject="", verdict="refuted",
-        summary="", basis="", claimed="", measured="", printed="", computation="", rule="", diagnosis=(),
+        summary="", basis="", claimed="", measured="", printed="", computation="", rule="", table_rule="", diagnosis=(),
         readings=(), acknowledged="", source=None, source_text="", origin="note", confidence="A", models=(),
     )
     zh = "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。最后一句。"
@@ -595,6 +597,6 @@ def test_home_page_finding_is_the_largest_refutation() -> None:
     text = expand_markers("<!-- catalogue:finding -->\n", page_path="index.md", catalogue=inputs.catalogue,
                           claim_results=inputs.claim_results)
     assert text.startswith('!!! failure "Refuted: Res2Net: A New Multi-scale Backbone Architecture"'), text
-    assert "Printed: **69%**. Recomputed: **-4.341 %**" in text and "(papers/res2net.md#claim-flops-vs-resnet50)" in text
+    assert "Printed: **69%**. Recomputed: **4.4 % more**. Measured 4.4 % more" in text and "(papers/res2net.md#claim-flops-vs-resnet50)" in text
     with pytest.raises(Exception, match="index.md:1: `catalogue:finding` takes no arguments"):
         expand_markers("<!-- catalogue:finding n=2 -->\n", page_path="index.md", catalogue=inputs.catalogue)

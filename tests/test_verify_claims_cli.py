@@ -26,12 +26,13 @@ SCRIPT = REPO / "tools" / "verify_claims.py"
 FIXTURE_MODELS = ["res2net50_26w_4s", "resnet50", "resnet50_v1"]
 
 
-def fresh_entry(model_id: str, **numbers: Any) -> dict[str, Any]:
+def fresh_entry(model_id: str, *, conv: int = 4_089_184_256, bn: int = 11_113_984, **numbers: Any) -> dict[str, Any]:
     """A measurement whose key is current (so no re-measuring is needed); numbers are illustrative."""
     entry = {
         "id": model_id, "key": measurement_key(model_id), "input_size": [3, 224, 224], "params": 25_557_032,
-        "flops": 4_111_512_576, "crosscheck_macs": 4_089_184_256, "activations": 11_114_984,
-        "unsupported_ops": {"aten::add": 16}, "stages": [], "sweep": [], "flops_by_operator": {},
+        "macs_conv_linear": conv, "macs_conv_linear_bn": conv + bn, "fvcore_total": conv + 2 * bn + 100_352,
+        "flopcounter_macs": conv, "batchnorm_elements": bn, "activations": 11_114_984,
+        "unsupported_ops": {"aten::add": 16}, "stages": [], "sweep": [], "fvcore_by_operator": {},
         "versions": {"torch": "x", "fvcore": "y"}, "measured_on": "2026-11-28", "error": None,
     }
     entry.update(numbers)
@@ -43,9 +44,8 @@ def measured(tmp_path: Path) -> Path:
     path = tmp_path / "measurements.json"
     write_measurements({
         "resnet50": fresh_entry("resnet50"),
-        "resnet50_v1": fresh_entry("resnet50_v1", flops=3_880_000_000, crosscheck_macs=3_858_000_000),
-        "res2net50_26w_4s": fresh_entry("res2net50_26w_4s", params=25_699_120, flops=4_280_481_824,
-                                        crosscheck_macs=4_255_166_464),
+        "resnet50_v1": fresh_entry("resnet50_v1", conv=3_858_000_000),
+        "res2net50_26w_4s": fresh_entry("res2net50_26w_4s", params=25_699_120, conv=4_255_166_464),
     }, path)
     return path
 
@@ -81,8 +81,9 @@ def test_json_document(measured: Path) -> None:
     document = json.loads(out)
     assert set(document) >= {"models", "claims"}
     model = next(m for m in document["models"] if m["id"] == "resnet50")
-    assert set(model) >= {"id", "input_size", "params", "flops", "activations", "unsupported_ops",
-                          "crosscheck_macs", "versions", "key"}
+    assert set(model) >= {"id", "fidelity", "input_size", "params", "macs_conv_linear", "macs_conv_linear_bn",
+                          "fvcore_total", "activations", "unsupported_ops", "flopcounter_macs", "versions", "key"}
+    assert "flops" not in model and model["fidelity"] == "official"
     assert model["params"] == 25_557_032
     claims = {c["id"]: c for c in document["claims"]}
     assert set(claims["flops-vs-resnet50"]) >= {"paper", "id", "verdict", "claimed", "measured", "diagnosis",
@@ -100,7 +101,7 @@ def test_paper_filter_and_unknown_paper(measured: Path) -> None:
 
 def test_stale_and_missing_measurements_fail_check(measured: Path) -> None:
     models = read_measurements(measured)
-    models["resnet50"]["key"] = "0" * 64
+    models["resnet50"] = models["resnet50"].model_copy(update={"key": "0" * 64})
     del models["resnet50_v1"]
     write_measurements(models, measured)
     code, out, _ = run("--catalogue", str(FIXTURE), "--measurements", str(measured), "--paper", "resnet", "--check")
@@ -124,8 +125,14 @@ def test_key_changes_when_a_model_file_changes(tmp_path: Path, monkeypatch: pyte
     assert after["resnet50"] != before["resnet50"]
     assert after["hetconv_resnet50_p4"] != before["hetconv_resnet50_p4"]  # hetconv.py imports resnet.py
     assert after["efficientnet_b0"] == before["efficientnet_b0"]
-    models = {m: {"key": before[m]} for m in watched}
-    assert stale_models(models, watched) == {"resnet50": "stale", "hetconv_resnet50_p4": "stale"}
+    models = {m: fresh_entry(m, key=before[m]) for m in watched}
+    assert stale_models(read_back(models, tmp_path), watched) == {"resnet50": "stale", "hetconv_resnet50_p4": "stale"}
+
+
+def read_back(models: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    path = tmp_path / "m.json"
+    write_measurements(models, path)
+    return read_measurements(path)
 
 
 def test_warm_run_imports_no_torch(measured: Path) -> None:
@@ -141,12 +148,12 @@ def test_warm_run_imports_no_torch(measured: Path) -> None:
 def test_measurements_file_is_deterministic(measured: Path) -> None:
     text = measured.read_text()
     assert dumps_measurements(read_measurements(measured)) == text
-    assert text.endswith("\n") and json.loads(text)["format"] == 1
+    assert text.endswith("\n") and json.loads(text)["format"] == 2
 
 
 def test_unreadable_measurements_file(tmp_path: Path) -> None:
     broken = tmp_path / "measurements.json"
-    broken.write_text('{"format": 1, "models": {')
+    broken.write_text('{"format": 2, "models": {')
     code, _, err = run("--catalogue", str(FIXTURE), "--measurements", str(broken))
     assert code == 2 and "cannot be read" in err
 
@@ -165,8 +172,8 @@ def test_a_model_that_raises_gets_an_error_verdict(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(counting, "create_model", create)  # inherited by the forked worker processes
     path = tmp_path / "measurements.json"
     result = update_measurements.update(["resnet50_v1", "resnet50"], {}, path=path, progress=False)
-    assert result["resnet50_v1"]["error"].startswith("RuntimeError: shape mismatch in stage 3")
-    assert result["resnet50"]["error"] is None and result["resnet50"]["params"] == 25_557_032
+    assert (result["resnet50_v1"].error or "").startswith("RuntimeError: shape mismatch in stage 3")
+    assert result["resnet50"].error is None and result["resnet50"].params == 25_557_032
     code, out, _ = run("--catalogue", str(FIXTURE), "--measurements", str(path), "--paper", "resnet")
     assert code == 1
     assert "model resnet50_v1: measurement failed: RuntimeError: shape mismatch in stage 3" in " ".join(out.split())
@@ -176,7 +183,7 @@ def test_a_model_that_raises_gets_an_error_verdict(tmp_path: Path, monkeypatch: 
 @pytest.mark.slow
 def test_kill_9_during_update_leaves_a_valid_file(tmp_path: Path) -> None:
     path = tmp_path / "measurements.json"
-    old = {"resnet50": fresh_entry("resnet50", key="stale")}
+    old = {"resnet50": fresh_entry("resnet50", key="f" * 64)}
     write_measurements(old, path)
     old_text = path.read_text()
     for delay in (0.3, 1.5, 3.0, 5.0):
@@ -190,7 +197,7 @@ def test_kill_9_during_update_leaves_a_valid_file(tmp_path: Path) -> None:
         process.wait()
         text = path.read_text()
         document = json.loads(text)  # never half a file
-        assert document["format"] == 1
+        assert document["format"] == 2
         if text != old_text:
             assert dumps_measurements(document["models"]) == text
     # after the kills, a normal update completes and the file is complete and fresh

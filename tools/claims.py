@@ -1,42 +1,75 @@
 """Give every claim in the catalogue a verdict by comparing it with the measurements.
 
-Verdicts:
+Verdicts (docs/conventions.md, "Verdicts"):
 
-* `verified` — the measured value lies within the claim's tolerance (by default half a unit of the last
-  printed digit: "25.6M" means 25.55M … 25.65M).
-* `refuted` — it does not. The result carries a diagnosis when another reading explains the printed number:
-  2× (FLOPs vs multiply-adds), another input resolution (cost ∝ pixels), the complement (the printed share is
-  the part kept, not the part removed), BatchNorm or classifier-head scope, or another registered model for
-  which the claim would hold (e.g. the ResNet V1 layout, or Res2Net-50-L).
-* `cited` — the claim needs data we do not have (accuracy, device latency, dataset findings); shown as cited.
-* `error` — a model the claim needs has no measurement, or its measurement failed.
+* `verified`: the measured value lies within the claim's interval (tools/tolerance.py: half a unit of the last
+  printed digit, or interval arithmetic over the rounded entries a ratio was computed from).
+* `refuted`: it does not. The diagnosis names only causes that are possible for this source: another reading,
+  a resolution the source uses, the complement of a percentage, head or BatchNorm scope, or another model the
+  source itself defines and its text could mean (`could_mean`). When none fits, it says so.
+* `inconclusive`: a model the claim needs is a reimplementation or our own construction, so a gap could be ours.
+  The measured value is shown; the claim is neither verified nor refuted.
+* `cited`: nothing here can check the claim; the reason is stated.
+* `error`: a model the claim needs has no usable measurement.
+
+Multiply-add claims are read the way their table is read: for each source table, the reading (conv + linear,
+conv + linear + BatchNorm once, or fvcore's total) that reproduces the most of its rows, ties going to
+conv + linear. A claim overrides it only with `convention` and a `convention_reason` taken from the source.
 
 Nothing here imports torch: verdicts are computed from the measurements file.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reference_impls import REGISTRY
 
-from .catalogue import Catalogue, Claim
+from .catalogue import Catalogue, Claim, Paper
+from .catalogue.schema import FIXED_READINGS
+from .formatting import SCALE, format_change, format_count, format_interval, format_measured, reading_label
+from .measurements import MeasurementRecord
+from .tolerance import Interval, claim_interval, express_ratio, interval_of, parse_printed, printed_decimals
 
-Verdict = Literal["verified", "refuted", "cited", "error"]
+Verdict = Literal["verified", "refuted", "inconclusive", "cited", "error"]
+VERDICTS: tuple[Verdict, ...] = ("verified", "refuted", "inconclusive", "cited", "error")
+Basis = Literal["computation", "independent evaluation", "internal consistency", "CPU proxy", ""]
 MEASURABLE = ("params", "macs", "activations")
-SCALE = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9, "B": 1e9}
-# Resolutions tried when a refuted absolute count might have been measured at another input size.
-COMMON_RESOLUTIONS = (128, 160, 192, 224, 227, 240, 256, 260, 288, 299, 300, 320, 331, 380, 384, 448, 456, 480, 512,
-                      528, 600, 800)
-DIAGNOSIS_SLACK = 0.05  # a diagnosis may explain a number to within 5 % (it explains; it does not verify)
+READINGS: tuple[str, ...] = FIXED_READINGS  # order = tie-break order: conv + linear first
+QUANTITY_WORDS = {
+    "params": "parameters", "macs": "multiply-adds", "activations": "activations",
+    "top1_accuracy": "top-1 accuracy", "top1_error": "top-1 error", "top5_accuracy": "top-5 accuracy",
+    "top5_error": "top-5 error", "latency": "latency", "speedup": "speed-up", "box_ap": "box AP", "other": "",
+}
+
+_CITED_REASONS = {
+    "top1_accuracy": "an accuracy of trained weights: it needs an ImageNet evaluation, which this project does not run",
+    "top1_error": "an error rate of trained weights: it needs an ImageNet evaluation, which this project does not run",
+    "top5_accuracy": "an accuracy of trained weights: it needs an ImageNet evaluation, which this project does not run",
+    "top5_error": "an error rate of trained weights: it needs an ImageNet evaluation, which this project does not run",
+    "latency": "a time measured on the authors' hardware, which this project does not have",
+    "speedup": "a speed ratio measured on the authors' hardware, which this project does not have",
+    "box_ap": "a detection score: it needs training and a COCO evaluation, which this project does not run",
+    "other": "a result of training or of an experiment that this project does not rerun",
+}
 
 
 class MissingMeasurement(Exception):
     """A claim needs a model that has no usable measurement."""
+
+
+@dataclass(frozen=True)
+class ReadingRow:
+    """One reading of the measurements for a claim, as the claim's detail lists them."""
+
+    label: str
+    measured: str
+    used: bool
+    within: bool
 
 
 @dataclass(frozen=True)
@@ -46,380 +79,558 @@ class ClaimResult:
     paper: str
     claim_id: str
     verdict: Verdict
+    basis: Basis
+    summary: str
     claimed: str
     measured: str | None
     computation: str
     tolerance: str
+    rule: str = ""
+    reading: str | None = None
+    table_rule: str | None = None
+    readings: tuple[ReadingRow, ...] = ()
     diagnosis: tuple[str, ...] = ()
     acknowledged: str | None = None
     models: tuple[str, ...] = ()
+    evidence: tuple[dict[str, Any], ...] = ()  # independent evaluations of the same weights, with their settings
+    context: tuple[dict[str, Any], ...] = ()  # evaluations of other weights: shown, never a verdict
+    speed: dict[str, Any] | None = None  # our CPU timing of a speed claim (device class, ratios, machine)
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "paper": self.paper,
-            "id": self.claim_id,
-            "verdict": self.verdict,
-            "claimed": self.claimed,
-            "measured": self.measured,
-            "computation": self.computation,
-            "tolerance": self.tolerance,
-            "diagnosis": list(self.diagnosis),
-            "acknowledged": self.acknowledged,
-            "models": list(self.models),
+            "paper": self.paper, "id": self.claim_id, "verdict": self.verdict, "basis": self.basis,
+            "summary": self.summary, "claimed": self.claimed, "measured": self.measured,
+            "computation": self.computation, "tolerance": self.tolerance, "rule": self.rule,
+            "reading": self.reading, "table_rule": self.table_rule,
+            "readings": [vars(r) for r in self.readings], "diagnosis": list(self.diagnosis),
+            "acknowledged": self.acknowledged, "models": list(self.models),
+            "fidelity": {m: REGISTRY[m].fidelity for m in self.models if m in REGISTRY},
+            "evidence": list(self.evidence), "context": list(self.context), "speed": self.speed,
         }
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Reading the printed value
-
-
-def printed_decimals(printed: str, value: float) -> int:
-    """Digits after the decimal point with which `value` is printed in `printed` ("25.6M" -> 1, "300M" -> 0)."""
-    for token in re.findall(r"\d[\d,]*(?:\.\d+)?", printed):
-        number = token.replace(",", "")
-        if math.isclose(float(number), value, rel_tol=1e-9, abs_tol=1e-12):
-            return len(number.split(".")[1]) if "." in number else 0
-    text = f"{value:.10g}"
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-@dataclass(frozen=True)
-class Interval:
-    low: float
-    high: float
-    description: str
-
-    def contains(self, x: float) -> bool:
-        return self.low - 1e-12 <= x <= self.high + 1e-12
-
-
-def tolerance_for(claim: Claim, value: float) -> Interval:
-    """The interval a measurement must fall in, in the claim's own unit."""
-    if claim.tolerance is not None:
-        if claim.tolerance.abs is not None:
-            half = claim.tolerance.abs
-            text = f"±{half:g} {claim.unit}".rstrip()
-        else:
-            half = abs(value) * (claim.tolerance.rel or 0.0)
-            text = f"±{(claim.tolerance.rel or 0.0) * 100:g} %"
-        return Interval(value - half, value + half, f"{text} (declared: {claim.tolerance.reason})")
-    decimals = printed_decimals(claim.printed, value)
-    half = 0.5 * 10 ** (-decimals)
-    return Interval(value - half, value + half, f"±{half:g} {claim.unit} (printed precision)".replace("  ", " "))
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Reading the measurements
+# Values of a claim under one reading
 
 
 @dataclass(frozen=True)
 class Reading:
-    """One way of reading a measured quantity (e.g. MACs with or without BatchNorm)."""
+    """How multiply-adds are read: which count, and 1 or 2 operations per multiply-add."""
 
-    value: float
-    label: str
+    name: str  # a key of READINGS, or "" for params / activations
+    factor: int = 1
+
+    @property
+    def label(self) -> str:
+        return reading_label(self.name, self.factor) if self.name else ""
 
 
-def _entry(measurements: Mapping[str, Any], model_id: str) -> Mapping[str, Any]:
-    entry = measurements.get(model_id)
-    if entry is None:
+Measurements = Mapping[str, MeasurementRecord]
+# A diagnosis explains a printed number; it does not verify it. The complement and the other models a source
+# defines may explain it to within 5 % (the note's "69 %" is Res2Net-50-L's 70.9 % share, printed from 2.9 / 4.2).
+EXPLAINS_WITHIN = 0.05
+
+
+def _record(measurements: Measurements, model_id: str) -> MeasurementRecord:
+    record = measurements.get(model_id)
+    if record is None:
         raise MissingMeasurement(f"`{model_id}` has not been measured; run `python tools/verify_claims.py --update`")
-    if entry.get("error"):
-        raise MissingMeasurement(f"measuring `{model_id}` failed: {entry['error']}")
-    return entry
+    if record.error:
+        raise MissingMeasurement(f"measuring `{model_id}` failed: {record.error}")
+    return record
 
 
-def _readings(entry: Mapping[str, Any], quantity: str, convention: str | None) -> list[Reading]:
-    if quantity == "params":
-        return [Reading(float(entry["params"]), "parameters")]
-    if quantity == "activations":
-        return [Reading(float(entry["activations"]), "activations (fvcore)")]
-    with_bn = Reading(float(entry["flops"]), "MACs incl. BatchNorm (fvcore)")
-    conv_fc = Reading(float(entry["crosscheck_macs"]), "MACs of conv + linear (FlopCounterMode ÷ 2)")
-    double = [Reading(2 * r.value, "2 × " + r.label) for r in (with_bn, conv_fc)]
-    return {
-        "macs_with_bn": [with_bn],
-        "macs_conv_fc": [conv_fc],
-        "macs": [with_bn, conv_fc],
-        "flops_2x": double,
-        "unspecified": [with_bn, conv_fc, *double],
-    }[convention or "unspecified"]
+def _quantity(record: MeasurementRecord, claim: Claim, reading: Reading, *, without_head: bool = False) -> float:
+    """The claim's quantity for one model (a stage of it when the claim names one), in units."""
+    part: Any = record
+    if claim.stage is not None:
+        part = record.stage(claim.stage)
+        if part is None:
+            raise MissingMeasurement(f"`{record.id}` has no stage `{claim.stage}`")
+    if claim.quantity == "params":
+        value = float(part.params)
+    elif claim.quantity == "activations":
+        value = float(record.activations or 0)
+    else:
+        value = float(getattr(part, reading.name)) * reading.factor
+    if without_head:
+        head = record.stage("head")
+        if head is None:
+            raise MissingMeasurement(f"`{record.id}` has no head stage")
+        value -= float(head.params if claim.quantity == "params" else getattr(head, reading.name) * reading.factor)
+    return value
 
 
-def _all_readings(entry: Mapping[str, Any], quantity: str) -> list[Reading]:
-    return _readings(entry, quantity, "unspecified" if quantity == "macs" else None)
+@dataclass(frozen=True)
+class Value:
+    """A claim's quantity measured under one reading, in the claim's own unit, with its computation."""
 
-
-def _fmt_count(value: float, unit: str) -> str:
-    scale = SCALE.get(unit, 1.0)
-    shown = value / scale
-    return f"{shown:.4g} {unit}".rstrip() if scale != 1.0 else f"{value:,.0f}"
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Comparing
-
-
-@dataclass
-class Comparison:
-    """How a claim compares with one reading of the measurements."""
-
-    measured: float  # in the claim's unit
-    label: str
+    measured: float
     computation: str
 
 
-def _compare_values(claim: Claim, entry_of: Callable[[str], Mapping[str, Any]], convention: str | None,
-                    model: str | None = None, compared_to: str | None = None) -> Iterator[Comparison]:
-    """Each reading of the claim's quantity, expressed in the claim's unit (model/compared_to overridable)."""
+def _value(claim: Claim, measurements: Measurements, reading: Reading, *, model: str | None = None,
+           without_head: bool = False) -> Value:
     model = model or claim.model
-    compared_to = compared_to or claim.compared_to
-    quantity = claim.quantity
+    assert model is not None
+    what = reading.label or QUANTITY_WORDS.get(claim.quantity, claim.quantity)
+    where = f"{model}" + (f" ({claim.stage})" if claim.stage else "") + (" without its head" if without_head else "")
+    a = _quantity(_record(measurements, model), claim, reading, without_head=without_head)
     if claim.kind == "absolute":
-        assert model is not None
         scale = SCALE.get(claim.unit, 1.0)
-        for reading in _readings(entry_of(model), quantity, convention):
-            yield Comparison(reading.value / scale, reading.label,
-                             f"{model}: {reading.label} = {reading.value:,.0f}"
-                             + (f" = {reading.value / scale:.4g} {claim.unit}" if scale != 1.0 else ""))
-        return
-    assert model is not None and compared_to is not None
-    a_readings = _readings(entry_of(model), quantity, convention)
-    b_readings = _readings(entry_of(compared_to), quantity, convention)
-    for a, b in zip(a_readings, b_readings, strict=True):
-        ratio = a.value / b.value
-        yield Comparison(_express(claim, ratio), a.label,
-                         f"{model} / {compared_to} = {a.value:,.0f} / {b.value:,.0f} = {ratio:.4f} ({a.label})"
-                         f" → {_express(claim, ratio):.4g} {claim.unit}")
+        shown = f" = {format_count(a, claim.unit)}" if scale != 1.0 else ""
+        return Value(a / scale, f"{where}: {what} = {a:,.0f}{shown}")
+    assert claim.compared_to is not None
+    b = _quantity(_record(measurements, claim.compared_to), claim, reading)
+    expressed = express_ratio(claim, a / b)
+    return Value(expressed, f"{where} / {claim.compared_to}: {what} {a:,.0f} / {b:,.0f} = {a / b:.4f}"
+                            f" → {format_measured(expressed, claim.unit, 2)}")
 
 
-def _express(claim: Claim, ratio: float) -> float:
-    """A measured ratio model/compared_to expressed the way the claim states it."""
-    percent = claim.unit in ("%", "pp")
-    if claim.kind == "ratio":
-        return ratio * 100 if percent else ratio
-    if claim.kind == "reduction":
-        return (1 - ratio) * 100 if percent else 1 / ratio  # "11x fewer" = compared_to / model
-    if claim.kind == "increase":
-        return (ratio - 1) * 100 if percent else ratio
-    raise ValueError(claim.kind)
+def _shown(claim: Claim, value: float, decimals: int) -> str:
+    """A measured value as shown beside the claim: plain counts in full, others with one more digit.
+
+    A reduction that came out negative is an increase, and is said so ("4.1 % more"), and vice versa.
+    """
+    if claim.unit == "" and claim.quantity in MEASURABLE and claim.kind == "absolute":
+        return format_count(value)
+    if claim.unit == "%" and claim.kind in ("reduction", "increase") and value < 0:
+        return format_change(-value if claim.kind == "reduction" else value, decimals + 1)
+    return format_measured(value, claim.unit, decimals)
 
 
-def _number(value: float, unit: str) -> str:
-    """A value in the claim's unit, readably: exact integers with separators, others to 4 significant digits."""
-    if unit == "" and abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g} {unit}".strip()
+def _readings_for(claim: Claim, table_reading: str | None) -> tuple[list[Reading], Reading]:
+    """Every reading to list for the claim, and the one its verdict uses."""
+    if claim.quantity != "macs":
+        only = Reading("")
+        return [only], only
+    factor = 2 if claim.convention == "flops_2x" else 1
+    every = [Reading(name, factor) for name in READINGS]
+    if claim.convention in READINGS:
+        return every, Reading(claim.convention, 1)
+    return every, Reading(table_reading or READINGS[0], factor)
 
 
-def _claimed_text(claim: Claim) -> str:
-    what = {"params": "parameters", "macs": "multiply-adds", "activations": "activations"}.get(claim.quantity,
-                                                                                             claim.quantity)
-    conv = f", {claim.convention}" if claim.convention else ""
-    if claim.kind == "finding" or claim.value is None:
-        return claim.text
-    value = _number(claim.value, claim.unit)
-    if claim.kind == "absolute":
-        return f"{claim.printed} ({value} {what}{conv})"
-    if claim.kind == "range":
-        return f"{claim.printed} ({claim.value:g}–{claim.value_high:g}{claim.unit} {what} vs {claim.compared_to})"
-    return f"{claim.printed} ({claim.kind} of {what} vs {claim.compared_to}{conv})"
+# --------------------------------------------------------------------------------------------------------------
+# Claims grouped by source table
 
 
-def _cited(claim: Claim, paper: str) -> ClaimResult:
-    return ClaimResult(
-        paper=paper, claim_id=claim.id, verdict="cited", claimed=claim.printed or claim.text, measured=None,
-        computation=("a qualitative finding, cited from the source" if claim.kind == "finding"
-                     else "not recomputable here (needs training, a dataset or a device)"), tolerance="—",
-        acknowledged=claim.acknowledged, models=tuple(m for m in (claim.model, claim.compared_to) if m),
-    )
+def table_of(claim: Claim, paper: Paper) -> str:
+    """The table a claim is a row of: `source.table` when given, else its paper, version and location."""
+    if claim.source.table:
+        return claim.source.table
+    return f"{paper.id}: {claim.source.version}, {claim.source.location}"
 
 
-def _evaluate_range(claim: Claim, paper: str, entry_of: Callable[[str], Mapping[str, Any]]) -> ClaimResult:
-    assert claim.compared_to is not None and claim.value_high is not None
-    conv = claim.convention if claim.quantity == "macs" else None
-    base = _readings(entry_of(claim.compared_to), claim.quantity, conv)
-    low_tol = tolerance_for(claim, claim.value)
-    high_tol = Interval(*(claim.value_high + d for d in (low_tol.low - claim.value, low_tol.high - claim.value)),
-                        low_tol.description)
-    best: tuple[bool, float, str, float, float] | None = None
-    for index, b in enumerate(base):
-        factors = {m: b.value / _readings(entry_of(m), claim.quantity, conv)[index].value for m in claim.models}
-        lo, hi = min(factors.values()), max(factors.values())
-        ok = low_tol.contains(lo) and high_tol.contains(hi)
-        detail = ", ".join(f"{m}: {f:.2f}×" for m, f in sorted(factors.items(), key=lambda kv: kv[1]))
-        text = f"{claim.compared_to} / model ({b.label}): {detail}"
-        score = abs(lo - claim.value) + abs(hi - claim.value_high)
-        if best is None or (ok, -score) > (best[0], -best[1]):
-            best = (ok, score, text, lo, hi)
-    assert best is not None
-    ok, _, text, lo, hi = best
-    diagnosis: tuple[str, ...] = ()
-    if not ok:
-        diagnosis = (f"measured span {lo:.2f}×–{hi:.2f}× does not reach the printed {claim.printed}",)
-    return ClaimResult(
-        paper=paper, claim_id=claim.id, verdict="verified" if ok else "refuted", claimed=_claimed_text(claim),
-        measured=f"{lo:.2f}×–{hi:.2f}×", computation=text, tolerance=low_tol.description, diagnosis=diagnosis,
-        acknowledged=claim.acknowledged, models=(*claim.models, claim.compared_to),
-    )
+@dataclass
+class TableContext:
+    """What a claim's table decides for it: the reading, the rule's wording, and the other rows of its column."""
+
+    reading: str | None = None
+    rule: str | None = None
+    column: tuple[Claim, ...] = ()
 
 
-def _near(claimed: float, measured: float, interval: Interval) -> bool:
-    slack = max(interval.high - claimed, abs(claimed) * DIAGNOSIS_SLACK)
-    return abs(measured - claimed) <= slack
+def _unconfirmed(claim: Claim) -> list[str]:
+    return [m for m in _models_of(claim) if m in REGISTRY and not REGISTRY[m].confirmed]
 
 
-def _diagnose(claim: Claim, interval: Interval, entry_of: Callable[[str], Mapping[str, Any]],
-              measurements: Mapping[str, Any], best: Comparison) -> list[str]:
-    """Readings under which the printed number would hold, most specific first."""
+def _models_of(claim: Claim) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m for m in (claim.model, *claim.models, claim.compared_to) if m))
+
+
+def _judgeable(claim: Claim) -> bool:
+    return claim.quantity in MEASURABLE and claim.kind in ("absolute", "ratio", "reduction", "increase")
+
+
+def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tuple[str, str], TableContext]:
+    """(paper id, claim id) -> its table's reading and rule (the reading that reproduces most rows)."""
+    groups: dict[str, list[Claim]] = defaultdict(list)
+    owner: dict[int, str] = {}
+    for paper in catalogue.papers:
+        for claim in paper.claims:
+            if _judgeable(claim) or claim.kind == "range":
+                groups[table_of(claim, paper)].append(claim)
+                owner[id(claim)] = paper.id
+    out: dict[tuple[str, str], TableContext] = {}
+    for table, claims in groups.items():
+        voters = [c for c in claims if c.quantity == "macs" and c.kind != "range"
+                  and c.convention in ("unspecified", "flops_2x") and not _unconfirmed(c)]
+        reading, rule = None, None
+        if voters:
+            hits = {name: 0 for name in READINGS}
+            counted = 0
+            for claim in voters:
+                column = tuple(c for c in claims if c.quantity == claim.quantity and c.unit == claim.unit)
+                interval = claim_interval(claim, column)
+                try:
+                    factor = 2 if claim.convention == "flops_2x" else 1
+                    values = {n: _value(claim, measurements, Reading(n, factor)).measured for n in READINGS}
+                except MissingMeasurement:
+                    continue
+                counted += 1
+                for name, measured in values.items():
+                    hits[name] += interval.contains(measured)
+            if counted:
+                reading = max(READINGS, key=lambda n: (hits[n], -READINGS.index(n)))
+                rows = "row" if counted == 1 else "rows"
+                rule = f"{table}: {reading_label(reading)} reproduces {hits[reading]} of {counted} {rows}"
+        for claim in claims:
+            column = tuple(c for c in claims if c.quantity == claim.quantity and c.unit == claim.unit)
+            out[(owner[id(claim)], claim.id)] = TableContext(reading, rule, column)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Diagnoses: only causes that are possible for this source
+
+
+def _diagnose(claim: Claim, paper: Paper | None, measurements: Measurements, interval: Interval,
+              used: Reading, every: Sequence[Reading], best: float) -> list[str]:
     found: list[str] = []
-    assert claim.model is not None and claim.value is not None
-    claimed, quantity, model = claim.value, claim.quantity, claim.model
-    entry = entry_of(model)
     unit = claim.unit
+    decimals = printed_decimals(claim)
 
-    if quantity == "macs" and claim.kind == "absolute":
-        scale = SCALE.get(unit, 1.0)
-        declared = {r.label for r in _readings(entry, quantity, claim.convention)}
-        for reading in _all_readings(entry, quantity):
-            value = reading.value / scale
-            if reading.label in declared:
-                continue
-            if reading.label.startswith("2 ×") and _near(claimed, value, interval):
-                found.append(f"off by 2×: the printed number counts two FLOPs per multiply-add "
-                             f"({reading.label} = {value:.4g} {unit})")
-            elif not reading.label.startswith("2 ×") and interval.contains(value):
-                found.append(f"BatchNorm scope: the printed number matches {reading.label} = {value:.4g} {unit}")
-        if _near(claimed, best.measured / 2, interval):
-            found.append(f"off by 2×: the printed number is half the measured multiply-adds ({best.measured / 2:.4g})")
-        head = next((s for s in entry.get("stages", []) if s["name"] == "head"), None)
-        if head:
-            for label, total in (("fvcore", entry["flops"]), ("conv + linear", entry["crosscheck_macs"])):
-                backbone = (total - head["flops"]) / scale
-                if interval.contains(backbone):
-                    found.append(f"head scope: the printed number matches the backbone without the classifier head "
-                                 f"({label}: {backbone:.4g} {unit})")
-                    break
+    def shown(x: float) -> str:
+        return format_measured(x, unit, decimals)
 
-    if claim.kind == "absolute" and quantity in ("macs", "activations"):
-        r0 = entry["input_size"][-1]
-        for r in COMMON_RESOLUTIONS:
-            scaled = best.measured * (r / r0) ** 2
-            if r != r0 and interval.contains(scaled):
-                found.append(f"resolution: at {r}×{r} instead of {r0}×{r0} the count would be "
-                             f"{best.measured:.4g} × ({r}/{r0})² = {scaled:.4g} {unit}")
-                break
-
-    if claim.kind in ("ratio", "reduction") and unit in ("%", "pp"):
-        flipped_kind = {"reduction": "ratio", "ratio": "reduction"}[claim.kind]
-        matches = []
-        for candidate in (model, *_sibling_models(model, measurements)):
-            try:
-                comps = list(_compare_values(claim, entry_of, claim.convention, model=candidate))
-            except MissingMeasurement:
-                continue
-            for comp in comps:
-                flipped = 100 - comp.measured
-                if _near(claimed, flipped, interval):
-                    matches.append((abs(flipped - claimed), candidate, comp.measured, flipped))
-        if matches:
-            _, candidate, measured, flipped = min(matches)
-            who = "" if candidate == model else f" for `{candidate}`"
-            part = "kept" if claim.kind == "reduction" else "removed"
-            found.append(f"complement{who}: {claim.printed} is the share {part} ({flipped_kind} {flipped:.1f} %), "
-                         f"not the {claim.kind} ({measured:.1f} %)")
-
-    for candidate in _sibling_models(model, measurements):
+    candidates = [*every, *(Reading(r.name, 3 - r.factor) for r in every if r.name)]
+    for reading in candidates:
+        if reading == used:
+            continue
         try:
-            comps = list(_compare_values(claim, entry_of, claim.convention, model=candidate))
+            value = _value(claim, measurements, reading).measured
         except MissingMeasurement:
             continue
-        close = [c for c in comps if interval.contains(c.measured)]
-        if close and sum(d.startswith("another model") for d in found) < 3:
-            found.append(f"another model: the claim holds for `{candidate}` ({close[0].label}: "
-                         f"{_number(close[0].measured, unit)})")
+        if interval.contains(value):
+            found.append(f"another reading: {reading.label} gives {shown(value)}")
 
-    if claim.kind in ("ratio", "reduction", "increase") and claim.compared_to:
-        ours = set(entry.get("unsupported_ops", {}))
-        theirs = set(entry_of(claim.compared_to).get("unsupported_ops", {}))
-        extra = sorted(ours - theirs)
-        if extra:
-            found.append(f"coverage: `{model}` runs operators neither counter counts ({', '.join(extra)}); "
-                         "the printed difference may include their cost")
+    if claim.kind == "absolute" and claim.quantity in ("macs", "activations") and paper is not None:
+        r0 = _record(measurements, claim.model or "").input_size[-1]
+        for r in _source_resolutions(paper, claim):
+            scaled = best * (r / r0) ** 2
+            if r != r0 and interval.contains(scaled):
+                found.append(f"resolution: the source also uses {r}×{r}; there the count would be "
+                             f"{shown(best)} × ({r}/{r0})² = {shown(scaled)}")
 
-    if claim.kind == "absolute" and claim.printed and not found:
-        decimals = printed_decimals(claim.printed, claimed)
-        truncated = math.floor(best.measured * 10**decimals + 1e-9) / 10**decimals
-        if math.isclose(truncated, claimed, rel_tol=1e-9):
-            found.append(f"truncation: {_number(best.measured, unit)} cut (not rounded) to {decimals} decimal"
-                         f"{'s' if decimals != 1 else ''} gives the printed {claim.printed}")
+    if claim.kind == "absolute" and claim.quantity in ("macs", "params"):
+        try:
+            backbone = _value(claim, measurements, used, without_head=True).measured
+            if interval.contains(backbone):
+                found.append(f"head scope: without the classifier head the count is {shown(backbone)}")
+        except MissingMeasurement:
+            pass
 
-    digits = re.fullmatch(r"\D*?(\d+?)(0+)\D*", claim.printed or "")
-    if digits and "." not in (claim.printed or "") and not found:
-        significant = len(digits.group(1))
-        rounded = float(f"{best.measured:.{significant}g}")
-        if math.isclose(rounded, claimed, rel_tol=1e-9):
-            found.append(f"rounding: `{claim.printed}` may be rounded to {significant} significant digit"
-                         f"{'s' if significant > 1 else ''}; {_number(best.measured, unit)} rounds to it")
-    if not found:
-        off = (best.measured - claimed) / claimed * 100 if claimed else float("nan")
-        found.append(f"no single explanation found: measured {_number(best.measured, unit)} is {off:+.1f} % "
-                     "from the printed value")
+    percent_ratio = claim.kind in ("ratio", "reduction") and unit in ("%", "pp")
+    alternatives = [m for m in claim.could_mean if m in measurements]
+    for model in (claim.model, *alternatives):
+        try:
+            value = _value(claim, measurements, used, model=model).measured
+        except MissingMeasurement:
+            continue
+        name = "" if model == claim.model else f" for `{model}`, which the source also defines"
+        if model != claim.model and _explains(claim, interval, value):
+            found.append(f"another model: the claim holds for `{model}`, which the source also defines "
+                         f"({shown(value)})")
+        if percent_ratio and _explains(claim, interval, 100 - value):
+            part = "kept" if claim.kind == "reduction" else "removed"
+            found.append(f"complement{name}: {claim.printed} is the share {part} ({shown(100 - value)}), "
+                         f"not the {claim.kind} ({shown(value)})")
     return list(dict.fromkeys(found))
 
 
-def _sibling_models(model: str, measurements: Mapping[str, Any]) -> list[str]:
-    """Registered models of the same family, measured without error, other than `model`."""
-    family = REGISTRY[model].module
-    related = {m for m, spec in REGISTRY.items() if m != model and spec.module == family}
-    return sorted(m for m in related if measurements.get(m) and not measurements[m].get("error"))
+def _explains(claim: Claim, interval: Interval, value: float) -> bool:
+    assert claim.value is not None
+    return interval.contains(value) or abs(value - claim.value) <= abs(claim.value) * EXPLAINS_WITHIN
 
 
-def evaluate_claim(claim: Claim, paper: str, measurements: Mapping[str, Any]) -> ClaimResult:
-    """The verdict on one claim."""
-    if claim.quantity not in MEASURABLE or claim.kind == "finding" or claim.value is None:
-        return _cited(claim, paper)
+def _source_resolutions(paper: Paper, claim: Claim) -> list[int]:
+    """Input sizes the source itself uses: those of its models and of its other claims."""
+    sizes = {REGISTRY[m.id].resolution for m in paper.models if m.id in REGISTRY}
+    sizes.update(c.resolution for c in paper.claims if c.resolution and c is not claim)
+    return sorted(sizes)
 
-    def entry_of(model_id: str) -> Mapping[str, Any]:
-        return _entry(measurements, model_id)
 
-    models = tuple(m for m in (claim.model, *claim.models, claim.compared_to) if m)
-    try:
-        if claim.kind == "range":
-            return _evaluate_range(claim, paper, entry_of)
-        convention = claim.convention if claim.quantity == "macs" else None
-        comparisons = list(_compare_values(claim, entry_of, convention))
-    except MissingMeasurement as exc:
-        return ClaimResult(paper=paper, claim_id=claim.id, verdict="error", claimed=_claimed_text(claim),
-                           measured=None, computation=str(exc), tolerance="—", acknowledged=claim.acknowledged,
-                           models=models)
-    interval = tolerance_for(claim, claim.value)
-    inside = [c for c in comparisons if interval.contains(c.measured)]
-    best = inside[0] if inside else min(comparisons, key=lambda c: abs(c.measured - claim.value))
-    verdict: Verdict = "verified" if inside else "refuted"
-    diagnosis = () if inside else tuple(_diagnose(claim, interval, entry_of, measurements, best))
+# --------------------------------------------------------------------------------------------------------------
+# Judging one claim
+
+
+def _claimed_text(claim: Claim) -> str:
+    """The claim as a reader sees it: the printed value and what it is about, never an internal name."""
+    if claim.kind == "finding" or claim.value is None or claim.printed is None:
+        return claim.text
+    what = QUANTITY_WORDS.get(claim.quantity, claim.quantity.replace("_", " "))
+    about = claim.model_label or claim.model or ""
+    if claim.kind == "absolute":
+        printed = claim.printed
+        if claim.unit and re.fullmatch(r"[\d.,]+", printed):
+            printed = f"{printed} {claim.unit}"
+        return f"{printed} {what}".strip() + (f" ({about})" if about else "")
+    if claim.kind == "consistency":
+        return f"{claim.printed} ({claim.consistency.where})" if claim.consistency else claim.printed
+    versus = claim.compared_label or claim.compared_to or ""
+    return f"{claim.printed} ({claim.kind} of {what}, {about} vs {versus})"
+
+
+def _cited(claim: Claim, paper: str) -> ClaimResult:
+    if claim.kind == "finding":
+        why = claim.uncheckable or "a qualitative finding with no number to recompute"
+    else:
+        why = claim.uncheckable or _CITED_REASONS.get(claim.quantity, _CITED_REASONS["other"])
+    return ClaimResult(paper=paper, claim_id=claim.id, verdict="cited", basis="", summary=f"Cited: {why}.",
+                       claimed=_claimed_text(claim), measured=None, computation=why, tolerance="—",
+                       acknowledged=claim.acknowledged, models=_models_of(claim))
+
+
+def _consistency(claim: Claim, paper: str) -> ClaimResult:
+    """Arithmetic on the source's own printed numbers, by interval arithmetic over their printed precision."""
+    assert claim.consistency is not None and claim.value is not None
+    spec = claim.consistency
+    operands = [parse_printed(o) for o in spec.operands]
+    if any(o is None for o in operands):
+        raise ValueError(f"claim {claim.id}: an operand is not a number")
+    numbers = [o for o in operands if o is not None]
+    low, high = interval_of(numbers, spec.operation)
+    point = {"difference": lambda v: v[0] - v[1], "ratio": lambda v: v[0] / v[1],
+             "sum": sum, "product": _product}[spec.operation]([n.value for n in numbers])
+    claimed = claim_interval(claim)
+    decimals = printed_decimals(claim)
+    holds = claimed.low <= high + 1e-9 and low <= claimed.high + 1e-9
+    symbol = {"difference": " − ", "ratio": " / ", "sum": " + ", "product": " × "}[spec.operation]
+    computation = (f"{symbol.join(spec.operands)} = {format_measured(point, claim.unit, decimals)} "
+                   f"({spec.where}); with each operand ± half a unit of its last digit: "
+                   f"{format_interval(low, high, claim.unit, decimals + 1)}")
+    summary = (f"Verified by the source's own numbers: {computation.split(' (')[0]}."
+               if holds else f"Refuted by the source's own numbers: {spec.where} gives "
+               f"{format_measured(point, claim.unit, decimals)}, not {claim.printed}.")
     return ClaimResult(
-        paper=paper, claim_id=claim.id, verdict=verdict, claimed=_claimed_text(claim),
-        measured=_number(best.measured, claim.unit), computation=best.computation,
-        tolerance=f"{interval.low:.4g} … {interval.high:.4g} {claim.unit} — {interval.description}".strip(),
-        diagnosis=diagnosis, acknowledged=claim.acknowledged, models=models,
+        paper=paper, claim_id=claim.id, verdict="verified" if holds else "refuted", basis="internal consistency",
+        summary=summary, claimed=_claimed_text(claim), measured=format_measured(point, claim.unit, decimals),
+        computation=computation,
+        tolerance=f"{format_interval(claimed.low, claimed.high, claim.unit, decimals + 1)} ({claimed.rule})",
+        rule=claimed.rule,
+        diagnosis=() if holds else (f"the source's own numbers give {format_measured(point, claim.unit, decimals)}",),
+        acknowledged=claim.acknowledged,
     )
 
 
-def evaluate_claims(catalogue: Catalogue, measurements: Mapping[str, Any]) -> list[ClaimResult]:
-    """Verdicts on every claim, in catalogue order."""
-    return [evaluate_claim(claim, paper.id, measurements) for paper in catalogue.papers for claim in paper.claims]
+def _product(values: Iterable[float]) -> float:
+    out = 1.0
+    for v in values:
+        out *= v
+    return out
+
+
+def _range(claim: Claim, paper: str, measurements: Measurements) -> ClaimResult:
+    """The factor compared_to / model over `models` spans value … value_high."""
+    assert claim.compared_to is not None and claim.value is not None and claim.value_high is not None
+    reading = _readings_for(claim, None)[1]
+    base = _quantity(_record(measurements, claim.compared_to), claim, reading)
+    factors = {m: base / _quantity(_record(measurements, m), claim, reading) for m in claim.models}
+    lo, hi = min(factors.values()), max(factors.values())
+    low_tol = claim_interval(claim)
+    high_tol = Interval(claim.value_high - (claim.value - low_tol.low), claim.value_high + (low_tol.high - claim.value),
+                        low_tol.rule)
+    ok = low_tol.contains(lo) and high_tol.contains(hi)
+    detail = ", ".join(f"{m}: {f:.2f}×" for m, f in sorted(factors.items(), key=lambda kv: kv[1]))
+    measured = f"{lo:.2f}×–{hi:.2f}×"
+    return ClaimResult(
+        paper=paper, claim_id=claim.id, verdict="verified" if ok else "refuted", basis="computation",
+        summary=(f"{'Verified' if ok else 'Refuted'}: the measured factors span {measured}; printed "
+                 f"{claim.printed}."),
+        claimed=_claimed_text(claim), measured=measured,
+        computation=f"{claim.compared_to} / model ({reading.label or 'parameters'}): {detail}",
+        tolerance=f"each end ± {low_tol.high - claim.value:g} ({low_tol.rule})", rule=low_tol.rule,
+        reading=reading.label or None,
+        diagnosis=() if ok else (f"measured span {measured} does not reach the printed {claim.printed}",),
+        acknowledged=claim.acknowledged, models=_models_of(claim),
+    )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the claims engine reads besides the measurements: independent evaluations and our CPU timings."""
+
+    evaluations: tuple[Any, ...] = ()  # tools.evaluations.Evaluation rows
+    latency: Any = None  # tools.latency.LatencyRecord, or None when nothing has been timed
+
+    @classmethod
+    def load(cls) -> Evidence:
+        """The committed evaluations.yaml and tools/latency.json (both torch-free)."""
+        from .evaluations import load_evaluations
+        from .latency import read_latency
+
+        return cls(tuple(load_evaluations()), read_latency())
+
+
+def evaluate_claim(claim: Claim, paper: str | Paper, measurements: Measurements,
+                   context: TableContext | None = None, evidence: Evidence | None = None) -> ClaimResult:
+    """The verdict on one claim (`context`: what its table decides; computed alone when not given)."""
+    paper_entry = paper if isinstance(paper, Paper) else None
+    paper_id = paper.id if isinstance(paper, Paper) else paper
+    if claim.kind == "consistency":
+        return _consistency(claim, paper_id)
+    if claim.quantity not in MEASURABLE or claim.kind == "finding" or claim.value is None:
+        judged = _from_evidence(claim, paper_id, evidence or Evidence())
+        return judged if judged is not None else _cited(claim, paper_id)
+    models = _models_of(claim)
+    try:
+        if claim.kind == "range":
+            return _range(claim, paper_id, measurements)
+        if claim.kind == "distribution":
+            return _distribution(claim, paper_id, measurements)
+        return _judge(claim, paper_entry, paper_id, measurements, context or TableContext())
+    except MissingMeasurement as exc:
+        return ClaimResult(paper=paper_id, claim_id=claim.id, verdict="error", basis="computation",
+                           summary=f"Not judged: {exc}.", claimed=_claimed_text(claim), measured=None,
+                           computation=str(exc), tolerance="—", acknowledged=claim.acknowledged, models=models)
+
+
+def _judge(claim: Claim, paper: Paper | None, paper_id: str, measurements: Measurements,
+           context: TableContext) -> ClaimResult:
+    assert claim.value is not None
+    every, used = _readings_for(claim, context.reading)
+    interval = claim_interval(claim, context.column)
+    decimals = printed_decimals(claim)
+    values = {r: _value(claim, measurements, r) for r in every}
+    if used not in values:
+        values[used] = _value(claim, measurements, used)
+    best = values[used]
+    inside = interval.contains(best.measured)
+    rows = tuple(ReadingRow(r.label or QUANTITY_WORDS.get(claim.quantity, claim.quantity),
+                            _shown(claim, v.measured, decimals), r == used,
+                            interval.contains(v.measured)) for r, v in values.items())
+    measured = _shown(claim, best.measured, decimals)
+    tolerance = f"{format_interval(interval.low, interval.high, claim.unit, decimals + 1)} ({interval.rule})"
+    reading_text = used.label or None
+    override = claim.convention in READINGS
+    table_rule = context.rule
+    if override:
+        table_rule = (f"{context.rule}; this claim overrides it: {claim.convention_reason}" if context.rule
+                      else f"read as {used.label}: {claim.convention_reason}")
+    unconfirmed = _unconfirmed(claim)
+    common = dict(paper=paper_id, claim_id=claim.id, claimed=_claimed_text(claim), measured=measured,
+                  computation=best.computation, tolerance=tolerance, rule=interval.rule, reading=reading_text,
+                  table_rule=table_rule, readings=rows, acknowledged=claim.acknowledged, models=_models_of(claim))
+    if unconfirmed:
+        levels = ", ".join(f"`{m}` is a {REGISTRY[m].fidelity}" for m in unconfirmed)
+        return ClaimResult(verdict="inconclusive", basis="computation", **common,  # type: ignore[arg-type]
+                           summary=f"Inconclusive: {levels}, not confirmed against the source, so a gap could be "
+                                   f"ours. Measured {measured} against the printed {claim.printed}.")
+    if inside:
+        return ClaimResult(verdict="verified", basis="computation", **common,  # type: ignore[arg-type]
+                           summary=f"Verified: measured {measured}, within {tolerance.split(' (')[0]}.")
+    diagnosis = _diagnose(claim, paper, measurements, interval, used, every, best.measured)
+    gap = (best.measured - claim.value) / claim.value * 100 if claim.value else 0.0
+    if not diagnosis:
+        diagnosis = ["no possible cause found among the other readings, the source's resolutions, the complement, "
+                     "head scope and the other models the source defines"]
+    relation = format_change(gap)
+    summary = (f"Refuted: measured {measured}"
+               + (f", {relation} than the printed {claim.printed}" if relation != "the same" else "")
+               + f"; {diagnosis[0]}.")
+    return ClaimResult(verdict="refuted", basis="computation", summary=summary,  # type: ignore[arg-type]
+                       diagnosis=tuple(diagnosis), **common)
+
+
+def evaluate_claims(catalogue: Catalogue, measurements: Measurements,
+                    evidence: Evidence | None = None) -> list[ClaimResult]:
+    """Verdicts on every claim, in catalogue order, each claim read the way its table is read.
+
+    `evidence` defaults to the committed independent evaluations and CPU timings.
+    """
+    contexts = table_contexts(catalogue, measurements)
+    evidence = Evidence.load() if evidence is None else evidence
+    return [evaluate_claim(claim, paper, measurements, contexts.get((paper.id, claim.id)), evidence)
+            for paper in catalogue.papers for claim in paper.claims]
+
+
+def _half_unit(claim: Claim) -> float:
+    assert claim.value is not None
+    return claim_interval(claim).high - claim.value
+
+
+def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult | None:
+    """Accuracy claims judged by independent evaluations; speed claims by our CPU timing (or a labelled proxy)."""
+    if claim.value is None or claim.kind == "finding":
+        return None
+    from .evidence import judge_accuracy
+    from .latency import judge_speed
+
+    accuracy = judge_accuracy(claim, evidence.evaluations, half_unit=_half_unit(claim))
+    decimals = printed_decimals(claim)
+    common = dict(paper=paper, claim_id=claim.id, claimed=_claimed_text(claim), acknowledged=claim.acknowledged,
+                  models=_models_of(claim))
+    if accuracy is not None:
+        rows = tuple(vars(r) for r in accuracy.evaluations)
+        closest = (format_measured(claim.value + accuracy.gap, claim.unit, decimals)
+                   if accuracy.gap is not None else None)
+        return ClaimResult(
+            verdict=accuracy.verdict, basis=accuracy.basis, summary=f"{accuracy.verdict.capitalize()}: "
+            f"{accuracy.summary}.", measured=closest, computation=accuracy.summary,
+            tolerance=f"{format_interval(accuracy.low, accuracy.high, claim.unit, decimals + 1)} ({accuracy.rule})",
+            rule=accuracy.rule, evidence=rows, context=tuple(vars(r) for r in accuracy.context),
+            diagnosis=(accuracy.summary,) if accuracy.verdict == "refuted" else (), **common)  # type: ignore[arg-type]
+    speed = judge_speed(claim, evidence.latency, half_unit=_half_unit(claim))
+    if speed is not None:
+        ratios = {t: m for t, (m, _) in speed.measured.items()}
+        measured = (", ".join(f"{format_measured(v, 'x', decimals)} at {t} thread{'s' if t > 1 else ''}"
+                              for t, v in sorted(ratios.items())) or None)
+        if speed.printed_low is not None and speed.printed_high is not None:
+            tolerance = f"{format_interval(speed.printed_low, speed.printed_high, 'x', decimals + 1)} ({speed.rule})"
+        else:
+            tolerance = speed.rule
+        return ClaimResult(
+            verdict=speed.verdict, basis=speed.basis, summary=f"{speed.verdict.capitalize()}: {speed.summary}.",
+            measured=measured, computation=speed.summary, tolerance=tolerance, rule=speed.rule,
+            speed=speed.as_json(), diagnosis=(speed.summary,) if speed.verdict == "refuted" else (),
+            **common)  # type: ignore[arg-type]
+    return None
+
+
+def _distribution(claim: Claim, paper: str, measurements: Measurements) -> ClaimResult:
+    """A printed mean ± std over random graphs against the same statistics over our seeds."""
+    from .distribution import judge_distribution
+
+    assert claim.value is not None
+    reading = _readings_for(claim, None)[1]
+    scale = SCALE.get(claim.unit, 1.0)
+    values = [_quantity(_record(measurements, m), claim, reading) / scale for m in claim.models]
+    decimals = printed_decimals(claim)
+    judged = judge_distribution(claim.value, claim.value_std, decimals, values)
+    measured = f"{format_measured(judged.mean, claim.unit, decimals)} ± {format_measured(judged.std, claim.unit, decimals)}"
+    unconfirmed = _unconfirmed(claim)
+    verdict: Verdict = judged.verdict
+    summary = f"{verdict.capitalize()}: {judged.why}."
+    if unconfirmed:
+        verdict = "inconclusive"
+        levels = ", ".join(sorted({REGISTRY[m].fidelity for m in unconfirmed}))
+        summary = (f"Inconclusive: the seed models are a {levels}, not confirmed against the source; over "
+                   f"{judged.count} seeds they give {measured} against the printed {claim.printed}.")
+    return ClaimResult(
+        paper=paper, claim_id=claim.id, verdict=verdict, basis="computation", summary=summary,
+        claimed=_claimed_text(claim), measured=measured, computation=judged.computation,
+        tolerance=judged.why, rule="printed mean ± one standard deviation plus rounding; spread within a factor of 3",
+        reading=reading.label or None, acknowledged=claim.acknowledged, models=_models_of(claim),
+        diagnosis=(judged.why,) if verdict == "refuted" else (),
+    )
 
 
 @dataclass
 class Summary:
     counts: dict[str, int] = field(default_factory=dict)
     unacknowledged_refuted: int = 0
+    stale_acknowledgements: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, results: list[ClaimResult]) -> Summary:
-        counts = {v: 0 for v in ("verified", "refuted", "cited", "error")}
+    def of(cls, results: Sequence[ClaimResult]) -> Summary:
+        counts = {v: 0 for v in VERDICTS}
         for r in results:
             counts[r.verdict] += 1
         unack = sum(1 for r in results if r.verdict == "refuted" and not r.acknowledged)
-        return cls(counts, unack)
+        stale = [f"{r.paper}/{r.claim_id}" for r in results if r.acknowledged and r.verdict != "refuted"]
+        return cls(counts, unack, stale)
+
+
+__all__ = ["VERDICTS", "ClaimResult", "ReadingRow", "Summary", "TableContext", "evaluate_claim", "evaluate_claims",
+           "table_contexts"]

@@ -1,19 +1,26 @@
 """Count a registered model's parameters, multiply-adds and activations. The only module that uses fvcore.
 
-Conventions (stated once more on the site's conventions page):
+Three readings of "multiply-adds", each named for what it counts (docs/conventions.md says it in full):
 
-* `flops` is fvcore's `FlopCountAnalysis` total. fvcore counts **one fused multiply-add as one flop**, so this
-  is a MAC count. It includes eval-mode BatchNorm and adaptive average pooling; operators fvcore has no
-  handle for (element-wise adds, activations, softmax, ...) are not counted and are listed in
-  `unsupported_ops` so that the coverage is visible rather than silently zero.
+* `macs_conv_linear`: multiply-adds of convolutions and of linear / matrix products (fvcore's conv, linear,
+  addmm, matmul, mm, bmm and einsum counts). What torchvision's `_ops` and most papers' "FLOPs" mean.
+* `macs_conv_linear_bn`: the same plus **one** fused scale-and-shift per BatchNorm output element (an eval
+  BatchNorm folds into y = a·x + b).
+* `fvcore_total`: fvcore's `FlopCountAnalysis` total, which is what timm's GMACs columns report. It counts an
+  eval BatchNorm with affine as **2 per element** (scale, then shift), adaptive average pooling as one per input
+  element, and upsampling and the other norms by fvcore's own rules.
+
+Operators fvcore has no handle for (element-wise adds, activations, softmax, ...) count in none of them and are
+listed in `unsupported_ops`, so the coverage is visible rather than silently zero.
+
+* `flopcounter_macs` is an independent count by `torch.utils.flop_counter.FlopCounterMode`, which counts two
+  FLOPs per multiply-add of convolutions and matrix products only; we halve it. It runs on the meta device and
+  must equal `macs_conv_linear` (tests/test_counting.py).
 * `activations` is fvcore's `ActivationCountAnalysis` total (output elements of conv and matmul-like ops).
-* `crosscheck_macs` is an independent count by `torch.utils.flop_counter.FlopCounterMode`, which counts two
-  FLOPs per multiply-add of convolutions and matrix products only; we halve it. It runs on the meta device.
-  The difference to `flops` is BatchNorm and pooling.
 * Every model is measured in eval mode, batch 1, at `reference_impls.input_size(model_id)`.
 
-Both fvcore analyses are computed from one trace: a `JitModelAnalysis` whose handles return a flop count and
-an activation count per operator.
+Both fvcore analyses and the BatchNorm element count come from one trace: a `JitModelAnalysis` whose handles
+return, per operator, fvcore's flop count, its activation count and the BatchNorm output elements.
 """
 
 from __future__ import annotations
@@ -32,9 +39,22 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from reference_impls import create_model, get_spec
 
-from .measurements import Measurement, measurement_key, tool_versions
+from .measurements import measurement_key, tool_versions
 
-_FLOPS, _ACTS = "flops:", "acts:"
+_FLOPS, _ACTS, _BN = "flops:", "acts:", "bn:"
+# fvcore operator keys (as they appear in `fvcore_by_operator`) that are convolutions or linear/matrix products.
+CONV_LINEAR_OPERATORS = frozenset({"conv", "convolution", "linear", "addmm", "matmul", "mm", "bmm", "einsum"})
+
+
+def _batchnorm_elements(inputs: Any, outputs: Any) -> int:
+    """Output elements of one aten::batch_norm call (= its input elements)."""
+    from fvcore.nn.jit_handles import get_shape
+
+    shape = get_shape(inputs[0])
+    total = 1
+    for dim in shape:
+        total *= int(dim)
+    return total
 
 
 def _combined_handles() -> dict[str, Callable[..., Counter[str]]]:
@@ -55,6 +75,8 @@ def _combined_handles() -> dict[str, Callable[..., Counter[str]]]:
                         counts.update({prefix + k: v for k, v in value.items()})
                     else:
                         counts[prefix + short] += value
+            if op == "aten::batch_norm":
+                counts[_BN + "batch_norm"] += _batchnorm_elements(inputs, outputs)
             return counts
 
         handles[op] = handle
@@ -76,15 +98,33 @@ def _split(counter: Counter[str], prefix: str) -> dict[str, int]:
     return {k.removeprefix(prefix): int(round(v)) for k, v in sorted(counter.items()) if k.startswith(prefix)}
 
 
+def _readings(counter: Counter[str]) -> dict[str, int]:
+    """The three multiply-add readings of one module's operator counts."""
+    by_operator = _split(counter, _FLOPS)
+    conv_linear = conv_linear_macs(by_operator)
+    return {
+        "macs_conv_linear": conv_linear,
+        "macs_conv_linear_bn": conv_linear + sum(_split(counter, _BN).values()),
+        "fvcore_total": sum(by_operator.values()),
+    }
+
+
 def breakdown_modules(model: nn.Module) -> list[tuple[str, str]]:
-    """(display name, module path) of the stem, each stage and the head, in forward order."""
-    names: list[tuple[str, str]] = []
-    if hasattr(model, "stem"):
-        names.append(("stem", "stem"))
-    for index, _ in enumerate(model.stages):  # type: ignore[arg-type]
-        names.append((f"stage{index + 1}", f"stages.{index}"))
-    names.append(("head", "head"))
-    return names
+    """(display name, module path) of the stem, each stage and the head, in forward order.
+
+    The rows are named `stem`, `stage1` ... and `head`, unless the model names them all in a `stage_names` tuple
+    (e.g. FPN: the stages are conv2 ... conv5 and the head is the pyramid).
+    """
+    rows = [("stem", "stem")] if hasattr(model, "stem") else []
+    rows += [(f"stage{index + 1}", f"stages.{index}") for index in range(len(model.stages))]  # type: ignore[arg-type]
+    rows.append(("head", "head"))
+    names = getattr(model, "stage_names", None)
+    if names is None:
+        return rows
+    if len(names) != len(rows):
+        raise ValueError(f"{type(model).__name__}.stage_names has {len(names)} names for {len(rows)} rows "
+                         f"({', '.join(path for _, path in rows)}); give one name per row")
+    return [(name, path) for name, (_, path) in zip(names, rows)]
 
 
 class _StageShapes:
@@ -98,14 +138,20 @@ class _StageShapes:
         ]
 
     def _recorder(self, display: str) -> Callable[..., None]:
-        def record(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
-            self.shapes[display] = [int(d) for d in output.shape[1:]]
+        def record(_module: nn.Module, _inputs: Any, output: torch.Tensor | tuple[torch.Tensor, ...]) -> None:
+            first = output[0] if isinstance(output, (tuple, list)) else output  # a pyramid: its finest map
+            self.shapes[display] = [int(d) for d in first.shape[1:]]
 
         return record
 
     def remove(self) -> None:
         for hook in self._hooks:
             hook.remove()
+
+
+def conv_linear_macs(by_operator: dict[str, int]) -> int:
+    """The conv + linear reading from fvcore's per-operator counts."""
+    return sum(v for k, v in by_operator.items() if k in CONV_LINEAR_OPERATORS)
 
 
 def crosscheck_macs(model: nn.Module, x: torch.Tensor) -> int:
@@ -149,7 +195,7 @@ def warm_up() -> None:
         crosscheck_macs(nn.Conv2d(1, 1, 1).to("meta"), torch.zeros(1, 1, 2, 2, device="meta"))
 
 
-def measure_model(model_id: str, *, today: dt.date | None = None) -> Measurement:
+def measure_model(model_id: str, *, today: dt.date | None = None) -> dict[str, Any]:
     """Measure one registered model at its paper input size. Raises whatever the model raises."""
     spec = get_spec(model_id)
     versions = tool_versions()
@@ -164,7 +210,7 @@ def measure_model(model_id: str, *, today: dt.date | None = None) -> Measurement
                 macs = cross
             else:
                 macs = crosscheck_macs(meta, torch.zeros(1, spec.channels, resolution, resolution, device="meta"))
-            sweep.append({"resolution": resolution, "crosscheck_macs": macs})
+            sweep.append({"resolution": resolution, "flopcounter_macs": macs})
         params = sum(p.numel() for p in meta.parameters())
         stage_params = {
             display: sum(p.numel() for p in meta.get_submodule(path).parameters())
@@ -178,16 +224,12 @@ def measure_model(model_id: str, *, today: dt.date | None = None) -> Measurement
         analysis = _FlopsAndActivations(model, (x,))
         per_module = analysis.by_module_and_operator()
         recorder.remove()
-        flops = _split(per_module[""], _FLOPS)
+        by_operator = _split(per_module[""], _FLOPS)
         activations = _split(per_module[""], _ACTS)
         unsupported = dict(sorted(analysis.unsupported_ops().items()))
         stages = [
-            {
-                "name": display,
-                "params": stage_params[display],
-                "flops": sum(_split(per_module.get(path, Counter()), _FLOPS).values()),
-                "output_shape": recorder.shapes.get(display, []),
-            }
+            {"name": display, "params": stage_params[display], "output_shape": recorder.shapes.get(display, []),
+             **_readings(per_module.get(path, Counter()))}
             for display, path in breakdown_modules(model)
         ]
 
@@ -196,11 +238,12 @@ def measure_model(model_id: str, *, today: dt.date | None = None) -> Measurement
         "key": measurement_key(model_id, versions),
         "input_size": list(spec.input_size),
         "params": params,
-        "flops": sum(flops.values()),
-        "flops_by_operator": flops,
+        **_readings(per_module[""]),
+        "fvcore_by_operator": by_operator,
+        "flopcounter_macs": cross,
+        "batchnorm_elements": sum(_split(per_module[""], _BN).values()),
         "activations": sum(activations.values()),
         "unsupported_ops": unsupported,
-        "crosscheck_macs": cross,
         "stages": stages,
         "sweep": sweep,
         "versions": {**versions, "python": platform.python_version()},

@@ -16,7 +16,7 @@ from typing import Any
 
 from reference_impls import get_spec
 
-from .measurements import MEASUREMENTS_FILE, Measurement, failed_measurement, write_measurements
+from .measurements import MEASUREMENTS_FILE, Measurement, as_record, failed_measurement, write_measurements
 
 
 def _init_worker() -> None:
@@ -32,7 +32,7 @@ def _measure(model_id: str) -> Measurement:
     from .counting import measure_model
 
     try:
-        return measure_model(model_id)
+        return as_record(measure_model(model_id))
     except Exception as exc:  # a broken model must not stop the others
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
@@ -40,9 +40,9 @@ def _measure(model_id: str) -> Measurement:
 
 
 def _expected_cost(model_id: str, previous: Mapping[str, Measurement]) -> float:
-    entry = previous.get(model_id) or {}
-    if entry.get("flops"):
-        return float(entry["flops"])
+    entry = previous.get(model_id)
+    if entry is not None and entry.fvcore_total:
+        return float(entry.fvcore_total)
     return float(get_spec(model_id).resolution ** 2)
 
 
@@ -84,7 +84,7 @@ def update(
                 result[model_id] = entry
                 write_measurements(result, path)
                 if bar is not None:
-                    bar.set_postfix_str(model_id + (" (error)" if entry.get("error") else ""))
+                    bar.set_postfix_str(model_id + (" (error)" if entry.error else ""))
                     bar.update(1)
     if bar is not None:
         bar.close()

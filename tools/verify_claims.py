@@ -7,6 +7,8 @@ Default: validate the catalogue, read tools/measurements.json, print every claim
 --check           also fail if any measurement is stale or missing.
 --json            print one JSON document (models and claims) instead of the table.
 --validate-only   only validate the catalogue (imports no torch, writes nothing).
+--update-latency  time every registered model on this CPU and rewrite tools/latency.json (tools/latency.py;
+                  protocol on docs/conventions.md). Run it on a quiet machine; never part of the tests.
 
 Exit codes: 0 = valid, no unacknowledged refutation, no error verdict, no stale measurement;
 1 = an unacknowledged refuted claim, an error verdict, or a stale/missing measurement;
@@ -31,6 +33,7 @@ from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_c
 from tools.claims import ClaimResult, Summary, evaluate_claims
 from tools.measurements import (
     MEASUREMENTS_FILE,
+    MeasurementRecord,
     MeasurementsFileError,
     read_measurements,
     stale_models,
@@ -53,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--update", action="store_true", help="re-measure stale or missing models")
     parser.add_argument("--check", action="store_true", help="fail if any measurement is stale or missing")
     parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue")
+    parser.add_argument("--update-latency", action="store_true", help="time every model on this CPU (slow)")
     parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
@@ -76,13 +80,14 @@ def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str]:
     return sorted(needed)
 
 
-def _model_json(model_id: str, entry: dict[str, Any] | None, status: str | None) -> dict[str, Any]:
-    entry = entry or {}
-    keys = ("input_size", "params", "flops", "activations", "unsupported_ops", "crosscheck_macs", "versions", "key",
-            "stages", "measured_on", "error")
-    out = {"id": model_id, **{k: entry.get(k) for k in keys}}
-    out["status"] = status or "fresh"
-    return out
+def _model_json(model_id: str, entry: MeasurementRecord | None, status: str | None) -> dict[str, Any]:
+    """One model in `--json`: its fidelity and its measurement record, field for field."""
+    from reference_impls import REGISTRY
+
+    spec = REGISTRY.get(model_id)
+    record = entry.model_dump(mode="json") if entry is not None else {}
+    record.pop("id", None)
+    return {"id": model_id, "fidelity": spec.fidelity if spec else None, **record, "status": status or "fresh"}
 
 
 def _print_table(results: Sequence[ClaimResult]) -> None:
@@ -90,7 +95,7 @@ def _print_table(results: Sequence[ClaimResult]) -> None:
     import textwrap
 
     width = shutil.get_terminal_size((160, 20)).columns
-    columns = [("paper", 22), ("claim", 26), ("claimed", 30), ("measured", 14), ("verdict", 9)]
+    columns = [("paper", 22), ("claim", 26), ("claimed", 30), ("measured", 14), ("verdict", 12)]
     fixed = sum(w + 2 for _, w in columns)
     diag_width = max(30, width - fixed)
     header = "  ".join(name.ljust(w) for name, w in columns) + "  diagnosis"
@@ -99,7 +104,7 @@ def _print_table(results: Sequence[ClaimResult]) -> None:
     for r in results:
         verdict = r.verdict + ("*" if r.acknowledged and r.verdict == "refuted" else "")
         cells = [r.paper, r.claim_id, r.claimed, r.measured or "—", verdict]
-        note = "; ".join(r.diagnosis) or ("" if r.verdict != "error" else r.computation)
+        note = "; ".join(r.diagnosis) or ("" if r.verdict in ("verified", "cited") else r.summary)
         if r.acknowledged and r.verdict == "refuted":
             note = (note + "; " if note else "") + "acknowledged: " + r.acknowledged
         wrapped = textwrap.wrap(note, diag_width) or [""]
@@ -139,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.update:
             return EXIT_INVALID
         measurements = {}  # --update rebuilds an unreadable file from scratch
+    if args.update_latency:
+        from tools.latency import update_latency
+
+        update_latency(catalogue)
     wanted = _paper_models(catalogue, args.paper)
     stale = stale_models(measurements, wanted)
     if args.update and stale:
@@ -156,14 +165,16 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
     if args.paper is not None:
         results = [r for r in results if r.paper == args.paper]
     summary = Summary.of(results)
-    errors = [m for m in wanted if measurements.get(m, {}).get("error")]
-    failed = bool(summary.unacknowledged_refuted or summary.counts["error"] or errors or stale)
+    errors = [m for m in wanted if m in measurements and measurements[m].error]
+    failed = bool(summary.unacknowledged_refuted or summary.counts["error"] or errors or stale
+                  or summary.stale_acknowledgements)
 
     if args.json:
         document = {
             "models": [_model_json(m, measurements.get(m), stale.get(m)) for m in wanted],
             "claims": [r.as_json() for r in results],
             "summary": {**summary.counts, "unacknowledged_refuted": summary.unacknowledged_refuted,
+                        "stale_acknowledgements": summary.stale_acknowledgements,
                         "stale_models": sorted(stale), "failed_models": errors},
         }
         print(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
@@ -174,16 +185,25 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
     acknowledged = c["refuted"] - summary.unacknowledged_refuted
     print(
         f"\n{len(results)} claims: {c['verified']} verified, {c['refuted']} refuted ({acknowledged} acknowledged), "
-        f"{c['cited']} cited, {c['error']} error"
+        f"{c['inconclusive']} inconclusive, {c['cited']} cited, {c['error']} error"
     )
     for model_id in errors:
-        print(f"model {model_id}: measurement failed: {measurements[model_id]['error']}")
+        print(f"model {model_id}: measurement failed: {measurements[model_id].error}")
+    for claim in summary.stale_acknowledgements:
+        print(f"claim {claim}: acknowledged as refuted but no longer refuted; remove its `acknowledged` field")
     if stale:
         listing = ", ".join(f"{m} ({why})" for m, why in sorted(stale.items()))
         print(f"{len(stale)} measurement(s) stale or missing: {listing}\n"
               "  run `python tools/verify_claims.py --update` to re-measure them")
     elif args.check:
         print("all measurements are fresh")
+    if args.check:
+        from tools.latency import LatencyFileError, check_lines, read_latency
+
+        try:
+            print("\n".join(check_lines(read_latency())))
+        except LatencyFileError as exc:  # bound to another machine: reported, never a failure
+            print(f"latency: {exc}")
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -103,12 +103,23 @@ class Source(Strict):
     )
     location: ShortText = Field(description="Table, figure, section or page, e.g. `Table 3`, `Sec. 4.2.3`.")
     url: HttpUrl | None = Field(default=None, description="Link to the source; code links pinned to a commit.")
+    table: ShortText | None = Field(
+        default=None,
+        description="The table this number is a row of, named the same way on every claim taken from it, e.g. "
+        "`SENet (TPAMI 2020) Table 2`. All count claims of one table are judged under one reading (the one that "
+        "reproduces the most rows). Without it, the claim's version and location name its table.",
+    )
 
 
 class Tolerance(Strict):
     abs: float | None = Field(default=None, ge=0, description="Absolute tolerance in the claim's own unit.")
     rel: float | None = Field(default=None, ge=0, le=1, description="Relative tolerance (0.05 = 5 %).")
     reason: Paragraph = Field(description="Why the printed precision is not the right tolerance here.")
+    source: ShortText | None = Field(
+        default=None,
+        description="Where the source itself states this precision (e.g. `Sec. 3.3: \"approximately\"`). "
+        "Required when the tolerance is wider than the rounding rule's interval.",
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> Tolerance:
@@ -117,7 +128,7 @@ class Tolerance(Strict):
         return self
 
 
-ClaimKind = Literal["absolute", "ratio", "reduction", "increase", "range", "finding"]
+ClaimKind = Literal["absolute", "ratio", "reduction", "increase", "range", "distribution", "consistency", "finding"]
 Quantity = Literal[
     "params",
     "macs",
@@ -132,7 +143,49 @@ Quantity = Literal[
     "other",
 ]
 Unit = Literal["", "K", "M", "G", "B", "%", "pp", "x", "ms", "s"]
-Convention = Literal["macs", "macs_conv_fc", "macs_with_bn", "flops_2x", "unspecified"]
+Convention = Literal["unspecified", "macs_conv_linear", "macs_conv_linear_bn", "fvcore_total", "flops_2x"]
+FIXED_READINGS = ("macs_conv_linear", "macs_conv_linear_bn", "fvcore_total")
+
+
+class Entries(Strict):
+    """The printed table entries a ratio or percentage was computed from (checked by interval arithmetic)."""
+
+    model: ShortText = Field(description="The entry of `model` as printed, e.g. `2.9G`.")
+    compared: ShortText = Field(description="The entry of `compared_to` as printed, e.g. `4.2G`.")
+
+
+class Consistency(Strict):
+    """Arithmetic on numbers the source itself prints: `value` should equal `operation` over `operands`."""
+
+    operation: Literal["difference", "ratio", "product", "sum"] = Field(
+        description="`difference`: first − second; `ratio`: first / second; `product` / `sum`: over all operands."
+    )
+    operands: list[ShortText] = Field(
+        min_length=2, max_length=6, description="The operands exactly as printed, e.g. [`23.32`, `21.53`]."
+    )
+    where: ShortText = Field(description="Where the operands are printed, e.g. `Table 1, DLA-60 rows`.")
+# Released weights, `<release>/<name>`: the id rows of evaluations.yaml use (see tools/evaluations.py).
+WEIGHTS_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)+$"
+WeightsId = Annotated[str, StringConstraints(pattern=WEIGHTS_ID_PATTERN, max_length=120)]
+Dataset = Literal["imagenet-1k-val", "cifar10-test", "cifar100-test"]
+DeviceClass = Literal["cpu-1-thread", "cpu", "gpu", "phone"]
+
+
+class Timing(Strict):
+    """Where and how a speed claim was timed, and the model of the same table its ratio is taken against."""
+
+    device: DeviceClass = Field(
+        description="Device class: `cpu-1-thread` (one CPU core), `cpu` (a CPU, threads not stated), `gpu` or "
+        "`phone`. Only CPU classes are judged here; the others get our CPU ratio as a labelled proxy."
+    )
+    device_name: ShortText = Field(description="The device as the source names it, e.g. `Intel Xeon CPU E5-2690`.")
+    batch: int | None = Field(default=None, ge=1, le=4096, description="Batch size, where the source states it.")
+    baseline: ModelId | None = Field(
+        default=None, description="Registered model of the same table the ratio is taken against, e.g. `resnet152`."
+    )
+    baseline_value: float | None = Field(
+        default=None, gt=0, description="For a printed time: the baseline's printed time, in the claim's unit."
+    )
 
 
 class Claim(Strict):
@@ -143,11 +196,17 @@ class Claim(Strict):
         description="`absolute`: a value of one model; `ratio`: model / compared_to (in % or x); `reduction`: "
         "1 − model / compared_to in %, or compared_to / model in x (\"11x fewer\"); `increase`: model / "
         "compared_to − 1 in % (or model / compared_to in x); `range`: the factor compared_to / model over `models` "
-        "spans `value`…`value_high`; `finding`: a qualitative statement with no number (always cited)."
+        "spans `value`…`value_high`; `distribution`: a mean (`value`) ± standard deviation (`value_std`) over "
+        "random instances, held against the mean and spread over the seed models in `models` (see "
+        "tools/distribution.py); `finding`: a qualitative statement with no number (always cited)."
     )
     quantity: Quantity = Field(description="What is measured. params, macs and activations are recomputed here.")
     model: ModelId | None = Field(default=None, description="The registered model the claim is about.")
-    models: list[ModelId] = Field(default_factory=list, max_length=50, description="For `range`: the models.")
+    models: list[ModelId] = Field(
+        default_factory=list, max_length=50,
+        description="For `range`: the models. For `distribution`: the seed models (at least two), one per random "
+        "instance.",
+    )
     model_label: ShortText | None = Field(default=None, description="The model as the source names it.")
     compared_to: ModelId | None = Field(default=None, description="The registered model it is compared with.")
     compared_label: ShortText | None = Field(default=None, description="The compared model as the source names it.")
@@ -158,13 +217,40 @@ class Claim(Strict):
         default=None, description="The printed value as a number in `unit` (e.g. 4.1 for `4.1B`; not for findings)."
     )
     value_high: float | None = Field(default=None, description="Upper end, for `range` claims.")
+    value_std: float | None = Field(
+        default=None, gt=0,
+        description="For `distribution`: the printed standard deviation, in `unit`. Omit it when the source prints "
+        "the mean only; the mean is then held against our seeds' own spread.",
+    )
     unit: Unit = Field(default="", description="Scale or unit of `value`: K/M/G/B (=G), %, pp, x, ms, s or empty.")
     convention: Convention | None = Field(
         default=None,
-        description="For macs: what the source counts. `macs`: multiply-adds, not saying whether BatchNorm and "
-        "pooling are included (matches either count); `macs_conv_fc`: multiply-adds of conv and linear layers "
-        "only; `macs_with_bn`: multiply-adds including BatchNorm and pooling (fvcore's count); `flops_2x`: two "
-        "FLOPs per multiply-add; `unspecified`: the source does not say which (any of the above).",
+        description="For macs: what the source counts. `unspecified`: the source does not say, so the reading "
+        "chosen for its table applies (conv + linear, conv + linear + BatchNorm once, or fvcore's total, "
+        "whichever reproduces most rows of the table); `flops_2x`: two FLOPs per multiply-add of that reading; "
+        "`macs_conv_linear`, `macs_conv_linear_bn`, `fvcore_total`: the source says what it counts (give "
+        "`convention_reason`).",
+    )
+    convention_reason: Paragraph | None = Field(
+        default=None,
+        description="For a fixed reading: what in the source says so (e.g. torchvision's `_ops` count only the "
+        "multiplications of convolutions and linear layers). Shown as an override of the table's reading.",
+    )
+    stage: ShortText | None = Field(
+        default=None, description="Compare one part of the network (a row of the per-stage breakdown, e.g. "
+        "`stage3`) instead of the whole model.",
+    )
+    entries: Entries | None = Field(
+        default=None, description="For a ratio, reduction or increase computed from two rounded table entries: "
+        "those entries as printed. The claim's interval then comes from interval arithmetic over them.",
+    )
+    consistency: Consistency | None = Field(
+        default=None, description="For kind `consistency`: the arithmetic on the source's own printed numbers."
+    )
+    could_mean: list[ModelId] = Field(
+        default_factory=list, max_length=5,
+        description="Other models the source itself defines that its text could refer to (e.g. the note's "
+        "\"69 %\" and Res2Net-50-L). A refuted claim's diagnosis considers only these other models.",
     )
     resolution: int | None = Field(default=None, ge=8, le=4096, description="Input resolution the value refers to.")
     source: Source = Field(description="Where the number is printed.")
@@ -180,9 +266,46 @@ class Claim(Strict):
     acknowledged: Paragraph | None = Field(
         default=None, description="For a refuted claim: why it is kept as printed. The site still shows it refuted."
     )
+    uncheckable: Paragraph | None = Field(
+        default=None, description="For a claim nothing here can check: the specific reason (shown with `cited`)."
+    )
+    weights: WeightsId | None = Field(
+        default=None,
+        description="For accuracy: the released weights the number is about, as `evaluations.yaml` names them, "
+        "e.g. `res2net-official/res2net50_26w_8s`. Independent evaluations of these weights judge the claim.",
+    )
+    dataset: Dataset | None = Field(
+        default=None, description="For accuracy: the evaluation set (`imagenet-1k-val`, `cifar10-test`, ...)."
+    )
+    timing: Timing | None = Field(default=None, description="For latency and speedup: device class and baseline.")
+
+    @model_validator(mode="after")
+    def _evidence_fields(self) -> Claim:
+        accuracy = self.quantity in ("top1_accuracy", "top1_error", "top5_accuracy", "top5_error")
+        if (self.weights is not None or self.dataset is not None) and not accuracy:
+            raise ValueError("`weights` and `dataset` are only for accuracy claims (top1/top5 accuracy or error)")
+        if self.timing is not None:
+            if self.quantity not in ("latency", "speedup"):
+                raise ValueError("`timing` is only for latency and speedup claims")
+            if (self.timing.baseline_value is not None) != (self.quantity == "latency" and self.timing.baseline is not None):
+                raise ValueError("a latency claim with a `timing.baseline` gives its printed `baseline_value` "
+                                 "(and only then)")
+        return self
 
     @model_validator(mode="after")
     def _shape(self) -> Claim:
+        if self.kind == "consistency":
+            if self.consistency is None or self.value is None or self.printed is None:
+                raise ValueError("a `consistency` claim gives `consistency` (operation, operands, where), `value` "
+                                 "and `printed`")
+            return self
+        if self.consistency is not None:
+            raise ValueError("`consistency` is only for kind `consistency`")
+        if self.convention in FIXED_READINGS and self.convention_reason is None:
+            raise ValueError(f"convention `{self.convention}` overrides the table's reading: give "
+                             "`convention_reason`, quoting what the source says it counts")
+        if self.entries is not None and self.kind not in ("ratio", "reduction", "increase"):
+            raise ValueError("`entries` is only for ratio, reduction and increase claims")
         if self.kind == "finding":
             if self.quantity in ("params", "macs", "activations"):
                 raise ValueError("a params/macs/activations claim has a value; `finding` is for statements without one")
@@ -201,15 +324,31 @@ class Claim(Strict):
                 raise ValueError("a `range` claim lists its `models`")
         elif self.value_high is not None:
             raise ValueError("`value_high` is only for `range` claims")
+        if self.kind == "distribution":
+            self._check_distribution()
+        elif self.value_std is not None:
+            raise ValueError("`value_std` is only for `distribution` claims")
         if self.kind in ("ratio", "reduction", "increase", "range") and self.compared_to is None:
             raise ValueError(f"a `{self.kind}` claim needs `compared_to`")
-        if self.kind != "range" and self.model is None and self.quantity in ("params", "macs", "activations"):
+        counted = self.quantity in ("params", "macs", "activations")
+        if self.kind not in ("range", "distribution") and self.model is None and counted:
             raise ValueError("a params/macs/activations claim names its `model`")
         if self.quantity == "macs" and self.convention is None:
-            raise ValueError("a macs claim states its `convention` (macs, macs_conv_fc, macs_with_bn, flops_2x or unspecified)")
-        if self.value < 0 and self.kind == "absolute" and self.quantity in ("params", "macs", "activations"):
+            raise ValueError("a macs claim states its `convention` (unspecified, flops_2x, macs_conv_linear, "
+                             "macs_conv_linear_bn or fvcore_total)")
+        if self.value < 0 and self.kind in ("absolute", "distribution") and counted:
             raise ValueError("a count cannot be negative")
         return self
+
+    def _check_distribution(self) -> None:
+        if len(self.models) < 2:
+            raise ValueError("a `distribution` claim lists its seed models in `models` (at least two, one per "
+                             "random instance)")
+        if len(set(self.models)) != len(self.models):
+            raise ValueError("a `distribution` claim lists each seed model once in `models`")
+        if self.model is not None or self.compared_to is not None:
+            raise ValueError("a `distribution` claim names its seed models in `models`, not `model` or "
+                             "`compared_to`")
 
 
 class Paper(Strict):

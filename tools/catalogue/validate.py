@@ -27,9 +27,9 @@ _PATTERN_HINTS = {
 }
 
 
-def _allowed_fields(loc: Loc) -> list[str]:
-    """Field names allowed at the mapping that holds `loc[-1]`, found by walking the schema models."""
-    annotation: Any = Catalogue
+def _allowed_fields(loc: Loc, root: type[BaseModel] = Catalogue) -> list[str]:
+    """Field names allowed at the mapping that holds `loc[-1]`, found by walking the schema models from `root`."""
+    annotation: Any = root
     for part in loc[:-1]:
         annotation = _unwrap(annotation)
         if isinstance(part, int):
@@ -65,7 +65,10 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _problem_from_pydantic(error: dict[str, Any], file: str, positions: Positions) -> Problem:
+def _problem_from_pydantic(
+    error: dict[str, Any], file: str, positions: Positions, root: type[BaseModel] = Catalogue
+) -> Problem:
+    """One pydantic error as a Problem at its file:line:col; `root` is the schema model of the whole file."""
     loc: Loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = error["type"]
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")
@@ -77,7 +80,7 @@ def _problem_from_pydantic(error: dict[str, Any], file: str, positions: Position
         message = f"required field `{loc[-1]}` is missing"
         hint = f"add `{loc[-1]}:` here (see tools/catalogue/papers.schema.json for its meaning)"
     elif kind == "extra_forbidden":
-        allowed = _allowed_fields(loc)
+        allowed = _allowed_fields(loc, root)
         message = f"unknown field `{loc[-1]}`"
         hint = "remove it or fix its spelling" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
     elif kind == "literal_error" and "tags" in loc:

@@ -1,8 +1,8 @@
 """Markers in hand-written pages (STYLE rule 20): `<!-- catalogue:NAME [n=K] -->` lines expanded at build time.
 
 Markers: `recent` (the most recently added papers; `n=8` by default), `stats` (counts of papers, models and
-claim verdicts) and `finding` (the most striking refutation: the refuted claim whose claimed value is furthest
-from the measured one, with its paper's headline numbers).
+claim verdicts), `finding` (the most striking refutation: the refuted claim whose claimed value is furthest
+from the measured one) and `tolerances` (every claim that declares its own tolerance, with the reason).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .views import Tally, claim_view, paper_path, rel
 RECENT_DEFAULT = 8
 MARKER = re.compile(r"^<!--\s*catalogue:(?P<name>[A-Za-z0-9_-]*)(?P<args>[^>]*?)\s*-->[ \t]*$", re.MULTILINE)
 MARKER_START = re.compile(r"^[ \t]*<!--\s*catalogue:", re.MULTILINE)
-KNOWN = "recent, stats, finding"
+KNOWN = "recent, stats, finding, tolerances"
 
 
 class MarkerError(ValueError):
@@ -75,9 +75,11 @@ def expand_markers(
             if options:
                 raise MarkerError(f"{where}:{line_of(match.start())}: `catalogue:finding` takes no arguments")
             return _finding(catalogue, claim_results, page_path)
-        if name == "stats":
+        if name in ("stats", "tolerances"):
             if options:
-                raise MarkerError(f"{where}:{line_of(match.start())}: `catalogue:stats` takes no arguments")
+                raise MarkerError(f"{where}:{line_of(match.start())}: `catalogue:{name}` takes no arguments")
+            if name == "tolerances":
+                return _tolerance_list(catalogue, page_path)
             return _stats_line(catalogue, claim_results, page_path)
         raise MarkerError(
             f"{where}:{line_of(match.start())}: unknown marker `catalogue:{name}` (known: {KNOWN})"
@@ -100,6 +102,21 @@ def _stats_line(catalogue: Any, claim_results: Sequence[Any], page_path: str) ->
         claims_link=rel(page_path, "claims.md"),
         catalogue_link=rel(page_path, "catalogue.md"),
     ).rstrip("\n")
+
+
+def _tolerance_list(catalogue: Any, page_path: str) -> str:
+    """Every claim that declares its own tolerance: the interval, whether it is wider than the rule, the reason."""
+    from tools.tolerance import declared_interval, wider_than_rule
+
+    rows = []
+    for paper in catalogue.papers:
+        for claim in paper.claims:
+            declared = declared_interval(claim)
+            if declared is None or claim.tolerance is None:
+                continue
+            link = rel(page_path, paper_path(paper.id)) + f"#claim-{claim.id}"
+            rows.append((paper, claim, link, declared, wider_than_rule(claim)))
+    return render("marker_tolerances.md.j2", rows=rows).rstrip("\n")
 
 
 _NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
@@ -127,6 +144,6 @@ def _finding(catalogue: Any, claim_results: Sequence[Any], page_path: str) -> st
         paper=paper,
         claim=claim,
         result=best,
-        why=claim_view(claim, best).summary,
+        why=claim_view(claim, best).summary_line.rstrip("."),
         link=rel(page_path, paper_path(paper.id)) + f"#claim-{claim.id}",
     ).rstrip("\n")

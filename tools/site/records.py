@@ -11,12 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# Labels of the readings, as every page and chart names them (see docs/conventions.md).
-READING_LABELS = {
-    "macs_conv_linear": "conv + linear MACs",
-    "macs_conv_linear_bn": "conv + linear + BN MACs",
-    "fvcore_total": "fvcore total",
-}
 HEADLINE_READING = "macs_conv_linear"
 
 
@@ -65,10 +59,11 @@ def _first(entry: Mapping[str, Any], *keys: str) -> Any:
     return None
 
 
-def cost_of(entry: Mapping[str, Any] | None, model_id: str) -> ModelCost | None:
-    """The costs of one measurement entry (`tools.measurements.read_measurements()[model_id]`), None if absent."""
-    if entry is None:
-        return None
+def cost_of(entry: Any, model_id: str) -> ModelCost | None:
+    """The costs of one measurement record (`tools.measurements.read_measurements()[model_id]`: a
+    `MeasurementRecord`, a plain dict of the same keys, or already a `ModelCost`), None if absent."""
+    if entry is None or isinstance(entry, ModelCost):
+        return entry
     if hasattr(entry, "model_dump"):  # the typed MeasurementRecord
         entry = entry.model_dump()
     stages = tuple(
@@ -94,7 +89,8 @@ def cost_of(entry: Mapping[str, Any] | None, model_id: str) -> ModelCost | None:
         by_operator=dict(sorted((_first(entry, "fvcore_by_operator", "flops_by_operator") or {}).items())),
         unsupported=dict(sorted((entry.get("unsupported_ops") or {}).items())),
         sweep=tuple(
-            (int(s.get("resolution", 0)), _first(s, "macs_conv_linear", "crosscheck_macs")) for s in sweep
+            (int(s.get("resolution", 0)), _first(s, "macs_conv_linear", "flopcounter_macs", "crosscheck_macs"))
+            for s in sweep
         ),
         measured_on=str(entry.get("measured_on") or ""),
         versions=dict(entry.get("versions") or {}),

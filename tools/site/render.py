@@ -13,7 +13,7 @@ says otherwise:
 * `shape`   a tensor shape ("2048×7×7");
 * `codes`   text whose `backtick spans` become <code> (the verdict engine writes model ids that way).
 
-This is the only place the site formats numbers; `tools/formatting.py` takes over once it exists on main.
+Numbers are formatted by `tools/formatting.py`, the one formatting module of the project.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from tools.formatting import format_count, format_gmacs, format_params_m
+
 from .sanitize import html_text, md_text, render_markdown
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -33,15 +35,15 @@ STATUS_LABEL = {"read": "read", "reading": "reading", "to-read": "to read"}
 
 
 def count(value: int | float | None) -> str:
-    return "—" if value is None else f"{int(value):,}"
+    return "—" if value is None else format_count(value)
 
 
 def gmacs(value: int | float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value / 1e9:.{digits}f}"
+    return format_gmacs(value, digits)
 
 
 def mega(value: int | float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value / 1e6:.{digits}f}"
+    return format_params_m(value, digits)
 
 
 def shape(dims: Iterable[int] | None) -> str:
@@ -102,6 +104,12 @@ def badge(value: str, kind: str = "verdict") -> Markup:
     return Markup('<span class="cat-{0} cat-{0}--{1}">{2}</span>').format(kind, value, label)
 
 
+def claim_badge(value: str) -> Markup:
+    """The verdict badge inside a claim row, coloured by the row's `cat-claim--<verdict>` class (a page of claims
+    repeats it dozens of times)."""
+    return Markup('<span class="cat-verdict">{0}</span>').format(value)
+
+
 def status(value: str) -> Markup:
     return badge(value, "badge")
 
@@ -126,7 +134,7 @@ def environment() -> jinja2.Environment:
         finalize=_one_line,
     )
     env.filters.update(
-        md=_md_filter, md_inline=md_inline, text=text, codes=codes, badge=badge, status=status, count=count, gmacs=gmacs, mega=mega, shape=shape
+        md=_md_filter, md_inline=md_inline, text=text, codes=codes, badge=badge, claim_badge=claim_badge, status=status, count=count, gmacs=gmacs, mega=mega, shape=shape
     )
     return env
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from .records import HEADLINE_READING, READING_LABELS, ModelCost
+from tools.formatting import READING_LABELS
+
+from .records import HEADLINE_READING, ModelCost
 from .sanitize import safe_url
 
 VERDICTS = ("error", "refuted", "inconclusive", "verified", "cited")  # display order: attention first
@@ -99,6 +101,7 @@ class ClaimView:
     printed: str
     computation: str
     rule: str
+    table_rule: str  # e.g. "SENet Table 2: conv + linear reproduces 3 of 5 rows"
     diagnosis: tuple[str, ...]
     readings: tuple[Reading, ...]
     acknowledged: str  # Markdown
@@ -111,6 +114,12 @@ class ClaimView:
     @property
     def anchor(self) -> str:
         return f"claim-{self.id}"
+
+    @property
+    def summary_line(self) -> str:
+        """The summary without a leading "Refuted: " that the badge next to it already says."""
+        head, sep, rest = self.summary.partition(": ")
+        return rest[:1].upper() + rest[1:] if sep and head.casefold() == self.verdict and rest else self.summary
 
 
 @dataclass(frozen=True)
@@ -198,10 +207,8 @@ def claim_view(claim: Any, result: Any | None) -> ClaimView:
     )
     verdict = result.verdict if result else "error"
     diagnosis = tuple(result.diagnosis) if result else ("no verdict was computed",)
-    summary = getattr(result, "summary", "") or (diagnosis[0] if diagnosis else "")
-    readings = tuple(
-        Reading(r.label, r.measured, bool(r.used), r.within) for r in getattr(result, "readings", ()) or ()
-    )
+    summary = (result.summary if result else "") or (diagnosis[0] if diagnosis else "")
+    readings = tuple(Reading(r.label, r.measured, r.used, r.within) for r in result.readings) if result else ()
     source_url = safe_url(str(claim.source.url or ""))
     return ClaimView(
         id=claim.id,
@@ -210,12 +217,13 @@ def claim_view(claim: Any, result: Any | None) -> ClaimView:
         subject=subject,
         verdict=verdict,
         summary=summary,
-        basis=getattr(result, "basis", "") or "",
+        basis=result.basis if result else "",
         claimed=(result.claimed if result else "") or "",
         measured=(result.measured if result else "") or "",
         printed=claim.printed or "",
         computation=result.computation if result else "",
-        rule=getattr(result, "rule", "") or (result.tolerance if result else ""),
+        rule=(result.rule or result.tolerance) if result else "",
+        table_rule=(result.table_rule or "") if result else "",
         diagnosis=diagnosis[1:] if summary == (diagnosis[0] if diagnosis else None) else diagnosis,
         readings=readings,
         acknowledged=claim.acknowledged or "",

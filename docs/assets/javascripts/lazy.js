@@ -1,7 +1,8 @@
 /*
  * Collapsed details that load when the reader opens them, so a paper page stays small.
  *
- * <details class="cat-lazy" data-key="claim-x"> inside an element with data-src="data/details/<paper>.json": the JSON maps anchors to
+ * <details class="cat-lazy" data-key="model-x"> (or a claim row's detail, keyed by the row's id) inside an element
+ * with data-src="data/details/<paper>.json": the JSON maps anchors to
  * HTML that the site generator rendered (autoescaped templates; catalogue Markdown sanitized), inserted as is.
  * <details class="cat-lazy" data-code="code/reference_impls/<family>.py">: the file is shown as plain text.
  * Paths are relative to the site root, which Material's config script names. Our own; no CDN.
@@ -40,7 +41,10 @@
     body.textContent = "Loading…";
     var done = src
       ? load(new URL(src, root).href, true).then(function (data) {
-          body.innerHTML = data[details.getAttribute("data-key")] || "<p>No details recorded.</p>";
+          /* A claim's detail is keyed by the claim row's id; a model's by its data-key. */
+          var key = details.getAttribute("data-key") || details.parentElement.id;
+          body.innerHTML = data[key] || "<p>No details recorded.</p>";
+          if (window.catLabelCells) window.catLabelCells(body);
         })
       : load(new URL(code, root).href, false).then(function (text) {
           var pre = document.createElement("pre");

@@ -16,7 +16,23 @@
     }
   };
 
+  /* Stacked cards (below 600 px) label each cell with its column header; the labels are read from the table's
+     own header row, so no text is repeated in the page's HTML. Lazy details call this after they load. */
+  window.catLabelCells = function (root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll("table.cat-cards"), function (table) {
+      var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent; });
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr) {
+        var column = 0;
+        Array.prototype.forEach.call(tr.cells, function (cell) {
+          if (headers[column]) cell.setAttribute("data-label", headers[column]);
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  };
+
   window.catOnPage(function () {
+    window.catLabelCells(document);
     var dialog = document.querySelector(".md-search[role=dialog]");
     if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
   });

@@ -28,7 +28,6 @@ from .data import (
     COMPUTED_CROSSCHECK,
     COMPUTED_FVCORE,
     COMPUTED_PARAMS,
-    VGG16_CIFAR_CONVS,
     Cited,
     _Context,
     _model_names,
@@ -36,7 +35,6 @@ from .data import (
     _page,
     _registry,
     growth_exponent,
-    hetconv_layer_ratio,
     hetconv_vgg16_cifar_prediction,
     imagenet_top1,
     linear_quadratic_fit,
@@ -89,7 +87,7 @@ PAGES: tuple[InsightPage, ...] = (
 )
 
 
-def _index_page() -> str:
+def _index_page(ctx: _Context) -> str:
     lines = [
         (
             "Charts drawn from the measurements of every registered model, each with the table behind it. A number "
@@ -98,8 +96,8 @@ def _index_page() -> str:
         ),
         "",
         (
-            f"- **{COMPUTED_FVCORE}**: fvcore's FlopCountAnalysis; one multiply-add counts 1, BatchNorm and pooling "
-            'included ("GMACs" on this site).'
+            f"- **{COMPUTED_FVCORE}**: fvcore's FlopCountAnalysis total, what timm's GMACs columns report; one "
+            "multiply-add counts 1, an eval BatchNorm 2 per element, pooling 1 per input element."
         ),
         f"- **{COMPUTED_CROSSCHECK}**: PyTorch's FlopCounterMode halved; conv, linear and matmul only.",
         f"- **{COMPUTED_PARAMS}**: the exact number of parameters.",
@@ -108,7 +106,8 @@ def _index_page() -> str:
         "",
     ]
     for spec in PAGES:
-        about = f" (models of [the paper](../papers/{spec.paper}.md))" if spec.paper else ""
+        defined = spec.paper and any(p.id == spec.paper for p in ctx.catalogue.papers)
+        about = f" (models of [the paper](../papers/{spec.paper}.md))" if defined else ""
         lines.append(f"- [{spec.summary}]({spec.stem}.md){about}")
     return _page("Insights", "\n".join(lines))
 
@@ -139,7 +138,7 @@ def build_insights(
         styles=_Styles(spec.module for spec in registry.values()),
         directory_urls=directory_urls,
     )
-    pages: dict[str, str] = {f"{DIR}/index.md": _index_page()}
+    pages: dict[str, str] = {f"{DIR}/index.md": _index_page(ctx)}
     assets: dict[str, bytes] = {}
     for spec in PAGES:
         page, page_assets = spec.build(ctx)
@@ -154,10 +153,8 @@ __all__ = [
     "InsightPage",
     "PAGES",
     "RES2NET_GROUPS",
-    "VGG16_CIFAR_CONVS",
     "build_insights",
     "growth_exponent",
-    "hetconv_layer_ratio",
     "hetconv_vgg16_cifar_prediction",
     "imagenet_top1",
     "linear_quadratic_fit",

@@ -38,7 +38,7 @@ def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "models": models,
         "missing": [i for i in ids if ctx.ok(i) is None],
         "units": {
-            "macs": "multiply-adds, fvcore (BatchNorm and pooling included)",
+            "macs": "multiply-adds, fvcore total (BatchNorm 2 per element, pooling)",
             "macs_conv_linear": "multiply-adds of conv, linear and matmul (FlopCounterMode / 2)",
             "params": "parameters",
             "activations": "fvcore activation count",
@@ -62,7 +62,8 @@ def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         "",
         (
             f"[Per-model data (JSON)]({_rel(path, MODELS_JSON)}){{ .cat-compare__data }} · GMACs are "
-            f"{COMPUTED_FVCORE}: one multiply-add counts 1, BatchNorm and pooling included; stages are the networks' "
+            f"{COMPUTED_FVCORE}: one multiply-add counts 1, an eval BatchNorm 2 per element, pooling 1 per input; "
+            "stages are the networks' "
             "`stem`, `stages.N` and `head`."
         ),
         "",

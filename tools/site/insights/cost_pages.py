@@ -63,7 +63,7 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                     )
             _log_axis(ax, "x")
             _log_axis(ax, "y")
-            ax.set_xlabel("GMACs (fvcore: 1 multiply-add = 1, BatchNorm included), at each model's input size")
+            ax.set_xlabel("GMACs (fvcore total), at each model's input size")
             ax.set_ylabel("Parameters (millions)")
             ax.legend(loc="upper left", fontsize=7.5)
 

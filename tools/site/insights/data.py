@@ -8,7 +8,6 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from ..sanitize import md_text
@@ -19,7 +18,7 @@ MODELS_JSON = "data/models.json"
 UPDATE_COMMAND = "python tools/verify_claims.py --update"
 
 # Where each number comes from, as the tables say it.
-COMPUTED_FVCORE = "computed (fvcore)"  # FlopCountAnalysis: 1 multiply-add = 1, BatchNorm and pooling included
+COMPUTED_FVCORE = "computed (fvcore total)"  # FlopCountAnalysis: BatchNorm 2 per element, pooling inputs
 COMPUTED_CROSSCHECK = "computed (FlopCounterMode ÷ 2)"  # multiply-adds of conv, linear and matmul only
 COMPUTED_PARAMS = "computed (parameter count)"
 
@@ -42,42 +41,13 @@ def pareto_frontier(points: Sequence[tuple[float, float]]) -> list[int]:
     return frontier
 
 
-def hetconv_layer_ratio(part: int, kernel: int = 3) -> Fraction:
-    """Cost of one HetConv layer over a standard K×K conv with the same channels: 1/P + (1 − 1/P)/K².
-
-    Each of the N filters has M/P kernels of K×K and M − M/P of 1×1 (Fig. 3), so parameters and multiply-adds
-    are D²·N·(M·K²/P + M − M/P) against D²·N·M·K². Exact (a Fraction): P = 4, K = 3 gives 1/3.
-    """
-    if part < 1 or kernel < 1:
-        raise ValueError(f"HetConv needs P >= 1 and K >= 1; got P={part}, K={kernel}")
-    return Fraction(1, part) + (1 - Fraction(1, part)) / (kernel * kernel)
-
-
-# VGG-16 (configuration D) on 32×32 CIFAR-10 inputs as built by reference_impls/hetconv.py: (M, N, output side)
-# of the 13 3×3 convs, then one Linear 512 -> 10. The first conv (M = 3) stays standard; every other is a HetConv.
-VGG16_CIFAR_CONVS: tuple[tuple[int, int, int], ...] = (
-    (3, 64, 32), (64, 64, 32),
-    (64, 128, 16), (128, 128, 16),
-    (128, 256, 8), (256, 256, 8), (256, 256, 8),
-    (256, 512, 4), (512, 512, 4), (512, 512, 4),
-    (512, 512, 2), (512, 512, 2), (512, 512, 2),
-)  # fmt: skip
-VGG16_CIFAR_CLASSIFIER = (512, 10)
-
-
 def hetconv_vgg16_cifar_prediction(part: int) -> tuple[int, int]:
-    """(conv + linear multiply-adds, parameters) of the CIFAR VGG-16 with HetConv(P) in every conv but the first,
-    from the per-layer formula; BatchNorm (2 parameters per channel) and the classifier are unchanged."""
-    macs = params = Fraction(0)
-    for index, (m, n, side) in enumerate(VGG16_CIFAR_CONVS):
-        ratio = Fraction(1) if index == 0 else hetconv_layer_ratio(part)
-        weights = 9 * m * n * ratio
-        macs += weights * side * side
-        params += weights + 2 * n
-    fc_in, fc_out = VGG16_CIFAR_CLASSIFIER
-    macs += fc_in * fc_out
-    params += fc_in * fc_out + fc_out
-    return int(macs), int(params)
+    """(conv + linear multiply-adds, parameters) of `hetconv_vgg16_cifar_p<part>` predicted by the per-layer formula,
+    from `reference_impls.hetconv_cost` (the model's own layer table; no torch)."""
+    from reference_impls.hetconv_cost import vgg16_cifar_predicted_cost
+
+    cost = vgg16_cifar_predicted_cost(part)
+    return cost.macs_conv_linear, cost.params
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ import math
 import re
 from typing import Any
 
+from reference_impls.hetconv_cost import hetconv_layer_ratio
+
 from ..sanitize import md_text
 from .charts import DIR, _MUTED, _PANEL, _SERIES, _chart_assets, _image, _reference_line, _svg
-from .data import COMPUTED_CROSSCHECK, COMPUTED_FVCORE, COMPUTED_PARAMS, Cited, _Context, _claims, _first_claim, _m, _missing_note, _model_cell, _nothing_to_plot, _page, _pct, _provenance, _scaled, _table, hetconv_layer_ratio, hetconv_vgg16_cifar_prediction
+from .data import COMPUTED_CROSSCHECK, COMPUTED_FVCORE, COMPUTED_PARAMS, Cited, _Context, _claims, _first_claim, _m, _missing_note, _model_cell, _nothing_to_plot, _page, _pct, _provenance, _scaled, _table, hetconv_vgg16_cifar_prediction
 
 def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "hetconv", f"{DIR}/hetconv.md"

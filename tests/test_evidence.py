@@ -1,0 +1,269 @@
+"""Independent evaluations: the committed file's loader (file:line errors) and the accuracy verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools.catalogue import CatalogueError, Claim
+from tools.evaluations import EVALUATIONS_FILE, Evaluation, load_evaluations
+from tools.evidence import PIPELINE_SLACK_PP, judge_accuracy
+
+ROW = """\
+  - weights: "res2net-official/res2net50_26w_8s"
+    model: "res2net50_26w_8s"
+    dataset: "imagenet-1k-val"
+    top1: 78.950
+    top5: 94.282
+    independent: true
+    evaluator: "timm"
+    evaluation: "timm validate, res2net50_26w_8s.in1k"
+    weights_origin: "the official Res2Net release, ported by timm"
+    settings:
+      image_size: 224
+      crop_pct: 0.875
+      interpolation: "bilinear"
+    source:
+      repository: "huggingface/pytorch-image-models"
+      path: "results/results-imagenet.csv"
+      commit: "4e5207c7bb6592474ca56e28b2cf85be8f1a550f"
+"""
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "evaluations.yaml"
+    path.write_text("evaluations:\n" + body, encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(CatalogueError) as info:
+        load_evaluations(path)
+    return [p.format() for p in info.value.problems]
+
+
+# ------------------------------------------------------------------------------------------------ the loader
+
+
+def test_committed_file_is_valid_and_keeps_provenance() -> None:
+    rows = load_evaluations(EVALUATIONS_FILE)
+    # 240 accuracy rows of /work/shared/independent-evaluations.csv, minus 7 that copy the paper's own number
+    # ("Acc. from paper" and a README sentence), which are not evaluations.
+    assert len(rows) == 233
+    assert sum(r.independent for r in rows) == 91
+    assert all(r.source.repository and r.source.path and r.source.commit for r in rows)
+    timm = [r for r in rows if r.evaluation == "timm validate, res2net50_26w_8s.in1k"]
+    assert [(r.weights, r.top1, r.settings_text()) for r in timm] == [
+        ("res2net-official/res2net50_26w_8s", 78.95, "224 px, crop 0.875, bilinear")
+    ]
+
+
+def test_a_valid_row_loads(tmp_path: Path) -> None:
+    (row,) = load_evaluations(write(tmp_path, ROW))
+    assert row.top5 == 94.282 and row.independent
+
+
+def test_a_misspelt_field_is_reported_at_its_line_with_the_allowed_fields(tmp_path: Path) -> None:
+    body = ROW.replace("    evaluator:", "    evaluater:")
+    missing, unknown = problems(write(tmp_path, body))
+    assert missing.startswith("evaluations.yaml:2:5: evaluations[0].evaluator: required field `evaluator` is missing")
+    assert unknown.startswith("evaluations.yaml:8:16: evaluations[0].evaluater: unknown field `evaluater` — ")
+    assert "allowed here: weights, model, dataset, top1, top5, independent, evaluator" in unknown
+
+
+def test_a_percentage_out_of_range_names_the_line(tmp_path: Path) -> None:
+    (message,) = problems(write(tmp_path, ROW.replace("top1: 78.950", "top1: 789.50")))
+    assert message == ("evaluations.yaml:5:11: evaluations[0].top1: Input should be less than or equal to 100 "
+                       "(got 789.5) — check the value")
+
+
+def test_an_error_written_as_top5_is_caught(tmp_path: Path) -> None:
+    (message,) = problems(write(tmp_path, ROW.replace("top5: 94.282", "top5: 5.718")))
+    assert message.startswith("evaluations.yaml:2:5: evaluations[0]: top-5 accuracy cannot be below top-1 accuracy")
+
+
+def test_an_unregistered_model_and_a_duplicate_row_are_reported(tmp_path: Path) -> None:
+    second = ROW.replace('model: "res2net50_26w_8s"', 'model: "res2net50_26w_9s"')
+    messages = problems(write(tmp_path, ROW + ROW + second))
+    assert messages == [
+        "evaluations.yaml:19:5: evaluations[1]: the same evaluation of `res2net-official/res2net50_26w_8s` is "
+        "recorded twice (first on line 2) — keep one of the two rows",
+        "evaluations.yaml:36:5: evaluations[2]: the same evaluation of `res2net-official/res2net50_26w_8s` is "
+        "recorded twice (first on line 2) — keep one of the two rows",
+        "evaluations.yaml:37:12: evaluations[2].model: `res2net50_26w_9s` is not a registered model — use an id "
+        "from reference_impls.list_models()",
+    ]
+
+
+def test_a_malformed_weights_id_and_a_missing_source_are_reported(tmp_path: Path) -> None:
+    body = ROW.replace('"res2net-official/res2net50_26w_8s"', '"Res2Net official"')
+    body = body.split("    source:")[0]
+    messages = problems(write(tmp_path, body))
+    assert messages == [
+        "evaluations.yaml:2:5: evaluations[0].source: required field `source` is missing — add `source:` here (see "
+        "tools/catalogue/papers.schema.json for its meaning)",
+        "evaluations.yaml:2:14: evaluations[0].weights: 'Res2Net official' is not well-formed — see the field's "
+        "description in tools/catalogue/papers.schema.json",
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ the verdicts
+
+
+def claim(**fields: object) -> Claim:
+    base = {"id": "c", "text": "t", "kind": "absolute", "quantity": "top1_accuracy", "unit": "%",
+            "source": {"version": "v1", "location": "Table 3"}, "origin": "paper", "confidence": "A"}
+    return Claim.model_validate({**base, **fields})
+
+
+def evaluation(weights: str, top1: float, *, independent: bool = True, evaluator: str = "timm",
+               model: str = "res2net50_26w_8s", top5: float | None = None) -> Evaluation:
+    return Evaluation.model_validate({
+        "weights": weights, "model": model, "dataset": "imagenet-1k-val", "top1": top1, "top5": top5,
+        "independent": independent, "evaluator": evaluator, "evaluation": f"{evaluator} {weights}",
+        "weights_origin": "w", "settings": {"image_size": 224, "crop_pct": 0.875, "interpolation": "bilinear"},
+        "source": {"repository": "o/r", "path": "p", "commit": "c"},
+    })
+
+
+RES2NET_26W_8S = (
+    evaluation("res2net-official/res2net50_26w_8s", 79.20, independent=False, evaluator="Res2Net authors"),
+    evaluation("res2net-official/res2net50_26w_8s", 79.20, evaluator="mmpretrain"),
+    evaluation("res2net-official/res2net50_26w_8s", 78.95, evaluator="timm"),
+)
+
+
+def test_the_slack_is_declared_in_points() -> None:
+    assert PIPELINE_SLACK_PP == 0.3
+
+
+def test_an_error_claim_is_verified_by_the_same_weights_and_every_evaluation_is_listed() -> None:
+    c = claim(quantity="top1_error", model="res2net50_26w_8s", printed="20.80", value=20.8,
+              weights="res2net-official/res2net50_26w_8s")
+    evidence = judge_accuracy(c, RES2NET_26W_8S, half_unit=0.005)
+    assert evidence is not None and evidence.verdict == "verified" and evidence.basis == "independent evaluation"
+    assert [(r.evaluator, r.value, r.independent, r.within) for r in evidence.evaluations] == [
+        ("Res2Net authors", 20.8, False, True), ("mmpretrain", 20.8, True, True), ("timm", 21.05, True, True)]
+    assert (round(evidence.low, 3), round(evidence.high, 3)) == (20.495, 21.105)
+    assert evidence.summary.startswith("2 of 2 independent evaluation(s) of the released weights lie within")
+
+
+def test_a_gap_beyond_the_slack_is_refuted_with_the_gap() -> None:
+    c = claim(model="res2net50_26w_8s", printed="79.8", value=79.8, weights="res2net-official/res2net50_26w_8s")
+    evidence = judge_accuracy(c, RES2NET_26W_8S, half_unit=0.05)
+    assert evidence is not None and evidence.verdict == "refuted"
+    assert evidence.gap == pytest.approx(-0.6)
+    assert "is 0.60 points below the printed 79.80 %" in evidence.summary
+    # the authors' own 79.20 is listed, but decides nothing
+    assert evidence.evaluations[0].independent is False
+
+
+def test_the_trainers_own_evaluation_alone_decides_nothing() -> None:
+    c = claim(model="res2net50_26w_8s", printed="79.2", value=79.2, weights="res2net-official/res2net50_26w_8s")
+    evidence = judge_accuracy(c, RES2NET_26W_8S[:1], half_unit=0.05)
+    assert evidence is not None and evidence.verdict == "cited" and evidence.basis == ""
+    assert "only the trainers' own evaluation" in evidence.summary and "79.20 % (Res2Net authors)" in evidence.summary
+
+
+def test_other_weights_are_context_only_never_a_verdict() -> None:
+    # ResNet-50 as the paper trained it (75.3 %): torchvision's retrained weights (76.13 %) are another training.
+    tv = evaluation("torchvision/ResNet50_Weights.IMAGENET1K_V1", 76.13, model="resnet50")
+    c = claim(model="resnet50", printed="75.3", value=75.3, dataset="imagenet-1k-val")
+    evidence = judge_accuracy(c, [tv], half_unit=0.05)
+    assert evidence is not None and evidence.verdict == "cited" and evidence.evaluations == ()
+    assert [(r.weights, r.value, r.within, r.same_weights) for r in evidence.context] == [
+        ("torchvision/ResNet50_Weights.IMAGENET1K_V1", 76.13, None, False)]
+    assert "shown for context only, never as a verdict" in evidence.summary
+    # with weights named, the other training still only shows as context
+    named = claim(model="resnet50", printed="76.130", value=76.13, weights="torchvision/ResNet50_Weights.IMAGENET1K_V2",
+                  dataset="imagenet-1k-val")
+    other = judge_accuracy(named, [tv], half_unit=0.0005)
+    assert other is not None and other.verdict == "cited" and len(other.context) == 1
+
+
+def test_top5_error_uses_top5_and_rows_without_it_are_listed_not_judged() -> None:
+    rows = [evaluation("w/a", 77.0, top5=93.4), evaluation("w/a", 77.1, evaluator="mmpretrain")]
+    c = claim(quantity="top5_error", model="res2net50_26w_8s", printed="6.6", value=6.6, weights="w/a")
+    evidence = judge_accuracy(c, rows, half_unit=0.05)
+    assert evidence is not None and evidence.verdict == "verified"
+    assert [(r.value, r.within) for r in evidence.evaluations] == [(pytest.approx(6.6), True), (None, None)]
+
+
+def test_claims_that_are_not_absolute_accuracy_get_no_evidence() -> None:
+    gain = claim(kind="reduction", quantity="top1_error", model="res2net50_26w_8s", compared_to="resnet50",
+                 printed="1.84%", value=1.84, unit="pp")
+    params = claim(quantity="params", model="res2net50_26w_8s", printed="25.7M", value=25.7, unit="M")
+    unnamed = claim(model="res2net50_26w_8s", printed="79.2", value=79.2)
+    assert [judge_accuracy(c, RES2NET_26W_8S, half_unit=0.05) for c in (gain, params, unnamed)] == [None] * 3
+
+
+def test_weights_and_dataset_only_on_accuracy_claims() -> None:
+    with pytest.raises(ValueError, match="only for accuracy claims"):
+        claim(quantity="params", model="resnet50", printed="25.6M", value=25.6, unit="M", weights="w/a")
+
+
+# ------------------------------------------------------------------------------------------------ the catalogue
+
+def printed_half_unit(claim: Claim) -> float:
+    """Half a unit of the last printed digit of `claim.value` ("20.80" -> 0.005): the default tolerance rule."""
+    text = claim.printed.rstrip("%").strip()  # type: ignore[union-attr]
+    return 0.5 * 10 ** -(len(text.split(".")[1]) if "." in text else 0)
+
+
+def test_every_weights_id_in_the_catalogue_is_evaluated_and_a_typo_is_located(tmp_path: Path) -> None:
+    from tools.catalogue import DEFAULT_CATALOGUE
+    from tools.evaluations import unknown_weights
+
+    rows = load_evaluations()
+    assert unknown_weights(DEFAULT_CATALOGUE, rows) == []
+    text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+    typo = text.replace('weights: "res2net-official/res2net50_26w_8s"', 'weights: "res2net-official/res2net50_26w_9s"')
+    line = text[: text.index('weights: "res2net-official/res2net50_26w_8s"')].count("\n") + 1
+    path = tmp_path / "papers.yaml"
+    path.write_text(typo, encoding="utf-8")
+    (problem,) = unknown_weights(path, rows)
+    assert problem.format().startswith(f"papers.yaml:{line}:18: papers[0].claims[")
+    assert problem.message == "no evaluation of `res2net-official/res2net50_26w_9s` is recorded in evaluations.yaml"
+
+
+def test_the_catalogues_accuracy_claims_against_the_committed_evaluations() -> None:
+    from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
+
+    rows = load_evaluations()
+    verdicts = {}
+    for paper in load_catalogue(DEFAULT_CATALOGUE).papers:
+        for c in paper.claims:
+            if c.weights is not None:
+                evidence = judge_accuracy(c, rows, half_unit=printed_half_unit(c))
+                assert evidence is not None
+                verdicts[f"{paper.id}/{c.id}"] = (evidence.verdict, None if evidence.gap is None else round(evidence.gap, 3))
+    assert verdicts == {
+        # Res2Net Table 1/3 (errors) against the official release, evaluated by timm and mmpretrain
+        "res2net/table1-top1-error-res2net50": ("verified", -0.004),
+        "res2net/table3-top1-error-14w-8s": ("verified", 0.0),
+        "res2net/table3-top1-error-48w-2s": ("verified", -0.208),
+        "res2net/table3-top1-error-26w-6s": ("verified", -0.006),
+        "res2net/table3-top1-error-26w-8s": ("verified", 0.0),
+        # EfficientNet Table 2 against the TF checkpoints (ckpts/ for B0-B5, ckptsaug/ for B6-B7)
+        "efficientnet/table2-top1-b0": ("verified", 0.242),
+        "efficientnet/table2-top1-b1": ("verified", -0.12),
+        "efficientnet/table2-top1-b2": ("verified", -0.16),
+        "efficientnet/table2-top1-b3": ("verified", -0.09),
+        "efficientnet/table2-top1-b4": ("verified", -0.002),
+        "efficientnet/table2-top1-b5": ("verified", -0.12),
+        "efficientnet/table2-top1-b6": ("verified", 0.05),
+        "efficientnet/table2-top1-b7": ("verified", -0.02),
+        "efficientnet/abstract-b7-top5": ("verified", -0.192),
+        "efficientnet/abstract-v5-b7-top1": ("verified", 0.08),
+        # torchvision's weights, evaluated by timm (torchvision's own metadata decides nothing)
+        "resnet/torchvision-top1-resnet50": ("verified", 0.026),
+        "resnet/torchvision-top1-resnet101": ("verified", 0.03),
+        "resnext/torchvision-top1": ("verified", 0.014),
+        "vgg/torchvision-top1-vgg16": ("verified", 0.002),
+        "vgg/torchvision-top1-vgg16-bn": ("verified", -0.006),
+        # only the trainers' own evaluations are recorded
+        "mobilenetv2/table4-top1-100": ("cited", None),
+        "mobilenetv2/table4-top1-140": ("cited", None),
+        "mobilenetv2/torchvision-top1-100": ("cited", None),
+    }
