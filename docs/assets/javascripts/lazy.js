@@ -51,7 +51,7 @@
           var el = document.createElement("code");
           el.textContent = text;
           pre.appendChild(el);
-          pre.setAttribute("tabindex", "0");
+          el.setAttribute("tabindex", "0"); /* Material scrolls the <code> of a <pre>: reachable by keyboard */
           body.textContent = "";
           body.appendChild(pre);
         });
