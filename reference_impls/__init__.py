@@ -88,7 +88,7 @@ _ROWS: tuple[ModelSpec, ...] = (
     # SENet (Hu et al., TPAMI 2020), Table 2: SE-ResNet-50 in the authors' Caffe layout, SE-ResNeXt-50 (timm).
     ModelSpec("legacy_seresnet50",  "resnet",   "legacy_seresnet50",  224, fidelity="official"),
     ModelSpec("seresnext50_32x4d",  "resnet",   "seresnext50_32x4d",  224, fidelity="official"),
-    # Res2Net (Gao et al., TPAMI 2021), Table 3 and the official model zoo.
+    # Res2Net (Gao et al., TPAMI 2021), Table 3, the official model zoo and the TPAMI version's v1b rows.
     ModelSpec("res2net50_26w_4s",   "res2net",  "res2net50_26w_4s",   224, fidelity="official"),
     ModelSpec("res2net50_14w_8s",   "res2net",  "res2net50_14w_8s",   224, fidelity="official"),
     ModelSpec("res2net50_26w_6s",   "res2net",  "res2net50_26w_6s",   224, fidelity="official"),
@@ -97,6 +97,21 @@ _ROWS: tuple[ModelSpec, ...] = (
     ModelSpec("res2net50_18w_4s",   "res2net",  "res2net50_18w_4s",   224, fidelity="paper"),
     ModelSpec("res2next50",         "res2net",  "res2next50",         224, fidelity="official"),
     ModelSpec("res2net101_26w_4s",  "res2net",  "res2net101_26w_4s",  224, fidelity="official"),
+    ModelSpec("res2net50d",         "res2net",  "res2net50d",         224, fidelity="official"),
+    ModelSpec("res2net101d",        "res2net",  "res2net101d",        224, fidelity="official"),
+    # DLA (Yu et al., CVPR 2018), the official code's ten ImageNet models, and Res2Net Table 1's DLA-60 variants.
+    ModelSpec("dla34",              "dla",      "dla34",              224, fidelity="official"),
+    ModelSpec("dla46_c",            "dla",      "dla46_c",            224, fidelity="official"),
+    ModelSpec("dla46x_c",           "dla",      "dla46x_c",           224, fidelity="official"),
+    ModelSpec("dla60x_c",           "dla",      "dla60x_c",           224, fidelity="official"),
+    ModelSpec("dla60",              "dla",      "dla60",              224, fidelity="official"),
+    ModelSpec("dla60x",             "dla",      "dla60x",             224, fidelity="official"),
+    ModelSpec("dla102",             "dla",      "dla102",             224, fidelity="official"),
+    ModelSpec("dla102x",            "dla",      "dla102x",            224, fidelity="official"),
+    ModelSpec("dla102x2",           "dla",      "dla102x2",           224, fidelity="official"),
+    ModelSpec("dla169",             "dla",      "dla169",             224, fidelity="official"),
+    ModelSpec("dla60_res2net",      "dla",      "dla60_res2net",      224, fidelity="official"),
+    ModelSpec("dla60_res2next",     "dla",      "dla60_res2next",     224, fidelity="official"),
     # MobileNetV2 (Sandler et al., 2018), Table 2.
     ModelSpec("mobilenetv2_100",    "mobilenetv2", "mobilenetv2_100", 224, fidelity="official"),
     ModelSpec("mobilenetv2_140",    "mobilenetv2", "mobilenetv2_140", 224, fidelity="official"),

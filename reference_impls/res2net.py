@@ -4,8 +4,10 @@ Shang-Hua Gao, Ming-Ming Cheng, Kai Zhao, Xin-Yu Zhang, Ming-Hsuan Yang, Philip 
 IEEE TPAMI 43(2), 2021. arXiv:1904.01169. Official code: github.com/Res2Net/Res2Net-PretrainedModels.
 
 Implements: Fig. 2(b) (the Res2Net module in a bottleneck), Eq. (1) (hierarchical 3x3 convs), the ResNet-50/101
-stage layout (ResNet Table 1), Table 3 (w x s variants incl. Res2Net-50-L = 18w x 4s) and Res2NeXt-50 (Table 1;
-official res2next.py: cardinality C = 8, w = 4, s = 4, grouped 3x3 convs).
+stage layout (ResNet Table 1), Table 3 (w x s variants incl. Res2Net-50-L = 18w x 4s), Res2NeXt-50 (Table 1;
+official res2next.py: cardinality C = 8, w = 4, s = 4, grouped 3x3 convs) and the TPAMI version's Res2Net-v1b-50 and
+-101 (Table 1, Sec. 4.2.4; official res2net_v1b.py: deep 3x3 stem, average-pool shortcuts; timm's `res2net50d` and
+`res2net101d`). `Res2NetModule` is also the block of Res2Net-DLA-60 and Res2NeXt-DLA-60 (reference_impls/dla.py).
 
 Deviations:
 - The first block of every stage follows the official code (`stype='stage'`), which the paper does not describe:
@@ -18,6 +20,8 @@ Deviations:
   (torchvision's "V1.5" placement); the projection shortcut is a strided 1x1 conv + BN.
 - Global pooling is adaptive average pooling (as in timm); the official code uses AvgPool2d(7), equal at 224 px.
 - res2net50_18w_4s (Res2Net-50-L, Table 3) has no official code or weights: it is the same network with w = 18.
+- v1b: the official shortcut of the first stage (stride 1) starts with AvgPool2d(1, 1), an identity; we omit it,
+  as timm does (no parameters or multiply-adds either way). The code calls it "v1b" although it is ResNet-D-style.
 """
 
 # --8<-- [start:model]
@@ -51,13 +55,79 @@ def conv_bn_relu(
 # ------------------------------------------------------------------------------------------------------------ blocks
 
 
-class Bottle2neck(nn.Module):
-    """The Res2Net bottleneck of Fig. 2(b): 1x1 conv, s splits with hierarchical 3x3 convs (Eq. 1), 1x1 conv.
+class Res2NetModule(nn.Module):
+    """The residual branch of Fig. 2(b): 1x1 conv, s splits with hierarchical 3x3 convs (Eq. 1), 1x1 conv + BN.
 
-    Stage-first blocks (``stage_first=True``, the official code's ``stype='stage'``, used for the first block of
-    every stage, stride 1 or 2) are not described in the paper; we follow the official code: the s - 1 splits
-    x_1 .. x_{s-1} each go through their own 3x3 conv with the block's stride (no hierarchical additions), and the
-    last split x_s is average-pooled (AvgPool2d(3, stride, padding=1)) instead of being passed through.
+    Shared by the ResNet bottleneck below (`Bottle2neck`) and by the DLA bottleneck of Res2Net-DLA-60 and
+    Res2NeXt-DLA-60 (Table 1; reference_impls/dla.py); the two differ only in their widths and their shortcut.
+
+    Stage-first modules (``stage_first=True``, the official code's ``stype='stage'``) are not described in the
+    paper; we follow the official code: the s - 1 splits x_1 .. x_{s-1} each go through their own 3x3 conv with the
+    module's stride (no hierarchical additions), and the last split x_s is average-pooled
+    (AvgPool2d(3, stride, padding=1)) instead of being passed through.
+
+    Args:
+        in_channels: channels entering the module.
+        width: channels per split (w, times C for Res2NeXt).
+        out_channels: channels leaving the last 1x1 conv.
+        stride: spatial stride (on the 3x3 convs and the pooled split).
+        scale: s, the number of splits (paper's "4s"); s >= 2.
+        cardinality: C, groups of every 3x3 conv (Res2NeXt); 1 for Res2Net.
+        stage_first: see above.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        width: int,
+        out_channels: int,
+        *,
+        stride: int = 1,
+        scale: int = 4,
+        cardinality: int = 1,
+        stage_first: bool = False,
+    ) -> None:
+        super().__init__()
+        if scale < 2:
+            raise ValueError(
+                f"scale s must be >= 2: Res2Net splits the bottleneck's 3x3 group into s >= 2 subsets "
+                f"(s = 1 is the plain ResNet bottleneck); got s={scale}"
+            )
+        self.scale = scale
+        self.width = width
+        self.stage_first = stage_first
+        # "1x1" box: in_channels -> s * w channels
+        self.conv1x1_in = conv_bn_relu(in_channels, scale * width, 1)
+        # "3x3" boxes: K_2 .. K_s of Eq. (1), each 3x3 conv + BN + ReLU on w channels (grouped for Res2NeXt)
+        self.conv3x3 = nn.ModuleList(
+            conv_bn_relu(width, width, 3, stride=stride, groups=cardinality) for _ in range(scale - 1)
+        )
+        # stage-first modules only (official code): the split without a conv is average-pooled to the new size
+        self.pool = nn.AvgPool2d(kernel_size=3, stride=stride, padding=1) if stage_first else None
+        # "1x1" box: s * w -> out_channels (ReLU comes after the residual addition)
+        self.conv1x1_out = conv_bn(scale * width, out_channels, 1)
+        self.relu = nn.ReLU(inplace=True)
+
+    def residual_branch(self, x: torch.Tensor) -> torch.Tensor:
+        """Everything of Fig. 2(b) before the addition of the shortcut."""
+        out = self.conv1x1_in(x)  # (B, s*w, H, W)
+        xs = torch.split(out, self.width, dim=1)  # x_1 .. x_s, each (B, w, H, W)
+        if self.stage_first:
+            # Official code, not in the paper: no hierarchical additions, every 3x3 conv strided,
+            # the last split average-pooled.
+            ys = [conv(x_i) for conv, x_i in zip(self.conv3x3, xs[:-1])]  # K(x_1) .. K(x_{s-1}), independent
+            ys.append(self.pool(xs[-1]))  # AvgPool(x_s)
+        else:
+            ys = [xs[0]]  # Eq. (1): y_1 = x_1 (the official code passes x_s through instead)
+            ys.append(self.conv3x3[0](xs[1]))  # Eq. (1): y_2 = K_2(x_2)
+            for i in range(2, self.scale):  # 0-based i; paper index i + 1 = 3 .. s
+                ys.append(self.conv3x3[i - 1](xs[i] + ys[-1]))  # Eq. (1): y_i = K_i(x_i + y_{i-1}), 2 < i <= s
+        out = torch.cat(ys, dim=1)  # (B, s*w, H/stride, W/stride)
+        return self.conv1x1_out(out)  # (B, out_channels, H/stride, W/stride)
+
+
+class Bottle2neck(Res2NetModule):
+    """The Res2Net bottleneck of Fig. 2(b) in ResNet-50/101: `Res2NetModule` plus the ResNet shortcut.
 
     Args:
         in_channels: channels entering the block.
@@ -66,7 +136,9 @@ class Bottle2neck(nn.Module):
         base_width: w, the split width at planes = 64 (paper's "26w"); split width = floor(planes * w / 64) * C.
         scale: s, the number of splits (paper's "4s"); s >= 2.
         cardinality: C, groups of every 3x3 conv (Res2NeXt); 1 for Res2Net.
-        stage_first: first block of a stage (see above).
+        stage_first: first block of a stage (see `Res2NetModule`).
+        avg_down: v1b shortcut (Sec. 4.2.4, "following ResNet v1d"): average-pool by the stride, then a stride-1
+            1x1 conv + BN, instead of a strided 1x1 conv + BN.
     """
 
     expansion = 4  # output channels = 4 * planes, as in the ResNet bottleneck
@@ -81,54 +153,36 @@ class Bottle2neck(nn.Module):
         scale: int = 4,
         cardinality: int = 1,
         stage_first: bool = False,
+        avg_down: bool = False,
     ) -> None:
-        super().__init__()
-        if scale < 2:
-            raise ValueError(
-                f"scale s must be >= 2: Res2Net splits the bottleneck's 3x3 group into s >= 2 subsets "
-                f"(s = 1 is the plain ResNet bottleneck); got s={scale}"
-            )
         width = (planes * base_width // 64) * cardinality  # w per split: floor(planes * w / 64) * C
         if width < 1:
             raise ValueError(f"split width floor(planes * w / 64) must be >= 1; got planes={planes}, w={base_width}")
         out_channels = planes * self.expansion
-        self.scale = scale
-        self.width = width
-        self.stage_first = stage_first
-
-        # "1x1" box: in_channels -> s * w channels
-        self.conv1x1_in = conv_bn_relu(in_channels, scale * width, 1)
-        # "3x3" boxes: K_2 .. K_s of Eq. (1), each 3x3 conv + BN + ReLU on w channels (grouped for Res2NeXt)
-        self.conv3x3 = nn.ModuleList(
-            conv_bn_relu(width, width, 3, stride=stride, groups=cardinality) for _ in range(scale - 1)
+        super().__init__(
+            in_channels,
+            width,
+            out_channels,
+            stride=stride,
+            scale=scale,
+            cardinality=cardinality,
+            stage_first=stage_first,
         )
-        # stage-first blocks only (official code): the split without a conv is average-pooled to the new size
-        self.pool = nn.AvgPool2d(kernel_size=3, stride=stride, padding=1) if stage_first else None
-        # "1x1" box: s * w -> 4 * planes channels (ReLU comes after the residual addition)
-        self.conv1x1_out = conv_bn(scale * width, out_channels, 1)
         # projection shortcut where the shape changes (stride or channels), as in ResNet
         needs_projection = stride != 1 or in_channels != out_channels
-        self.shortcut = conv_bn(in_channels, out_channels, 1, stride=stride) if needs_projection else None
-        self.relu = nn.ReLU(inplace=True)
+        self.shortcut = _shortcut(in_channels, out_channels, stride, avg_down) if needs_projection else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.shortcut is None else self.shortcut(x)
-        out = self.conv1x1_in(x)  # (B, s*w, H, W)
-        xs = torch.split(out, self.width, dim=1)  # x_1 .. x_s, each (B, w, H, W)
-        if self.stage_first:
-            # Official code, not in the paper: no hierarchical additions, every 3x3 conv strided,
-            # the last split average-pooled.
-            ys = [conv(x_i) for conv, x_i in zip(self.conv3x3, xs[:-1])]  # K(x_1) .. K(x_{s-1}), independent
-            ys.append(self.pool(xs[-1]))  # AvgPool(x_s)
-        else:
-            ys = [xs[0]]  # Eq. (1): y_1 = x_1 (the official code passes x_s through instead)
-            ys.append(self.conv3x3[0](xs[1]))  # Eq. (1): y_2 = K_2(x_2)
-            for i in range(2, self.scale):  # 0-based i; paper index i + 1 = 3 .. s
-                ys.append(self.conv3x3[i - 1](xs[i] + ys[-1]))  # Eq. (1): y_i = K_i(x_i + y_{i-1}), 2 < i <= s
-        out = torch.cat(ys, dim=1)  # (B, s*w, H/stride, W/stride)
-        out = self.conv1x1_out(out)  # (B, 4*planes, H/stride, W/stride)
-        out = out + identity
-        return self.relu(out)
+        return self.relu(self.residual_branch(x) + identity)
+
+
+def _shortcut(in_channels: int, out_channels: int, stride: int, avg_down: bool) -> nn.Sequential:
+    """Projection shortcut: strided 1x1 conv + BN (v1), or average pool then 1x1 conv + BN (v1b)."""
+    if not avg_down or stride == 1:  # v1b at stride 1: the official AvgPool2d(1) is an identity (timm omits it)
+        return conv_bn(in_channels, out_channels, 1, stride=stride)
+    pool = nn.AvgPool2d(kernel_size=stride, stride=stride, ceil_mode=True, count_include_pad=False)
+    return nn.Sequential(pool, *conv_bn(in_channels, out_channels, 1))
 
 
 # ----------------------------------------------------------------------------------------------------------- network
@@ -142,18 +196,29 @@ class Res2Net(nn.Module):
         base_width: w (paper's "26w"), the split width of the first stage.
         scale: s (paper's "4s"), the number of splits.
         cardinality: C, groups of the 3x3 convs (Res2NeXt; 1 for Res2Net).
+        v1b: the TPAMI version's Res2Net-v1b (Sec. 4.2.4, "following ResNet v1d"; official res2net_v1b.py): a deep
+            stem of three 3x3 convs and average-pool shortcuts.
         num_classes: classifier outputs.
     """
 
     def __init__(
-        self, *, depth: int, base_width: int, scale: int, cardinality: int = 1, num_classes: int = 1000
+        self,
+        *,
+        depth: int,
+        base_width: int,
+        scale: int,
+        cardinality: int = 1,
+        v1b: bool = False,
+        num_classes: int = 1000,
     ) -> None:
         super().__init__()
-        # ResNet Table 1, conv1: 7x7, 64, stride 2; then 3x3 max pool, stride 2 (output 56 x 56 at 224 px)
-        self.stem = nn.Sequential(
-            *conv_bn_relu(3, 64, 7, stride=2),
-            nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
-        )
+        if v1b:
+            # official res2net_v1b.py: 3x3/2 conv to 32, 3x3 conv to 32, 3x3 conv to 64 (each + BN + ReLU)
+            stem_convs = [*conv_bn_relu(3, 32, 3, stride=2), *conv_bn_relu(32, 32, 3), *conv_bn_relu(32, 64, 3)]
+        else:
+            stem_convs = [*conv_bn_relu(3, 64, 7, stride=2)]  # ResNet Table 1, conv1: 7x7, 64, stride 2
+        # then 3x3 max pool, stride 2 (output 56 x 56 at 224 px)
+        self.stem = nn.Sequential(*stem_convs, nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
         in_channels, in_size = 64, 56
         stages = []
         for row in RESNET_STAGES:
@@ -168,6 +233,7 @@ class Res2Net(nn.Module):
                     scale=scale,
                     cardinality=cardinality,
                     stage_first=index == 0,
+                    avg_down=v1b,
                 )
                 blocks.append(block)
                 in_channels = row.out_channels
@@ -229,9 +295,11 @@ class Res2NetVariant:
     base_width: int  # w, e.g. 26 in "26w x 4s"
     scale: int  # s, e.g. 4 in "26w x 4s"
     cardinality: int = 1  # C (Res2NeXt only)
+    v1b: bool = False  # TPAMI version's Res2Net-v1b: deep stem and average-pool shortcuts (Sec. 4.2.4)
 
 
-# Table 3 (Res2Net-50 at different w x s, in paper order), then Res2NeXt-50 and Res2Net-101 (Tables 1 and 2).
+# Table 3 (Res2Net-50 at different w x s, in paper order), then Res2NeXt-50 and Res2Net-101 (Tables 1 and 2), then
+# the v1b rows of the TPAMI version's Table 1 (ids as timm names them).
 VARIANTS: dict[str, Res2NetVariant] = {
     "res2net50_48w_2s": Res2NetVariant(paper_name="Res2Net-50 48w x 2s", depth=50, base_width=48, scale=2),
     "res2net50_26w_4s": Res2NetVariant(paper_name="Res2Net-50 26w x 4s", depth=50, base_width=26, scale=4),
@@ -241,6 +309,8 @@ VARIANTS: dict[str, Res2NetVariant] = {
     "res2net50_18w_4s": Res2NetVariant(paper_name="Res2Net-50-L 18w x 4s", depth=50, base_width=18, scale=4),
     "res2next50": Res2NetVariant(paper_name="Res2NeXt-50", depth=50, base_width=4, scale=4, cardinality=8),
     "res2net101_26w_4s": Res2NetVariant(paper_name="Res2Net-101 26w x 4s", depth=101, base_width=26, scale=4),
+    "res2net50d": Res2NetVariant(paper_name="Res2Net-v1b-50", depth=50, base_width=26, scale=4, v1b=True),
+    "res2net101d": Res2NetVariant(paper_name="Res2Net-v1b-101", depth=101, base_width=26, scale=4, v1b=True),
 }
 
 
@@ -253,6 +323,7 @@ def _build(variant: Res2NetVariant, num_classes: int) -> Res2Net:
         base_width=variant.base_width,
         scale=variant.scale,
         cardinality=variant.cardinality,
+        v1b=variant.v1b,
         num_classes=num_classes,
     )
 
@@ -297,13 +368,27 @@ def res2net101_26w_4s(*, num_classes: int = 1000) -> Res2Net:
     return _build(VARIANTS["res2net101_26w_4s"], num_classes)
 
 
+def res2net50d(*, num_classes: int = 1000) -> Res2Net:
+    """Res2Net-v1b-50, 26w x 4s (TPAMI Table 1, Sec. 4.2.4; official res2net_v1b.py): depth 50, w = 26, s = 4,
+    deep stem and average-pool shortcuts."""
+    return _build(VARIANTS["res2net50d"], num_classes)
+
+
+def res2net101d(*, num_classes: int = 1000) -> Res2Net:
+    """Res2Net-v1b-101, 26w x 4s (TPAMI Table 1, Sec. 4.2.4; official res2net_v1b.py): depth 101, w = 26, s = 4,
+    deep stem and average-pool shortcuts."""
+    return _build(VARIANTS["res2net101d"], num_classes)
+
+
 __all__ = [
     "RESNET_STAGES",
     "VARIANTS",
     "Bottle2neck",
     "Res2Net",
+    "Res2NetModule",
     "Res2NetVariant",
     "ResNetStage",
+    "res2net50d",
     "res2net50_14w_8s",
     "res2net50_18w_4s",
     "res2net50_26w_4s",
@@ -311,6 +396,7 @@ __all__ = [
     "res2net50_26w_8s",
     "res2net50_48w_2s",
     "res2net101_26w_4s",
+    "res2net101d",
     "res2next50",
 ]
 # --8<-- [end:model]

@@ -282,3 +282,28 @@ def test_no_internal_names_or_none_in_what_a_reader_sees() -> None:
 def test_parse_printed_reads_trailing_zeros() -> None:
     parsed = parse_printed("300M")
     assert parsed is not None and parsed.trailing_zeros == 2 and parsed.decimals == 0
+
+
+def test_every_declared_tolerance_wider_than_the_rule_names_its_source() -> None:
+    """The catalogue may widen the rule only where the source itself states a coarser precision."""
+    from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
+    from tools.claims import table_of
+    from tools.tolerance import wider_than_rule
+
+    real = load_catalogue(DEFAULT_CATALOGUE)
+    offenders = []
+    for paper in real.papers:
+        for c in paper.claims:
+            column = [o for o in paper.claims if table_of(o, paper) == table_of(c, paper) and o.unit == c.unit]
+            if c.tolerance is not None and wider_than_rule(c, column) and not c.tolerance.source:
+                offenders.append(f"{paper.id}/{c.id}")
+    assert offenders == []
+
+
+def test_a_widened_tolerance_without_a_source_is_caught() -> None:
+    from tools.tolerance import wider_than_rule
+
+    widened = claim(printed="25.6M", value=25.6, unit="M", quantity="params", tolerance={"rel": 0.5, "reason": "r"})
+    assert wider_than_rule(widened)
+    assert not wider_than_rule(claim(printed="25.6M", value=25.6, unit="M", quantity="params",
+                                     tolerance={"abs": 0.01, "reason": "r"}))

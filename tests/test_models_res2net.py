@@ -23,6 +23,15 @@ TIMM_PARAMS = {
     "res2net50_48w_2s": 25_287_304,
     "res2next50": 24_671_464,
     "res2net101_26w_4s": 45_206_688,
+    # the TPAMI version's v1b rows (timm `res2net50d`, `res2net101d`); README "25.72M" and "45.23M"
+    "res2net50d": 25_718_352,
+    "res2net101d": 45_225_920,
+}
+# timm 1.0.31 (torch 2.14.1, fvcore 0.1.5.post20221221) at 1x3x224x224 for the v1b models: fvcore's total, its
+# conv + linear entries, and the number of BatchNorm output elements.
+TIMM_V1B_COUNTS = {
+    "res2net50d": {"fvcore_total": 4_521_728_032, "conv_linear": 4_494_807_040, "bn_elements": 13_410_320},
+    "res2net101d": {"fvcore_total": 8_345_211_360, "conv_linear": 8_306_615_040, "bn_elements": 19_247_984},
 }
 # Res2Net-50-L (18w x 4s, Table 3) has no official code; analytic count in paper-facts.md §8: 18.095 M.
 RES2NET50_L_PARAMS = 18_095_104
@@ -82,6 +91,51 @@ def test_res2net50_l_matches_table3() -> None:
 def test_res2net50_conv_fc_macs() -> None:
     # Same count as fvcore's conv + linear entries for timm's res2net50_26w_4s (4,255,166,464); README "4.2".
     assert conv_fc_macs("res2net50_26w_4s") == 4_255_166_464
+
+
+@pytest.mark.parametrize("model_id", sorted(TIMM_V1B_COUNTS))
+def test_v1b_conv_linear_and_batchnorm_equal_timm(model_id: str) -> None:
+    assert conv_fc_macs(model_id) == TIMM_V1B_COUNTS[model_id]["conv_linear"]
+    with torch.device("meta"):
+        model = create_model(model_id)
+        seen = [0]
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.register_forward_hook(lambda _m, _a, out: seen.__setitem__(0, seen[0] + out.numel()))
+        model(torch.empty(1, 3, 224, 224))
+    assert seen[0] == TIMM_V1B_COUNTS[model_id]["bn_elements"]
+
+
+def test_v1b_fvcore_total_equals_timm() -> None:
+    from fvcore.nn import FlopCountAnalysis
+
+    analysis = FlopCountAnalysis(create_model("res2net50d"), torch.zeros(1, 3, 224, 224))
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    assert analysis.total() == TIMM_V1B_COUNTS["res2net50d"]["fvcore_total"]
+    # the same identity as for every model: conv + linear, BatchNorm counted twice, the pooled 2048 x 7 x 7
+    for counts in TIMM_V1B_COUNTS.values():
+        assert counts["conv_linear"] + 2 * counts["bn_elements"] + 2048 * 49 == counts["fvcore_total"]
+
+
+def test_v1b_deep_stem_and_average_pool_shortcuts() -> None:
+    with torch.device("meta"):
+        model = create_model("res2net50d")
+    stem_convs = [m for m in model.stem if isinstance(m, nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size, c.stride) for c in stem_convs] == [
+        (3, 32, (3, 3), (2, 2)), (32, 32, (3, 3), (1, 1)), (32, 64, (3, 3), (1, 1))
+    ]
+    assert isinstance(model.stem[-1], nn.MaxPool2d)
+    first_stage_shortcut = model.stages[0][0].shortcut  # stride 1: no pooling, a 1x1 conv + BN
+    assert [type(m) for m in first_stage_shortcut] == [nn.Conv2d, nn.BatchNorm2d]
+    for stage in model.stages[1:]:
+        pool, conv, _bn = stage[0].shortcut
+        assert isinstance(pool, nn.AvgPool2d)
+        assert (pool.kernel_size, pool.stride, pool.ceil_mode, pool.count_include_pad) == (2, 2, True, False)
+        assert conv.stride == (1, 1) and conv.kernel_size == (1, 1)
+    with torch.device("meta"):
+        v1 = create_model("res2net50_26w_4s")
+    assert all(stage[0].shortcut[0].stride == ((1, 1) if i == 0 else (2, 2)) for i, stage in enumerate(v1.stages))
 
 
 def test_split_widths_follow_the_floor_rule() -> None:

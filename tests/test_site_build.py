@@ -181,10 +181,18 @@ def test_paper_page_merges_models_and_cost_and_loads_details_on_demand(fixture_s
         REPO_ROOT / "reference_impls" / "resnet.py"
     ).read_bytes()
     # Claim rows: an anchor, a verdict badge and one line; the rest behind a collapsed detail.
+    # Refuted claims are in the page; verified and cited ones are one group per verdict whose rows load from the
+    # same JSON, with an empty anchor left in the page for links to them.
     for claim_id, verdict in (("resnet50-params", "verified"), ("resnet50-flops", "refuted"), ("top1", "cited")):
-        assert f'<div id="claim-{claim_id}" class="cat-claim cat-claim--{verdict}">' in body
-        row = re.search(rf'<div id="claim-{claim_id}" .*?</div>', body, re.S).group(0)
+        grouped = verdict in ("verified", "cited")
+        where = details[f"{verdict}-claims"] if grouped else body
+        attribute = "data-claim" if grouped else "id"
+        assert f'<div {attribute}="claim-{claim_id}" class="cat-claim cat-claim--{verdict}">' in where, claim_id
+        row = re.search(rf'<div {attribute}="claim-{claim_id}" .*?</div>', where, re.S).group(0)
         assert '<details class="cat-lazy"><summary>Details' in row and f"claim-{claim_id}" in details
+        if grouped:
+            assert f'<i id="claim-{claim_id}" data-group="{verdict}-claims"></i>' in body
+            assert f'data-key="{verdict}-claims"><summary>1 {verdict} claim:' in body
     assert "`" not in visible_text(body[body.index('id="claims"') :])  # Markdown rendered, no raw backticks
     # BibTeX block (copyable code block) and the download link; navigation back and to the neighbours.
     assert "he2016resnet" in body and 'href="../../papers.bib"' in body

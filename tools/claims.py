@@ -440,7 +440,9 @@ def _range(claim: Claim, paper: str, measurements: Measurements) -> ClaimResult:
                  f"{claim.printed}."),
         claimed=_claimed_text(claim), measured=measured,
         computation=f"{claim.compared_to} / model ({reading.label or 'parameters'}): {detail}",
-        tolerance=f"each end ± {low_tol.high - claim.value:g} ({low_tol.rule})", rule=low_tol.rule,
+        tolerance=(f"{format_interval(low_tol.low, low_tol.high, 'x', printed_decimals(claim) + 1)} up to "
+                   f"{format_interval(high_tol.low, high_tol.high, 'x', printed_decimals(claim) + 1)} "
+                   f"({low_tol.rule})"), rule=low_tol.rule,
         reading=reading.label or None,
         diagnosis=() if ok else (f"measured span {measured} does not reach the printed {claim.printed}",),
         acknowledged=claim.acknowledged, models=_models_of(claim),

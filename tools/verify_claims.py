@@ -80,14 +80,22 @@ def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str]:
     return sorted(needed)
 
 
-def _model_json(model_id: str, entry: MeasurementRecord | None, status: str | None) -> dict[str, Any]:
-    """One model in `--json`: its fidelity and its measurement record, field for field."""
+def _model_json(model_id: str, entry: MeasurementRecord | None, status: str | None,
+                latency: Any = None) -> dict[str, Any]:
+    """One model in `--json`: its fidelity, its measurement record field for field, and its CPU latency."""
     from reference_impls import REGISTRY
 
     spec = REGISTRY.get(model_id)
     record = entry.model_dump(mode="json") if entry is not None else {}
     record.pop("id", None)
-    return {"id": model_id, "fidelity": spec.fidelity if spec else None, **record, "status": status or "fresh"}
+    timed = latency.models.get(model_id) if latency is not None else None
+    one = timed.at(1) if timed is not None else None
+    return {
+        "id": model_id, "fidelity": spec.fidelity if spec else None, **record, "status": status or "fresh",
+        "latency_1_thread_ms": one.median_ms if one else None,
+        "latency": ({"machine": latency.machine.describe(), "timings": [t.model_dump() for t in timed.timings]}
+                    if timed is not None else None),
+    }
 
 
 def _print_table(results: Sequence[ClaimResult]) -> None:
@@ -170,8 +178,14 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
                   or summary.stale_acknowledgements)
 
     if args.json:
+        from tools.latency import LatencyFileError, read_latency
+
+        try:
+            latency = read_latency()
+        except LatencyFileError:
+            latency = None
         document = {
-            "models": [_model_json(m, measurements.get(m), stale.get(m)) for m in wanted],
+            "models": [_model_json(m, measurements.get(m), stale.get(m), latency) for m in wanted],
             "claims": [r.as_json() for r in results],
             "summary": {**summary.counts, "unacknowledged_refuted": summary.unacknowledged_refuted,
                         "stale_acknowledgements": summary.stale_acknowledgements,

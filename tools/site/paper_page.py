@@ -25,6 +25,12 @@ from .views import (
 )
 
 VERIFY_COMMAND = "python tools/verify_claims.py --update"
+# Claims whose rows a paper page loads on demand, as one group per verdict (what the group's summary says of them).
+# Refuted, inconclusive and error claims, the ones that need a reader's attention, are always in the page.
+GROUPED = {
+    "verified": "the measurement agrees with the printed number",
+    "cited": "recorded with their source, not recomputed",
+}
 
 
 def details_path(paper_id: str) -> str:
@@ -154,12 +160,17 @@ class PaperPages:
             meta_title=Markup(json.dumps(meta_title(paper.title), ensure_ascii=False)),
             details=details_path(paper.id),
             relink=self.relink,
+            GROUPED=GROUPED,
         )
 
     def details(self, view: PaperView) -> dict[str, str]:
         """The HTML of every collapsed detail of a paper page, by the anchor the page names it with."""
         macros = environment().get_template("details.html.j2").module
         out = {c.anchor: str(macros.claim_detail(c, self.conventions_url)).strip() for c in view.claims}
+        for verdict in GROUPED:  # rows that need no attention load as a group, keeping the page small
+            rows = [str(macros.claim_row(c, True)) for c in view.claims if c.verdict == verdict]
+            if rows:
+                out[f"{verdict}-claims"] = "\n".join(rows)
         for m in view.models:
             if m.cost is not None and m.cost.ok:
                 out[f"model-{m.id}"] = str(macros.model_detail(m.cost)).strip()

@@ -58,14 +58,39 @@
     return done.catch(function (error) { body.textContent = "Could not load the details (" + error.message + ")."; });
   }
 
-  function init() {
-    Array.prototype.forEach.call(document.querySelectorAll("details.cat-lazy"), function (details) {
-      if (details.open) fill(details);
-      details.addEventListener("toggle", function () { if (details.open) fill(details); });
+  /* A link to a claim whose row is in a group not loaded yet (#claim-x, kept in the page as an empty anchor):
+     load the group, then go to the row and mark it. */
+  function reveal() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var anchor = id && document.getElementById(id);
+    var key = anchor && anchor.getAttribute("data-group");
+    if (!key) return;
+    var group = document.querySelector('details.cat-lazy[data-key="' + key + '"]');
+    if (!group) return;
+    group.open = true;
+    fill(group).then(function () {
+      var row = group.querySelector('[data-claim="' + id + '"]');
+      if (!row) return;
+      Array.prototype.forEach.call(document.querySelectorAll(".cat-claim--target"), function (r) { r.classList.remove("cat-claim--target"); });
+      row.classList.add("cat-claim--target");
+      row.scrollIntoView();
     });
   }
 
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("details.cat-lazy[open]"), fill);
+    reveal();
+  }
+
+  /* One listener for every lazy detail, also those that arrive inside a loaded group (toggle does not bubble,
+     so it is caught on the way down). */
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details.matches && details.matches("details.cat-lazy") && details.open) fill(details);
+  }, true);
+
   window.catLazyFill = fill; /* used by the browser tests to open every detail */
+  window.addEventListener("hashchange", reveal);
 
   window.catOnPage(init); /* site.js */
 })();
