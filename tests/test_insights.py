@@ -308,3 +308,19 @@ def test_generator_bundle_includes_the_insights(catalogue, measurements) -> None
     assert "insights/hetconv.md" in site.pages and "insights/hetconv-dark.svg" in site.assets
     assert "data/models.json" in site.assets and "data/papers.json" in site.assets
     assert Path(REPO_ROOT / "docs" / "insights").exists() is False  # nothing is written into docs/
+
+
+def test_randwire_seed_spread_page(bundle, measurements) -> None:
+    """The seed groups come from the distribution claims; mean and sample s.d. are the seeds' own."""
+    import statistics
+
+    pages, assets = bundle
+    page = pages["insights/randwire-seeds.md"]
+    small = [measurements[f"randwire_ws_small_s{seed}"].macs_conv_linear for seed in range(5)]
+    mean, std = statistics.fmean(small), statistics.stdev(small)
+    assert f"| RandWire-WS, C=78 | 5 | {mean / 1e9:.3f} ± {std / 1e9:.3f} | 0.583 ± 0.006 |" in page
+    assert "#claim-table2-small-flops" in page
+    svg = ET.fromstring(assets["insights/randwire-seeds-light.svg"])
+    titles = [t.text for t in svg.iter(f"{SVG}title")]
+    for seed in range(5):  # every seed's marker names its model
+        assert any(t and t.startswith(f"randwire_ws_small_s{seed} ") for t in titles), seed

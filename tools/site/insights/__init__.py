@@ -44,6 +44,7 @@ from .compare import _compare
 from .cost_pages import _accuracy_vs_gmacs, _efficientnet, _params_vs_gmacs
 from .hetconv_page import _hetconv
 from .scaling_pages import ATTENTION_SETTINGS, RES2NET_GROUPS, _attention, _res2net
+from .seed_spread import _randwire_seeds
 
 class InsightPage(NamedTuple):
     """One insight page as data: where it goes, what it shows in one line, which paper's models it is about
@@ -83,6 +84,12 @@ PAGES: tuple[InsightPage, ...] = (
         _attention,
     ),
     InsightPage("res2net", "Res2Net: width and scale at constant cost, and where Res2Net-50-L sits.", "res2net", _res2net),
+    InsightPage(
+        "randwire-seeds",
+        "RandWire: how the cost of a randomly wired network varies with its graph seed.",
+        "randwire",
+        _randwire_seeds,
+    ),
     InsightPage("compare", "Pick two models and compare their costs stage by stage.", None, _compare),
 )
 
