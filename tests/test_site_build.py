@@ -608,3 +608,25 @@ def test_home_page_finding_is_the_largest_refutation() -> None:
     assert "Printed: **69%**. Recomputed: **4.4 % more**. Measured 4.4 % more" in text and "(papers/res2net.md#claim-flops-vs-resnet50)" in text
     with pytest.raises(Exception, match="index.md:1: `catalogue:finding` takes no arguments"):
         expand_markers("<!-- catalogue:finding n=2 -->\n", page_path="index.md", catalogue=inputs.catalogue)
+
+
+def test_stats_block_reads_latency_and_independent_top1() -> None:
+    from tools.site.views import ClaimView, Evaluation, ModelRow, stats_of
+
+    claim = ClaimView(
+        id="top1", text="", quote="", subject="", verdict="verified", summary="", basis="", claimed="", measured="",
+        printed="", computation="", rule="", table_rule="", diagnosis=(), readings=(), acknowledged="", source=None,
+        source_text="", origin="paper", confidence="A", models=("m",),
+        evidence=(Evaluation(22.5, "timm", True), Evaluation(22.0, "the authors", False)),
+    )
+    model = ModelRow(id="m", name="M", table="", fidelity="official", cost=None, stale=False)
+    cited = SimpleNamespace(value=78.0, claim=SimpleNamespace(id="top1", quantity="top1_error"))
+    machine = SimpleNamespace(cpu_model="Test CPU", torch="2.13.0")
+    timings = (SimpleNamespace(threads=2, median_ms=5.0), SimpleNamespace(threads=1, median_ms=9.25))
+    latency = SimpleNamespace(machine=machine, models={"m": SimpleNamespace(timings=timings)})
+    stats = stats_of([model], [claim], {"m": [cited]}, latency)
+    assert stats.latency_ms == 9.25 and stats.latency_machine == "Test CPU, torch 2.13.0"
+    # The printed error is shown as an accuracy, and so is the independent evaluation (100 − 22.5); the authors'
+    # own evaluation is not independent.
+    assert [(t.value, [(e.value, e.evaluator) for e in t.independent]) for t in stats.top1] == [(78.0, [(77.5, "timm")])]
+    assert stats_of([model], [claim], {"m": [cited]}, None).latency_ms is None

@@ -61,6 +61,7 @@ def write_docs_folder(bundle: SiteBundle, inputs: SiteInputs, *, docs_dir: Path,
 
 def main(argv: list[str] | None = None) -> int:
     from tools.catalogue import DEFAULT_CATALOGUE, REPO_ROOT, CatalogueError
+    from tools.latency import LatencyFileError
     from tools.measurements import MEASUREMENTS_FILE, MeasurementsFileError
 
     parser = argparse.ArgumentParser(
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogueError as exc:
         print(exc.report(), file=sys.stderr)
         return 2
-    except MeasurementsFileError as exc:
+    except (MeasurementsFileError, LatencyFileError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     bundle = build_site(inputs, repo_root=REPO_ROOT, directory_urls=not args.file_urls)

@@ -57,6 +57,7 @@ def _data_epoch(inputs: Any) -> int:
 
 def on_config(config: Any) -> Any:
     from tools.catalogue import CatalogueError
+    from tools.latency import LatencyFileError
     from tools.measurements import MEASUREMENTS_FILE, MeasurementsFileError
 
     from tools.site.pipeline import load_site_inputs
@@ -71,7 +72,7 @@ def on_config(config: Any) -> Any:
         inputs = load_site_inputs(catalogue_path, measurements_path, display_name=shown)
     except CatalogueError as exc:
         raise PluginError(f"invalid catalogue, nothing was built:\n{exc.report()}") from None
-    except MeasurementsFileError as exc:
+    except (MeasurementsFileError, LatencyFileError) as exc:
         raise PluginError(str(exc)) from None
 
     # Reproducible builds: MkDocs dates the sitemap (and its gzip header) with SOURCE_DATE_EPOCH when it is set.

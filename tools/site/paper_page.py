@@ -55,6 +55,7 @@ class PaperPages:
         source_files: Any,  # model id -> repo-relative source files
         conventions_url: str,  # the conventions page's URL relative to a paper page's URL
         directory_urls: bool,
+        latency: Any = None,  # tools.latency.LatencyRecord or None
     ) -> None:
         self.papers = list(papers)
         self.by_id = {p.id: p for p in self.papers}
@@ -63,6 +64,7 @@ class PaperPages:
         self.source_files = source_files
         self.conventions_url = conventions_url
         self.relink = PaperLinks(self.by_id, directory_urls)
+        self.latency = latency
 
     def view(self, paper: Any, previous: Any | None, following: Any | None) -> PaperView:
         from reference_impls import REGISTRY
@@ -95,7 +97,7 @@ class PaperPages:
             models=models,
             implementations=self.implementations(paper, path),
             claims=claims,
-            stats=stats_of(models, claims, self.top1),
+            stats=stats_of(models, claims, self.top1, self.latency),
             provenance=self.provenance(models),
             bibtex=entry.rstrip("\n"),
             fence="`" * max(3, max((len(m) for m in re.findall(r"`+", entry)), default=0) + 1),

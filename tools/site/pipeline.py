@@ -43,6 +43,7 @@ class SiteInputs:
     measurements: Mapping[str, Any]
     claim_results: Sequence[Any]  # tools.claims.ClaimResult
     stale: Mapping[str, str] = field(default_factory=dict)  # model id -> "missing" | "stale"
+    latency: Any = None  # tools.latency.LatencyRecord, None until `verify_claims.py --update-latency` has run
 
 
 def load_site_inputs(
@@ -50,8 +51,9 @@ def load_site_inputs(
 ) -> SiteInputs:
     """Validate the catalogue, read the measurements (no torch) and evaluate the claims.
 
-    Raises `tools.catalogue.CatalogueError` for an invalid catalogue and
-    `tools.measurements.MeasurementsFileError` for an unreadable measurements file.
+    Raises `tools.catalogue.CatalogueError` for an invalid catalogue,
+    `tools.measurements.MeasurementsFileError` for an unreadable measurements file and
+    `tools.latency.LatencyFileError` for an invalid latency file (an absent one is fine).
     """
     from tools.catalogue import load_catalogue
     from tools.claims import evaluate_claims
@@ -62,7 +64,9 @@ def load_site_inputs(
     claim_results = evaluate_claims(catalogue, measurements)
     used = sorted({ref.id for paper in catalogue.papers for ref in paper.models})
     stale = stale_models(measurements, used) if used else {}
-    return SiteInputs(catalogue, measurements, claim_results, stale)
+    from tools.latency import read_latency
+
+    return SiteInputs(catalogue, measurements, claim_results, stale, read_latency())
 
 
 def page_url(path: str, directory_urls: bool) -> str:
@@ -139,6 +143,7 @@ def build_site(
         source_files=source_files,
         conventions_url="../../conventions/" if directory_urls else "../conventions.html",
         directory_urls=directory_urls,
+        latency=inputs.latency,
     )
     paper_texts, details = paper_pages.build(papers_sorted(papers))
     pages.update(paper_texts)

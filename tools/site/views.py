@@ -88,6 +88,15 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """An evaluation of released weights (`ClaimResult.evidence`): its value, who ran it and how."""
+
+    value: float
+    evaluator: str
+    independent: bool
+
+
+@dataclass(frozen=True)
 class ClaimView:
     id: str
     text: str  # Markdown
@@ -110,6 +119,7 @@ class ClaimView:
     origin: str
     confidence: str
     models: tuple[str, ...]
+    evidence: tuple[Evaluation, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -126,6 +136,7 @@ class ClaimView:
 class Top1:
     value: float
     claim_id: str
+    independent: tuple[Evaluation, ...] = ()  # evaluations of the same weights by someone else
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,8 @@ class Stats:
     macs: int | None
     top1: tuple[Top1, ...]
     tally: Tally
+    latency_ms: float | None = None  # median 1-thread CPU latency (tools/latency.json), when measured
+    latency_machine: str = ""
 
 
 @dataclass(frozen=True)
@@ -232,12 +245,38 @@ def claim_view(claim: Any, result: Any | None) -> ClaimView:
         origin=claim.origin,
         confidence=claim.confidence,
         models=tuple(result.models) if result else (),
+        evidence=tuple(
+            Evaluation(float(e["value"]), str(e.get("evaluator", "")), bool(e.get("independent")))
+            for e in (result.evidence if result else ())
+            if e.get("same_weights") and e.get("value") is not None
+        ),
     )
 
 
-def stats_of(models: Sequence[ModelRow], claims: Sequence[ClaimView], top1: Mapping[str, Sequence[Any]]) -> Stats:
-    """The headline model is the paper's first model; its MACs are the conv + linear reading."""
+def stats_of(
+    models: Sequence[ModelRow], claims: Sequence[ClaimView], top1: Mapping[str, Sequence[Any]], latency: Any = None
+) -> Stats:
+    """The headline model is the paper's first model; its MACs are the conv + linear reading. `latency` is the
+    `tools.latency.LatencyRecord` (None until measured): its 1-thread median for the headline model."""
     headline = models[0] if models else None
     macs = headline.cost.reading(HEADLINE_READING) if headline and headline.cost and headline.cost.ok else None
-    cited = tuple(Top1(c.value, c.claim.id) for c in top1.get(headline.id, ())) if headline else ()
-    return Stats(headline, READING_LABELS[HEADLINE_READING], macs, cited, Tally.of([c.verdict for c in claims]))
+    by_id = {c.id: c for c in claims}
+
+    def independent(cited: Any) -> tuple[Evaluation, ...]:
+        """Independent evaluations of the same weights, as accuracies like the printed value (100 − error)."""
+        view = by_id.get(cited.claim.id)
+        as_accuracy = (lambda v: 100.0 - v) if cited.claim.quantity == "top1_error" else (lambda v: v)
+        return tuple(Evaluation(as_accuracy(e.value), e.evaluator, True) for e in (view.evidence if view else ()) if e.independent)
+
+    cited = tuple(Top1(c.value, c.claim.id, independent(c)) for c in (top1.get(headline.id, ()) if headline else ()))
+    timed = latency.models.get(headline.id) if latency is not None and headline else None
+    one_thread = next((t for t in timed.timings if t.threads == 1), None) if timed else None
+    return Stats(
+        headline,
+        READING_LABELS[HEADLINE_READING],
+        macs,
+        cited,
+        Tally.of([c.verdict for c in claims]),
+        latency_ms=one_thread.median_ms if one_thread else None,
+        latency_machine=f"{latency.machine.cpu_model}, torch {latency.machine.torch}" if one_thread else "",
+    )
