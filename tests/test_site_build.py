@@ -469,7 +469,7 @@ def test_hook_turns_marker_and_catalogue_errors_into_plugin_errors(monkeypatch: 
     monkeypatch.setenv("PAPERS_MEASUREMENTS", str(FIXTURE_MEASUREMENTS))
     config = load_config(str(REPO_ROOT / "mkdocs.yml"))
     mkdocs_hook.on_config(config)
-    assert config.mdx_configs["pymdownx.snippets"]["base_path"] == [str(REPO_ROOT)]
+    assert config.mdx_configs["pymdownx.snippets"]["base_path"] == [str(REPO_ROOT / "reference_impls")]  # issue 13
     page = SimpleNamespace(file=SimpleNamespace(generated_by=None, src_uri="index.md"))
     with pytest.raises(PluginError, match="unknown marker"):
         mkdocs_hook.on_page_markdown("<!-- catalogue:bogus -->\n", page=page, config=config, files=None)

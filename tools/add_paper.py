@@ -24,11 +24,8 @@ if __name__ == "__main__":  # run as a script: make the repository root importab
 import argparse
 import contextlib
 import datetime as dt
-import json
 import logging
-import os
 import re
-import shutil
 import tempfile
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -39,10 +36,16 @@ import yaml
 
 from tools.catalogue import DEFAULT_CATALOGUE, CatalogueError, Paper, load_catalogue
 from tools.catalogue.schema import DOI_PATTERN, HTTP_URL_RE, MAX_SHORT, SLUG_PATTERN
+from tools.catalogue.text_rules import ZERO_WIDTH, title_key
 from tools.catalogue.yaml_lines import Positions, load_yaml_with_positions
+from tools.files import WriteError, write_atomic
+from tools.terminal import say
 
 EXIT_OK, EXIT_INVALID = 0, 2
 MAX_BIBTEX_BYTES = 1024 * 1024
+# Decoding LaTeX costs tens of microseconds per character: a field is cut to this length before it is decoded
+# (a 900 KB title took 27 s to decode, only to be cut to MAX_SHORT afterwards).
+MAX_DECODED_FIELD = 4 * MAX_SHORT
 CONTRIBUTING = "docs/contributing.md"
 
 # BibTeX entry types the schema accepts, and the usual others mapped onto them.
@@ -129,7 +132,7 @@ def _decode_utf8(raw: bytes, name: str) -> str:
 def _brace_problem(text: str, name: str) -> str | None:
     """Where the braces of `text` stop balancing (`\\{` and `\\}` are escaped; `%` comment lines are skipped)."""
     opened: list[tuple[int, int]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.lstrip().startswith("%"):
             continue
         for column, char in enumerate(line, start=1):
@@ -164,6 +167,15 @@ def _strip_braces(text: str) -> str:
     return " ".join(re.sub(r"(?<!\\)[{}]", "", text).split())
 
 
+def _cut_long_fields(library: Any) -> Any:
+    """Cut every field value to MAX_DECODED_FIELD characters (before any decoding); a cut value loses its braces."""
+    for entry in library.entries:
+        for f in entry.fields:
+            if isinstance(f.value, str) and len(f.value) > MAX_DECODED_FIELD:
+                f.value = re.sub(r"[{}]", "", f.value[:MAX_DECODED_FIELD]).rstrip("\\")
+    return library
+
+
 def parse_bibtex(text: str, name: str) -> BibEntry:
     """Parse exactly one entry from `text`; raise AddPaperError saying what is wrong and where."""
     import bibtexparser
@@ -183,7 +195,9 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
     try:
         with _quiet_bibtexparser():
             raw = bibtexparser.parse_string(text, parse_stack=[])  # field keys as written
-            library = bibtexparser.parse_string(text, append_middleware=stack)
+            library = _cut_long_fields(bibtexparser.parse_string(text))  # enclosing braces removed, not decoded
+            for middleware in stack:
+                library = middleware.transform(library)
     except Exception as exc:  # the parser's own state errors: report, do not crash
         raise AddPaperError(f"{name}: the BibTeX parser gave up ({type(exc).__name__}: {exc})"
                             + (f"\n{braces}" if braces else "")) from None
@@ -388,9 +402,12 @@ def build_paper(entry: BibEntry, *, paper_id: str | None, status: str, added: dt
     elif not re.match(SLUG_PATTERN, paper_id) or len(paper_id) > 64:
         raise AddPaperError(f"--id {paper_id!r} is not a valid id — use lowercase letters, digits and single hyphens, "
                             "at most 64 characters, e.g. `mobilenetv3`")
+    title = ZERO_WIDTH.sub("", entry.title)
+    if title != entry.title:
+        entry.notes.append("title: invisible zero-width characters were removed — check it")
     paper: dict[str, Any] = {
         "id": paper_id,
-        "title": entry.title[:MAX_SHORT],
+        "title": title[:MAX_SHORT],
         "authors": [a[:MAX_SHORT] for a in entry.authors],
         "year": entry.year,
         "venue": find_venue(entry, arxiv),
@@ -477,7 +494,26 @@ def _scalar(value: Any) -> str:
             plain_ok = yaml.safe_load(f"k: {text}") == {"k": text}
         except yaml.YAMLError:
             plain_ok = False
-    return text if plain_ok else json.dumps(text, ensure_ascii=not text.isprintable())
+    return text if plain_ok else yaml_quoted(text)
+
+
+def yaml_quoted(text: str) -> str:
+    """A YAML double-quoted scalar that reads back as `text`: printable characters (astral ones included) as they
+    are, others as `\\xXX`, `\\uXXXX` or `\\UXXXXXXXX` (JSON's surrogate pairs read back as two lone surrogates)."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
 
 
 def _emit(value: dict[str, Any], indent: int, layout: Layout) -> list[str]:
@@ -552,22 +588,19 @@ def _display_name(path: Path) -> str:
         return str(path)
 
 
-def _normalise_title(title: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
-
-
 def check_duplicates(paper: dict[str, Any], existing: Sequence[Paper], positions: Positions, display: str,
                      derived_id: bool) -> None:
     """Refuse a paper whose id, arXiv id, DOI or title is already in the catalogue, naming the entry and its line."""
     problems: list[str] = []
+    new_title = title_key(paper["title"])
     for index, other in enumerate(existing):
         same: list[str] = []
         if other.arxiv and "arxiv" in paper and other.arxiv.id == paper["arxiv"]["id"]:
             same.append(f"arXiv id {other.arxiv.id}")
         if other.doi and paper.get("doi") and other.doi.lower() == paper["doi"].lower():
             same.append(f"DOI {other.doi}")
-        if _normalise_title(other.title) == _normalise_title(paper["title"]):
-            same.append("title")
+        if title_key(other.title) == new_title:
+            same.append("title" if other.title == paper["title"] else "title, once look-alike characters are folded")
         line = positions.values.get(("papers", index), (1, 1))[0]
         where = f"{display}:{line}: papers[{index}] `{other.id}` ({other.title!r})"
         if same:
@@ -587,8 +620,8 @@ def _new_text(original: str, data: Any, positions: Positions, entry_lines: list[
     text = original
     if not papers:
         line, column = positions.values.get(("papers",), (0, 0))
-        lines = text.splitlines(keepends=True)
-        start = sum(len(ln) for ln in lines[: line - 1]) + column - 1
+        lines = text.split("\n")  # positions count lines as editors do: only `\n` ends one
+        start = sum(len(ln) + 1 for ln in lines[: line - 1]) + column - 1
         match = re.match(r"\[\s*\]", text[start:])
         if not match:
             raise AddPaperError("cannot find where the empty `papers:` list ends — write it as `papers: []` or start "
@@ -609,7 +642,7 @@ def _separated_by_blank_lines(text: str, positions: Positions, count: int) -> bo
     """Whether the last paper is preceded by a blank line (comment lines in between allowed); True for one paper."""
     if count < 2:
         return True
-    lines = text.splitlines()
+    lines = text.split("\n")
     number = positions.values.get(("papers", count - 1), (1, 1))[0] - 1  # 1-based line before the `- id:` line
     while 0 < number <= len(lines) and lines[number - 1].lstrip().startswith("#"):
         number -= 1
@@ -618,25 +651,19 @@ def _separated_by_blank_lines(text: str, positions: Positions, count: int) -> bo
 
 def _is_flow(text: str, positions: Positions) -> bool:
     line, column = positions.values.get(("papers",), (1, 1))
-    lines = text.splitlines()
+    lines = text.split("\n")
     return 0 < line <= len(lines) and lines[line - 1][column - 1: column] == "["
 
 
 def _write_atomically(path: Path, text: str, original: bytes) -> None:
-    data = text.encode("utf-8")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        shutil.copymode(path, tmp_name)
+    def unchanged() -> None:
         if path.read_bytes() != original:
             raise AddPaperError(f"{path} changed while add_paper was running — run it again")
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+
+    try:
+        write_atomic(path, text, mode=path.stat().st_mode & 0o7777, before_replace=unchanged)
+    except WriteError as exc:
+        raise AddPaperError(str(exc)) from None
 
 
 def add_paper(bibtex_path: str, catalogue_path: Path, *, paper_id: str | None, status: str, added: dt.date,
@@ -667,7 +694,7 @@ def add_paper(bibtex_path: str, catalogue_path: Path, *, paper_id: str | None, s
     paper = build_paper(entry, paper_id=paper_id, status=status, added=added)
     check_duplicates(paper, catalogue.papers, positions, display, derived_id=paper_id is None)
     text = original.decode("utf-8")
-    layout = detect_layout(text.splitlines(), positions, len(catalogue.papers))
+    layout = detect_layout(text.split("\n"), positions, len(catalogue.papers))
     entry_lines = render_entry(paper, layout)
     new_text, first_line = _new_text(text, data, positions, entry_lines)
 
@@ -721,28 +748,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         paper, first_line, lines, entry = add_paper(args.bibtex, args.catalogue, paper_id=args.paper_id,
                                                     status=args.status, added=added, dry_run=args.dry_run)
     except AddPaperError as exc:
-        print(f"error: {exc}\nnothing was written.", file=sys.stderr)
+        say(f"error: {exc}\nnothing was written.", file=sys.stderr)
         return EXIT_INVALID
     except Exception as exc:  # a bug here must still leave a clear message and the file untouched
-        print(f"error: unexpected failure ({type(exc).__name__}: {exc}); nothing was written.", file=sys.stderr)
+        say(f"error: unexpected failure ({type(exc).__name__}: {exc}); nothing was written.", file=sys.stderr)
         return EXIT_INVALID
 
     display = _display_name(args.catalogue)
     last_line = first_line + len(lines) - 1
     if args.dry_run:
-        print(f"dry run: would append `{paper['id']}` to {display} (lines {first_line}–{last_line}):\n")
-        print("\n".join(lines))
-        print("\nnothing was written.")
+        say(f"dry run: would append `{paper['id']}` to {display} (lines {first_line}–{last_line}):\n")
+        say("\n".join(lines))
+        say("\nnothing was written.")
     else:
-        print(f"added `{paper['id']}` to {display}, lines {first_line}–{last_line}")
+        say(f"added `{paper['id']}` to {display}, lines {first_line}–{last_line}")
     if entry.notes:
-        print("\ncheck:")
+        say("\ncheck:")
         for note in entry.notes:
-            print(f"  - {note}")
-    print(f"\nleft to fill in (see {CONTRIBUTING}, \"Add a paper\" and \"Record a claim\"):")
+            say(f"  - {note}")
+    say(f"\nleft to fill in (see {CONTRIBUTING}, \"Add a paper\" and \"Record a claim\"):")
     for name, what in LEFT_TO_FILL:
-        print(f"  - {name}: {what}")
-    print("\nthen run `python tools/verify_claims.py --validate-only` and preview the page with `mkdocs serve`.")
+        say(f"  - {name}: {what}")
+    say("\nthen run `python tools/verify_claims.py --validate-only` and preview the page with `mkdocs serve`.")
     return EXIT_OK
 
 

@@ -6,7 +6,9 @@ Default: validate the catalogue, read tools/measurements.json, print every claim
 --update          re-measure the models whose key changed (in parallel) and rewrite the measurements file.
 --check           also fail if any measurement is stale or missing.
 --json            print one JSON document (models and claims) instead of the table.
---validate-only   only validate the catalogue (imports no torch, writes nothing).
+--validate-only   only validate the catalogue and docs/notes/ (imports no torch, writes nothing).
+--audit [--base REF]  re-measure every model whose entry differs from REF's file, plus a few random others;
+                  exit 1 on any mismatch (catches hand-edited numbers that --check cannot see).
 --update-latency  time every registered model on this CPU and rewrite tools/latency.json (tools/latency.py;
                   protocol on docs/conventions.md). Run it on a quiet machine; never part of the tests.
 
@@ -30,6 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
+from tools.terminal import say
 from tools.claims import ClaimResult, Summary, evaluate_claims
 from tools.measurements import (
     MEASUREMENTS_FILE,
@@ -56,8 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--update", action="store_true", help="re-measure stale or missing models")
     parser.add_argument("--check", action="store_true", help="fail if any measurement is stale or missing")
     parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue")
+    parser.add_argument("--audit", action="store_true",
+                        help="re-measure the models whose entry differs from --base, and a few others; fail on any "
+                        "mismatch with the file")
+    parser.add_argument("--base", metavar="REF", default="HEAD", help="git ref the audit compares with (default HEAD)")
+    parser.add_argument("--audit-sample", type=int, default=3, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--update-latency", action="store_true", help="time every model on this CPU (slow)")
     parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=None, help=argparse.SUPPRESS)  # seconds per model
     return parser
 
 
@@ -107,8 +116,8 @@ def _print_table(results: Sequence[ClaimResult]) -> None:
     fixed = sum(w + 2 for _, w in columns)
     diag_width = max(30, width - fixed)
     header = "  ".join(name.ljust(w) for name, w in columns) + "  diagnosis"
-    print(header)
-    print("-" * min(width, len(header) + diag_width - 9))
+    say(header)
+    say("-" * min(width, len(header) + diag_width - 9))
     for r in results:
         verdict = r.verdict + ("*" if r.acknowledged and r.verdict == "refuted" else "")
         cells = [r.paper, r.claim_id, r.claimed, r.measured or "—", verdict]
@@ -117,9 +126,9 @@ def _print_table(results: Sequence[ClaimResult]) -> None:
             note = (note + "; " if note else "") + "acknowledged: " + r.acknowledged
         wrapped = textwrap.wrap(note, diag_width) or [""]
         line = "  ".join(_clip(c, w).ljust(w) for c, (_, w) in zip(cells, columns, strict=True))
-        print(f"{line}  {wrapped[0]}")
+        say(f"{line}  {wrapped[0]}")
         for extra in wrapped[1:]:
-            print(" " * fixed + extra)
+            say(" " * fixed + extra)
 
 
 def _clip(text: str, width: int) -> str:
@@ -132,23 +141,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         catalogue = load_catalogue(args.catalogue, display_name=display)
     except CatalogueError as exc:
-        print(exc.report(), file=sys.stderr)
+        say(exc.report(), file=sys.stderr)
         return EXIT_INVALID
     if args.paper is not None and args.paper not in {p.id for p in catalogue.papers}:
-        print(f"error: no paper with id {args.paper!r} in {display}", file=sys.stderr)
+        say(f"error: no paper with id {args.paper!r} in {display}", file=sys.stderr)
         return EXIT_INVALID
     if args.validate_only:
+        from tools.site.notes_files import docs_folder_problems
+
+        refused = docs_folder_problems(args.catalogue.resolve().parent / "docs")  # the site reads docs/notes/ too
+        if refused:
+            say("\n".join(refused) + f"\n{len(refused)} refused file(s) in docs/; nothing was written.", file=sys.stderr)
+            return EXIT_INVALID
         if not args.json:
-            print(f"{display}: valid ({len(catalogue.papers)} papers, "
+            say(f"{display}: valid ({len(catalogue.papers)} papers, "
                   f"{sum(len(p.claims) for p in catalogue.papers)} claims)")
         else:
-            print(json.dumps({"valid": True, "papers": len(catalogue.papers)}))
+            say(json.dumps({"valid": True, "papers": len(catalogue.papers)}))
         return EXIT_OK
 
+    if args.audit:
+        from tools.audit import run_audit
+
+        models = _paper_models(catalogue, args.paper) if args.paper else None
+        return run_audit(args.measurements, base=args.base, models=models, sample=args.audit_sample,
+                         workers=args.workers, timeout=args.timeout)
     try:
         measurements = read_measurements(args.measurements)
     except MeasurementsFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", file=sys.stderr)
         if not args.update:
             return EXIT_INVALID
         measurements = {}  # --update rebuilds an unreadable file from scratch
@@ -158,12 +179,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         update_latency(catalogue)
     wanted = _paper_models(catalogue, args.paper)
     stale = stale_models(measurements, wanted)
-    if args.update and stale:
-        from tools.update_measurements import update
+    if args.update:
+        from tools.files import WriteError
+        from tools.update_measurements import models_to_measure, update
 
-        print(f"measuring {len(stale)} model(s): {', '.join(sorted(stale))}", file=sys.stderr)
-        measurements = update(stale, measurements, path=args.measurements, workers=args.workers)
-        stale = stale_models(measurements, wanted)
+        todo = models_to_measure(measurements, wanted)  # stale, missing, or cut short by a dead process
+        if todo:
+            say(f"measuring {len(todo)} model(s): {', '.join(sorted(todo))}", file=sys.stderr)
+            try:
+                measurements = update(todo, measurements, path=args.measurements, workers=args.workers,
+                                      timeout=args.timeout)
+            except WriteError as exc:
+                say(f"error: {exc}", file=sys.stderr)
+                return EXIT_INVALID
+            stale = stale_models(measurements, wanted)
     return _report(args, catalogue, measurements, stale, wanted)
 
 
@@ -191,33 +220,33 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
                         "stale_acknowledgements": summary.stale_acknowledgements,
                         "stale_models": sorted(stale), "failed_models": errors},
         }
-        print(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+        say(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
         return EXIT_FAILED if failed else EXIT_OK
 
     _print_table(results)
     c = summary.counts
     acknowledged = c["refuted"] - summary.unacknowledged_refuted
-    print(
+    say(
         f"\n{len(results)} claims: {c['verified']} verified, {c['refuted']} refuted ({acknowledged} acknowledged), "
         f"{c['inconclusive']} inconclusive, {c['cited']} cited, {c['error']} error"
     )
     for model_id in errors:
-        print(f"model {model_id}: measurement failed: {measurements[model_id].error}")
+        say(f"model {model_id}: measurement failed: {measurements[model_id].error}")
     for claim in summary.stale_acknowledgements:
-        print(f"claim {claim}: acknowledged as refuted but no longer refuted; remove its `acknowledged` field")
+        say(f"claim {claim}: acknowledged as refuted but no longer refuted; remove its `acknowledged` field")
     if stale:
         listing = ", ".join(f"{m} ({why})" for m, why in sorted(stale.items()))
-        print(f"{len(stale)} measurement(s) stale or missing: {listing}\n"
+        say(f"{len(stale)} measurement(s) stale or missing: {listing}\n"
               "  run `python tools/verify_claims.py --update` to re-measure them")
     elif args.check:
-        print("all measurements are fresh")
+        say("all measurements are fresh")
     if args.check:
         from tools.latency import LatencyFileError, check_lines, read_latency
 
         try:
-            print("\n".join(check_lines(read_latency())))
+            say("\n".join(check_lines(read_latency())))
         except LatencyFileError as exc:  # bound to another machine: reported, never a failure
-            print(f"latency: {exc}")
+            say(f"latency: {exc}")
     return EXIT_FAILED if failed else EXIT_OK
 
 

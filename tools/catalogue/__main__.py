@@ -7,6 +7,7 @@ import json
 import sys
 
 from . import DEFAULT_CATALOGUE, SCHEMA_FILE, CatalogueError, json_schema, load_catalogue
+from ..terminal import say
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,14 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "schema":
         text = json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         SCHEMA_FILE.write_text(text, encoding="utf-8")
-        print(f"wrote {SCHEMA_FILE}")
+        say(f"wrote {SCHEMA_FILE}")
         return 0
     try:
         catalogue = load_catalogue(args.path)
     except CatalogueError as exc:
-        print(exc.report(), file=sys.stderr)
+        say(exc.report(), file=sys.stderr)
         return 2
-    print(f"{args.path}: {len(catalogue.papers)} papers, valid")
+    say(f"{args.path}: {len(catalogue.papers)} papers, valid")
     return 0
 
 

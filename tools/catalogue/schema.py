@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .tags import ALLOWED_TAGS
+from .markdown_limits import check_markdown
+from .text_rules import check_text, check_title
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MODEL_ID_PATTERN = r"^[a-z0-9]+(?:_[a-z0-9]+)*$"
@@ -25,6 +27,16 @@ HTTP_URL_RE = re.compile(r"^https?://[^\s<>\"'`\\]+$")
 MAX_SHORT = 300
 MAX_PARAGRAPH = 4_000
 MAX_NOTE = 40_000
+# The widest relative tolerance a claim may set (the verdict engine's rule decides what is needed; this only
+# refuses a tolerance so wide that any measurement would verify).
+MAX_REL_TOLERANCE = 0.2
+# Extra fields `bibtex.fields` may hold: the standard BibTeX fields (title, author, year, doi, eprint and url
+# come from the paper's own fields).
+BIBTEX_FIELD_NAMES = (
+    "address", "annote", "booktitle", "chapter", "edition", "editor", "howpublished", "institution", "journal",
+    "month", "note", "number", "organization", "pages", "primaryclass", "publisher", "school", "series", "type",
+    "volume",
+)  # fmt: skip
 
 
 def _check_http_url(value: str) -> str:
@@ -33,18 +45,18 @@ def _check_http_url(value: str) -> str:
     return value
 
 
-def _check_clean_text(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("contains a NUL character")
-    return value
-
-
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
 ModelId = Annotated[str, StringConstraints(pattern=MODEL_ID_PATTERN, max_length=64)]
 HttpUrl = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_check_http_url)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT), AfterValidator(_check_clean_text)]
-Paragraph = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PARAGRAPH), AfterValidator(_check_clean_text)]
-NoteText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NOTE), AfterValidator(_check_clean_text)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT), AfterValidator(check_text)]
+Paragraph = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_PARAGRAPH), AfterValidator(check_text),
+    AfterValidator(check_markdown),
+]
+Title = Annotated[ShortText, AfterValidator(check_title)]
+NoteText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_NOTE), AfterValidator(check_text), AfterValidator(check_markdown)
+]
 
 Tag = Literal[tuple(ALLOWED_TAGS)]  # type: ignore[valid-type]  # the allowed list lives in tags.py
 
@@ -52,7 +64,9 @@ Tag = Literal[tuple(ALLOWED_TAGS)]  # type: ignore[valid-type]  # the allowed li
 class Strict(BaseModel):
     """Base: unknown fields are errors; strings are never coerced from numbers, nor numbers from strings."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, use_enum_values=True, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_enum_values=True, defer_build=True, allow_inf_nan=False
+    )
 
 
 class Arxiv(Strict):
@@ -83,7 +97,7 @@ class Bibtex(Strict):
         description="BibTeX entry type."
     )
     key: str = Field(pattern=r"^[A-Za-z0-9_:\-]{1,64}$", description="Citation key, e.g. `gao2021res2net`.")
-    fields: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{1,24}$")], ShortText] = Field(
+    fields: dict[Literal[BIBTEX_FIELD_NAMES], ShortText] = Field(  # type: ignore[valid-type]
         default_factory=dict,
         max_length=20,
         description="Extra BibTeX fields (journal, booktitle, volume, number, pages, publisher). Title, authors, "
@@ -113,7 +127,9 @@ class Source(Strict):
 
 class Tolerance(Strict):
     abs: float | None = Field(default=None, ge=0, description="Absolute tolerance in the claim's own unit.")
-    rel: float | None = Field(default=None, ge=0, le=1, description="Relative tolerance (0.05 = 5 %).")
+    rel: float | None = Field(
+        default=None, ge=0, le=MAX_REL_TOLERANCE, description="Relative tolerance (0.05 = 5 %), at most 0.2."
+    )
     reason: Paragraph = Field(description="Why the printed precision is not the right tolerance here.")
     source: ShortText | None = Field(
         default=None,
@@ -353,7 +369,7 @@ class Claim(Strict):
 
 class Paper(Strict):
     id: Slug = Field(description="Slug used in URLs, e.g. `res2net`. Lowercase letters, digits and hyphens.")
-    title: ShortText = Field(description="Title as published.")
+    title: Title = Field(description="Title as published (no zero-width characters).")
     authors: list[ShortText] = Field(min_length=1, max_length=100, description="Authors, in order.")
     year: int = Field(ge=1950, le=2100, description="Year of the version cited.")
     venue: ShortText = Field(description="Venue, e.g. `CVPR 2019`, `IEEE TPAMI 2021`, `arXiv preprint`.")

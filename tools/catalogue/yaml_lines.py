@@ -47,6 +47,12 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 24
+# No mapping of the schema has more than a few dozen keys, and no list more than 20,000 items: a document past
+# these is refused at once (a 15 MB mapping of a million unknown keys would otherwise print a million errors).
+MAX_MAPPING_KEYS = 200
+MAX_SEQUENCE_ITEMS = 20_000
+# Characters YAML counts as line breaks but editors and grep do not (NEL, line and paragraph separators).
+_EXTRA_YAML_BREAKS = ("\x85", "\u2028", "\u2029")
 
 Loc = tuple[str | int, ...]
 
@@ -79,6 +85,7 @@ class _ComposingLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self.pos = EditorPositions(stream)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
@@ -102,55 +109,82 @@ _PLAIN_TAGS = {
 }
 
 
-def _pos(mark: yaml.Mark) -> tuple[int, int]:
-    return (mark.line + 1, mark.column + 1)
+class EditorPositions:
+    """1-based (line, column) of a YAML mark as editors and grep count them: only `\\n` ends a line.
+
+    YAML also ends lines at U+0085, U+2028 and U+2029, which would shift every later line number by one.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._newlines: list[int] | None = None
+        if any(ch in text for ch in _EXTRA_YAML_BREAKS):
+            self._newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+
+    def __call__(self, mark: yaml.Mark) -> tuple[int, int]:
+        if self._newlines is None:
+            return (mark.line + 1, mark.column + 1)
+        from bisect import bisect_left
+
+        before = bisect_left(self._newlines, mark.index)  # newlines before the mark
+        line_start = self._newlines[before - 1] + 1 if before else 0
+        return (before + 1, mark.index - line_start + 1)
+
+
+def _too_many(what: str, limit: int, mark: yaml.Mark, pos: EditorPositions, file: str) -> CatalogueError:
+    return CatalogueError([Problem(file, *pos(mark), "", f"{what} has more than {limit:,} entries; nothing after "
+                                   "this point was read", "this is not a catalogue; check what was pasted")])
 
 
 def _construct(
     node: yaml.Node, loc: Loc, loader: _ComposingLoader, positions: Positions, problems: list[Problem], file: str
 ) -> Any:
-    positions.values[loc] = _pos(node.start_mark)
+    positions.values[loc] = loader.pos(node.start_mark)
     if node.tag not in _PLAIN_TAGS:
         problems.append(
-            Problem(file, *_pos(node.start_mark), _loc_str(loc), f"the YAML tag `{node.tag}` is not allowed",
+            Problem(file, *loader.pos(node.start_mark), _loc_str(loc), f"the YAML tag `{node.tag}` is not allowed",
                     "remove the `!` tag; write plain text, numbers, lists and mappings")
         )
         return None
     if isinstance(node, yaml.MappingNode):
+        if len(node.value) > MAX_MAPPING_KEYS:
+            raise _too_many("a mapping", MAX_MAPPING_KEYS, node.value[MAX_MAPPING_KEYS][0].start_mark, loader.pos, file)
         result: dict[str, Any] = {}
         first_seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 problems.append(
-                    Problem(file, *_pos(key_node.start_mark), _loc_str(loc), "merge keys (<<) are not allowed",
+                    Problem(file, *loader.pos(key_node.start_mark), _loc_str(loc), "merge keys (<<) are not allowed",
                             "write the fields out in full")
                 )
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(
-                    Problem(file, *_pos(key_node.start_mark), _loc_str(loc), "a mapping key must be a plain word",
+                    Problem(file, *loader.pos(key_node.start_mark), _loc_str(loc), "a mapping key must be a plain word",
                             "use `name: value`")
                 )
                 continue
             key = key_node.value
             if key in first_seen:
-                first_line = first_seen[key].start_mark.line + 1
+                first_line = loader.pos(first_seen[key].start_mark)[0]
                 problems.append(
                     Problem(
                         file,
-                        *_pos(key_node.start_mark),
+                        *loader.pos(key_node.start_mark),
                         _loc_str(loc + (key,)),
                         f"duplicate key `{key}` (first written on line {first_line}, again on line "
-                        f"{key_node.start_mark.line + 1})",
+                        f"{loader.pos(key_node.start_mark)[0]})",
                         "keep one of the two; YAML would silently use the last",
                     )
                 )
                 continue
             first_seen[key] = key_node
-            positions.keys[loc + (key,)] = _pos(key_node.start_mark)
+            positions.keys[loc + (key,)] = loader.pos(key_node.start_mark)
             result[key] = _construct(value_node, loc + (key,), loader, positions, problems, file)
         return result
     if isinstance(node, yaml.SequenceNode):
+        if len(node.value) > MAX_SEQUENCE_ITEMS:
+            raise _too_many("a list", MAX_SEQUENCE_ITEMS, node.value[MAX_SEQUENCE_ITEMS].start_mark, loader.pos, file)
         return [
             _construct(item, loc + (index,), loader, positions, problems, file) for index, item in enumerate(node.value)
         ]
@@ -158,7 +192,7 @@ def _construct(
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-13-01
         problems.append(
-            Problem(file, *_pos(node.start_mark), _loc_str(loc), f"cannot read this value ({_first_line(exc)})",
+            Problem(file, *loader.pos(node.start_mark), _loc_str(loc), f"cannot read this value ({_first_line(exc)})",
                     "quote the value, fix the date (YYYY-MM-DD) or remove the `!tag`")
         )
         return None
@@ -174,7 +208,7 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
+def _load_clean_document(text: str, file: str = "") -> tuple[Any, Positions] | None:
     """(data, positions) of a document with nothing to report, read from libyaml's events; None otherwise.
 
     Gives the same data and positions as `_construct` over the pure-Python node tree: the same resolver picks
@@ -189,6 +223,7 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
     positions = Positions()
     values, keys = positions.values, positions.keys
     get_event, peek_event = parser.get_event, parser.peek_event
+    pos = EditorPositions(text)
 
     def scalar_tag(event: ScalarEvent) -> str:
         tag = event.tag
@@ -202,8 +237,7 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
         # The pure loader counts every node (keys too) and refuses depth > MAX_DEPTH; stay well inside it.
         if kind is AliasEvent or event.anchor is not None or depth >= MAX_DEPTH - 1:
             raise _NotClean
-        mark = event.start_mark
-        values[loc] = (mark.line + 1, mark.column + 1)
+        values[loc] = pos(event.start_mark)
         if kind is ScalarEvent:
             if flow and not event.style and ("?" in event.value or not event.value):
                 # The pure-Python scanner ends a plain scalar at `?` inside [...] and {...}, and places an empty
@@ -222,6 +256,8 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
         if kind is SequenceStartEvent:
             items = []
             while type(peek_event()) is not SequenceEndEvent:
+                if len(items) == MAX_SEQUENCE_ITEMS:
+                    raise _too_many("a list", MAX_SEQUENCE_ITEMS, peek_event().start_mark, pos, file)
                 items.append(node(loc + (len(items),), depth + 1, flow))
             get_event()
             return items
@@ -229,6 +265,8 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
             result: dict[str, Any] = {}
             while type(peek_event()) is not MappingEndEvent:
                 key_event = get_event()
+                if len(result) == MAX_MAPPING_KEYS:
+                    raise _too_many("a mapping", MAX_MAPPING_KEYS, key_event.start_mark, pos, file)
                 if type(key_event) is not ScalarEvent or key_event.anchor is not None or key_event.tag is not None:
                     raise _NotClean
                 if flow and not key_event.style and "?" in key_event.value:
@@ -236,8 +274,7 @@ def _load_clean_document(text: str) -> tuple[Any, Positions] | None:
                 key = key_event.value
                 if key in result or scalar_tag(key_event) == _MERGE_TAG:
                     raise _NotClean
-                key_mark = key_event.start_mark
-                keys[loc + (key,)] = (key_mark.line + 1, key_mark.column + 1)
+                keys[loc + (key,)] = pos(key_event.start_mark)
                 result[key] = node(loc + (key,), depth + 1, flow)
             get_event()
             return result
@@ -304,10 +341,10 @@ def load_yaml_with_positions(path: Path, display_name: str | None = None) -> tup
             [Problem(file, line, column, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "save the file as UTF-8")]
         ) from None
     if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.split("\n")
     ):
         raise CatalogueError([Problem(file, 1, 1, "", "the file is empty", "start with `papers:` and a list of papers")])
-    for number, line_text in enumerate(text.splitlines(), start=1):
+    for number, line_text in enumerate(text.split("\n"), start=1):
         stripped = line_text.lstrip(" ")
         if stripped.startswith("\t"):
             raise CatalogueError(
@@ -323,7 +360,7 @@ def load_yaml_with_positions(path: Path, display_name: str | None = None) -> tup
             [Problem(file, line, column, "", f"YAML does not allow the control character U+{ord(bad_char.group()):04X}",
                      "delete it (it is often pasted in invisibly from a PDF)")]
         )
-    fast = _load_clean_document(text)
+    fast = _load_clean_document(text, file)
     if fast is not None:
         return fast[0], fast[1], []
     loader = _ComposingLoader(text)
@@ -333,11 +370,11 @@ def load_yaml_with_positions(path: Path, display_name: str | None = None) -> tup
         node = loader.get_single_node()
         data = None if node is None else _construct(node, (), loader, positions, problems, file)
     except _Refused as exc:
-        line, column = _pos(exc.mark) if exc.mark else (1, 1)
+        line, column = loader.pos(exc.mark) if exc.mark else (1, 1)
         raise CatalogueError([Problem(file, line, column, "", exc.message, exc.hint)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, column = _pos(mark) if mark else (1, 1)
+        line, column = loader.pos(mark) if mark else (1, 1)
         what = (exc.problem or "invalid YAML").strip()
         if exc.context:
             what = f"{exc.context.strip()}: {what}"

@@ -13,7 +13,11 @@ import shutil
 import sys
 from pathlib import Path
 
+from tools.terminal import say
+
 from .markers import MarkerError, expand_markers
+from .notes_files import NotesFileError, docs_folder_problems
+from .output_dir import OutputDirError, check_output_dir, prepare_output_dir
 from .pipeline import SiteBundle, SiteInputs, build_site, load_site_inputs
 
 
@@ -21,9 +25,7 @@ from .pipeline import SiteBundle, SiteInputs, build_site, load_site_inputs
 def write_docs_folder(bundle: SiteBundle, inputs: SiteInputs, *, docs_dir: Path, out: Path) -> list[str]:
     """Copy `docs/` (markers expanded) and the generated pages and assets into `out`. Returns written paths."""
     written: list[str] = []
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    prepare_output_dir(out, docs_dir.parent)  # refuses .git, tools/, any folder this tool did not create
     for src in sorted(docs_dir.rglob("*")):
         if not src.is_file():
             continue
@@ -74,26 +76,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measurements", type=Path, default=MEASUREMENTS_FILE)
     parser.add_argument("--file-urls", action="store_true", help="pages are served as papers/<id>.html")
     args = parser.parse_args(argv)
-    out = args.out.resolve()
     docs_dir = REPO_ROOT / "docs"
-    if out == docs_dir or docs_dir in out.parents or out in docs_dir.parents or out == REPO_ROOT:
-        print(f"refusing to write into {out}: choose a folder outside docs/", file=sys.stderr)
+    try:
+        out = check_output_dir(args.out, REPO_ROOT)
+    except OutputDirError as exc:
+        say(str(exc), file=sys.stderr)
+        return 2
+    refused = docs_folder_problems(docs_dir)
+    if refused:
+        say("\n".join(refused), file=sys.stderr)
         return 2
     try:
         inputs = load_site_inputs(args.catalogue, args.measurements, display_name=_display(args.catalogue))
     except CatalogueError as exc:
-        print(exc.report(), file=sys.stderr)
+        say(exc.report(), file=sys.stderr)
         return 2
     except (MeasurementsFileError, LatencyFileError) as exc:
-        print(str(exc), file=sys.stderr)
+        say(str(exc), file=sys.stderr)
         return 2
-    bundle = build_site(inputs, repo_root=REPO_ROOT, directory_urls=not args.file_urls)
     try:
+        bundle = build_site(inputs, repo_root=REPO_ROOT, directory_urls=not args.file_urls)
         written = write_docs_folder(bundle, inputs, docs_dir=docs_dir, out=out)
-    except (MarkerError, FileExistsError) as exc:
-        print(str(exc), file=sys.stderr)
+    except (MarkerError, FileExistsError, NotesFileError, OutputDirError) as exc:
+        say(str(exc), file=sys.stderr)
         return 2
-    print(f"wrote {len(written)} files to {out}")
+    say(f"wrote {len(written)} files to {out}")
     return 0
 
 

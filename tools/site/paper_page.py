@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .notes import render_note
+from .notes_files import read_note_file
 from .records import ModelCost
 from .render import Markup, PaperLinks, environment, md, render
 from .sanitize import meta_title
@@ -83,14 +84,14 @@ class PaperPages:
         )
         claims = tuple(claim_view(c, self.results.get((paper.id, c.id))) for c in paper.claims)
         model_ids = [m.id for m in models]
-        long_form = self.repo_root / "docs" / "notes" / f"{paper.id}.md"
+        long_form = read_note_file(self.repo_root, paper.id)  # refuses links, files outside docs/notes/, huge files
         entry = self.bibtex.get(paper.id, "")
         return PaperView(
             paper=paper,
             links=code_links(paper),
             note_zh=render_note(paper.notes.zh, claims, model_ids, self.relink),
             note_en=render_note(paper.notes.en, claims, model_ids, self.relink),
-            long_form=self.relink(str(md(long_form.read_text(encoding="utf-8"), 2))) if long_form.is_file() else "",
+            long_form=self.relink(str(md(long_form, 2))) if long_form else "",
             related=tuple(
                 (self.by_id[r], Link(self.by_id[r].title, f"{r}.md")) for r in paper.related if r in self.by_id
             ),

@@ -22,6 +22,8 @@ from urllib.parse import quote, urlsplit
 import markdown
 import nh3
 
+from tools.catalogue.markdown_limits import markdown_cost_problem, plain_paragraphs
+
 # Tags a rendered note may keep; everything else is stripped (its text stays, escaped).
 ALLOWED_TAGS = frozenset(
     {
@@ -107,7 +109,10 @@ def render_markdown(text: str | None, *, heading_offset: int = 3) -> str:
         return f"<p>{text}</p>"
     if _renderer is None:
         _renderer = _FragmentRenderer()
-    source = github_list_indent(clean_text(text))
+    source = clean_text(text)
+    if markdown_cost_problem(source):  # bounded rendering time whatever the text (see markdown_limits)
+        return plain_paragraphs(source)
+    source = github_list_indent(source)  # nesting as GitHub reads it (2-space indents)
     if "```" not in source and "~~~" not in source:
         # A line break between two CJK characters is not a space in Chinese: join hard-wrapped lines.
         source = _CJK_BREAK.sub("", source)
