@@ -215,6 +215,7 @@ def test_index_tags_queue_claims_and_bib(fixture_site: Path) -> None:
     assert "Res2Net" in queue and "MobileNetV2" in queue and "Deep Residual" not in queue
     claims = json.loads((fixture_site / "data" / "claims.json").read_text(encoding="utf-8"))
     assert {r["verdict"] for r in claims["rows"]} >= {"verified", "refuted", "cited"}
+    assert not any("`" in r["text"] or "**" in r["text"] for r in claims["rows"])  # what a reader sees, not Markdown
     home = article(fixture_site / "index.html")
     assert "catalogue:" not in home  # markers expanded
     assert 'href="papers/mobilenetv2/"' in home  # recently added
@@ -354,6 +355,9 @@ def test_hostile_catalogue_keeps_ordinary_markdown(hostile_site: Path) -> None:
     assert '<a href="https://example.com/en" rel="noopener noreferrer nofollow">a good link</a>' in body
     assert "<strong>中文粗体</strong>" in body and "<code>中文代码</code>" in body
     assert "<strong>strength-bold</strong>" in body and "<code>weakness-code</code>" in body
+    rows = json.loads((hostile_site / "data" / "claims.json").read_text(encoding="utf-8"))["rows"]
+    text = next(r["text"] for r in rows if r["claim"] == HOSTILE_CLAIM)  # for textContent: plain, no Markdown
+    assert "claim-bold" in text and "**" not in text and "<script>" not in text
     details = (hostile_site / "data" / "details" / "hostile.json").read_text(encoding="utf-8")
     assert "<strong>claim-bold</strong>" in body and "<em>ack-em</em>" in json.loads(details)["claim-" + HOSTILE_CLAIM]
     # Short fields show the text literally (escaped), never as markup.

@@ -18,6 +18,7 @@ Numbers are formatted by `tools/formatting.py`, the one formatting module of the
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -89,6 +90,12 @@ def md_inline(text: str | None) -> Markup:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return Markup(html.replace("|", "&#124;"))  # a pipe would end a Markdown table cell
+
+
+def plain(markdown_text: str | None) -> str:
+    """What a reader sees of catalogue Markdown, as plain text (for JSON rows the table script writes with
+    textContent: no raw backticks or asterisks)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", render_markdown(markdown_text))).replace("\n", " ").strip()
 
 
 def text(value: object) -> Markup:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .records import HEADLINE_READING, ModelCost
-from .render import render
+from .render import plain, render
 from .views import VERDICTS, ClaimView, Tally, paper_path, rel
 
 STATIC_ROWS = 50
@@ -168,9 +168,9 @@ class Lists:
                     "paper": p.id,
                     "paper_title": p.title,
                     "claim": c.id,
-                    "text": c.text,
+                    "text": plain(c.text),
                     "verdict": c.verdict,
-                    "summary": c.summary,
+                    "summary": c.summary_line,
                     "claimed": c.claimed,
                     "measured": c.measured,
                     "acknowledged": bool(c.acknowledged),
