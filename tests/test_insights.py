@@ -142,7 +142,7 @@ def test_every_svg_parses_and_has_a_title_and_alt_text(bundle) -> None:
     pages, assets = bundle
     for stem in CHART_PAGES:
         page = pages[f"insights/{stem}.md"]
-        alts = re.findall(r"!\[([^\]]*)\]\(" + re.escape(stem), page)
+        alts = re.findall(r"!\[([^\]]*)\]\(" + re.escape(stem) + r"-(?:light|dark)\.svg", page)
         assert len(alts) == 2 and len(alts[0]) > 40 and alts[0] == alts[1], stem
         for scheme in ("light", "dark"):
             data = assets[f"insights/{stem}-{scheme}.svg"]
@@ -155,6 +155,20 @@ def test_every_svg_parses_and_has_a_title_and_alt_text(bundle) -> None:
             ).replace(b"http://creativecommons.org", b"")
             assert b"mathdefault" not in data  # tick labels are plain numbers, not mathtext
             assert b"dc:date" not in data.lower()  # no build date
+
+
+def test_charts_of_several_panels_also_come_one_panel_at_a_time(bundle) -> None:
+    """Phones show each panel of a two-panel chart on its own (one under the other); one-panel charts have none."""
+    pages, assets = bundle
+    for stem, panels in (("efficientnet-scaling", 2), ("hetconv", 2), ("attention-cost", 2), ("params-vs-gmacs", 0)):
+        files = sorted(k for k in assets if re.fullmatch(rf"insights/{stem}-\d+-light\.svg", k))
+        assert len(files) == panels, (stem, files)
+        for n in range(1, panels + 1):
+            root = ET.fromstring(assets[f"insights/{stem}-{n}-light.svg"])
+            assert root.find(f"{SVG}title").text.endswith(f"({n} of {panels})")
+            assert float(root.get("width").removesuffix("pt")) < float(
+                ET.fromstring(assets[f"insights/{stem}-light.svg"]).get("width").removesuffix("pt"))
+            assert f"]({stem}-{n}-light.svg#only-light){{ .cat-chart .cat-chart--panel loading=lazy }}" in pages[f"insights/{stem}.md"]
 
 
 def test_dark_charts_are_the_light_ones_with_colours_swapped(bundle) -> None:

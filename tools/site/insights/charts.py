@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 
@@ -90,12 +90,23 @@ _EXTRA_MARKERS = ("h", "p", "<", ">", "8", "d")
 
 # ---------------------------------------------------------------------------------------------------------------
 
-def _image(name: str, alt: str) -> str:
+def _image(name: str, alt: str, assets: Mapping[str, bytes] | None = None) -> str:
+    """The chart in Markdown, in both palettes, each image linking to its full-size SVG. A chart of several panels
+    (`assets` holds `<name>-<n>-light.svg`) also gets one image per panel: wide screens show the whole figure,
+    phones the panels one under the other (site.css), loaded only when shown."""
     alt = re.sub(r"[\[\]\\`*<>]", "", alt).replace("_", "\\_")  # model ids keep their underscores
-    # Each chart links to its full-size SVG (on a phone the page shows it scaled to the screen's width).
-    return "".join(
-        f"[![{alt}]({name}-{scheme}.svg#only-{scheme}){{ .cat-chart }}]({name}-{scheme}.svg)\n" for scheme in ("light", "dark")
-    )
+    panels = sum(1 for key in (assets or {}) if re.fullmatch(rf"{DIR}/{re.escape(name)}-\d+-light\.svg", key))
+    kind = " .cat-chart--whole" if panels else ""
+    lines = [
+        f"[![{alt}]({name}-{scheme}.svg#only-{scheme}){{ .cat-chart{kind} }}]({name}-{scheme}.svg)" for scheme in ("light", "dark")
+    ]
+    for n in range(1, panels + 1):
+        lines += [
+            f"[![{alt} (panel {n} of {panels})]({name}-{n}-{scheme}.svg#only-{scheme})"
+            f"{{ .cat-chart .cat-chart--panel loading=lazy }}]({name}-{scheme}.svg)"
+            for scheme in ("light", "dark")
+        ]
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -115,18 +126,17 @@ class _Styles:
         self.label = {m: _FAMILIES[m][0] if m in _FAMILIES else m for m in ordered}
 
 
-def _svg(draw: Callable[[Any], None], *, size: tuple[float, float], title: str, alt: str) -> tuple[bytes, bytes]:
-    """Draw a figure and return its (light, dark) SVG bytes, with <title> and <desc> for screen readers."""
-    import matplotlib
-    from matplotlib.figure import Figure
+class Chart(NamedTuple):
+    """A drawn chart: the whole figure (light, dark) and, for a figure of several panels, each panel on its own
+    (light, dark), which a phone shows one under the other."""
 
-    with matplotlib.rc_context(_RC):
-        figure = Figure(figsize=size, layout="constrained")
-        draw(figure)
-        titles = _name_points(figure)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
-    svg = _add_point_titles(buffer.getvalue().decode("utf-8"), titles)
+    light: bytes
+    dark: bytes
+    panels: tuple[tuple[bytes, bytes], ...] = ()
+
+
+def _finish(svg: str, title: str, alt: str) -> tuple[bytes, bytes]:
+    """Add role, <title> and <desc> for screen readers; return the light file and its dark twin."""
     start = svg.index("<svg")
     end = svg.index(">", start)
     head = svg[start:end].replace("<svg ", '<svg role="img" aria-labelledby="chart-title chart-desc" ', 1)
@@ -138,6 +148,37 @@ def _svg(draw: Callable[[Any], None], *, size: tuple[float, float], title: str, 
     )
     dark = _COLOUR_TOKEN.sub(lambda m: _DARK.get(m.group(0), m.group(0)), svg)
     return svg.encode("utf-8"), dark.encode("utf-8")
+
+
+def _svg(draw: Callable[[Any], None], *, size: tuple[float, float], title: str, alt: str) -> Chart:
+    """Draw a figure; return it as SVG (light and dark), and each of its panels alone when it has several."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
+
+    metadata = {"Date": None, "Creator": None, "Title": title}
+    with matplotlib.rc_context(_RC):
+        figure = Figure(figsize=size, layout="constrained")
+        draw(figure)
+        titles = _name_points(figure)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="svg", metadata=metadata)
+        whole = _finish(_add_point_titles(buffer.getvalue().decode("utf-8"), titles), title, alt)
+        panels = []
+        axes = [ax for ax in figure.axes if ax.get_visible()]
+        if len(axes) > 1:
+            boxes = [ax.get_tightbbox().transformed(figure.dpi_scale_trans.inverted()) for ax in axes]
+            figure.set_layout_engine("none")  # keep the layout the whole figure was drawn with
+            for n, (ax, box) in enumerate(zip(axes, boxes), start=1):
+                for other in axes:
+                    other.set_visible(other is ax)
+                buffer = io.BytesIO()
+                padded = Bbox.from_extents(box.x0 - 0.05, box.y0 - 0.05, box.x1 + 0.05, box.y1 + 0.05)
+                figure.savefig(buffer, format="svg", metadata=metadata, bbox_inches=padded)
+                panels.append(
+                    _finish(_add_point_titles(buffer.getvalue().decode("utf-8"), titles), f"{title} ({n} of {len(axes)})", alt)
+                )
+    return Chart(*whole, tuple(panels))
 
 
 def _point_title(ax: Any, series: str, x: float, y: float, name: str | None) -> str:
@@ -188,8 +229,13 @@ def _add_point_titles(svg: str, titles: Mapping[str, list[str]]) -> str:
     return svg
 
 
-def _chart_assets(name: str, svgs: tuple[bytes, bytes]) -> dict[str, bytes]:
-    return {f"{DIR}/{name}-light.svg": svgs[0], f"{DIR}/{name}-dark.svg": svgs[1]}
+def _chart_assets(name: str, chart: Chart) -> dict[str, bytes]:
+    """`insights/<name>-light.svg`, `-dark.svg`, and `<name>-<n>-light.svg` ... for each panel."""
+    assets = {f"{DIR}/{name}-light.svg": chart.light, f"{DIR}/{name}-dark.svg": chart.dark}
+    for n, (light, dark) in enumerate(chart.panels, start=1):
+        assets[f"{DIR}/{name}-{n}-light.svg"] = light
+        assets[f"{DIR}/{name}-{n}-dark.svg"] = dark
+    return assets
 
 
 def _reference_line(ax: Any, y: float, text: str, *, style: str = "--", colour: str = _MUTED) -> None:

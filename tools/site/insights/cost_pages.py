@@ -68,7 +68,7 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             ax.legend(loc="upper left", fontsize=7.5)
 
         assets = _chart_assets(name, _svg(draw, size=(8, 5), title="Parameters vs GMACs of every model", alt=alt))
-        body += [_image(name, alt), ""]
+        body += [_image(name, alt, assets), ""]
     else:
         body += [_nothing_to_plot("No registered model has a measurement."), ""]
     body.append(_missing_note(ids, ctx.measurements))
@@ -171,7 +171,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         assets = _chart_assets(
             name, _svg(draw, size=(8, 5), title="Cited ImageNet top-1 accuracy vs computed GMACs", alt=alt)
         )
-        body += [_image(name, alt), ""]
+        body += [_image(name, alt, assets), ""]
     else:
         body += [_nothing_to_plot("No model has both a cited ImageNet top-1 accuracy and a measurement."), ""]
     body.append(_missing_note(ids, ctx.measurements))
@@ -317,7 +317,7 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         assets = _chart_assets(
             name, _svg(draw, size=(9, 4.2), title="EfficientNet B0–B7: GMACs and parameters", alt=alt)
         )
-        body += [_image(name, alt), ""]
+        body += [_image(name, alt, assets), ""]
     else:
         body += [_nothing_to_plot("No EfficientNet variant has a measurement."), ""]
     body.append(_missing_note([i for _, i in variants], ctx.measurements))

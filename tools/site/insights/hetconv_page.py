@@ -111,7 +111,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                     "x",
                     color=_SERIES[1],
                     mew=1.5,
-                    label="MACs, computed (fvcore, BN incl.)",
+                    label="MACs, computed (fvcore total)",
                     zorder=3,
                 )
                 left.plot(
@@ -171,7 +171,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 right.text(0.5, 0.5, "ResNet-50 pair: not measured yet", ha="center", transform=right.transAxes)
 
         assets = _chart_assets(name, _svg(draw, size=(10, 4.4), title="HetConv: cost against P", alt=alt))
-        body += [_image(name, alt), ""]
+        body += [_image(name, alt, assets), ""]
     else:
         body += [_nothing_to_plot("Neither the HetConv VGG-16 family nor the ResNet-50 pair has a measurement."), ""]
     body.append(_missing_note([i for _, i in family] + ["resnet50", "hetconv_resnet50_p4"], ctx.measurements))

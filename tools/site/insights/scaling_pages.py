@@ -113,7 +113,7 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         assets = _chart_assets(
             name, _svg(draw, size=(10, 4.4), title="Generalized attention: cost against input size", alt=alt)
         )
-        body += [_image(name, alt), ""]
+        body += [_image(name, alt, assets), ""]
     else:
         body += [
             _nothing_to_plot("ResNet-50 and the attention settings need measurements with an input-size sweep."),
@@ -325,7 +325,7 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         assets = _chart_assets(
             name, _svg(draw, size=(10, 4.8), title="Res2Net variants: cost as a share of ResNet-50", alt=alt)
         )
-        body += [_image(name, alt), ""]
+        body += [_image(name, alt, assets), ""]
     else:
         body += [_nothing_to_plot("ResNet-50 and the Res2Net variants need measurements."), ""]
     body.append(_missing_note(ids, ctx.measurements))

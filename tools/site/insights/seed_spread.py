@@ -95,7 +95,7 @@ def _randwire_seeds(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         )
         title = "RandWire-WS: conv + linear GMACs of each graph seed"
         assets = _chart_assets(NAME, _svg(_draw(measured), size=(8, 1.2 + 0.9 * len(measured)), title=title, alt=alt))
-        image = _image(NAME, alt)
+        image = _image(NAME, alt, assets)
     models = [i for g in groups for i, _ in g.seeds] + [i for g in groups for i in g.missing]
     page = render(
         "insight_seeds.md.j2",
