@@ -138,7 +138,18 @@ def sizes(site: Path) -> dict:
     def kb(n: int) -> float:
         return round(n / 1024, 1)
 
-    index = (site / "search" / "search_index.json").read_bytes()
+    lunr = site / "search" / "search_index.json"
+    if lunr.is_file():  # Material's lunr index (before Pagefind replaced it)
+        index = lunr.read_bytes()
+        search = {"search_engine": "lunr", "search_index_mb": round(len(index) / 2**20, 2),
+                  "search_index_gzip_mb": round(len(gzip.compress(index, 6)) / 2**20, 2),
+                  "search_index_docs": len(json.loads(index)["docs"])}
+    else:  # Pagefind: index chunks and fragments are gzip files already, fetched a few at a time
+        files = [p for p in (site / "pagefind").rglob("*") if p.suffix in (".pf_index", ".pf_fragment", ".pf_meta")]
+        total = sum(p.stat().st_size for p in files)
+        search = {"search_engine": "pagefind", "search_index_mb": round(total / 2**20, 2),
+                  "search_index_gzip_mb": round(total / 2**20, 2),
+                  "search_index_docs": len(list((site / "pagefind" / "fragment").iterdir()))}
     catalogue = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
     papers_json = (site / "data" / "papers.json").read_bytes()
     claims_json = (site / "data" / "claims.json").read_bytes()
@@ -151,9 +162,7 @@ def sizes(site: Path) -> dict:
             no_models.append(paper_sizes[-1])
     table = catalogue.split('class="cat-table"', 1)[-1]
     return {
-        "search_index_mb": round(len(index) / 2**20, 2),
-        "search_index_gzip_mb": round(len(gzip.compress(index, 6)) / 2**20, 2),
-        "search_index_docs": len(json.loads(index)["docs"]),
+        **search,
         "catalogue_page_kb": kb(len(catalogue.encode("utf-8"))),
         "catalogue_static_rows": table.count("<tr>") - 1,  # minus the header row
         "papers_json_kb": kb(len(papers_json)),

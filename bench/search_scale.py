@@ -63,8 +63,10 @@ QUERIES: list[tuple[str, str, list[str]]] = [
     ("Ghost模块", "mixed", ["ghost", "模块"]),
     ("SenseTime 知识蒸馏", "mixed", ["sensetime", "知识蒸馏"]),
 ]
-# Material's search plugin as mkdocs.yml configured it before Pagefind: the lunr build compared against.
-LUNR_PLUGIN = {"search": {"lang": ["en", "zh"], "separator": "[\\s\\u200b\\u3000\\-、。，．？！；]+"}}
+# Material's search plugin (lunr) exactly as mkdocs.yml configured it before Pagefind replaced it (commit 0e64cc7):
+# the search compared against.
+LUNR_PLUGIN = {"search": {"lang": ["en", "zh"], "separator": (
+    r"[\s\u200b\u3000\-、。，．？！；]+|(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])")}}
 _COMPRESSED_ALREADY = (".pf_index", ".pf_fragment", ".pf_meta", ".pagefind", ".pf_filter")
 
 

@@ -31,6 +31,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -474,25 +475,37 @@ def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, 
         text = f"{paper.title} {paper.tldr} {paper.notes.zh} {paper.notes.en}".replace(" ", "")
         assert query.replace(" ", "") in text, f"{query!r} is no longer in {paper_id}"
     page.open(real_site.url())
-    box = page.find("input.md-search__input")
-    box.click()
+    page.driver.find_element(By.TAG_NAME, "body").send_keys("/")  # the keyboard shortcut opens the dialog
+    box = page.find("dialog.pf-search[open] input.pf-search__input")
     box.send_keys(query)
 
-    def found(driver: WebDriver) -> set[str]:
+    def found(driver: WebDriver) -> list[str]:
         hrefs = driver.execute_script(  # read in one step: the result list is re-rendered while typing
-            "return Array.from(document.querySelectorAll('.md-search-result__item a.md-search-result__link'))"
-            ".map(function (a) { return a.href; });")
-        paths = {urlsplit(href).path for href in hrefs}
-        papers = [p.split("/")[2] for p in paths if p.startswith("/papers/")]
+            "return Array.from(document.querySelectorAll('.pf-search__result a')).map(function (a) { return a.href; });")
+        papers = [p.split("/")[2] for p in (urlsplit(href).path for href in hrefs) if p.startswith("/papers/")]
         return papers if expected <= set(papers) else []
 
     try:
         papers = page.wait.until(found)
     except TimeoutException:
-        meta = page.driver.find_element(By.CSS_SELECTOR, ".md-search-result__meta").text
-        pytest.fail(f"search for {query!r} did not list {sorted(expected)}: {meta!r}")
+        status = page.driver.find_element(By.CSS_SELECTOR, ".pf-search__status").text
+        pytest.fail(f"search for {query!r} did not list {sorted(expected)}: {status!r}")
     assert expected <= set(papers)
+    box.send_keys(Keys.ARROW_DOWN)  # the arrow keys select a result, Enter opens it
+    first = page.driver.find_element(By.CSS_SELECTOR, ".pf-search__result[aria-selected=true] a").get_attribute("href")
+    box.send_keys(Keys.ENTER)
+    page.wait.until(lambda driver: driver.current_url == first)
     page.check_page()
+
+
+def test_search_dialog_closes_with_escape(page: Browser, real_site: Site) -> None:
+    page.open(real_site.url("papers/res2net/"))
+    page.driver.find_element(By.TAG_NAME, "body").send_keys("s")
+    box = page.find("dialog.pf-search[open] input.pf-search__input")
+    box.send_keys(Keys.ESCAPE)
+    page.wait.until(lambda driver: not driver.execute_script("return document.querySelector('dialog.pf-search').open"))
+    page.find("button.pf-search-button").click()  # the header button opens it again
+    page.find("dialog.pf-search[open] input.pf-search__input")
 
 
 def _column(page: Browser, index: int) -> list[str]:

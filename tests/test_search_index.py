@@ -3,7 +3,6 @@ index of a tiny two-page site read back from Pagefind's own files."""
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from tools.site.search_index import (
     SearchIndexError,
     build_search_index,
     page_url,
+    read_fragments,
     search_document,
     search_mode_extras,
     split_chinese,
@@ -28,6 +28,7 @@ PAGE = """<!doctype html><html lang="en"><head><title>X</title><script>var inHea
 <div class="cat-user" lang="zh"><p>Res2Net,南开大学提出。FLOPs降低69%。</p></div>
 <script>var x = "not indexed";</script>
 <h2 id="models">Models</h2>
+<p>res2net50_26w_4s</p>
 <h3 id="measured-cost">Measured cost</h3>
 <table><tr><td>25,557,032</td></tr></table>
 <h3 id="implementation">Implementation</h3>
@@ -62,6 +63,8 @@ def test_search_document_keeps_texts_people_wrote_and_drops_numbers_code_and_chr
         (5.0, "Res2Net lowers the error & keeps the cost."),
         (1.0, "Notes"),
         (1.0, "Res2Net,南开大学提出。FLOPs降低69%。"),
+        (1.0, "Models"),
+        (1.0, "res2net50_26w_4s"),  # the model list is kept; its measured costs and source are not
         (1.0, "Res2Net-50 needs only 69 % of the FLOPs."),  # the claim's text, not its numbers or id
     ]
     html = document.html()
@@ -84,17 +87,6 @@ def test_page_urls() -> None:
     assert page_url(site / "papers" / "res2net.html", site) == "/papers/res2net.html"
 
 
-def _fragments(bundle: Path) -> dict[str, dict]:
-    """Pagefind's fragment files: gzip, a "pagefind_dcd" signature, then the page's JSON record."""
-    records = {}
-    for path in (bundle / "fragment").iterdir():
-        data = gzip.decompress(path.read_bytes())
-        assert data.startswith(b"pagefind_dcd")
-        record = json.loads(data[len(b"pagefind_dcd"):])
-        records[record["url"]] = record
-    return records
-
-
 def test_index_of_a_tiny_site(tmp_path: Path) -> None:
     site = tmp_path / "site"
     (site / "papers" / "res2net").mkdir(parents=True)
@@ -109,7 +101,7 @@ def test_index_of_a_tiny_site(tmp_path: Path) -> None:
     assert not (bundle / "stale.txt").exists()
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert list(entry["languages"]) == ["en"] and entry["languages"]["en"]["page_count"] == 2
-    records = _fragments(bundle)
+    records = read_fragments(bundle)
     assert sorted(records) == ["/", "/papers/res2net/"]
     record = records["/papers/res2net/"]
     assert record["meta"]["title"] == "Res2Net: 多 尺度 骨干 网络"

@@ -20,6 +20,7 @@ from types import SimpleNamespace
 import pytest
 
 from tools.catalogue import DEFAULT_CATALOGUE, REPO_ROOT, CatalogueError, load_catalogue
+from tools.site.search_index import read_fragments
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"
 FIXTURE_CATALOGUE = FIXTURES / "catalogue.yaml"
@@ -27,10 +28,6 @@ HOSTILE_CATALOGUE = FIXTURES / "hostile.yaml"
 INVALID_CATALOGUE = FIXTURES / "invalid.yaml"
 FIXTURE_MEASUREMENTS = FIXTURES / "measurements.json"
 MKDOCS = Path(sys.executable).with_name("mkdocs")
-SEPARATOR = (
-    "[\\s\\u200b\\u3000\\-、。，．？！；]+"
-    "|(?<=[A-Za-z0-9])(?=[\\u4e00-\\u9fff])|(?<=[\\u4e00-\\u9fff])(?=[A-Za-z0-9])"
-)
 
 
 def run_mkdocs(site_dir: Path, catalogue: Path, measurements: Path | None = FIXTURE_MEASUREMENTS) -> subprocess.CompletedProcess:
@@ -241,23 +238,21 @@ def test_paper_pages_are_small(fixture_site: Path) -> None:
 
 
 def test_search_index_holds_segmented_chinese(fixture_site: Path) -> None:
-    index = json.loads((fixture_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert index["config"]["lang"] == ["en", "zh"]
-    assert index["config"]["separator"] == SEPARATOR
-    notes = next(d for d in index["docs"] if d["location"] == "papers/resnet/#notes")
-    tokens = set(re.split(SEPARATOR.replace("\\u200b", "\u200b").replace("\\u3000", "\u3000"), notes["text"]))
-    tokens = {re.sub(r"<[^>]+>", "", t) for t in tokens}
-    assert {"残差", "网络", "退化", "恒等"} <= tokens, sorted(tokens)[:40]
-    assert "\u200b残差\u200b" in notes["text"]
-    # Bulky generated sections are kept out of the index; notes, titles and tags are in it.
-    locations = {d["location"] for d in index["docs"]}
-    assert "papers/resnet/#models" not in locations
-    claims = next(d for d in index["docs"] if d["location"] == "papers/resnet/#claims")
-    assert "ResNet-50" in claims["text"]  # claim texts are searchable
-    assert "papers/resnet/#bibtex" not in locations
-    assert not any("--8<--" in d["text"] or "def forward" in d["text"] for d in index["docs"])
-    head = next(d for d in index["docs"] if d["location"] == "papers/resnet/")
-    assert "Kaiming He" in head["text"] and head["tags"] == ["backbone", "baseline", "residual"]
+    # Pagefind's index (tools/site/search_index.py), built by the post-build hook; Material's lunr plugin is off.
+    assert not (fixture_site / "search" / "search_index.json").exists()
+    records = read_fragments(fixture_site / "pagefind")
+    record = records["/papers/resnet/"]
+    words = set(record["content"].split())
+    assert {"残差", "网络", "退化", "恒等"} <= words, sorted(words)[:40]  # jieba's words, split by real spaces
+    assert "\u200b" not in record["content"]
+    # Bulky generated sections are kept out of the index; notes, titles, claim texts and authors are in it.
+    assert record["meta"]["title"].startswith("Deep Residual Learning")
+    assert "Kaiming He" in record["content"]
+    assert "ResNet-50" in record["content"]  # claim texts are searchable
+    papers = [r for url, r in records.items() if url.startswith("/papers/")]
+    assert len(papers) == len(load_catalogue(FIXTURE_CATALOGUE).papers)
+    assert not any("--8<--" in r["content"] or "def forward" in r["content"] or "@inproceedings" in r["content"]
+                   for r in papers)  # source listings and BibTeX (hand-written pages may quote the syntax)
 
 
 def test_no_page_loads_fonts_or_scripts_from_another_host(fixture_site: Path) -> None:
@@ -552,8 +547,8 @@ def test_real_catalogue_builds(tmp_path: Path) -> None:
         for note in (paper.notes.zh, paper.notes.en):
             if note:
                 assert note_text(note) in note_on_page(text), f"{paper.id}: note missing"
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert any("\u200b" in d["text"] for d in index["docs"] if d["location"].startswith("papers/"))
+    records = read_fragments(site / "pagefind")
+    assert all(f"/papers/{paper.id}/" in records for paper in catalogue.papers)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ content in `<article>` (Material for MkDocs, ProperDocs and Zensical do).
 from __future__ import annotations
 
 import argparse
+import gzip
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -32,12 +34,14 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BUNDLE_DIR = "pagefind"
+FRAGMENT_SIGNATURE = b"pagefind_dcd"
 TITLE_WEIGHT = 10.0  # Pagefind weighs an <h1> 7 by default; the title must outrank any body text
 WEIGHTED_SECTIONS = {"tldr": 5.0}  # heading id -> weight of the section's text
 # Sections (by heading id) whose content is numbers, code or BibTeX; only `KEEP_CLASS` text inside them is kept.
-EXCLUDED_SECTIONS = frozenset({"models", "measured-cost", "implementation", "claims", "bibtex"})
+EXCLUDED_SECTIONS = frozenset({"measured-cost", "implementation", "claims", "bibtex"})
 KEEP_CLASS = "cat-user"  # text written by people (claim texts inside the claims table)
 SKIPPED_CLASSES = frozenset({"headerlink", "cat-table", "md-source-file", "cat-claim__meta"})
 SKIPPED_TAGS = frozenset({"script", "style", "svg", "template", "noscript", "button", "nav"})
@@ -293,6 +297,19 @@ def build_search_index(site_dir: Path) -> int:
     return count
 
 
+def read_fragments(bundle: Path) -> dict[str, dict[str, Any]]:
+    """URL -> Pagefind's stored record of the page (`content`, `meta`, ...): each fragment file is gzip holding
+    the signature `pagefind_dcd` and the record as JSON. For tests and for checking what a page was indexed as."""
+    records = {}
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        if not data.startswith(FRAGMENT_SIGNATURE):
+            raise SearchIndexError(f"{path}: not a Pagefind fragment (no {FRAGMENT_SIGNATURE.decode()} signature)")
+        record = json.loads(data[len(FRAGMENT_SIGNATURE):])
+        records[record["url"]] = record
+    return records
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.site.search_index",
                                      description="Build the Pagefind search index of a built site.")
@@ -309,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
 
 __all__ = [
     "BUNDLE_DIR", "SearchDocument", "SearchIndexError", "build_search_index", "main", "page_url", "search_document",
-    "pagefind_binary", "search_mode_extras",
+    "pagefind_binary", "read_fragments", "search_mode_extras",
     "search_documents", "site_pages", "split_chinese",
 ]
 
