@@ -14,8 +14,8 @@ from tools.site.search_index import (
     page_url,
     read_fragments,
     search_document,
-    search_mode_extras,
     split_chinese,
+    word_suffixes,
 )
 
 PAGE = """<!doctype html><html lang="en"><head><title>X</title><script>var inHead = "skip me";</script></head>
@@ -48,10 +48,11 @@ def test_split_chinese_uses_real_spaces_and_leaves_other_text_alone() -> None:
     assert "\u200b" not in split_chinese("显著降低计算量")
 
 
-def test_search_mode_extras_are_the_words_inside_long_words() -> None:
-    # jieba 0.42.1 keeps 南开大学 whole in accurate mode; search mode adds its parts, in order of appearance.
-    assert search_mode_extras("南开大学提出") == ["南开", "开大", "大学"]
-    assert search_mode_extras("FLOPs降低") == []  # 降低 is already a word of its own
+def test_word_suffixes_let_a_finer_cut_of_the_query_match() -> None:
+    # jieba 0.42.1: 南开大学 | 提出, 倒 | 残差 | 结构; Chromium's Intl.Segmenter cuts 倒残差结构 as 倒|残|差|结构.
+    assert word_suffixes("南开大学提出") == ["开大学", "大学", "学", "出"]
+    assert word_suffixes("倒残差结构") == ["差", "构"]
+    assert word_suffixes("FLOPs, 3×3 convolutions") == []
 
 
 def test_search_document_keeps_texts_people_wrote_and_drops_numbers_code_and_chrome() -> None:
@@ -71,7 +72,7 @@ def test_search_document_keeps_texts_people_wrote_and_drops_numbers_code_and_chr
     assert '<h1 data-pagefind-weight="10">Res2Net: 多 尺度 骨干 网络</h1>' in html
     assert '<p data-pagefind-weight="5">Res2Net lowers the error &amp; keeps the cost.</p>' in html
     assert "<p>Res2Net, 南开大学 提出 。FLOPs 降低 69%。</p>" in html  # Pagefind splits words at 。
-    assert html.endswith("<p>南开 开大 大学</p></body></html>")
+    assert html.endswith("<p>度 干 络 开大学 大学 学 出 低</p></body></html>")  # suffixes of 尺度 骨干 网络 南开大学 ...
     for absent in ("Navigation", "Footer", "25,557,032", "Bottle2neck", "gao2021res2net", "not indexed", "id-1"):
         assert absent not in html
 

@@ -7,8 +7,8 @@ site (docs/performance.md, "Search"). It reads HTML, but not the pages as they a
   would go to a separate index without English stemming), and text split with U+200B, lunr's separator, is not
   found. So every run of Chinese characters is handed to Pagefind split by jieba with real spaces (excerpts stay
   readable: the search box joins the words again). The browser splits a query with `Intl.Segmenter`, not jieba,
-  so the two may cut a phrase differently; a query word matches any indexed word it begins, and the shorter words
-  inside jieba's long ones (南开大学 → 南开, 大学) are indexed as well, so either cut finds the page.
+  and cuts technical words finer (模块 → 模|块); a query word matches any indexed word it begins, and every
+  suffix of jieba's words is indexed too (模块 → 块), so each piece of the browser's cut begins an indexed word.
 * **What is indexed.** Only the article of each page: the title, the TL;DR (weighted first after the title), notes,
   strengths, weaknesses, hand-written pages and the texts of claims. The measured-cost tables, source listings,
   BibTeX and the numeric columns of the claim tables are left out, as they are left out of lunr's index.
@@ -90,19 +90,20 @@ def split_chinese(text: str) -> str:
     return re.sub(r"\s{2,}", " ", CJK_RUN.sub(words, text)).strip()
 
 
-def search_mode_extras(text: str) -> list[str]:
-    """The shorter words inside jieba's long words (南开大学 -> 南开, 大学), in order of first appearance.
+def word_suffixes(text: str) -> list[str]:
+    """Every proper suffix of the Chinese words jieba finds in `text` (残差 -> 差, 南开大学 -> 开大学 大学 学), in order
+    of first appearance.
 
-    A query word matches an indexed word it begins (Pagefind matches prefixes), so 南开 already finds 南开大学, but
-    大学 would not: these words are indexed too, in a block of their own at the end of the document.
+    Pagefind matches a query word against the indexed words it begins. The browser's segmenter often cuts a phrase
+    finer than jieba does (模块 -> 模|块, 倒残差 -> 倒|残|差), and each of its pieces begins inside one of jieba's words;
+    with every suffix indexed, each piece is the beginning of an indexed word, so the page is found.
     """
     jieba = _jieba()
     seen: dict[str, None] = {}
     for run in CJK_RUN.findall(text):
-        accurate = set(jieba.cut(run))  # type: ignore[attr-defined]
-        for word in jieba.cut_for_search(run):  # type: ignore[attr-defined]
-            if word.strip() and word not in accurate:
-                seen.setdefault(word, None)
+        for word in jieba.cut(run):  # type: ignore[attr-defined]
+            for start in range(1, len(word)):
+                seen.setdefault(word[start:], None)
     return list(seen)
 
 
@@ -126,9 +127,9 @@ class SearchDocument:
         for weight, text in self.blocks:
             attr = "" if weight == 1.0 else f' data-pagefind-weight="{weight:g}"'
             parts.append(f"<p{attr}>{html.escape(split_chinese(text))}</p>")
-        extras = search_mode_extras(" ".join([self.title, *(text for _, text in self.blocks)]))
-        if extras:
-            parts.append(f"<p>{html.escape(' '.join(extras))}</p>")
+        suffixes = word_suffixes(" ".join([self.title, *(text for _, text in self.blocks)]))
+        if suffixes:
+            parts.append(f"<p>{html.escape(' '.join(suffixes))}</p>")
         parts.append("</body></html>")
         return "".join(parts)
 
@@ -326,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
 
 __all__ = [
     "BUNDLE_DIR", "SearchDocument", "SearchIndexError", "build_search_index", "main", "page_url", "search_document",
-    "pagefind_binary", "read_fragments", "search_mode_extras",
+    "pagefind_binary", "read_fragments", "word_suffixes",
     "search_documents", "site_pages", "split_chinese",
 ]
 
