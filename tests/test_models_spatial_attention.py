@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import param_count
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -37,10 +38,6 @@ PARAMS = {
     "resnet50_attn_0001": 29_102_129,
     "resnet50_attn_1111": 31_464_497,
 }
-
-
-def param_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 def analytic_params(terms: str) -> int:
