@@ -85,8 +85,9 @@ def main() -> int:
     load = {"before": [round(x, 2) for x in os.getloadavg()]}
     if args.junit:
         if not args.junit.is_file():
-            print(f"error: {args.junit}: no such JUnit report (run pytest with --junitxml={args.junit})",
-                  file=sys.stderr)
+            print(
+                f"error: {args.junit}: no such JUnit report (run pytest with --junitxml={args.junit})", file=sys.stderr
+            )
             return 2
         junit, wall_s = args.junit, args.wall
     else:
