@@ -15,7 +15,9 @@ Default: validate the catalogue, read tools/measurements.json, print every claim
 Exit codes: 0 = valid, no unacknowledged refutation, no error verdict, no stale measurement;
 1 = an unacknowledged refuted claim, an error verdict, or a stale/missing measurement;
 2 = invalid catalogue or usage (file:line messages; nothing written).
-With every measurement fresh, a run never imports torch.
+With every measurement fresh, a run never imports torch. A report (default, --check, --json, --paper) whose
+inputs and code are unchanged since the last run is printed from `.cache/verify_claims/` (tools/verdict_cache.py;
+VERIFY_CLAIMS_CACHE=0 bypasses it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from pathlib import Path
 
 if __name__ == "__main__":  # run as a script: make the repository root importable instead of tools/
     sys.path[0] = str(Path(__file__).resolve().parents[1])
+    from tools.verdict_cache import serve
+
+    # A report whose inputs and code are unchanged since the last run is printed from .cache/ (tools/verdict_cache.py).
+    if (cached_exit := serve(sys.argv[1:])) is not None:
+        sys.exit(cached_exit)
 
 import argparse
 import json
@@ -251,4 +258,6 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tools.verdict_cache import run_and_store
+
+    sys.exit(run_and_store(main, sys.argv[1:]))
