@@ -153,10 +153,12 @@ def run_and_store(main: Callable[[Sequence[str]], int], argv: Sequence[str]) -> 
     if key is None:
         return main(argv)
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    sys.stdout.write(out.getvalue())
-    sys.stderr.write(err.getvalue())
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    finally:  # what was printed reaches the terminal even if the run failed
+        sys.stdout.write(out.getvalue())
+        sys.stderr.write(err.getvalue())
     if code in (0, 1):
         write_entry(key, out.getvalue(), err.getvalue(), code)
     return code

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
+from tools.files import display_path
 from tools.terminal import say
 from tools.claims import ClaimResult, Summary, evaluate_claims
 from tools.measurements import (
@@ -75,13 +76,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=None, help=argparse.SUPPRESS)  # seconds per model
     return parser
-
-
-def _display_name(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str]:
@@ -144,7 +138,7 @@ def _clip(text: str, width: int) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    display = _display_name(args.catalogue)
+    display = display_path(args.catalogue)
     try:
         catalogue = load_catalogue(args.catalogue, display_name=display)
     except CatalogueError as exc:

@@ -164,7 +164,9 @@ class _Builder:
         self.positions = Positions()
         self.problems: list[Problem] = []
         self._constructor = yaml.constructor.SafeConstructor()
-        self._where = (lambda mark: (mark.line + 1, mark.column + 1)) if self.pos.yaml_lines_are_editor_lines else self.pos
+        self._where = self.pos
+        if self.pos.yaml_lines_are_editor_lines:
+            self._where = lambda mark: (mark.line + 1, mark.column + 1)
 
     def build(self, node: yaml.Node, loc: Loc = (), depth: int = 1, flow: bool = False) -> Any:
         # The pure composer counts every node, keys too, and refuses the first one deeper than MAX_DEPTH (so
@@ -305,7 +307,9 @@ def _compose_with_python(text: str, file: str) -> yaml.Node | None:
                      "check indentation, colons and quotes on this line and the one above")]
         ) from None
     except yaml.YAMLError as exc:
-        raise CatalogueError([Problem(file, 1, 1, "", f"YAML error: {_first_line(exc)}", "fix the YAML syntax")]) from None
+        raise CatalogueError(
+            [Problem(file, 1, 1, "", f"YAML error: {_first_line(exc)}", "fix the YAML syntax")]
+        ) from None
     except RecursionError:
         raise CatalogueError([Problem(file, 1, 1, "", "the document is nested too deeply", "flatten it")]) from None
     finally:
@@ -387,10 +391,13 @@ def _read_text(path: Path, file: str) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise CatalogueError(
-            [Problem(file, line, column, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "save the file as UTF-8")]
+            [Problem(file, line, column, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                     "save the file as UTF-8")]
         ) from None
     if not _CONTENT.search(text):
-        raise CatalogueError([Problem(file, 1, 1, "", "the file is empty", "start with `papers:` and a list of papers")])
+        raise CatalogueError(
+            [Problem(file, 1, 1, "", "the file is empty", "start with `papers:` and a list of papers")]
+        )
     if tab := _TAB_INDENT.search(text):
         raise CatalogueError(
             [Problem(file, text.count("\n", 0, tab.start()) + 1, len(tab.group()), "", "a tab is used for indentation",
