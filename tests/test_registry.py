@@ -19,7 +19,7 @@ CLASSIFIERS = [m for m in ALL if m not in PYRAMIDS]
 
 def test_list_models_is_sorted_and_complete() -> None:
     assert ALL == sorted(ALL) == sorted(REGISTRY)
-    assert len(ALL) == len(set(ALL)) == 87
+    assert len(ALL) == len(set(ALL)) == 89
 
 
 @pytest.mark.parametrize("model_id", CLASSIFIERS)

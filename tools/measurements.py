@@ -67,12 +67,16 @@ class MeasurementRecord(_Record):
     key: str = Field(pattern=r"^[0-9a-f]{64}$")
     input_size: list[Count] = Field(min_length=1, max_length=4)
     params: Count | None = Field(description="Trainable parameters.")
-    macs_conv_linear: Count | None = Field(description="Multiply-adds of convolutions and linear/matrix products.")
+    macs_conv_linear: Count | None = Field(
+        description="Multiply-adds of every executed convolution and linear/matrix product (FlopCounterMode ÷ 2)."
+    )
     macs_conv_linear_bn: Count | None = Field(description="conv + linear plus one per BatchNorm output element.")
-    fvcore_total: Count | None = Field(description="fvcore's total: BatchNorm 2 per element, pooling inputs.")
+    fvcore_total: Count | None = Field(
+        description="fvcore's total: BatchNorm 2 per element, pooling inputs; traced work (unused layers left out)."
+    )
     fvcore_by_operator: dict[str, Count] = Field(default_factory=dict)
-    flopcounter_macs: Count | None = Field(description="FlopCounterMode ÷ 2: the independent conv + linear count.")
-    batchnorm_elements: Count | None = Field(description="Output elements of every BatchNorm.")
+    flopcounter_macs: Count | None = Field(description="FlopCounterMode ÷ 2 over the whole model (= macs_conv_linear).")
+    batchnorm_elements: Count | None = Field(description="Output elements of every executed BatchNorm module.")
     activations: Count | None = Field(description="fvcore's activation count.")
     unsupported_ops: dict[str, Count] = Field(default_factory=dict)
     stages: list[StageCost] = Field(default_factory=list)
