@@ -156,7 +156,9 @@ def test_problems_are_found_on_libyaml_tree(
 def test_deep_nesting_never_reaches_libyaml_recursion(tmp_path: Path) -> None:
     """libyaml's composer recurses on the C stack and crashes the process past ~30,000 levels: refuse first."""
     path = tmp_path / "papers.yaml"
-    for text in ("papers: " + "[" * 200_000 + "]" * 200_000 + "\n", "papers:\n" + "- " * 200_000 + "x\n"):
+    texts = ["papers: " + "[" * depth + "]" * depth + "\n" for depth in (50_000, 200_000)]  # own stack; counted
+    texts += ["papers:\n" + "- " * 200_000 + "x\n", "papers:\n" + "".join(" " * i + "- a:\n" for i in range(0, 90, 2))]
+    for text in texts:
         path.write_text(text, encoding="utf-8")
         with pytest.raises(CatalogueError, match=f"nesting deeper than {yaml_lines.MAX_DEPTH} levels"):
             yaml_lines.load_yaml_with_positions(path, "papers.yaml")

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import gc
 import re
+import threading
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +43,7 @@ import yaml
 
 from .errors import CatalogueError, Problem, format_path
 
-try:
-    from yaml import CSafeLoader as _LibyamlLoader  # PyYAML wheels ship libyaml
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _LibyamlLoader = None
+_LibyamlLoader: Any = getattr(yaml, "CSafeLoader", None)  # PyYAML wheels ship libyaml; None without it
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 24
@@ -56,16 +54,24 @@ MAX_SEQUENCE_ITEMS = 20_000
 # Characters YAML counts as line breaks but editors and grep do not (NEL, line and paragraph separators).
 _EXTRA_YAML_BREAKS = ("\x85", "\u2028", "\u2029")
 # libyaml's composer recurses on the C stack: here it used about 270 bytes a level and crashed the process past
-# 30,000 levels with the default 8 MiB stack. A document that might nest deeper than this is checked first.
-_LIBYAML_SAFE_DEPTH = 10_000
+# 30,000 levels with the default 8 MiB stack. A text that might nest deeper than _LIBYAML_SAFE_LEVELS is composed in
+# a thread with a stack sized for its bound; past _LIBYAML_MAX_LEVELS its real depth is counted first.
+_LIBYAML_SAFE_LEVELS = 10_000
+_LIBYAML_MAX_LEVELS = 200_000
+_STACK_BYTES_PER_LEVEL = 1024
 # An anchor (`&name`) starts a node: it follows the start of the text, a space, a line break or a flow indicator.
 # Anything that looks like one sends the file to the pure composer, which refuses it where it is written.
 _ANCHOR_NAME_START = re.compile(r"&[^\s\[\]{},]")
 _BEFORE_A_NODE = frozenset(" \t\n\r\x85\u2028\u2029[{,:?")  # `:` and `?` need no space inside [...] and {...}
 # The columns a block collection can start at on a line: indentation and compact `- `, `? `, `: ` indicators.
-_BLOCK_PREFIX = "^[ ?:-]{%d}"
+_BLOCK_PREFIX = re.compile(r"^[ ?:-]+", re.MULTILINE)
 _CONTENT = re.compile(r"^\s*[^\s#]", re.MULTILINE)  # a line that is neither blank nor a comment
 _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
+# A flow collection starts where a node can: at the start of a line or after `-`, `?`, `:`, `,`, `[` or `{` (spaces
+# between), or after a tag (`!!seq [`), or an anchor (refused earlier). A `[` after a word is text.
+_BRACKET = re.compile(r"[\[{]")
+_BEFORE_A_COLLECTION = frozenset("\n\r\x85\u2028\u2029-?:,[{")
+_TAG_BEFORE_BRACKET = re.compile(r"![^\s\[\]{},]*[ \t]+[\[{]")
 
 _PLAIN_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
@@ -164,7 +170,7 @@ class _Builder:
         self.positions = Positions()
         self.problems: list[Problem] = []
         self._constructor = yaml.constructor.SafeConstructor()
-        self._where = self.pos
+        self._where: Callable[[yaml.Mark], tuple[int, int]] = self.pos
         if self.pos.yaml_lines_are_editor_lines:
             self._where = lambda mark: (mark.line + 1, mark.column + 1)
 
@@ -242,21 +248,39 @@ class _Builder:
         self.problems.append(Problem(self.file, *self._where(node.start_mark), format_path(loc), message, hint))
 
 
-def _may_nest_deeper_than(text: str, depth: int) -> bool:
-    """True unless the text certainly nests at most `depth` levels (flow brackets plus block columns bound it)."""
-    # Each flow level opens a bracket; each two block levels start at least one column further right.
-    block_columns = (depth - 3 - text.count("[") - text.count("{")) // 2
-    if block_columns > 0 and not re.search(_BLOCK_PREFIX % block_columns, text, re.MULTILINE):
-        return False
-    # A large catalogue: count the real nesting from libyaml's parser events (no recursion there).
+def _flow_opens(text: str) -> int:
+    """At least the number of `[` and `{` that open a flow collection (brackets in prose mostly do not count)."""
+    if _TAG_BEFORE_BRACKET.search(text):
+        return text.count("[") + text.count("{")
+    opens = 0
+    for match in _BRACKET.finditer(text):
+        before = match.start() - 1
+        while before >= 0 and text[before] in " \t":
+            before -= 1
+        opens += before < 0 or text[before] in _BEFORE_A_COLLECTION
+    return opens
+
+
+def _nesting_bound(text: str) -> int:
+    """At least the nesting depth of the document (just _LIBYAML_SAFE_LEVELS when it is no more than that): each
+    flow level opens a bracket, and each two block levels start at least one column further right."""
+    flow = _flow_opens(text)
+    room = (_LIBYAML_SAFE_LEVELS - 3 - flow) // 2  # block columns that keep the bound within the safe levels
+    if room >= 0 and not re.search(f"^[ ?:-]{{{room + 1}}}", text, re.MULTILINE):
+        return _LIBYAML_SAFE_LEVELS
+    block_columns = max((len(prefix) for prefix in _BLOCK_PREFIX.findall(text)), default=0)
+    return flow + 2 * block_columns + 3
+
+
+def _nests_deeper_than(text: str, depth: int) -> bool:
+    """Whether libyaml's parser events (no recursion there) nest deeper than `depth`; True on a YAML error."""
     parser = yaml.cyaml.CParser(text)
-    level = deepest = 0
+    level = 0
     try:
         while (event := parser.get_event()) is not None:
             if isinstance(event, yaml.CollectionStartEvent):
                 level += 1
-                deepest = max(deepest, level)
-                if deepest > depth:
+                if level > depth:
                     return True
             elif isinstance(event, yaml.CollectionEndEvent):
                 level -= 1
@@ -265,6 +289,29 @@ def _may_nest_deeper_than(text: str, depth: int) -> bool:
     finally:
         parser.dispose()
     return False
+
+
+def _with_stack(levels: int, work: Callable[[], Any]) -> Any:
+    """`work()` run in a thread whose stack holds `levels` levels of libyaml's recursion."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    size = -(-(levels * _STACK_BYTES_PER_LEVEL + 2**20) // 2**16) * 2**16  # rounded up to 64 KiB
+    previous = threading.stack_size(size)
+    try:
+        worker = threading.Thread(target=run, name="libyaml-composer")
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _may_hold_an_anchor(text: str) -> bool:
@@ -276,8 +323,15 @@ def _compose_with_libyaml(text: str) -> yaml.Node | None:
     """libyaml's node tree of the single document in `text`; `_UsePython` if the pure composer must read it."""
     if _LibyamlLoader is None or "\t" in text or _may_hold_an_anchor(text):
         raise _UsePython
-    if _may_nest_deeper_than(text, _LIBYAML_SAFE_DEPTH):
-        raise _UsePython
+    levels = _nesting_bound(text)
+    if levels > _LIBYAML_MAX_LEVELS:
+        if _nests_deeper_than(text, MAX_DEPTH):
+            raise _UsePython  # refused by the pure composer where it first nests too deep
+        levels = MAX_DEPTH
+    return _libyaml_tree(text) if levels <= _LIBYAML_SAFE_LEVELS else _with_stack(levels, lambda: _libyaml_tree(text))
+
+
+def _libyaml_tree(text: str) -> yaml.Node | None:
     loader = _LibyamlLoader(text)
     try:
         return loader.get_single_node()
