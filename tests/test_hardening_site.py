@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tools.catalogue import REPO_ROOT, CatalogueError, load_catalogue
-from tools.site.generate import build_site_pages, load_site_inputs
+from tools.site.pipeline import build_site, load_site_inputs
 from tools.site.generate import main as generate_main
 from tools.site.notes_files import MAX_NOTE_FILE_BYTES, NotesFileError, docs_folder_problems
 from tools.site.output_dir import MARKER, OutputDirError, check_output_dir
@@ -90,7 +90,7 @@ def test_the_generator_refuses_a_symlinked_note(tmp_path: Path) -> None:
     (tmp_path / "docs" / "notes").mkdir(parents=True)
     (tmp_path / "docs" / "notes" / "resnet.md").symlink_to("/etc/passwd")
     with pytest.raises(NotesFileError, match="docs/notes/resnet.md: is a symbolic link"):
-        build_site_pages(inputs.catalogue, inputs.measurements, inputs.claim_results, repo_root=tmp_path)
+        build_site(inputs, repo_root=tmp_path)
 
 
 def test_validate_only_checks_the_notes_folder(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 * `on_config` loads and validates the catalogue once (an invalid one fails the build with the same
   `papers.yaml:LINE:COL: ...` lines as the validator), reads the measurements (never imports torch) and
   evaluates the claims.
-* `on_files` adds every page and asset of `tools.site.generate.build_site_pages` as a virtual file; nothing is
+* `on_files` adds every page and asset of `tools.site.pipeline.build_site` as a virtual file; nothing is
   written into `docs/`.
 * `on_page_markdown` expands `<!-- catalogue:NAME -->` markers in hand-written pages; unknown markers fail.
 * `on_serve` also watches papers.yaml, the measurements file and reference_impls/*.py.
@@ -47,10 +47,12 @@ def _display(path: Path, root: Path) -> str:
 
 def _data_epoch(inputs: Any) -> int:
     """Midnight UTC of the newest date in the data: a measurement's `measured_on` or a paper's `added`."""
+    from tools.site.records import costs
+
     dates = [p.added for p in inputs.catalogue.papers]
-    for entry in inputs.measurements.values():
+    for cost in costs(inputs.measurements).values():
         try:
-            dates.append(dt.date.fromisoformat(str(entry.get("measured_on"))))
+            dates.append(dt.date.fromisoformat(cost.measured_on))
         except ValueError:
             continue
     newest = max(dates, default=dt.date(2026, 1, 1))
@@ -59,7 +61,7 @@ def _data_epoch(inputs: Any) -> int:
 
 def _empty_inputs() -> Any:
     from tools.catalogue import Catalogue
-    from tools.site.generate import SiteInputs
+    from tools.site.pipeline import SiteInputs
 
     return SiteInputs(Catalogue(papers=[]), {}, [], {})
 
@@ -70,10 +72,11 @@ def on_startup(*, command: str, dirty: bool) -> None:
 
 def on_config(config: Any) -> Any:
     from tools.catalogue import CatalogueError
+    from tools.latency import LatencyFileError
     from tools.measurements import MEASUREMENTS_FILE, MeasurementsFileError
 
-    from tools.site.generate import load_site_inputs
     from tools.site.notes_files import NotesFileError, docs_folder_problems
+    from tools.site.pipeline import load_site_inputs
     from tools.site.snippets import configure_snippets
 
     root = _repo_root(config)
@@ -87,7 +90,7 @@ def on_config(config: Any) -> Any:
         if refused:
             raise NotesFileError("refused files in docs/, nothing was built:\n" + "\n".join(refused))
         inputs = serve_fallback.succeeded(load_site_inputs(catalogue_path, measurements_path, display_name=shown))
-    except (CatalogueError, MeasurementsFileError, NotesFileError) as exc:
+    except (CatalogueError, MeasurementsFileError, LatencyFileError, NotesFileError) as exc:
         message = f"invalid catalogue, nothing was built:\n{exc.report()}" if isinstance(exc, CatalogueError) \
             else str(exc)
         if not serve_fallback.serving():
@@ -114,15 +117,11 @@ def on_config(config: Any) -> Any:
 
 
 def on_files(files: Files, *, config: Any) -> Files:
-    from tools.site.generate import build_site_pages
+    from tools.site.pipeline import build_site
 
-    inputs = _state["inputs"]
-    bundle = build_site_pages(
-        inputs.catalogue,
-        inputs.measurements,
-        inputs.claim_results,
+    bundle = build_site(
+        _state["inputs"],
         repo_root=_state["root"],
-        stale=inputs.stale,
         repo_url=config.repo_url or None,
         directory_urls=config.use_directory_urls,
     )
@@ -142,7 +141,7 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Files) -> 
     markdown = serve_fallback.error_banner() + markdown  # "" unless `mkdocs serve` met a broken catalogue
     if page.file.generated_by is not None:
         return markdown  # generated pages hold no markers (catalogue text cannot produce one)
-    from tools.site.generate import MarkerError, expand_markers
+    from tools.site.markers import MarkerError, expand_markers
 
     inputs = _state["inputs"]
     try:
@@ -155,6 +154,16 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Files) -> 
         )
     except MarkerError as exc:
         raise PluginError(str(exc)) from None
+
+
+_TAB_LABELS = '<div class="tabbed-labels">'
+
+
+def on_page_content(html: str, *, page: Any, config: Any, files: Files) -> str:
+    """Keep tab labels ("English", "中文") out of the search previews of generated pages."""
+    if page.file.generated_by is None:
+        return html
+    return html.replace(_TAB_LABELS, '<div class="tabbed-labels" data-search-exclude="true">')
 
 
 def on_serve(server: Any, *, config: Any, builder: Any) -> Any:
