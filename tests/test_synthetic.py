@@ -157,7 +157,7 @@ def test_deep_nesting_never_reaches_libyaml_recursion(tmp_path: Path) -> None:
     """libyaml's composer recurses on the C stack and crashes the process past ~30,000 levels: refuse first."""
     path = tmp_path / "papers.yaml"
     texts = ["papers: " + "[" * depth + "]" * depth + "\n" for depth in (50_000, 200_000)]  # own stack; counted
-    texts += ["papers:\n" + "- " * 200_000 + "x\n", 
+    texts += ["papers:\n" + "- " * 200_000 + "x\n",
               "papers:\n" + "".join(" " * i + "- a:\n" for i in range(0, 90, 2))]
     for text in texts:
         path.write_text(text, encoding="utf-8")
