@@ -33,6 +33,12 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq \
 			chromium chromium-driver fonts-wqy-microhei >/dev/null; \
 	fi
+	@# axe-core (injected by the accessibility test) and Lighthouse (docs/performance.md), pinned in package.json.
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then \
+		command -v npm >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get install -y -qq nodejs npm >/dev/null; }; \
+		npm install --no-audit --no-fund >/dev/null; \
+	fi
 
 check: $(STAMP)
 	$(BIN)/python tools/verify_claims.py --check

@@ -72,7 +72,7 @@ t = time.perf_counter()
 from tools.catalogue import REPO_ROOT, load_catalogue
 from tools.claims import evaluate_claims
 from tools.measurements import MEASUREMENTS_FILE, read_measurements
-from tools.site import generate, insights, sanitize
+from tools.site import insights, pipeline, sanitize
 import matplotlib.figure, matplotlib.backends.backend_svg, bibtexparser, markdown, nh3
 out = {"imports": time.perf_counter() - t}
 t = time.perf_counter(); catalogue = load_catalogue(Path(sys.argv[1])); out["validation"] = time.perf_counter() - t
@@ -87,7 +87,7 @@ out["markdown"] = time.perf_counter() - t
 t = time.perf_counter(); insights.build_insights(catalogue, measurements); out["insights"] = time.perf_counter() - t
 sanitize.render_markdown.cache_clear()
 t = time.perf_counter()
-generate.build_site_pages(catalogue, measurements, results, repo_root=REPO_ROOT)
+pipeline.build_site(pipeline.SiteInputs(catalogue, measurements, results), repo_root=REPO_ROOT)
 out["generation"] = time.perf_counter() - t
 out["other_generation"] = out["generation"] - out["markdown"] - out["insights"]
 print(json.dumps(out))

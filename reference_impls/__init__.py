@@ -112,6 +112,9 @@ _ROWS: tuple[ModelSpec, ...] = (
     ModelSpec("dla169",             "dla",      "dla169",             224, fidelity="official"),
     ModelSpec("dla60_res2net",      "dla",      "dla60_res2net",      224, fidelity="official"),
     ModelSpec("dla60_res2next",     "dla",      "dla60_res2next",     224, fidelity="official"),
+    # ... and as the official Res2Net dla.py builds them, with its unused projections (dla.py's first Deviation).
+    ModelSpec("dla60_res2net_official",  "dla", "dla60_res2net_official",  224, fidelity="official"),
+    ModelSpec("dla60_res2next_official", "dla", "dla60_res2next_official", 224, fidelity="official"),
     # MobileNetV2 (Sandler et al., 2018), Table 2.
     ModelSpec("mobilenetv2_100",    "mobilenetv2", "mobilenetv2_100", 224, fidelity="official"),
     ModelSpec("mobilenetv2_140",    "mobilenetv2", "mobilenetv2_140", 224, fidelity="official"),

@@ -11,7 +11,9 @@ and Res2NeXt-DLA-60 of the Res2Net paper (Gao et al., TPAMI 2021, Table 1; offic
 dla.py): DLA-60 with every bottleneck replaced by the Res2Net module of reference_impls/res2net.py (s = 4; w = 28,
 or C = 8 and w = 4 for Res2NeXt). Layout and ids as in timm (`dla34` ... `dla169`, `dla60_res2net`,
 `dla60_res2next`): the official code minus the dead `project` layers (first deviation), identical to timm to the
-unit (tests/test_models_dla.py).
+unit (tests/test_models_dla.py). With ``dead_projections=True`` (`build`) any of them is instead built as the
+official code builds it, dead layers included, computed in the forward pass and dropped; registered as
+`dla60_res2net_official` and `dla60_res2next_official`, the layouts the Res2Net README's counts describe.
 
 Layout: `stem` = the official `base_layer` (7x7 conv, stride 1, to c0); `stages` = the six levels of the official
 configs, level0 .. level5 (level0/1: plain 3x3 convs, level1 with stride 2; level2 .. level5: aggregation trees with
@@ -20,7 +22,8 @@ stride 2); `head` = global average pool and the 1x1-conv classifier.
 Deviations:
 - The official `Tree` builds a `project` (1x1 conv + BN) whenever its input and output widths differ, also in trees
   of depth > 1, where the projected tensor is computed but never used (the sub-tree recomputes its own shortcut).
-  We build `project` only in depth-1 trees, as timm does (timm loads the official weights with strict=False). The
+  By default we build `project` only in depth-1 trees, as timm does (timm loads the official weights with
+  strict=False); ``dead_projections=True`` builds and runs them as the official code does. The
   official models therefore carry dead parameters (and multiply-adds) that ours do not, by model (as an independent
   analytic count of the official code also gives them): dla34 +41,728 params (official 15,783,832); dla46_c and
   dla46x_c +8,448 (1,309,848 and 1,076,888); dla60x_c +16,896 (1,336,728); dla60 and dla60x +297,472 (22,334,104
@@ -28,7 +31,8 @@ Deviations:
   (53,989,016). The dead convs add 0.002 G (dla46_c) to 0.167 G (dla169) multiply-adds when executed, e.g.
   dla60 4.313 vs 4.236 G. Res2Net's official dla.py copies the same `Tree`, so its Res2Net-DLA-60 and
   Res2NeXt-DLA-60 also carry DLA-60's 297,472 dead parameters (and 77.1M multiply-adds): 21,145,544 and 17,330,456
-  parameters, the README's 21.15M and 17.33M. tests/test_models_dla.py recomputes every one of these differences.
+  parameters, the README's 21.15M and 17.33M. tests/test_models_dla.py recomputes every one of these differences
+  and pins the official layouts' counts.
 - The official head is AvgPool2d(7), which fixes the input at 224 x 224; we use adaptive average pooling, as timm
   does (equal at 224).
 - DLA-X-102 64 (`dla102x2`): the official builder sets the class attribute `BottleneckX.cardinality = 64`, so a
@@ -156,6 +160,8 @@ class Tree(nn.Module):
         level_root: pass the level's input to the last root.
         root_channels: input width of the last root; 0 means "two block outputs" (2 * out_channels).
         residual_root: roots add their first input (official `residual_root`).
+        dead_projections: also build and run the official code's `project` in depth > 1 trees whose widths
+            differ; its output is passed to the first sub-tree and never used (the module's first Deviation).
     """
 
     def __init__(
@@ -169,6 +175,7 @@ class Tree(nn.Module):
         level_root: bool = False,
         root_channels: int = 0,
         residual_root: bool = False,
+        dead_projections: bool = False,
     ) -> None:
         super().__init__()
         if depth < 1:
@@ -192,20 +199,28 @@ class Tree(nn.Module):
                 self.project = conv_bn(in_channels, out_channels, 1)
             self.root = Root(root_channels, out_channels, residual=residual_root)
         else:
-            shared = {"residual_root": residual_root}
+            if dead_projections and in_channels != out_channels:  # official code only: computed, never used
+                self.project = conv_bn(in_channels, out_channels, 1)
+            shared = {"residual_root": residual_root, "dead_projections": dead_projections}
             self.tree1 = Tree(depth - 1, block, in_channels, out_channels, stride=stride, **shared)
             # the second sub-tree's last root also aggregates the first sub-tree's output
             self.tree2 = Tree(
                 depth - 1, block, out_channels, out_channels, root_channels=root_channels + out_channels, **shared
             )
 
-    def forward(self, x: torch.Tensor, extra: list[torch.Tensor] | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, extra: list[torch.Tensor] | None = None, unused_shortcut: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """`extra`: inputs passed down to the last root. `unused_shortcut`: what the official code passes to a
+        sub-tree as its `residual`; a tree ignores it and computes its own shortcut, as the official one does."""
         bottom = self.downsample(x)
-        extra = list(extra or [])  # inputs passed down to the last root (a copy: the caller's list stays as it is)
+        extra = list(extra or [])  # a copy: the caller's list stays as it is
         if self.level_root:
             extra.append(bottom)
         if self.root is None:  # depth > 1
-            x1 = self.tree1(x)
+            # official code: the projection runs and is handed to the first sub-tree, which ignores it
+            dead = None if self.project is None else self.project(bottom)
+            x1 = self.tree1(x, unused_shortcut=dead)
             return self.tree2(x1, [*extra, x1])
         shortcut = bottom if self.project is None else self.project(bottom)
         x1 = self.tree1(x, shortcut)
@@ -233,6 +248,7 @@ class DLA(nn.Module):
         channels: widths c0 .. c5 of the stem/level0 .. level5 (official `channels`).
         block: builds the blocks of the trees.
         residual_root: roots add their first input (DLA-102 and deeper).
+        dead_projections: build and run the official code's unused projections of depth > 1 trees (see `Tree`).
         num_classes: classifier outputs.
     """
 
@@ -243,6 +259,7 @@ class DLA(nn.Module):
         channels: tuple[int, ...],
         block: BlockFactory,
         residual_root: bool = False,
+        dead_projections: bool = False,
         num_classes: int = 1000,
     ) -> None:
         super().__init__()
@@ -261,6 +278,7 @@ class DLA(nn.Module):
                 stride=2,
                 level_root=index > 2,  # level3 .. level5 pass their input to the last root
                 residual_root=residual_root,
+                dead_projections=dead_projections,
             )
             for index in range(2, 6)
         ]
@@ -337,75 +355,88 @@ VARIANTS: dict[str, DlaVariant] = {
 # ---------------------------------------------------------------------------------------------------------- builders
 
 
-def _build(model_id: str, num_classes: int) -> DLA:
+def build(model_id: str, *, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
+    """The `VARIANTS` entry `model_id`; ``dead_projections=True`` gives the official code's layout (see `Tree`)."""
     variant = VARIANTS[model_id]
     return DLA(
         levels=variant.levels,
         channels=variant.channels,
         block=variant.block_factory(),
         residual_root=variant.residual_root,
+        dead_projections=dead_projections,
         num_classes=num_classes,
     )
 
 
-def dla34(*, num_classes: int = 1000) -> DLA:
+
+def dla34(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-34: levels 1-1-1-2-2-1, channels 16 .. 512, basic blocks."""
-    return _build("dla34", num_classes)
+    return build("dla34", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla46_c(*, num_classes: int = 1000) -> DLA:
+def dla46_c(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-46-C (compact): levels 1-1-1-2-2-1, channels 16 .. 256, bottlenecks."""
-    return _build("dla46_c", num_classes)
+    return build("dla46_c", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla46x_c(*, num_classes: int = 1000) -> DLA:
+def dla46x_c(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-46-C (compact): levels 1-1-1-2-2-1, channels 16 .. 256, bottlenecks with C = 32 groups."""
-    return _build("dla46x_c", num_classes)
+    return build("dla46x_c", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60x_c(*, num_classes: int = 1000) -> DLA:
+def dla60x_c(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-60-C (compact): levels 1-1-1-2-3-1, channels 16 .. 256, bottlenecks with C = 32 groups."""
-    return _build("dla60x_c", num_classes)
+    return build("dla60x_c", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60(*, num_classes: int = 1000) -> DLA:
+def dla60(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-60: levels 1-1-1-2-3-1, channels 16 .. 1024, bottlenecks."""
-    return _build("dla60", num_classes)
+    return build("dla60", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60x(*, num_classes: int = 1000) -> DLA:
+def dla60x(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-60: levels 1-1-1-2-3-1, channels 16 .. 1024, bottlenecks with C = 32 groups."""
-    return _build("dla60x", num_classes)
+    return build("dla60x", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla102(*, num_classes: int = 1000) -> DLA:
+def dla102(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-102: levels 1-1-1-3-4-1, channels 16 .. 1024, bottlenecks, residual roots."""
-    return _build("dla102", num_classes)
+    return build("dla102", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla102x(*, num_classes: int = 1000) -> DLA:
+def dla102x(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-102: levels 1-1-1-3-4-1, channels 16 .. 1024, bottlenecks with C = 32 groups, residual roots."""
-    return _build("dla102x", num_classes)
+    return build("dla102x", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla102x2(*, num_classes: int = 1000) -> DLA:
+def dla102x2(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-X-102 64: levels 1-1-1-3-4-1, channels 16 .. 1024, bottlenecks with C = 64 groups, residual roots."""
-    return _build("dla102x2", num_classes)
+    return build("dla102x2", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla169(*, num_classes: int = 1000) -> DLA:
+def dla169(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """DLA-169: levels 1-1-2-3-5-1, channels 16 .. 1024, bottlenecks, residual roots."""
-    return _build("dla169", num_classes)
+    return build("dla169", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60_res2net(*, num_classes: int = 1000) -> DLA:
+def dla60_res2net(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """Res2Net-DLA-60 (Res2Net Table 1): DLA-60 with Res2Net blocks, w = 28, s = 4."""
-    return _build("dla60_res2net", num_classes)
+    return build("dla60_res2net", dead_projections=dead_projections, num_classes=num_classes)
 
 
-def dla60_res2next(*, num_classes: int = 1000) -> DLA:
+def dla60_res2next(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:
     """Res2NeXt-DLA-60 (Res2Net Table 1): DLA-60 with Res2NeXt blocks, C = 8, w = 4, s = 4."""
-    return _build("dla60_res2next", num_classes)
+    return build("dla60_res2next", dead_projections=dead_projections, num_classes=num_classes)
+
+
+def dla60_res2net_official(*, num_classes: int = 1000) -> DLA:
+    """Res2Net-DLA-60 as the official Res2Net dla.py builds it: `dla60_res2net` plus the unused projections."""
+    return build("dla60_res2net", dead_projections=True, num_classes=num_classes)
+
+
+def dla60_res2next_official(*, num_classes: int = 1000) -> DLA:
+    """Res2NeXt-DLA-60 as the official Res2Net dla.py builds it: `dla60_res2next` plus the unused projections."""
+    return build("dla60_res2next", dead_projections=True, num_classes=num_classes)
 
 
 __all__ = [
@@ -422,8 +453,11 @@ __all__ = [
     "dla46_c",
     "dla46x_c",
     "dla60",
+    "build",
     "dla60_res2net",
+    "dla60_res2net_official",
     "dla60_res2next",
+    "dla60_res2next_official",
     "dla60x",
     "dla60x_c",
     "dla102",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -266,7 +267,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Browser]:
-    """The browser, back in the light palette and the Chinese tab when the test is over."""
+    """The browser, back in the light palette and the default tab when the test is over."""
     yield browser
     try:  # Material keeps the palette and the linked tab in the page origin's storage
         browser.driver.execute_script("localStorage.clear(); sessionStorage.clear();")
@@ -286,13 +287,14 @@ def test_every_paper_page_renders_without_errors(page: Browser, real_site: Site)
         heading = page.find("article h1").get_attribute("textContent").removesuffix("¶").strip()
         assert heading == paper.title, paper.id
         assert page.driver.title.startswith(paper.title)
-        for item in page.driver.find_elements(By.CSS_SELECTOR, "article .cat-paper-meta li"):
-            fields = [f for f in ("Authors:", "Published:", "Links:", "Status:", "Added:")
-                      if f in item.get_attribute("textContent")]
-            assert len(fields) == 1, f"{paper.id}: one line of the metadata list holds {fields}"
+        # The numbers come first: the stats block sits above the notes, the first thing after the metadata.
+        order = page.driver.execute_script(
+            "var s = document.querySelector('article .cat-stats'), n = document.querySelector('article h2#notes');"
+            "return s && n ? s.compareDocumentPosition(n) & Node.DOCUMENT_POSITION_FOLLOWING : 0;")
+        assert order, f"{paper.id}: no stats block above the notes"
         labels = [e.get_attribute("textContent") for e in page.driver.find_elements(
             By.CSS_SELECTOR, "h2#notes + .tabbed-set .tabbed-labels > label")]
-        assert labels == ["中文", "English"], paper.id
+        assert labels == ["English", "中文"], paper.id
         broken = page.driver.execute_script(
             "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src);")
         assert not broken, f"{paper.id}: broken images {broken}"
@@ -326,16 +328,133 @@ def test_the_network_checks_catch_a_request_to_another_host(page: Browser, real_
 def test_language_tabs_switch(page: Browser, real_site: Site) -> None:
     page.open(real_site.url("papers/res2net/"))
     tabs = page.find("h2#notes + .tabbed-set")
-    zh_label, en_label = tabs.find_elements(By.CSS_SELECTOR, ".tabbed-labels > label")
-    zh, en = tabs.find_elements(By.CSS_SELECTOR, ".tabbed-content > .tabbed-block")
-    assert zh.is_displayed() and not en.is_displayed()
-    assert zh.find_element(By.CSS_SELECTOR, "[lang=zh]").text
-    page.scroll_to(en_label).click()
-    page.wait.until(lambda d: en.is_displayed() and not zh.is_displayed())
+    en_label, zh_label = tabs.find_elements(By.CSS_SELECTOR, ".tabbed-labels > label")
+    en, zh = tabs.find_elements(By.CSS_SELECTOR, ".tabbed-content > .tabbed-block")
+    assert en.is_displayed() and not zh.is_displayed()  # English opens by default
     assert "Nankai" in en.find_element(By.CSS_SELECTOR, "[lang=en]").text
     page.scroll_to(zh_label).click()
     page.wait.until(lambda d: zh.is_displayed() and not en.is_displayed())
+    assert zh.find_element(By.CSS_SELECTOR, "[lang=zh]").text
+    page.scroll_to(en_label).click()
+    page.wait.until(lambda d: en.is_displayed() and not zh.is_displayed())
     page.check_page()
+
+
+def test_a_refuted_note_sentence_is_marked_in_both_tabs(page: Browser, real_site: Site) -> None:
+    """The note's "FLOPs降低69%" sentence links to the claim that refutes it, in 中文 and in English."""
+    page.open(real_site.url("papers/res2net/"))
+    for lang in ("en", "zh"):
+        marker = page.driver.find_elements(
+            By.CSS_SELECTOR, f"h2#notes + .tabbed-set [lang={lang}] a[href='#claim-note-flops-reduction-69']")
+        assert marker and "refuted" in marker[0].get_attribute("textContent"), lang
+    claim = page.find("#claim-note-flops-reduction-69")
+    assert "cat-claim--refuted" in claim.get_attribute("class")
+    page.check_page()
+
+
+def _open_every_detail(page: Browser) -> int:
+    """Open every <details> of the content and wait until the on-demand ones have loaded, again for the details
+    that arrive inside a loaded group. Returns how many are open."""
+    return page.driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "function round() {"
+        "  var closed = Array.from(document.querySelectorAll('article details:not([open])'));"
+        "  if (!closed.length) { done(document.querySelectorAll('article details').length); return; }"
+        "  closed.forEach(function (d) { d.open = true; });"
+        "  Promise.all(closed.filter(function (d) { return d.classList.contains('cat-lazy'); })"
+        "    .map(function (d) { return window.catLazyFill(d); })).then(round);"
+        "}"
+        "round();")
+
+
+def test_details_load_on_demand(page: Browser, real_site: Site) -> None:
+    # A link to a grouped claim (verified or cited, loaded on demand) loads its group and lands on the claim.
+    html = (real_site.root / "papers" / "res2net" / "index.html").read_text(encoding="utf-8")
+    anchor, group = re.search(r'<i id="(claim-[^"]+)" data-group="(cited|verified)-claims">', html).groups()
+    page.open(real_site.url(f"papers/res2net/#{anchor}"))
+    row = page.find(f"[data-claim='{anchor}'].cat-claim--target")
+    assert f"cat-claim--{group}" in row.get_attribute("class") and row.is_displayed()
+    page.open(real_site.url("papers/res2net/"))
+    claim = page.find("#claim-note-flops-reduction-69 details.cat-lazy")
+    assert not claim.find_elements(By.CSS_SELECTOR, "dl")  # nothing loaded before it is opened
+    page.scroll_to(claim.find_element(By.TAG_NAME, "summary")).click()
+    page.wait.until(lambda d: claim.find_elements(By.CSS_SELECTOR, "dl.cat-facts"))
+    facts = claim.find_element(By.CSS_SELECTOR, "dl.cat-facts").text
+    assert "Computation" in facts and "Source" in facts
+    assert "Acknowledged:" in claim.text
+    stages = page.find("details.cat-lazy[data-key='model-res2net50_26w_4s']")
+    page.scroll_to(stages.find_element(By.TAG_NAME, "summary")).click()
+    page.wait.until(lambda d: len(stages.find_elements(By.CSS_SELECTOR, "tbody tr")) >= 5)
+    assert stages.find_elements(By.XPATH, ".//td[normalize-space()='stage1']")
+    code = page.find("details.cat-lazy[data-code='code/reference_impls/res2net.py']")
+    page.scroll_to(code.find_element(By.TAG_NAME, "summary")).click()
+    page.wait.until(lambda d: "class " in code.text)
+    page.check_page()
+
+
+# Pages of every type (the audit and the phone test visit these).
+PAGE_TYPES = (
+    "", "catalogue/", "claims/", "queue/", "tags/", "tags/attention/", "papers/res2net/", "papers/efficientnet/",
+    "papers/hetconv/", "insights/", "insights/params-vs-gmacs/", "insights/efficientnet-scaling/",
+    "insights/randwire-seeds/", "insights/compare/", "conventions/",
+)
+PHONE = (390, 844)
+
+
+def test_no_page_is_wider_than_a_phone(page: Browser, real_site: Site) -> None:
+    """At 390 px, with every detail open, nothing scrolls the page sideways: wide tables scroll in their box."""
+    driver = page.driver
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 2, "mobile": True})
+    try:
+        for path in PAGE_TYPES:
+            page.open(real_site.url(path))
+            _open_every_detail(page)
+            width = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth];")
+            assert width[0] <= width[1] == PHONE[0], f"/{path}: the page is {width[0]} px wide at {PHONE[0]} px"
+            if path == "insights/efficientnet-scaling/":  # a two-panel chart: its panels, one under the other
+                panels = driver.find_elements(By.CSS_SELECTOR, "article img.cat-chart--panel[src*='-light.svg']")
+                page.wait.until(lambda d: all(p.get_attribute("complete") == "true" for p in panels))
+                boxes = [p.rect for p in panels]
+                assert len(boxes) == 2 and all(b["width"] > 0 for b in boxes) and boxes[0]["y"] < boxes[1]["y"], boxes
+                assert not any(i.is_displayed() for i in driver.find_elements(By.CSS_SELECTOR, "article img.cat-chart--whole"))
+            if path.startswith("papers/"):  # wide tables are stacked cards: no header row, labelled cells
+                header = driver.execute_script(
+                    "var h = document.querySelector('table.cat-cards thead'); return h && h.getBoundingClientRect().height;")
+                assert header is not None and header <= 1, path
+            page.check_page()
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (run `make browser`, which runs npm install)")
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_axe_finds_no_violation(page: Browser, real_site: Site, scheme: str) -> None:
+    """axe-core (from npm, injected from disk) reports no violation of any impact on any page type, in both
+    palettes, with every collapsible opened."""
+    source = AXE.read_text(encoding="utf-8")
+    report = {}
+    for path in PAGE_TYPES:
+        page.open(real_site.url(path))
+        page.set_scheme(scheme)
+        _open_every_detail(page)
+        # Material fades colours when the palette changes: audit the settled page, not a frame of the fade.
+        page.wait.until(lambda d: d.execute_script(
+            "return document.getAnimations().every(function (a) { return a.playState !== 'running'; });"))
+        page.driver.execute_script(source)
+        result = page.driver.execute_async_script(
+            "var done = arguments[arguments.length - 1];"
+            "axe.run(document, {resultTypes: ['violations']}).then(function (r) {"
+            "  done(r.violations.map(function (v) { return [v.id, v.impact, v.nodes.length,"
+            "    v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })]; })); });")
+        if result:
+            report[f"/{path}"] = result
+    assert not report, "\n".join(
+        f"{path}: {rule} ({impact}) ×{count}: {', '.join(targets)}"
+        for path, violations in report.items() for rule, impact, count, targets in violations)
 
 
 @pytest.mark.parametrize(
@@ -344,13 +463,16 @@ def test_language_tabs_switch(page: Browser, real_site: Site) -> None:
         ("计算量", {"res2net", "hetconv"}),  # jieba splits it into 计算 + 量, in the index and in the query
         ("南开大学", {"res2net"}),
         ("Res2Net", {"res2net"}),
+        ("FLOPs降低", {"res2net"}),  # Latin and CJK in one query, no space between them
+        ("bottleneck", {"resnet"}),
     ],
 )
 def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, query: str, expected: set[str]) -> None:
     catalogue = {p.id: p for p in load_catalogue(DEFAULT_CATALOGUE).papers}
     for paper_id in expected:  # if a note is rewritten, pick another term from it
         paper = catalogue[paper_id]
-        assert query in f"{paper.title} {paper.notes.zh} {paper.notes.en}", f"{query!r} is no longer in {paper_id}"
+        text = f"{paper.title} {paper.tldr} {paper.notes.zh} {paper.notes.en}".replace(" ", "")
+        assert query.replace(" ", "") in text, f"{query!r} is no longer in {paper_id}"
     page.open(real_site.url())
     box = page.find("input.md-search__input")
     box.click()
@@ -361,15 +483,15 @@ def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, 
             "return Array.from(document.querySelectorAll('.md-search-result__item a.md-search-result__link'))"
             ".map(function (a) { return a.href; });")
         paths = {urlsplit(href).path for href in hrefs}
-        papers = {p.split("/")[2] for p in paths if p.startswith("/papers/")}
-        return papers if expected <= papers else set()
+        papers = [p.split("/")[2] for p in paths if p.startswith("/papers/")]
+        return papers if expected <= set(papers) else []
 
     try:
         papers = page.wait.until(found)
     except TimeoutException:
         meta = page.driver.find_element(By.CSS_SELECTOR, ".md-search-result__meta").text
         pytest.fail(f"search for {query!r} did not list {sorted(expected)}: {meta!r}")
-    assert expected <= papers
+    assert expected <= set(papers)
     page.check_page()
 
 
@@ -403,6 +525,12 @@ def test_catalogue_table_sorts_and_filters(page: Browser, real_site: Site) -> No
     page.wait.until(lambda d: year.get_attribute("aria-sort") == "ascending" and title.get_attribute("aria-sort") is None)
     years = [int(y) for y in _column(page, 1)]
     assert years == sorted(years) and len(set(years)) > 1
+    params = page.find(".cat-table thead th[data-sort-key=params]")
+    params.click()  # numbers sort by value (25,557,032 after 5,288,548), papers without a model last
+    page.wait.until(lambda d: params.get_attribute("aria-sort") == "ascending")
+    counts = _column(page, 5)
+    known = [int(c.replace(",", "")) for c in counts if c != "—"]
+    assert known == sorted(known) and len(known) > 2 and counts[len(known):] == ["—"] * (len(counts) - len(known))
 
     # Filter: typing narrows the rows to the matches (title, authors, venue, year, tags, models).
     query = "attention"
@@ -443,6 +571,7 @@ return Array.from(document.querySelectorAll(arguments[0])).map(function (e) {
     tag: e.tagName.toLowerCase(),
     src: e.getAttribute('src') || e.getAttribute('data') || '',
     loaded: img ? e.complete && e.naturalWidth > 0 : true,
+    unrendered_lazy: img && e.loading === 'lazy' && !e.getClientRects().length,
     shown: r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden',
     alt: img ? (e.getAttribute('alt') || '').trim() : 'n/a'
   };
@@ -462,8 +591,11 @@ def _chart_pages(site: Site) -> list[str]:
 
 
 def _charts(page: Browser) -> list[dict]:
+    """Every chart element once the images that are rendered have loaded (a lazy image that is not rendered,
+    such as a chart's phone-only panel on a wide screen, is never requested)."""
     page.wait.until(lambda d: d.execute_script(
-        "return Array.from(document.querySelectorAll('article img')).every(function (i) { return i.complete; });"))
+        "return Array.from(document.querySelectorAll('article img')).every(function (i) {"
+        "  return i.complete || (i.loading === 'lazy' && !i.getClientRects().length); });"))
     return page.driver.execute_script(CHART_STATE, CHARTS)
 
 
@@ -477,7 +609,7 @@ def test_charts_load(page: Browser, real_site: Site) -> None:
         page.open(real_site.url(path))
         charts = _charts(page)
         for chart in charts:
-            assert chart["loaded"], f"{path}: <{chart['tag']} {chart['src']}> did not load"
+            assert chart["loaded"] or chart["unrendered_lazy"], f"{path}: <{chart['tag']} {chart['src']}> did not load"
             assert chart["alt"], f"{path}: <{chart['tag']} {chart['src']}> has no alt text"
         assert any(c["shown"] for c in charts) or path not in chart_pages, f"{path}: no chart is shown"
         page.check_page()
@@ -540,7 +672,7 @@ def test_screenshots(page: Browser, real_site: Site) -> None:
     page.screenshot("res2net-dark")
     page.set_scheme("default")
     # The README's picture: every model of the paper with its recomputed parameters and multiply-adds.
-    page.scroll_to_heading("measured-cost")
+    page.scroll_to_heading("models")
     readme = page.screenshot("res2net-measured-cost")
     if os.environ.get("UPDATE_README_SCREENSHOT"):
         README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
@@ -589,7 +721,7 @@ return {
   embedded: Array.from(article.querySelectorAll('script, iframe, object, embed, svg, img, form, style'))
     .filter(function (e) {  /* the site's own charts: <img class="cat-chart"> of an SVG file of this site */
       var url = e.tagName === 'IMG' && new URL(e.getAttribute('src') || '', location.href);
-      return !(url && e.classList.contains('cat-chart') && url.origin === location.origin &&
+      return !(url && (e.classList.contains('cat-chart') || e.classList.contains('cat-thumb')) && url.origin === location.origin &&
                /\\.svg$/.test(url.pathname));
     })
     .map(function (e) { return e.outerHTML.slice(0, 120); }),

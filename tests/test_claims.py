@@ -303,7 +303,7 @@ def test_every_declared_tolerance_wider_than_the_rule_names_its_source() -> None
 def test_a_widened_tolerance_without_a_source_is_caught() -> None:
     from tools.tolerance import wider_than_rule
 
-    widened = claim(printed="25.6M", value=25.6, unit="M", quantity="params", tolerance={"rel": 0.5, "reason": "r"})
+    widened = claim(printed="25.6M", value=25.6, unit="M", quantity="params", tolerance={"rel": 0.1, "reason": "r"})
     assert wider_than_rule(widened)
     assert not wider_than_rule(claim(printed="25.6M", value=25.6, unit="M", quantity="params",
                                      tolerance={"abs": 0.01, "reason": "r"}))

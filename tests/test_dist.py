@@ -91,6 +91,10 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DistError, match="link: only regular files and directories"):
         pack_site(site, tmp_path / "x.tar.gz", EPOCH)
     assert not (tmp_path / "x.tar.gz").exists()
+    (site / "link").unlink()
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+    with pytest.raises(DistError, match="taken: cannot create the output folder"):
+        pack_site(site, tmp_path / "taken" / "x.tar.gz", EPOCH)
     for bad, message in [(None, "not set"), ("", "not set"), ("yesterday", "whole seconds"), ("-5", "negative")]:
         with pytest.raises(DistError, match=message):
             source_date_epoch(bad)

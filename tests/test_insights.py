@@ -1,4 +1,4 @@
-"""The insight pages (tools/site/insights.py): charts drawn from the measurements, with their tables.
+"""The insight pages (tools/site/insights/): charts drawn from the measurements, with their tables.
 
 Built once per module from the real catalogue and measurements file; the edge cases (missing and failed
 measurements, nothing measured) use copies of them with entries removed.
@@ -6,6 +6,7 @@ measurements, nothing measured) use copies of them with entries removed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -14,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,6 @@ from tools.site.insights import (
     PAGES,
     build_insights,
     growth_exponent,
-    hetconv_layer_ratio,
     hetconv_vgg16_cifar_prediction,
     imagenet_top1,
     linear_quadratic_fit,
@@ -48,9 +47,9 @@ def catalogue():
 
 @pytest.fixture(scope="module")
 def measurements():
-    from tools.site.generate import site_view
+    from tools.site.records import costs
 
-    return site_view(read_measurements())
+    return costs(read_measurements())  # model id -> ModelCost, as the pages read them
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +58,7 @@ def bundle(catalogue, measurements):
 
 
 def _gmacs(measurements, model_id: str) -> str:
-    return f"{measurements[model_id]['flops'] / 1e9:.3f}"
+    return f"{measurements[model_id].fvcore_total / 1e9:.3f}"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -82,16 +81,6 @@ def test_pareto_frontier_on_a_hand_made_set() -> None:
     assert pareto_frontier([(3.0, 50.0)]) == [0]
 
 
-def test_hetconv_per_layer_formula() -> None:
-    assert hetconv_layer_ratio(4) == Fraction(1, 3)  # exactly one third
-    assert hetconv_layer_ratio(1) == 1  # P = 1: every kernel 3x3
-    assert hetconv_layer_ratio(2) == Fraction(5, 9)
-    assert hetconv_layer_ratio(64) == Fraction(1, 8)
-    assert hetconv_layer_ratio(4, kernel=5) == Fraction(1, 4) + Fraction(3, 4) / 25
-    with pytest.raises(ValueError, match="P >= 1"):
-        hetconv_layer_ratio(0)
-
-
 def test_hetconv_prediction_matches_every_measured_variant(measurements) -> None:
     # The standard CIFAR VGG-16 with HetConv's classifier (512 -> 512, BN, ReLU, 512 -> 10), by hand: the 13 convs
     # give 313,201,664 multiply-adds and 14,724,042 parameters with the 512 -> 10 layer; the hidden 512 -> 512 layer
@@ -100,8 +89,8 @@ def test_hetconv_prediction_matches_every_measured_variant(measurements) -> None
     checked = 0
     for model_id, m in measurements.items():
         match = re.fullmatch(r"hetconv_vgg16_cifar_p(\d+)", model_id)
-        if match and not m.get("error"):
-            assert hetconv_vgg16_cifar_prediction(int(match.group(1))) == (m["crosscheck_macs"], m["params"]), model_id
+        if match and not m.error:
+            assert hetconv_vgg16_cifar_prediction(int(match.group(1))) == (m.macs_conv_linear, m.params), model_id
             checked += 1
     assert checked == 7  # P = 1, 2, 4, ..., 64 are all registered and measured
 
@@ -138,7 +127,7 @@ def test_imagenet_top1_takes_printed_imagenet_claims_only(catalogue) -> None:
 
 def test_every_page_is_produced_and_listed_in_the_nav(bundle) -> None:
     pages, assets = bundle
-    expected = {"insights/index.md"} | {f"insights/{stem}.md" for stem, _, _ in PAGES}
+    expected = {"insights/index.md"} | {f"insights/{page.stem}.md" for page in PAGES}
     assert set(pages) == expected
     for stem in CHART_PAGES:
         assert f"insights/{stem}-light.svg" in assets and f"insights/{stem}-dark.svg" in assets, stem
@@ -154,7 +143,7 @@ def test_every_svg_parses_and_has_a_title_and_alt_text(bundle) -> None:
     pages, assets = bundle
     for stem in CHART_PAGES:
         page = pages[f"insights/{stem}.md"]
-        alts = re.findall(r"!\[([^\]]*)\]\(" + re.escape(stem), page)
+        alts = re.findall(r"!\[([^\]]*)\]\(" + re.escape(stem) + r"-(?:light|dark)\.svg", page)
         assert len(alts) == 2 and len(alts[0]) > 40 and alts[0] == alts[1], stem
         for scheme in ("light", "dark"):
             data = assets[f"insights/{stem}-{scheme}.svg"]
@@ -169,8 +158,22 @@ def test_every_svg_parses_and_has_a_title_and_alt_text(bundle) -> None:
             assert b"dc:date" not in data.lower()  # no build date
 
 
+def test_charts_of_several_panels_also_come_one_panel_at_a_time(bundle) -> None:
+    """Phones show each panel of a two-panel chart on its own (one under the other); one-panel charts have none."""
+    pages, assets = bundle
+    for stem, panels in (("efficientnet-scaling", 2), ("hetconv", 2), ("attention-cost", 2), ("params-vs-gmacs", 0)):
+        files = sorted(k for k in assets if re.fullmatch(rf"insights/{stem}-\d+-light\.svg", k))
+        assert len(files) == panels, (stem, files)
+        for n in range(1, panels + 1):
+            root = ET.fromstring(assets[f"insights/{stem}-{n}-light.svg"])
+            assert root.find(f"{SVG}title").text.endswith(f"({n} of {panels})")
+            assert float(root.get("width").removesuffix("pt")) < float(
+                ET.fromstring(assets[f"insights/{stem}-light.svg"]).get("width").removesuffix("pt"))
+            assert f"]({stem}-{n}-light.svg#only-light){{ .cat-chart .cat-chart--panel loading=lazy }}" in pages[f"insights/{stem}.md"]
+
+
 def test_dark_charts_are_the_light_ones_with_colours_swapped(bundle) -> None:
-    from tools.site.insights import _DARK
+    from tools.site.insights.charts import _DARK
 
     _, assets = bundle
     for stem in CHART_PAGES:
@@ -193,21 +196,21 @@ def test_tables_show_the_computed_numbers(bundle, measurements) -> None:
 
     efficientnet = pages["insights/efficientnet-scaling.md"]
     assert "assumption" in efficientnet and f"[{md_text('0.39B')}]" in efficientnet  # Table 2's value, as printed
-    reference_b3 = measurements["efficientnet_b0"]["flops"] * 2**3 / 1e9
+    reference_b3 = measurements["efficientnet_b0"].fvcore_total * 2**3 / 1e9
     assert f"| {reference_b3:.3f} |" in efficientnet
 
     hetconv = pages["insights/hetconv.md"]
     assert "| 4 | 1/3 = 0.3333 |" in hetconv
-    assert f"{measurements['hetconv_resnet50_p4']['flops']:,}" in hetconv
-    kept = measurements["hetconv_resnet50_p4"]["flops"] / measurements["resnet50"]["flops"]
+    assert f"{measurements['hetconv_resnet50_p4'].fvcore_total:,}" in hetconv
+    kept = measurements["hetconv_resnet50_p4"].fvcore_total / measurements["resnet50"].fvcore_total
     assert f"{kept * 100:.1f} %" in hetconv and "30 %" in hetconv
 
     attention = pages["insights/attention-cost.md"]
-    at_640 = {s["resolution"]: s["crosscheck_macs"] for s in measurements["resnet50"]["sweep"]}[640]
+    at_640 = dict(measurements["resnet50"].sweep)[640]
     assert f"| {at_640 / 1e9:.3f} |" in attention and "Growth exponent" in attention and "Quadratic part" in attention
 
     res2net = pages["insights/res2net.md"]
-    share = measurements["res2net50_18w_4s"]["flops"] / measurements["resnet50"]["flops"]
+    share = measurements["res2net50_18w_4s"].fvcore_total / measurements["resnet50"].fvcore_total
     assert f"{share * 100:.1f} %" in res2net and "69 %" in res2net
 
 
@@ -217,10 +220,10 @@ def test_compare_data_has_every_measured_model_with_its_stages(bundle, measureme
     pages, assets = bundle
     data = json.loads(assets["data/models.json"])
     ids = {m["id"] for m in data["models"]}
-    assert ids == {i for i in REGISTRY if i in measurements and not measurements[i].get("error")}
+    assert ids == {i for i in REGISTRY if i in measurements and not measurements[i].error}
     resnet = next(m for m in data["models"] if m["id"] == "resnet50")
-    assert resnet["macs"] == measurements["resnet50"]["flops"]
-    assert [s["name"] for s in resnet["stages"]] == [s["name"] for s in measurements["resnet50"]["stages"]]
+    assert resnet["macs"] == measurements["resnet50"].fvcore_total
+    assert [s["name"] for s in resnet["stages"]] == [s.name for s in measurements["resnet50"].stages]
     assert resnet["paper"] == "../papers/resnet/"
     page = pages["insights/compare.md"]
     assert 'class="cat-compare"' in page and "(../data/models.json){ .cat-compare__data }" in page
@@ -252,8 +255,7 @@ import hashlib, sys
 from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from tools.measurements import read_measurements
 from tools.site.insights import build_insights
-from tools.site.generate import site_view
-pages, assets = build_insights(load_catalogue(DEFAULT_CATALOGUE), site_view(read_measurements()))
+pages, assets = build_insights(load_catalogue(DEFAULT_CATALOGUE), read_measurements())
 digest = hashlib.sha256()
 for key, value in sorted(pages.items()):
     digest.update(key.encode() + value.encode())
@@ -287,7 +289,7 @@ def test_another_process_builds_the_same_bytes_without_torch_or_pyplot(bundle) -
 
 def test_missing_and_failed_measurements_are_named_not_fatal(catalogue, measurements) -> None:
     partial = {k: v for k, v in measurements.items() if k not in ("efficientnet_b3", "res2net50_26w_8s")}
-    partial["resnet50"] = {**measurements["resnet50"], "flops": None, "error": "RuntimeError: boom"}
+    partial["resnet50"] = dataclasses.replace(measurements["resnet50"], fvcore_total=None, error="RuntimeError: boom")
     pages, assets = build_insights(catalogue, partial)
     efficientnet = pages["insights/efficientnet-scaling.md"]
     assert "Not measured yet" in efficientnet and "`efficientnet_b3`" in efficientnet
@@ -314,10 +316,26 @@ def test_nothing_measured_still_gives_every_page(catalogue) -> None:
 
 def test_generator_bundle_includes_the_insights(catalogue, measurements) -> None:
     from tools.claims import evaluate_claims
-    from tools.site.generate import build_site_pages
+    from tools.site.pipeline import SiteInputs, build_site
 
     records = read_measurements()
-    site = build_site_pages(catalogue, records, evaluate_claims(catalogue, records), repo_root=REPO_ROOT)
+    site = build_site(SiteInputs(catalogue, records, evaluate_claims(catalogue, records)), repo_root=REPO_ROOT)
     assert "insights/hetconv.md" in site.pages and "insights/hetconv-dark.svg" in site.assets
     assert "data/models.json" in site.assets and "data/papers.json" in site.assets
     assert Path(REPO_ROOT / "docs" / "insights").exists() is False  # nothing is written into docs/
+
+
+def test_randwire_seed_spread_page(bundle, measurements) -> None:
+    """The seed groups come from the distribution claims; mean and sample s.d. are the seeds' own."""
+    import statistics
+
+    pages, assets = bundle
+    page = pages["insights/randwire-seeds.md"]
+    small = [measurements[f"randwire_ws_small_s{seed}"].macs_conv_linear for seed in range(5)]
+    mean, std = statistics.fmean(small), statistics.stdev(small)
+    assert f"| RandWire-WS, C=78 | 5 | {mean / 1e9:.3f} ± {std / 1e9:.3f} | 0.583 ± 0.006 |" in page
+    assert "#claim-table2-small-flops" in page
+    svg = ET.fromstring(assets["insights/randwire-seeds-light.svg"])
+    titles = [t.text for t in svg.iter(f"{SVG}title")]
+    for seed in range(5):  # every seed's marker names its model
+        assert any(t and t.startswith(f"randwire_ws_small_s{seed} ") for t in titles), seed

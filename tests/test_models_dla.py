@@ -61,6 +61,8 @@ OFFICIAL_PARAMS = {
     "dla60_res2next": 17_330_456,
 }
 FAMILY = sorted(TIMM_COUNTS)
+# The official Res2Net dla.py's layouts, registered with its unused projections: id -> the timm-layout model.
+OFFICIAL_LAYOUTS = {"dla60_res2net_official": "dla60_res2net", "dla60_res2next_official": "dla60_res2next"}
 
 
 def conv_linear_and_bn(model_id: str) -> tuple[int, int]:
@@ -71,8 +73,8 @@ def conv_linear_and_bn(model_id: str) -> tuple[int, int]:
 
 def test_family_is_registered_as_official() -> None:
     registered = sorted(spec.model_id for spec in REGISTRY.values() if spec.module == "dla")
-    assert registered == FAMILY
-    assert all(REGISTRY[model_id].fidelity == "official" for model_id in FAMILY)
+    assert registered == sorted([*FAMILY, *OFFICIAL_LAYOUTS])
+    assert all(REGISTRY[model_id].fidelity == "official" for model_id in registered)
     assert sorted(dla.VARIANTS) == FAMILY
 
 
@@ -268,8 +270,9 @@ def test_dead_projection_macs_range_in_the_docstring() -> None:
     dead = {model_id: dead_macs(model_id) for model_id in FAMILY}
     assert min(dead, key=dead.get) == "dla46_c" and round(dead["dla46_c"] / 1e9, 3) == 0.002
     assert max(dead, key=dead.get) == "dla169" and round(dead["dla169"] / 1e9, 3) == 0.167
-    assert dead["dla60_res2net"] == dead["dla60_res2next"] == dead["dla60"] == 77_070_336  # "77.1M" in papers.yaml
+    assert dead["dla60_res2net"] == dead["dla60_res2next"] == dead["dla60"] == 77_070_336  # "77.1M" in the docstring
     assert "0.002 G (dla46_c) to 0.167 G (dla169)" in " ".join(dla.__doc__.split())
+    assert "(and 77.1M multiply-adds)" in " ".join(dla.__doc__.split())
 
 
 def test_dead_projection_differences_in_the_docstring() -> None:
@@ -290,3 +293,72 @@ def test_bad_arguments_raise_value_error() -> None:
         dla.Tree(0, dla.BasicBlock, 4, 8)
     with pytest.raises(ValueError, match="six levels"):
         dla.DLA(levels=(1, 1, 1, 2, 1), channels=(16, 32, 64, 128, 256), block=dla.BasicBlock)
+
+
+# ------------------------------------------------------------------ the official layout (dead_projections=True)
+
+
+def official_layout(model_id: str) -> nn.Module:
+    with torch.device("meta"):
+        return create_model(model_id, dead_projections=True)  # every DLA builder takes the flag
+
+
+@pytest.mark.parametrize("model_id", FAMILY)
+def test_official_layout_has_the_official_parameter_count(model_id: str) -> None:
+    assert param_count(official_layout(model_id)) == OFFICIAL_PARAMS[model_id]
+
+
+@pytest.mark.parametrize("model_id", FAMILY)
+def test_official_layout_executes_the_dead_projections(model_id: str) -> None:
+    # FlopCounterMode counts the projections the official forward pass runs: timm's count plus exactly their cost.
+    model = official_layout(model_id)
+    with FlopCounterMode(display=False) as counter:
+        model(torch.empty(1, 3, 224, 224, device="meta"))
+    macs = counter.get_total_flops() // 2
+    assert macs == TIMM_CONV_AND_BN[model_id][0] + dead_macs(model_id)
+    if model_id in OFFICIAL_GMACS:
+        assert round(macs / 1e9, 3) == OFFICIAL_GMACS[model_id]
+
+
+# The registered official layouts, pinned: parameters (README 21.15M / 17.33M), conv + linear multiply-adds and
+# BatchNorm output elements at 224 (the timm layout's plus DLA-60's dead projections: 77,070,336 MACs and
+# 256 * 28² + 2 * 512 * 14² = 401,408 elements).
+OFFICIAL_LAYOUT_COUNTS = {
+    "dla60_res2net_official": (21_145_544, 4_199_751_680, 12_741_568),
+    "dla60_res2next_official": (17_330_456, 3_535_822_848, 13_572_608),
+}
+
+
+@pytest.mark.parametrize("model_id", sorted(OFFICIAL_LAYOUTS))
+def test_registered_official_layouts(model_id: str) -> None:
+    params, macs, bn_elements = OFFICIAL_LAYOUT_COUNTS[model_id]
+    assert param_count(meta_model(model_id)) == params
+    assert conv_linear_and_bn(model_id) == (macs, bn_elements)
+    timm_macs, timm_bn = TIMM_CONV_AND_BN[OFFICIAL_LAYOUTS[model_id]]
+    assert (macs - timm_macs, bn_elements - timm_bn) == (77_070_336, 401_408)
+    assert params - TIMM_COUNTS[OFFICIAL_LAYOUTS[model_id]][0] == 297_472
+
+
+def _projections(model: nn.Module, *, dead: bool) -> list[nn.Module]:
+    trees = [m for m in model.modules() if isinstance(m, dla.Tree) and m.project is not None]
+    return [tree.project for tree in trees if (tree.depth > 1) == dead]
+
+
+def test_dead_projections_run_and_change_no_output() -> None:
+    # Same weights in both layouts (the official one has extra `project` entries): the outputs are identical, so the
+    # projections of depth > 1 trees are unused; forward hooks show that each of them runs once.
+    torch.manual_seed(0)
+    official = create_model("dla60_res2next_official", num_classes=10).eval()
+    ours = create_model("dla60_res2next", num_classes=10).eval()
+    missing, unexpected = ours.load_state_dict(official.state_dict(), strict=False)
+    assert not missing
+    assert unexpected and all(".project." in key for key in unexpected)
+    # level3 (depth 2) and level4 (depth 3, and its depth-2 first half)
+    assert len(_projections(official, dead=True)) == 3 and not _projections(ours, dead=True)
+    calls = []
+    for projection in _projections(official, dead=True):
+        projection.register_forward_hook(lambda *_: calls.append(1))
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(official(x), ours(x))
+    assert len(calls) == 3

@@ -27,7 +27,10 @@ HOSTILE_CATALOGUE = FIXTURES / "hostile.yaml"
 INVALID_CATALOGUE = FIXTURES / "invalid.yaml"
 FIXTURE_MEASUREMENTS = FIXTURES / "measurements.json"
 MKDOCS = Path(sys.executable).with_name("mkdocs")
-SEPARATOR = "[\\s\\u200b\\u3000\\-、。，．？！；]+"
+SEPARATOR = (
+    "[\\s\\u200b\\u3000\\-、。，．？！；]+"
+    "|(?<=[A-Za-z0-9])(?=[\\u4e00-\\u9fff])|(?<=[\\u4e00-\\u9fff])(?=[A-Za-z0-9])"
+)
 
 
 def run_mkdocs(site_dir: Path, catalogue: Path, measurements: Path | None = FIXTURE_MEASUREMENTS) -> subprocess.CompletedProcess:
@@ -107,6 +110,14 @@ def visible_text(html: str) -> str:
     return re.sub(r"\s+", " ", "".join(parse(html).text))
 
 
+REFUTATION_MARKER = re.compile(r" ?⚠ refuted: see claim [a-z0-9-]+")
+
+
+def note_on_page(text: str) -> str:
+    """A page's visible text without the markers added to sentences that a claim refutes."""
+    return REFUTATION_MARKER.sub("", text)
+
+
 def note_text(markdown: str) -> str:
     """What a reader sees of a Markdown note: its rendering, as visible text."""
     from tools.site.sanitize import render_markdown
@@ -126,7 +137,7 @@ def test_every_paper_has_a_page_with_both_notes_in_tabs(fixture_site: Path) -> N
         body = article(page)
         text = visible_text(body)
         assert 'class="tabbed-set tabbed-alternate"' in body
-        assert re.search(r"<label[^>]*>中文</label><label[^>]*>English</label>", body)
+        assert re.search(r"<label[^>]*>English</label><label[^>]*>中文</label>", body)
         for note, placeholder in ((paper.notes.zh, "尚无中文笔记"), (paper.notes.en, "No English note yet")):
             if note is None:
                 assert placeholder in text
@@ -140,29 +151,52 @@ def test_every_paper_has_a_page_with_both_notes_in_tabs(fixture_site: Path) -> N
     assert '<span class="arithmatex">$y = F(x) + x$</span>' in en  # math kept as written
 
 
-def test_paper_page_shows_models_measurements_claims_and_bibtex(fixture_site: Path) -> None:
+def test_paper_page_leads_with_its_numbers(fixture_site: Path) -> None:
     body = article(fixture_site / "papers" / "resnet" / "index.html")
-    from tools.site.generate import CROSSCHECK_HEADER, GMACS_HEADER
+    stats = body[body.index('class="cat-stats"') : body.index('id="tldr"')]
+    # The headline model's exact parameters and conv + linear GMACs (fixture measurements), its fidelity, the
+    # printed top-1 linked to its claim, and the verdict tally linked to the claims.
+    assert "25,557,032" in stats and "4.089" in stats and "conv + linear MACs" in stats
+    assert 'href="#model-resnet50"' in stats and "official" in stats
+    assert re.search(r'<a href="#claim-top1">\d+\.\d\d %</a>', stats)
+    assert re.search(r'<a href="#claims">\d+ claims: 1 refuted, 1 verified, 1 cited</a>', stats), stats
+    assert body.index('class="cat-stats"') < body.index('id="notes"')
 
-    assert GMACS_HEADER.replace("'", "&#39;") in body or GMACS_HEADER in body
-    assert CROSSCHECK_HEADER.replace("'", "&#39;") in body or CROSSCHECK_HEADER in body
+
+def test_paper_page_merges_models_and_cost_and_loads_details_on_demand(fixture_site: Path) -> None:
+    body = article(fixture_site / "papers" / "resnet" / "index.html")
+    row = re.search(r'<tr id="model-resnet50">.*?</tr>', body, re.S).group(0)
+    for cell in ("25,557,032", "4.089", "4.112", "3×224×224", "official"):
+        assert cell in row, (cell, row)
     assert "BN included" not in body
-    assert "25,557,032" in body and "4.112" in body and "4.089" in body
-    assert "<details class=\"info\">" in body  # per-stage breakdown is collapsible
     assert "torch " in body and "measured 2026-11-28" in body  # provenance line
-    # The implementation is included from the source file (snippets), once per family file.
-    assert '<details class="example">' in body
-    assert body.count("reference_impls/resnet.py</code>:") == 1
-    assert "class" in visible_text(body) and "Bottleneck" in visible_text(body)
+    # Per-stage tables, claim details and source listings are not in the page; they load from JSON / files.
+    assert 'data-src="data/details/resnet.json"' in body and '<details class="cat-lazy" data-key="model-resnet50">' in body
+    assert '<details class="cat-lazy" data-code="code/reference_impls/resnet.py">' in body
+    assert "def forward" not in body
+    details = json.loads((fixture_site / "data" / "details" / "resnet.json").read_text(encoding="utf-8"))
+    assert "<td>stage1</td>" in details["model-resnet50"]
+    assert "Acknowledged:" in "".join(details.values())
     assert (fixture_site / "code" / "reference_impls" / "resnet.py").read_bytes() == (
         REPO_ROOT / "reference_impls" / "resnet.py"
     ).read_bytes()
-    # Claims table with verdict badges, anchors and the acknowledged reason.
+    # Claim rows: an anchor, a verdict badge and one line; the rest behind a collapsed detail.
+    # Refuted claims are in the page; verified and cited ones are one group per verdict whose rows load from the
+    # same JSON, with an empty anchor left in the page for links to them.
     for claim_id, verdict in (("resnet50-params", "verified"), ("resnet50-flops", "refuted"), ("top1", "cited")):
-        assert f'<tr id="claim-{claim_id}" class="cat-claim cat-claim--{verdict}">' in body
-    assert "Acknowledged:" in body
-    # BibTeX block (copyable code block) and the download link.
+        grouped = verdict in ("verified", "cited")
+        where = details[f"{verdict}-claims"] if grouped else body
+        attribute = "data-claim" if grouped else "id"
+        assert f'<div {attribute}="claim-{claim_id}" class="cat-claim cat-claim--{verdict}">' in where, claim_id
+        row = re.search(rf'<div {attribute}="claim-{claim_id}" .*?</div>', where, re.S).group(0)
+        assert '<details class="cat-lazy"><summary>Details' in row and f"claim-{claim_id}" in details
+        if grouped:
+            assert f'<i id="claim-{claim_id}" data-group="{verdict}-claims"></i>' in body
+            assert f'data-key="{verdict}-claims"><summary>1 {verdict} claim:' in body
+    assert "`" not in visible_text(body[body.index('id="claims"') :])  # Markdown rendered, no raw backticks
+    # BibTeX block (copyable code block) and the download link; navigation back and to the neighbours.
     assert "he2016resnet" in body and 'href="../../papers.bib"' in body
+    assert '<a href="../../catalogue/">Catalogue</a>' in body and 'class="cat-pager' in body
     # Models not measured yet or failed are said so, not crashed on.
     assert "not measured yet" in article(fixture_site / "papers" / "mobilenetv2" / "index.html")
     assert "measurement failed" in article(fixture_site / "papers" / "res2net" / "index.html")
@@ -181,6 +215,7 @@ def test_index_tags_queue_claims_and_bib(fixture_site: Path) -> None:
     assert "Res2Net" in queue and "MobileNetV2" in queue and "Deep Residual" not in queue
     claims = json.loads((fixture_site / "data" / "claims.json").read_text(encoding="utf-8"))
     assert {r["verdict"] for r in claims["rows"]} >= {"verified", "refuted", "cited"}
+    assert not any("`" in r["text"] or "**" in r["text"] for r in claims["rows"])  # what a reader sees, not Markdown
     home = article(fixture_site / "index.html")
     assert "catalogue:" not in home  # markers expanded
     assert 'href="papers/mobilenetv2/"' in home  # recently added
@@ -195,11 +230,10 @@ def test_paper_pages_stay_out_of_the_navigation(fixture_site: Path) -> None:
     assert nav is not None and "papers/resnet/" not in nav.group(0)
 
 
-def test_paper_pages_are_small_apart_from_the_included_code(fixture_site: Path) -> None:
+def test_paper_pages_are_small(fixture_site: Path) -> None:
     for page in (fixture_site / "papers").rglob("index.html"):
         html = page.read_text(encoding="utf-8")
-        without_code = re.sub(r'<details class="example">.*?</details>', "", html, flags=re.S)
-        assert len(without_code.encode()) <= 60_000, page
+        assert len(html.encode()) <= 60_000, page
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -217,8 +251,9 @@ def test_search_index_holds_segmented_chinese(fixture_site: Path) -> None:
     assert "\u200b残差\u200b" in notes["text"]
     # Bulky generated sections are kept out of the index; notes, titles and tags are in it.
     locations = {d["location"] for d in index["docs"]}
-    assert "papers/resnet/#measured-cost" not in locations
-    assert "papers/resnet/#claims" not in locations
+    assert "papers/resnet/#models" not in locations
+    claims = next(d for d in index["docs"] if d["location"] == "papers/resnet/#claims")
+    assert "ResNet-50" in claims["text"]  # claim texts are searchable
     assert "papers/resnet/#bibtex" not in locations
     assert not any("--8<--" in d["text"] or "def forward" in d["text"] for d in index["docs"])
     head = next(d for d in index["docs"] if d["location"] == "papers/resnet/")
@@ -261,12 +296,17 @@ def _url_is_script(value: str) -> bool:
 
 
 def _is_own_chart(page: Path, site: Path, tag: str, attrs: dict[str, str | None]) -> bool:
-    """An insight page's own chart: <img class="cat-chart"> of a generated SVG next to the page."""
+    """An insight page's own chart (<img class="cat-chart"> of a generated SVG next to the page), or the home
+    page's thumbnail of one (<img class="cat-thumb" src="insights/...">)."""
+    if tag != "img":
+        return False
+    src = attrs.get("src") or ""
+    if page.relative_to(site).as_posix() == "index.html":
+        return attrs.get("class") == "cat-thumb" and re.fullmatch(r"insights/[a-z0-9-]+-(light|dark)\.svg#only-(light|dark)", src) is not None
     return (
-        tag == "img"
-        and page.relative_to(site).parts[0] == "insights"
+        page.relative_to(site).parts[0] == "insights"
         and attrs.get("class") == "cat-chart"
-        and re.fullmatch(r"\.\./[a-z0-9-]+-(light|dark)\.svg#only-(light|dark)", attrs.get("src") or "") is not None
+        and re.fullmatch(r"\.\./[a-z0-9-]+-(light|dark)\.svg#only-(light|dark)", src) is not None
     )
 
 
@@ -290,6 +330,20 @@ def test_hostile_catalogue_renders_inert(hostile_site: Path) -> None:
                 assert tag not in DANGEROUS_TAGS, f"{page}: <{tag}> inside the content"
         title = re.search(r"<title>(.*?)</title>", html, re.S)
         assert title is None or "<" not in title.group(1), f"{page}: markup in <title>"
+    # The collapsed details are inserted into the page as HTML when opened: they must be as inert.
+    details = sorted((hostile_site / "data" / "details").glob("*.json"))
+    assert details
+    for file in details:
+        for key, fragment in json.loads(file.read_text(encoding="utf-8")).items():
+            doc = parse(fragment)
+            assert not doc.scripts and "alert(" not in "".join(doc.scripts), (file, key)
+            for tag, attrs in doc.tags:
+                assert tag not in DANGEROUS_TAGS, (file, key, tag)
+                for name, value in attrs.items():
+                    assert not name.startswith("on") and not _url_is_script(value or ""), (file, key, tag, name)
+
+
+HOSTILE_CLAIM = "evil-claim"
 
 
 def test_hostile_catalogue_keeps_ordinary_markdown(hostile_site: Path) -> None:
@@ -301,7 +355,11 @@ def test_hostile_catalogue_keeps_ordinary_markdown(hostile_site: Path) -> None:
     assert '<a href="https://example.com/en" rel="noopener noreferrer nofollow">a good link</a>' in body
     assert "<strong>中文粗体</strong>" in body and "<code>中文代码</code>" in body
     assert "<strong>strength-bold</strong>" in body and "<code>weakness-code</code>" in body
-    assert "<strong>claim-bold</strong>" in body and "<em>ack-em</em>" in body
+    rows = json.loads((hostile_site / "data" / "claims.json").read_text(encoding="utf-8"))["rows"]
+    text = next(r["text"] for r in rows if r["claim"] == HOSTILE_CLAIM)  # for textContent: plain, no Markdown
+    assert "claim-bold" in text and "**" not in text and "<script>" not in text
+    details = (hostile_site / "data" / "details" / "hostile.json").read_text(encoding="utf-8")
+    assert "<strong>claim-bold</strong>" in body and "<em>ack-em</em>" in json.loads(details)["claim-" + HOSTILE_CLAIM]
     # Short fields show the text literally (escaped), never as markup.
     text = visible_text(body)
     assert "<script>alert('title')</script>" in text
@@ -315,18 +373,18 @@ def test_hostile_catalogue_keeps_ordinary_markdown(hostile_site: Path) -> None:
 
 
 def _inputs(catalogue: Path = FIXTURE_CATALOGUE):
-    from tools.site.generate import load_site_inputs
+    from tools.site.pipeline import load_site_inputs
 
     return load_site_inputs(catalogue, FIXTURE_MEASUREMENTS)
 
 
 def test_generation_is_deterministic() -> None:
-    from tools.site.generate import build_site_pages
+    from tools.site.pipeline import SiteInputs, build_site
 
     inputs = _inputs()
-    first = build_site_pages(inputs.catalogue, inputs.measurements, inputs.claim_results, repo_root=REPO_ROOT)
+    first = build_site(inputs, repo_root=REPO_ROOT)
     shuffled = dict(reversed(list(inputs.measurements.items())))
-    second = build_site_pages(inputs.catalogue, shuffled, inputs.claim_results, repo_root=REPO_ROOT)
+    second = build_site(SiteInputs(inputs.catalogue, shuffled, inputs.claim_results, inputs.stale), repo_root=REPO_ROOT)
     assert first == second
     assert list(first.pages) == sorted(first.pages) and list(first.assets) == sorted(first.assets)
 
@@ -353,9 +411,10 @@ def _synthetic(count: int):
 
 
 def test_table_pages_render_one_page_statically_and_page_the_rest_from_json() -> None:
-    from tools.site.generate import STATIC_ROWS, build_site_pages
+    from tools.site.pipeline import SiteInputs, build_site
+    from tools.site.tables import STATIC_ROWS
 
-    bundle = build_site_pages(_synthetic(130), {}, [], repo_root=REPO_ROOT)
+    bundle = build_site(SiteInputs(_synthetic(130), {}, []), repo_root=REPO_ROOT)
     catalogue_rows = [line for line in bundle.pages["catalogue.md"].splitlines() if line.startswith("| [")]
     assert len(catalogue_rows) == STATIC_ROWS
     assert len(json.loads(bundle.assets["data/papers.json"])["rows"]) == 130
@@ -364,22 +423,23 @@ def test_table_pages_render_one_page_statically_and_page_the_rest_from_json() ->
 
 
 def test_paper_page_does_not_grow_with_the_catalogue() -> None:
-    from tools.site.generate import build_site_pages
+    from tools.site.pipeline import SiteInputs, build_site
 
-    small = build_site_pages(_synthetic(3), {}, [], repo_root=REPO_ROOT).pages["papers/paper-0001.md"]
-    large = build_site_pages(_synthetic(400), {}, [], repo_root=REPO_ROOT).pages["papers/paper-0001.md"]
-    assert len(large) == len(small)
+    small = build_site(SiteInputs(_synthetic(3), {}, []), repo_root=REPO_ROOT).pages["papers/paper-0001.md"]
+    large = build_site(SiteInputs(_synthetic(400), {}, []), repo_root=REPO_ROOT).pages["papers/paper-0001.md"]
+    pager = re.compile(r'<nav class="cat-pager".*?</nav>', re.S)  # the neighbours' titles differ in length
+    assert len(pager.sub("", large)) == len(pager.sub("", small))
 
 
 def test_long_form_notes_are_pulled_in_and_sanitized(tmp_path: Path) -> None:
-    from tools.site.generate import build_site_pages
+    from tools.site.pipeline import SiteInputs, build_site
 
     notes = tmp_path / "docs" / "notes"
     notes.mkdir(parents=True)
     (notes / "resnet.md").write_text("# Derivation\n\nThe **identity** shortcut.<script>alert(1)</script>\n",
                                      encoding="utf-8")
     inputs = _inputs()
-    bundle = build_site_pages(inputs.catalogue, inputs.measurements, inputs.claim_results, repo_root=tmp_path)
+    bundle = build_site(inputs, repo_root=tmp_path)
     page = bundle.pages["papers/resnet.md"]
     assert "## Long-form notes" in page and "<h3>Derivation</h3>" in page and "<strong>identity</strong>" in page
     assert "<script>" not in page
@@ -413,7 +473,7 @@ def test_hook_turns_marker_and_catalogue_errors_into_plugin_errors(monkeypatch: 
     monkeypatch.setenv("PAPERS_MEASUREMENTS", str(FIXTURE_MEASUREMENTS))
     config = load_config(str(REPO_ROOT / "mkdocs.yml"))
     mkdocs_hook.on_config(config)
-    assert config.mdx_configs["pymdownx.snippets"]["base_path"] == [str(REPO_ROOT)]
+    assert config.mdx_configs["pymdownx.snippets"]["base_path"] == [str(REPO_ROOT / "reference_impls")]  # issue 13
     page = SimpleNamespace(file=SimpleNamespace(generated_by=None, src_uri="index.md"))
     with pytest.raises(PluginError, match="unknown marker"):
         mkdocs_hook.on_page_markdown("<!-- catalogue:bogus -->\n", page=page, config=config, files=None)
@@ -482,11 +542,95 @@ def test_real_catalogue_builds(tmp_path: Path) -> None:
     for paper in catalogue.papers:
         page = site / "papers" / paper.id / "index.html"
         assert page.is_file(), paper.id
+        # Page weight at load: details, stage tables and source listings come from JSON when opened.
+        html = page.read_text(encoding="utf-8")
+        assert len(html.encode()) <= 60_000, (paper.id, len(html.encode()))
+        assert len(parse(html).tags) <= 1_500, (paper.id, len(parse(html).tags))
         body = article(page)
-        assert re.search(r"<label[^>]*>中文</label><label[^>]*>English</label>", body)
+        assert re.search(r"<label[^>]*>English</label><label[^>]*>中文</label>", body)
         text = visible_text(body)
         for note in (paper.notes.zh, paper.notes.en):
             if note:
-                assert note_text(note) in text, f"{paper.id}: note missing"
+                assert note_text(note) in note_on_page(text), f"{paper.id}: note missing"
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert any("\u200b" in d["text"] for d in index["docs"] if d["location"].startswith("papers/"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pieces of the pipeline on their own
+
+
+def test_nested_lists_render_as_github_renders_them() -> None:
+    from tools.site.sanitize import render_markdown
+
+    # Two-space nesting under "- ", three-space nesting under "1. ", a lazy continuation line.
+    assert render_markdown("- outer\n  - inner\n- next") == (
+        "<ul>&#10;<li>outer<ul>&#10;<li>inner</li>&#10;</ul>&#10;</li>&#10;<li>next</li>&#10;</ul>"
+    )
+    assert render_markdown("1. one\n   - sub\n2. two") == (
+        "<ol>&#10;<li>one<ul>&#10;<li>sub</li>&#10;</ul>&#10;</li>&#10;<li>two</li>&#10;</ol>"
+    )
+    nested = render_markdown("- a note,\nwrapped\n\n  - [a link](https://example.com/x)\n")
+    assert nested.count("<ul>") == 2 and "<li>&#10;<p>a note,&#10;wrapped</p>&#10;<ul>" in nested
+    assert render_markdown("```\n  - kept\n```") == "<pre><code>  - kept&#10;</code></pre>"
+
+
+def test_refuted_note_sentences_get_a_marker_in_either_language() -> None:
+    from tools.site.notes import mark_refuted_sentences
+    from tools.site.views import ClaimView
+
+    claim = ClaimView(
+        id="note-69", text="", quote="比如A相比B，误差降低0.93%，而FLOPs降低69%。", subject="", verdict="refuted",
+        summary="", basis="", claimed="", measured="", printed="", computation="", rule="", table_rule="", diagnosis=(),
+        readings=(), acknowledged="", source=None, source_text="", origin="note", confidence="A", models=(),
+    )
+    zh = "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。最后一句。"
+    en = "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %. Last."
+    marker = " [⚠ refuted: see claim `note-69`](#claim-note-69)"
+    assert mark_refuted_sentences(zh, [claim]) == "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。" + marker + "最后一句。"
+    assert mark_refuted_sentences(en, [claim]) == "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %." + marker + " Last."
+    verified = ClaimView(**{**claim.__dict__, "verdict": "verified"})
+    assert mark_refuted_sentences(en, [verified]) == en  # only refutations are marked
+
+
+def test_code_links_are_named_by_repository() -> None:
+    from tools.site.views import repository_name
+
+    assert repository_name("https://github.com/Res2Net/Res2Net-PretrainedModels") == "GitHub: Res2Net/Res2Net-PretrainedModels"
+    assert repository_name("https://github.com/a/b.git/tree/main") == "GitHub: a/b"
+    assert repository_name("https://gitee.com/x/y") == "Gitee: x/y"
+    assert repository_name("https://example.org/code") == "example.org"
+
+
+def test_home_page_finding_is_the_largest_refutation() -> None:
+    from tools.site.markers import expand_markers
+
+    inputs = _inputs()
+    text = expand_markers("<!-- catalogue:finding -->\n", page_path="index.md", catalogue=inputs.catalogue,
+                          claim_results=inputs.claim_results)
+    assert text.startswith('!!! failure "Refuted: Res2Net: A New Multi-scale Backbone Architecture"'), text
+    assert "Printed: **69%**. Recomputed: **4.4 % more**. Measured 4.4 % more" in text and "(papers/res2net.md#claim-flops-vs-resnet50)" in text
+    with pytest.raises(Exception, match="index.md:1: `catalogue:finding` takes no arguments"):
+        expand_markers("<!-- catalogue:finding n=2 -->\n", page_path="index.md", catalogue=inputs.catalogue)
+
+
+def test_stats_block_reads_latency_and_independent_top1() -> None:
+    from tools.site.views import ClaimView, Evaluation, ModelRow, stats_of
+
+    claim = ClaimView(
+        id="top1", text="", quote="", subject="", verdict="verified", summary="", basis="", claimed="", measured="",
+        printed="", computation="", rule="", table_rule="", diagnosis=(), readings=(), acknowledged="", source=None,
+        source_text="", origin="paper", confidence="A", models=("m",),
+        evidence=(Evaluation(22.5, "timm", True), Evaluation(22.0, "the authors", False)),
+    )
+    model = ModelRow(id="m", name="M", table="", fidelity="official", cost=None, stale=False)
+    cited = SimpleNamespace(value=78.0, claim=SimpleNamespace(id="top1", quantity="top1_error"))
+    machine = SimpleNamespace(cpu_model="Test CPU", torch="2.13.0")
+    timings = (SimpleNamespace(threads=2, median_ms=5.0), SimpleNamespace(threads=1, median_ms=9.25))
+    latency = SimpleNamespace(machine=machine, models={"m": SimpleNamespace(timings=timings)})
+    stats = stats_of([model], [claim], {"m": [cited]}, latency)
+    assert stats.latency_ms == 9.25 and stats.latency_machine == "Test CPU, torch 2.13.0"
+    # The printed error is shown as an accuracy, and so is the independent evaluation (100 − 22.5); the authors'
+    # own evaluation is not independent.
+    assert [(t.value, [(e.value, e.evaluator) for e in t.independent]) for t in stats.top1] == [(78.0, [(77.5, "timm")])]
+    assert stats_of([model], [claim], {"m": [cited]}, None).latency_ms is None

@@ -84,6 +84,7 @@ def test_json_document(measured: Path) -> None:
     assert set(model) >= {"id", "fidelity", "input_size", "params", "macs_conv_linear", "macs_conv_linear_bn",
                           "fvcore_total", "activations", "unsupported_ops", "flopcounter_macs", "versions", "key"}
     assert "flops" not in model and model["fidelity"] == "official"
+    assert "latency_1_thread_ms" in model
     assert model["params"] == 25_557_032
     claims = {c["id"]: c for c in document["claims"]}
     assert set(claims["flops-vs-resnet50"]) >= {"paper", "id", "verdict", "claimed", "measured", "diagnosis",

@@ -4,7 +4,13 @@
 
 The site serves the same text as `/papers.bib`, and each paper page shows its own entry. Title, authors, year,
 DOI and the arXiv eprint come from the paper's fields; `bibtex.fields` adds journal, booktitle, pages and the
-like. Values are single-line; a value whose braces or backslashes would break the file is reduced to plain text.
+like. Values are single-line; a value whose braces do not balance loses its braces.
+
+The file is compiled into other people's documents, so values are LaTeX-safe: only grouping braces and accent
+macros (`\\"u`, `\\'{e}`, `\\c{c}`, `\\ss`, ...) pass as LaTeX; every other backslash is written
+`\\textbackslash{}` and `% # & $ _` as `\\%` ..., `^` and `~` as `\\^{}` and `\\~{}`, so a title such as
+`\\input{/etc/passwd}` or a field such as `\\immediate\\write18{...}` typesets as text and runs nothing. URLs, DOIs
+and eprints are written verbatim, with `{`, `}` and `\\` percent-encoded.
 Keys are unique in the file: a repeated key gets the paper id appended. Output depends only on the catalogue.
 """
 
@@ -13,16 +19,18 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import bibtexparser
 from bibtexparser import model
 
+from tools.terminal import say
+
 HEADER = "% papers.bib: generated from papers.yaml by tools/bibtex_export.py. Do not edit by hand.\n\n"
 OWN_FIELDS = ("title", "author", "year", "doi", "eprint", "archiveprefix", "url")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _WHITESPACE = re.compile(r"\s+")
 _KEY_BAD = re.compile(r"[^A-Za-z0-9_:.\-]")
 _AND = re.compile(r"\band\b", re.IGNORECASE)
@@ -32,25 +40,52 @@ def _one_line(text: str) -> str:
     return _WHITESPACE.sub(" ", _CONTROL.sub(" ", str(text))).strip()
 
 
-def _round_trips(name: str, value: str) -> bool:
-    """Does `name = {value}` parse back to exactly `value`? (Only asked for values with braces or backslashes.)"""
-    entry = model.Entry("misc", "probe", [model.Field(name, value)])
-    text = bibtexparser.write_string(bibtexparser.Library([entry]))
-    parsed = bibtexparser.parse_string(text)
-    return (
-        not parsed.failed_blocks
-        and len(parsed.entries) == 1
-        and parsed.entries[0].fields_dict.get(name) is not None
-        and parsed.entries[0].fields_dict[name].value == value
-    )
+# Accent macros (and the special letters) that may stay LaTeX: `\\'e`, `\\"{u}`, `\\^\\i`, `\\c{c}`, `\\v s`, `\\ss`.
+_ACCENT_MACRO = re.compile(
+    r"""\\(?:['`^"~=.](?:[A-Za-z]|\{[A-Za-z]\}|\{\\[ij]\}|\\[ij](?![A-Za-z]))"""
+    r"|[uvHckrdbt](?:\{[A-Za-z]\}|\{\\[ij]\}| [A-Za-z])"
+    r"|(?:ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i|j)(?![A-Za-z]))"
+)
+_LATEX_SPECIAL = {"%": r"\%", "#": r"\#", "&": r"\&", "$": r"\$", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+VERBATIM_FIELDS = ("url", "doi", "eprint")
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def latex_safe(text: str) -> str:
+    """`text` with only grouping braces and accent macros left as LaTeX (see the module docstring)."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            accent = _ACCENT_MACRO.match(text, index)
+            if accent:
+                out.append(accent.group())
+                index = accent.end()
+                continue
+            out.append(r"\textbackslash{}")
+        else:
+            out.append(_LATEX_SPECIAL.get(char, char))
+        index += 1
+    return "".join(out)
 
 
 def bibtex_value(name: str, text: str) -> str:
-    """A field value that cannot break the file: one line, and braces/backslashes only if they parse back."""
+    """A field value that cannot break the file nor run LaTeX code: one line, balanced braces, LaTeX-safe."""
     value = _one_line(text)
-    if any(ch in value for ch in "{}\\") and not _round_trips(name, value):
-        value = _one_line(re.sub(r"[{}\\]", " ", value))
-    return value
+    if name in VERBATIM_FIELDS:
+        return value.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+    if not _balanced(value):
+        value = _one_line(re.sub(r"[{}]", " ", value))
+    return latex_safe(value)
 
 
 def _author(name: str) -> str:
@@ -117,28 +152,28 @@ def export_bibtex(catalogue: Any) -> str:
     return HEADER + "".join(entries[p.id] for p in catalogue.papers)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python tools/bibtex_export.py") -> int:
     from tools.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
 
-    parser = argparse.ArgumentParser(prog="python tools/bibtex_export.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE)
     parser.add_argument("--out", type=Path, default=None, help="write here instead of stdout")
     args = parser.parse_args(argv)
     try:
         catalogue = load_catalogue(args.catalogue)
     except CatalogueError as exc:
-        print(exc.report(), file=sys.stderr)
+        say(exc.report(), file=sys.stderr)
         return 2
     text = export_bibtex(catalogue)
     if args.out is None:
         sys.stdout.write(text)
     else:
         args.out.write_text(text, encoding="utf-8")
-        print(f"wrote {len(catalogue.papers)} entries to {args.out}", file=sys.stderr)
+        say(f"wrote {len(catalogue.papers)} entries to {args.out}", file=sys.stderr)
     return 0
 
 
-__all__ = ["HEADER", "bibtex_entries", "bibtex_value", "entry_fields", "entry_keys", "export_bibtex", "main"]
+__all__ = ["HEADER", "bibtex_entries", "bibtex_value", "latex_safe", "entry_fields", "entry_keys", "export_bibtex", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

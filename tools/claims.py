@@ -33,7 +33,15 @@ from .catalogue import Catalogue, Claim, Paper
 from .catalogue.schema import FIXED_READINGS
 from .formatting import SCALE, format_change, format_count, format_interval, format_measured, reading_label
 from .measurements import MeasurementRecord
-from .tolerance import Interval, claim_interval, express_ratio, interval_of, parse_printed, printed_decimals
+from .tolerance import (
+    Interval,
+    claim_interval,
+    express_ratio,
+    interval_of,
+    parse_printed,
+    printed_decimals,
+    rule_interval,
+)
 
 Verdict = Literal["verified", "refuted", "inconclusive", "cited", "error"]
 VERDICTS: tuple[Verdict, ...] = ("verified", "refuted", "inconclusive", "cited", "error")
@@ -178,7 +186,7 @@ def _value(claim: Claim, measurements: Measurements, reading: Reading, *, model:
     a = _quantity(_record(measurements, model), claim, reading, without_head=without_head)
     if claim.kind == "absolute":
         scale = SCALE.get(claim.unit, 1.0)
-        shown = f" = {format_count(a, claim.unit)}" if scale != 1.0 else ""
+        shown = f" = {format_count(a, claim.unit, printed_decimals(claim) + 1)}" if scale != 1.0 else ""
         return Value(a / scale, f"{where}: {what} = {a:,.0f}{shown}")
     assert claim.compared_to is not None
     b = _quantity(_record(measurements, claim.compared_to), claim, reading)
@@ -368,6 +376,10 @@ def _claimed_text(claim: Claim) -> str:
         return f"{printed} {what}".strip() + (f" ({about})" if about else "")
     if claim.kind == "consistency":
         return f"{claim.printed} ({claim.consistency.where})" if claim.consistency else claim.printed
+    if claim.kind in ("distribution", "range"):
+        over = claim.model_label or f"{len(claim.models)} models"
+        versus = f" vs {claim.compared_label or claim.compared_to}" if claim.compared_to else ""
+        return f"{claim.printed} ({what} over {over}{versus})"
     versus = claim.compared_label or claim.compared_to or ""
     return f"{claim.printed} ({claim.kind} of {what}, {about} vs {versus})"
 
@@ -520,17 +532,22 @@ def _judge(claim: Claim, paper: Paper | None, paper_id: str, measurements: Measu
                            summary=f"Inconclusive: {levels}, not confirmed against the source, so a gap could be "
                                    f"ours. Measured {measured} against the printed {claim.printed}.")
     if inside:
+        plain = rule_interval(claim, context.column)
+        why = (" — within the rounding of the entries it was computed from"
+               if claim.entries is not None and not plain.contains(best.measured) else "")
         return ClaimResult(verdict="verified", basis="computation", **common,  # type: ignore[arg-type]
-                           summary=f"Verified: measured {measured}, within {tolerance.split(' (')[0]}.")
+                           summary=f"Verified: measured {measured}, within {tolerance.split(' (')[0]}{why}.")
     diagnosis = _diagnose(claim, paper, measurements, interval, used, every, best.measured)
     gap = (best.measured - claim.value) / claim.value * 100 if claim.value else 0.0
     if not diagnosis:
         diagnosis = ["no possible cause found among the other readings, the source's resolutions, the complement, "
                      "head scope and the other models the source defines"]
-    relation = format_change(gap)
-    summary = (f"Refuted: measured {measured}"
-               + (f", {relation} than the printed {claim.printed}" if relation != "the same" else "")
-               + f"; {diagnosis[0]}.")
+    if claim.unit in ("%", "pp"):  # a relative change of a percentage means nothing: compare them directly
+        relation = f" against the printed {claim.printed}"
+    else:
+        change = format_change(gap)
+        relation = f", {change} than the printed {claim.printed}" if change != "the same" else ""
+    summary = f"Refuted: measured {measured}{relation}; {diagnosis[0]}."
     return ClaimResult(verdict="refuted", basis="computation", summary=summary,  # type: ignore[arg-type]
                        diagnosis=tuple(diagnosis), **common)
 
@@ -565,6 +582,10 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
                   models=_models_of(claim))
     if accuracy is not None:
         rows = tuple(vars(r) for r in accuracy.evaluations)
+        if accuracy.verdict == "cited" and claim.uncheckable:  # the catalogue's own, more specific reason
+            cited = _cited(claim, paper)
+            return ClaimResult(**{**vars(cited), "evidence": rows,
+                                  "context": tuple(vars(r) for r in accuracy.context)})
         closest = (format_measured(claim.value + accuracy.gap, claim.unit, decimals)
                    if accuracy.gap is not None else None)
         return ClaimResult(

@@ -2,25 +2,34 @@
 
 Three readings of "multiply-adds", each named for what it counts (docs/conventions.md says it in full):
 
-* `macs_conv_linear`: multiply-adds of convolutions and of linear / matrix products (fvcore's conv, linear,
-  addmm, matmul, mm, bmm and einsum counts). What torchvision's `_ops` and most papers' "FLOPs" mean.
+* `macs_conv_linear`: multiply-adds of convolutions and of linear / matrix products, as
+  `torch.utils.flop_counter.FlopCounterMode` counts them (two FLOPs per multiply-add, halved). What
+  torchvision's `_ops` and most papers' "FLOPs" mean.
 * `macs_conv_linear_bn`: the same plus **one** fused scale-and-shift per BatchNorm output element (an eval
-  BatchNorm folds into y = a·x + b).
+  BatchNorm folds into y = a·x + b); the elements are the outputs of every BatchNorm module, read by forward hooks.
 * `fvcore_total`: fvcore's `FlopCountAnalysis` total, which is what timm's GMACs columns report. It counts an
   eval BatchNorm with affine as **2 per element** (scale, then shift), adaptive average pooling as one per input
   element, and upsampling and the other norms by fvcore's own rules.
 
-Operators fvcore has no handle for (element-wise adds, activations, softmax, ...) count in none of them and are
-listed in `unsupported_ops`, so the coverage is visible rather than silently zero.
+**Executed work.** The first two readings count every layer the forward pass runs, also one whose result is
+never used: the official DLA code computes a projection in its deeper trees and drops it
+(reference_impls/dla.py), and that convolution costs time on the device all the same. Both come from one forward
+pass on the meta device (shapes only), per module. fvcore traces the model with the TorchScript tracer, which
+removes operators whose results are unused, so `fvcore_total`, its per-operator counts and `activations` count
+only the work that reaches the output. For a model without such layers fvcore's own conv + linear operators
+(conv, linear, addmm, matmul, mm, bmm, einsum in `fvcore_by_operator`) equal `macs_conv_linear` exactly, and
+tests/test_counting.py holds them to it; for a model with them, the difference is the unused layers' cost.
 
-* `flopcounter_macs` is an independent count by `torch.utils.flop_counter.FlopCounterMode`, which counts two
-  FLOPs per multiply-add of convolutions and matrix products only; we halve it. It runs on the meta device and
-  must equal `macs_conv_linear` (tests/test_counting.py).
+Operators neither tool has a rule for (element-wise adds, activations, softmax, ...) count in none of the
+readings and are listed in `unsupported_ops` (fvcore's list), so the coverage is visible rather than silently zero.
+
+* `flopcounter_macs` is FlopCounterMode's whole-model total ÷ 2 (the source of `macs_conv_linear`; the sweep over
+  input sizes reports the same count).
 * `activations` is fvcore's `ActivationCountAnalysis` total (output elements of conv and matmul-like ops).
 * Every model is measured in eval mode, batch 1, at `reference_impls.input_size(model_id)`.
 
-Both fvcore analyses and the BatchNorm element count come from one trace: a `JitModelAnalysis` whose handles
-return, per operator, fvcore's flop count, its activation count and the BatchNorm output elements.
+Both fvcore analyses come from one trace: a `JitModelAnalysis` whose handles return, per operator, fvcore's flop
+count and its activation count.
 """
 
 from __future__ import annotations
@@ -29,7 +38,8 @@ import datetime as dt
 import importlib
 import platform
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -41,20 +51,9 @@ from reference_impls import create_model, get_spec
 
 from .measurements import measurement_key, tool_versions
 
-_FLOPS, _ACTS, _BN = "flops:", "acts:", "bn:"
+_FLOPS, _ACTS = "flops:", "acts:"
 # fvcore operator keys (as they appear in `fvcore_by_operator`) that are convolutions or linear/matrix products.
 CONV_LINEAR_OPERATORS = frozenset({"conv", "convolution", "linear", "addmm", "matmul", "mm", "bmm", "einsum"})
-
-
-def _batchnorm_elements(inputs: Any, outputs: Any) -> int:
-    """Output elements of one aten::batch_norm call (= its input elements)."""
-    from fvcore.nn.jit_handles import get_shape
-
-    shape = get_shape(inputs[0])
-    total = 1
-    for dim in shape:
-        total *= int(dim)
-    return total
 
 
 def _combined_handles() -> dict[str, Callable[..., Counter[str]]]:
@@ -75,8 +74,6 @@ def _combined_handles() -> dict[str, Callable[..., Counter[str]]]:
                         counts.update({prefix + k: v for k, v in value.items()})
                     else:
                         counts[prefix + short] += value
-            if op == "aten::batch_norm":
-                counts[_BN + "batch_norm"] += _batchnorm_elements(inputs, outputs)
             return counts
 
         handles[op] = handle
@@ -98,14 +95,63 @@ def _split(counter: Counter[str], prefix: str) -> dict[str, int]:
     return {k.removeprefix(prefix): int(round(v)) for k, v in sorted(counter.items()) if k.startswith(prefix)}
 
 
-def _readings(counter: Counter[str]) -> dict[str, int]:
-    """The three multiply-add readings of one module's operator counts."""
-    by_operator = _split(counter, _FLOPS)
-    conv_linear = conv_linear_macs(by_operator)
+def fvcore_counts(model: nn.Module, x: torch.Tensor) -> tuple[dict[str, Counter[str]], dict[str, int]]:
+    """fvcore's per-module counts of one trace (flops and activations, prefixed keys) and its unsupported ops."""
+    analysis = _FlopsAndActivations(model, (x,))
+    per_module = analysis.by_module_and_operator()
+    return per_module, dict(sorted(analysis.unsupported_ops().items()))
+
+
+@dataclass(frozen=True)
+class ExecutedWork:
+    """What one forward pass executes, per module path ("" = the whole model): every executed layer counts."""
+
+    macs: dict[str, int]  # conv + linear multiply-adds (FlopCounterMode ÷ 2)
+    batchnorm_elements: dict[str, int]  # output elements of the BatchNorm modules inside
+
+    def of(self, path: str) -> tuple[int, int]:
+        return self.macs.get(path, 0), self.batchnorm_elements.get(path, 0)
+
+
+def executed_work(model: nn.Module, x: torch.Tensor, paths: Iterable[str] = ("",)) -> ExecutedWork:
+    """Run `model` once on `x` (the meta device suffices) and count the executed work of each module in `paths`.
+
+    FlopCounterMode names a module by its class and path ("DLA.stages.0"; the whole model is "Global"); the
+    BatchNorm elements are read by forward hooks, one per BatchNorm module.
+    """
+    elements: Counter[str] = Counter()
+
+    def recorder(name: str) -> Callable[..., None]:
+        def record(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
+            elements[name] += output.numel()
+
+        return record
+
+    hooks = [module.register_forward_hook(recorder(name)) for name, module in model.named_modules()
+             if isinstance(module, nn.modules.batchnorm._BatchNorm)]
+    try:
+        with FlopCounterMode(display=False) as counter:
+            model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    flops = counter.get_flop_counts()
+    root = type(model).__name__
+    macs, batchnorm = {}, {}
+    for path in paths:
+        macs[path] = sum(flops.get(f"{root}.{path}" if path else "Global", {}).values()) // 2
+        batchnorm[path] = sum(n for name, n in elements.items() if not path or name == path
+                              or name.startswith(path + "."))
+    return ExecutedWork(macs, batchnorm)
+
+
+def readings(work: ExecutedWork, fvcore_counter: Counter[str], path: str = "") -> dict[str, int]:
+    """The three multiply-add readings of one module: executed conv + linear (+ BatchNorm once), fvcore's total."""
+    macs, batchnorm = work.of(path)
     return {
-        "macs_conv_linear": conv_linear,
-        "macs_conv_linear_bn": conv_linear + sum(_split(counter, _BN).values()),
-        "fvcore_total": sum(by_operator.values()),
+        "macs_conv_linear": macs,
+        "macs_conv_linear_bn": macs + batchnorm,
+        "fvcore_total": sum(_split(fvcore_counter, _FLOPS).values()),
     }
 
 
@@ -150,7 +196,7 @@ class _StageShapes:
 
 
 def conv_linear_macs(by_operator: dict[str, int]) -> int:
-    """The conv + linear reading from fvcore's per-operator counts."""
+    """fvcore's own conv + linear count (traced work only) from its per-operator counts."""
     return sum(v for k, v in by_operator.items() if k in CONV_LINEAR_OPERATORS)
 
 
@@ -200,10 +246,12 @@ def measure_model(model_id: str, *, today: dt.date | None = None) -> dict[str, A
     spec = get_spec(model_id)
     versions = tool_versions()
     with torch.no_grad():
-        # 1. On the meta device (shapes only, no arithmetic): the FlopCounterMode cross-check, the input-size
-        #    sweep and the parameter count of each stage.
+        # 1. On the meta device (shapes only, no arithmetic): the executed conv + linear work and BatchNorm
+        #    elements per stage, the input-size sweep and the parameter count of each stage.
         meta = _meta_model(model_id)
-        cross = crosscheck_macs(meta, torch.zeros(1, *spec.input_size, device="meta"))
+        paths = ["", *(path for _, path in breakdown_modules(meta))]
+        work = executed_work(meta, torch.zeros(1, *spec.input_size, device="meta"), paths)
+        cross = work.macs[""]
         sweep = []
         for resolution in spec.sweep_resolutions:
             if resolution == spec.resolution:
@@ -221,15 +269,13 @@ def measure_model(model_id: str, *, today: dt.date | None = None) -> dict[str, A
         model = _model_for_counting(model_id, meta)
         x = torch.zeros(1, *spec.input_size, dtype=next(model.parameters()).dtype)
         recorder = _StageShapes(model)  # forward hooks also run while fvcore traces the model
-        analysis = _FlopsAndActivations(model, (x,))
-        per_module = analysis.by_module_and_operator()
+        per_module, unsupported = fvcore_counts(model, x)
         recorder.remove()
         by_operator = _split(per_module[""], _FLOPS)
         activations = _split(per_module[""], _ACTS)
-        unsupported = dict(sorted(analysis.unsupported_ops().items()))
         stages = [
             {"name": display, "params": stage_params[display], "output_shape": recorder.shapes.get(display, []),
-             **_readings(per_module.get(path, Counter()))}
+             **readings(work, per_module.get(path, Counter()), path)}
             for display, path in breakdown_modules(model)
         ]
 
@@ -238,10 +284,10 @@ def measure_model(model_id: str, *, today: dt.date | None = None) -> dict[str, A
         "key": measurement_key(model_id, versions),
         "input_size": list(spec.input_size),
         "params": params,
-        **_readings(per_module[""]),
+        **readings(work, per_module[""]),
         "fvcore_by_operator": by_operator,
         "flopcounter_macs": cross,
-        "batchnorm_elements": sum(_split(per_module[""], _BN).values()),
+        "batchnorm_elements": work.batchnorm_elements[""],
         "activations": sum(activations.values()),
         "unsupported_ops": unsupported,
         "stages": stages,

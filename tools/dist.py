@@ -19,6 +19,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+from tools.files import WriteError, write_atomic
+
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 _SUFFIX = ".tar.gz"
@@ -88,21 +90,20 @@ def pack_site(site_dir: Path, tarball: Path, epoch: int) -> str:
                 tar.addfile(_tar_info(name, size=len(data), is_dir=False, epoch=epoch), io.BytesIO(data))
     content = buffer.getvalue()
     digest = hashlib.sha256(content).hexdigest()
-    tarball.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(tarball, content)
-    _write_atomic(checksum_path(tarball), f"{digest}  {tarball.name}\n".encode())
+    try:
+        tarball.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DistError(
+            f"{tarball.parent}: cannot create the output folder ({error.strerror}); choose another --out"
+        ) from None
+    write_atomic(tarball, content)
+    write_atomic(checksum_path(tarball), f"{digest}  {tarball.name}\n")
     return digest
 
 
 def checksum_path(tarball: Path) -> Path:
     """Where the checksum of `tarball` goes: `<tarball>.sha256`."""
     return tarball.with_name(tarball.name + ".sha256")
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(content)
-    os.replace(partial, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         digest = pack_site(args.site_dir, args.out, source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH")))
-    except DistError as error:
+    except (DistError, WriteError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"{args.out}  sha256 {digest}")

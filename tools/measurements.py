@@ -15,10 +15,8 @@ import datetime as dt
 import hashlib
 import importlib.metadata
 import json
-import os
 import platform
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -69,12 +67,16 @@ class MeasurementRecord(_Record):
     key: str = Field(pattern=r"^[0-9a-f]{64}$")
     input_size: list[Count] = Field(min_length=1, max_length=4)
     params: Count | None = Field(description="Trainable parameters.")
-    macs_conv_linear: Count | None = Field(description="Multiply-adds of convolutions and linear/matrix products.")
+    macs_conv_linear: Count | None = Field(
+        description="Multiply-adds of every executed convolution and linear/matrix product (FlopCounterMode ÷ 2)."
+    )
     macs_conv_linear_bn: Count | None = Field(description="conv + linear plus one per BatchNorm output element.")
-    fvcore_total: Count | None = Field(description="fvcore's total: BatchNorm 2 per element, pooling inputs.")
+    fvcore_total: Count | None = Field(
+        description="fvcore's total: BatchNorm 2 per element, pooling inputs; traced work (unused layers left out)."
+    )
     fvcore_by_operator: dict[str, Count] = Field(default_factory=dict)
-    flopcounter_macs: Count | None = Field(description="FlopCounterMode ÷ 2: the independent conv + linear count.")
-    batchnorm_elements: Count | None = Field(description="Output elements of every BatchNorm.")
+    flopcounter_macs: Count | None = Field(description="FlopCounterMode ÷ 2 over the whole model (= macs_conv_linear).")
+    batchnorm_elements: Count | None = Field(description="Output elements of every executed BatchNorm module.")
     activations: Count | None = Field(description="fvcore's activation count.")
     unsupported_ops: dict[str, Count] = Field(default_factory=dict)
     stages: list[StageCost] = Field(default_factory=list)
@@ -264,24 +266,9 @@ def dumps_measurements(models: Mapping[str, Measurement | Mapping[str, Any]]) ->
 
 def write_measurements(models: Mapping[str, Measurement | Mapping[str, Any]], path: Path = MEASUREMENTS_FILE) -> None:
     """Replace the file atomically: a reader (or a crash at any moment) sees the old file or the new one."""
-    text = dumps_measurements(models)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)  # mkstemp creates the file private; the measurements are public
-        os.replace(tmp_name, path)
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-        raise
+    from .files import write_atomic
+
+    write_atomic(path, dumps_measurements(models))
 
 
 def failed_measurement(model_id: str, message: str, *, today: dt.date | None = None) -> Measurement:

@@ -76,7 +76,8 @@ def rule_interval(claim: Claim, column: Sequence[Claim] = ()) -> Interval:
     parsed = parse_printed(claim.printed or "", value)
     if parsed is None:
         return Interval(value, value, "exact (no printed precision could be read)")
-    if parsed.trailing_zeros == 0:
+    if parsed.trailing_zeros == 0 or (claim.unit == "" and claim.quantity in ("params", "macs", "activations")):
+        # a count written out in full ("28681000") is exact to the unit; only a scaled one ("300M") is ambiguous
         half = parsed.half_unit
         return Interval(value - half, value + half, f"half a unit of the last printed digit (±{half:g})")
     others = [parse_printed(c.printed or "", c.value) for c in column if c is not claim and c.value is not None]

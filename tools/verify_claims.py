@@ -6,14 +6,18 @@ Default: validate the catalogue, read tools/measurements.json, print every claim
 --update          re-measure the models whose key changed (in parallel) and rewrite the measurements file.
 --check           also fail if any measurement is stale or missing.
 --json            print one JSON document (models and claims) instead of the table.
---validate-only   only validate the catalogue (imports no torch, writes nothing).
+--validate-only   only validate the catalogue and docs/notes/ (imports no torch, writes nothing).
+--audit [--base REF]  re-measure every model whose entry differs from REF's file, plus a few random others;
+                  exit 1 on any mismatch (catches hand-edited numbers that --check cannot see).
 --update-latency  time every registered model on this CPU and rewrite tools/latency.json (tools/latency.py;
                   protocol on docs/conventions.md). Run it on a quiet machine; never part of the tests.
 
 Exit codes: 0 = valid, no unacknowledged refutation, no error verdict, no stale measurement;
 1 = an unacknowledged refuted claim, an error verdict, or a stale/missing measurement;
 2 = invalid catalogue or usage (file:line messages; nothing written).
-With every measurement fresh, a run never imports torch.
+With every measurement fresh, a run never imports torch. A report (default, --check, --json, --paper) whose
+inputs and code are unchanged since the last run is printed from `.cache/verify_claims/` (tools/verdict_cache.py;
+VERIFY_CLAIMS_CACHE=0 bypasses it).
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ from pathlib import Path
 
 if __name__ == "__main__":  # run as a script: make the repository root importable instead of tools/
     sys.path[0] = str(Path(__file__).resolve().parents[1])
+    from tools.verdict_cache import serve
+
+    # A report whose inputs and code are unchanged since the last run is printed from .cache/ (tools/verdict_cache.py).
+    if (cached_exit := serve(sys.argv[1:])) is not None:
+        sys.exit(cached_exit)
 
 import argparse
 import json
@@ -30,6 +39,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
+from tools.files import display_path
+from tools.terminal import say
 from tools.claims import ClaimResult, Summary, evaluate_claims
 from tools.measurements import (
     MEASUREMENTS_FILE,
@@ -56,16 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--update", action="store_true", help="re-measure stale or missing models")
     parser.add_argument("--check", action="store_true", help="fail if any measurement is stale or missing")
     parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue")
+    parser.add_argument("--audit", action="store_true",
+                        help="re-measure the models whose entry differs from --base, and a few others; fail on any "
+                        "mismatch with the file")
+    parser.add_argument("--base", metavar="REF", default="HEAD", help="git ref the audit compares with (default HEAD)")
+    parser.add_argument("--audit-sample", type=int, default=3, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--update-latency", action="store_true", help="time every model on this CPU (slow)")
     parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=float, default=None, help=argparse.SUPPRESS)  # seconds per model
     return parser
-
-
-def _display_name(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str]:
@@ -80,14 +90,22 @@ def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str]:
     return sorted(needed)
 
 
-def _model_json(model_id: str, entry: MeasurementRecord | None, status: str | None) -> dict[str, Any]:
-    """One model in `--json`: its fidelity and its measurement record, field for field."""
+def _model_json(model_id: str, entry: MeasurementRecord | None, status: str | None,
+                latency: Any = None) -> dict[str, Any]:
+    """One model in `--json`: its fidelity, its measurement record field for field, and its CPU latency."""
     from reference_impls import REGISTRY
 
     spec = REGISTRY.get(model_id)
     record = entry.model_dump(mode="json") if entry is not None else {}
     record.pop("id", None)
-    return {"id": model_id, "fidelity": spec.fidelity if spec else None, **record, "status": status or "fresh"}
+    timed = latency.models.get(model_id) if latency is not None else None
+    one = timed.at(1) if timed is not None else None
+    return {
+        "id": model_id, "fidelity": spec.fidelity if spec else None, **record, "status": status or "fresh",
+        "latency_1_thread_ms": one.median_ms if one else None,
+        "latency": ({"machine": latency.machine.describe(), "timings": [t.model_dump() for t in timed.timings]}
+                    if timed is not None else None),
+    }
 
 
 def _print_table(results: Sequence[ClaimResult]) -> None:
@@ -99,8 +117,8 @@ def _print_table(results: Sequence[ClaimResult]) -> None:
     fixed = sum(w + 2 for _, w in columns)
     diag_width = max(30, width - fixed)
     header = "  ".join(name.ljust(w) for name, w in columns) + "  diagnosis"
-    print(header)
-    print("-" * min(width, len(header) + diag_width - 9))
+    say(header)
+    say("-" * min(width, len(header) + diag_width - 9))
     for r in results:
         verdict = r.verdict + ("*" if r.acknowledged and r.verdict == "refuted" else "")
         cells = [r.paper, r.claim_id, r.claimed, r.measured or "—", verdict]
@@ -109,9 +127,9 @@ def _print_table(results: Sequence[ClaimResult]) -> None:
             note = (note + "; " if note else "") + "acknowledged: " + r.acknowledged
         wrapped = textwrap.wrap(note, diag_width) or [""]
         line = "  ".join(_clip(c, w).ljust(w) for c, (_, w) in zip(cells, columns, strict=True))
-        print(f"{line}  {wrapped[0]}")
+        say(f"{line}  {wrapped[0]}")
         for extra in wrapped[1:]:
-            print(" " * fixed + extra)
+            say(" " * fixed + extra)
 
 
 def _clip(text: str, width: int) -> str:
@@ -120,27 +138,39 @@ def _clip(text: str, width: int) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    display = _display_name(args.catalogue)
+    display = display_path(args.catalogue)
     try:
         catalogue = load_catalogue(args.catalogue, display_name=display)
     except CatalogueError as exc:
-        print(exc.report(), file=sys.stderr)
+        say(exc.report(), file=sys.stderr)
         return EXIT_INVALID
     if args.paper is not None and args.paper not in {p.id for p in catalogue.papers}:
-        print(f"error: no paper with id {args.paper!r} in {display}", file=sys.stderr)
+        say(f"error: no paper with id {args.paper!r} in {display}", file=sys.stderr)
         return EXIT_INVALID
     if args.validate_only:
+        from tools.site.notes_files import docs_folder_problems
+
+        refused = docs_folder_problems(args.catalogue.resolve().parent / "docs")  # the site reads docs/notes/ too
+        if refused:
+            say("\n".join(refused) + f"\n{len(refused)} refused file(s) in docs/; nothing was written.", file=sys.stderr)
+            return EXIT_INVALID
         if not args.json:
-            print(f"{display}: valid ({len(catalogue.papers)} papers, "
+            say(f"{display}: valid ({len(catalogue.papers)} papers, "
                   f"{sum(len(p.claims) for p in catalogue.papers)} claims)")
         else:
-            print(json.dumps({"valid": True, "papers": len(catalogue.papers)}))
+            say(json.dumps({"valid": True, "papers": len(catalogue.papers)}))
         return EXIT_OK
 
+    if args.audit:
+        from tools.audit import run_audit
+
+        models = _paper_models(catalogue, args.paper) if args.paper else None
+        return run_audit(args.measurements, base=args.base, models=models, sample=args.audit_sample,
+                         workers=args.workers, timeout=args.timeout)
     try:
         measurements = read_measurements(args.measurements)
     except MeasurementsFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", file=sys.stderr)
         if not args.update:
             return EXIT_INVALID
         measurements = {}  # --update rebuilds an unreadable file from scratch
@@ -150,12 +180,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         update_latency(catalogue)
     wanted = _paper_models(catalogue, args.paper)
     stale = stale_models(measurements, wanted)
-    if args.update and stale:
-        from tools.update_measurements import update
+    if args.update:
+        from tools.files import WriteError
+        from tools.update_measurements import models_to_measure, update
 
-        print(f"measuring {len(stale)} model(s): {', '.join(sorted(stale))}", file=sys.stderr)
-        measurements = update(stale, measurements, path=args.measurements, workers=args.workers)
-        stale = stale_models(measurements, wanted)
+        todo = models_to_measure(measurements, wanted)  # stale, missing, or cut short by a dead process
+        if todo:
+            say(f"measuring {len(todo)} model(s): {', '.join(sorted(todo))}", file=sys.stderr)
+            try:
+                measurements = update(todo, measurements, path=args.measurements, workers=args.workers,
+                                      timeout=args.timeout)
+            except WriteError as exc:
+                say(f"error: {exc}", file=sys.stderr)
+                return EXIT_INVALID
+            stale = stale_models(measurements, wanted)
     return _report(args, catalogue, measurements, stale, wanted)
 
 
@@ -170,42 +208,50 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
                   or summary.stale_acknowledgements)
 
     if args.json:
+        from tools.latency import LatencyFileError, read_latency
+
+        try:
+            latency = read_latency()
+        except LatencyFileError:
+            latency = None
         document = {
-            "models": [_model_json(m, measurements.get(m), stale.get(m)) for m in wanted],
+            "models": [_model_json(m, measurements.get(m), stale.get(m), latency) for m in wanted],
             "claims": [r.as_json() for r in results],
             "summary": {**summary.counts, "unacknowledged_refuted": summary.unacknowledged_refuted,
                         "stale_acknowledgements": summary.stale_acknowledgements,
                         "stale_models": sorted(stale), "failed_models": errors},
         }
-        print(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+        say(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
         return EXIT_FAILED if failed else EXIT_OK
 
     _print_table(results)
     c = summary.counts
     acknowledged = c["refuted"] - summary.unacknowledged_refuted
-    print(
+    say(
         f"\n{len(results)} claims: {c['verified']} verified, {c['refuted']} refuted ({acknowledged} acknowledged), "
         f"{c['inconclusive']} inconclusive, {c['cited']} cited, {c['error']} error"
     )
     for model_id in errors:
-        print(f"model {model_id}: measurement failed: {measurements[model_id].error}")
+        say(f"model {model_id}: measurement failed: {measurements[model_id].error}")
     for claim in summary.stale_acknowledgements:
-        print(f"claim {claim}: acknowledged as refuted but no longer refuted; remove its `acknowledged` field")
+        say(f"claim {claim}: acknowledged as refuted but no longer refuted; remove its `acknowledged` field")
     if stale:
         listing = ", ".join(f"{m} ({why})" for m, why in sorted(stale.items()))
-        print(f"{len(stale)} measurement(s) stale or missing: {listing}\n"
+        say(f"{len(stale)} measurement(s) stale or missing: {listing}\n"
               "  run `python tools/verify_claims.py --update` to re-measure them")
     elif args.check:
-        print("all measurements are fresh")
+        say("all measurements are fresh")
     if args.check:
         from tools.latency import LatencyFileError, check_lines, read_latency
 
         try:
-            print("\n".join(check_lines(read_latency())))
+            say("\n".join(check_lines(read_latency())))
         except LatencyFileError as exc:  # bound to another machine: reported, never a failure
-            print(f"latency: {exc}")
+            say(f"latency: {exc}")
     return EXIT_FAILED if failed else EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tools.verdict_cache import run_and_store
+
+    sys.exit(run_and_store(main, sys.argv[1:]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_REPORTED = 100  # problems listed in a report; the rest are counted
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -31,8 +33,13 @@ class CatalogueError(Exception):
         super().__init__(self.report())
 
     def report(self) -> str:
-        lines = [p.format() for p in self.problems]
+        """The first MAX_REPORTED problems, one per line (terminal-safe), then how many there were."""
+        from tools.terminal import terminal_safe
+
+        lines = [terminal_safe(p.format()) for p in self.problems[:MAX_REPORTED]]
         count = len(self.problems)
+        if count > MAX_REPORTED:
+            lines.append(f"... and {count - MAX_REPORTED} more problem(s) not listed; fix the ones above first.")
         lines.append(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
         return "\n".join(lines)
 
@@ -46,3 +53,7 @@ def format_path(loc: tuple[str | int, ...]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+class AddPaperError(Exception):
+    """Something the user must fix before a paper can be added; the message says what and how. Nothing is written."""

@@ -13,8 +13,10 @@ from pydantic import BaseModel, ValidationError
 from reference_impls import REGISTRY
 
 from .errors import CatalogueError, Problem, format_path
+from .printed_numbers import value_is_printed
 from .schema import Catalogue, Paper
 from .tags import ALLOWED_TAGS
+from .text_rules import title_key
 from .yaml_lines import Loc, Positions, load_yaml_with_positions
 
 _PATTERN_HINTS = {
@@ -154,10 +156,44 @@ def _cross_check(catalogue: Catalogue, file: str, positions: Positions) -> Itera
             else:
                 seen[(what, value)] = index
 
+    yield from _duplicate_titles(catalogue, file, positions)
     ids = {paper.id for paper in papers}
     model_owner: dict[str, int] = {}
     for index, paper in enumerate(papers):
         yield from _check_paper(index, paper, ids, model_owner, file, positions)
+
+
+def _duplicate_titles(catalogue: Catalogue, file: str, positions: Positions) -> Iterable[Problem]:
+    """Two papers whose titles read the same (after NFKC and TR39 confusable skeletons) are one paper twice."""
+    first_with: dict[str, int] = {}
+    for index, paper in enumerate(catalogue.papers):
+        key = title_key(paper.title)
+        if key in first_with:
+            first = first_with[key]
+            other = catalogue.papers[first]
+            line, column = positions.locate(("papers", index, "title"))
+            first_line = positions.locate(("papers", first, "title"))[0]
+            yield Problem(
+                file, line, column, format_path(("papers", index, "title")),
+                f"this title reads the same as papers[{first}] `{other.id}` ({other.title!r}, line {first_line})",
+                "each paper appears once; if the characters differ, retype the title in plain letters",
+            )
+        else:
+            first_with[key] = index
+
+
+def _check_claim_numbers(claim: Any) -> Iterable[tuple[Loc, str, str]]:
+    """(loc, message, hint) for a value that `printed` does not show, or a tolerance as wide as the value."""
+    if claim.printed is not None:
+        for field, value in (("value", claim.value), ("value_high", claim.value_high)):
+            if value is not None and not value_is_printed(value, claim.printed, claim.unit):
+                yield ((field,), f"{value:g} is not a number that `printed` ({claim.printed!r}) shows",
+                       f"write the printed number in `{field}` (in `unit`), or correct `printed`")
+    tolerance = claim.tolerance
+    if tolerance is not None and tolerance.abs is not None and claim.value is not None:
+        if tolerance.abs >= abs(claim.value):
+            yield (("tolerance", "abs"), f"{tolerance.abs:g} is not below the claimed value {claim.value:g}",
+                   "a tolerance that wide verifies any measurement; state the interval the source's rounding allows")
 
 
 def _check_paper(
@@ -198,6 +234,8 @@ def _check_paper(
         if claim.id in claim_ids:
             yield problem(("claims", c, "id"), f"duplicate claim id `{claim.id}`", "give each claim its own id")
         claim_ids.add(claim.id)
+        for field_loc, message, hint in _check_claim_numbers(claim):
+            yield problem(("claims", c, *field_loc), message, hint)
         about = [("model", claim.model)] if claim.model else []
         about += [(("models", k), mid) for k, mid in enumerate(claim.models)]
         for field, model_id in about:

@@ -1,10 +1,13 @@
-"""The documentation site, generated from the catalogue and the measurements.
+"""The documentation site, generated from the catalogue, the measurements and the verdicts.
 
-* `generate.build_site_pages(catalogue, measurements, claim_results, repo_root=...)` -> `SiteBundle`
-  ({page path: Markdown}, {asset path: bytes}); engine-agnostic, deterministic, no torch.
-* `insights.build_insights(catalogue, measurements)` -> the insight pages (static SVG charts drawn with matplotlib,
-  each with its table) and the compare view's data; part of the same bundle.
-* `mkdocs_hook` feeds that bundle to MkDocs as virtual files (mkdocs.yml `hooks:`).
+* `pipeline.load_site_inputs(catalogue_path)` loads all three once; `pipeline.build_site(inputs, repo_root=...)`
+  gives a `SiteBundle` ({page path: Markdown}, {asset path: bytes}); engine-agnostic, deterministic, no torch.
+  The MkDocs hook (`mkdocs_hook`) and the CLI (`python -m tools.site.generate --out DIR`) both call them.
+* `views` collects what a page shows into dataclasses; `render` is the Jinja environment (autoescape on) with
+  the formatting filters (`md`, `text`, `badge`, `count`, `gmacs`, ...); templates live in `templates/`.
+* `records` reads a measurement record into the costs the pages show; `notes` marks refuted sentences in the
+  reading notes; `paper_page` and `tables` build the paper pages and the list pages; `markers` expands the
+  `<!-- catalogue:... -->` markers of hand-written pages.
+* `insights` builds the insight pages (static SVG charts drawn with matplotlib) and the compare view's data.
 * `sanitize` makes catalogue text inert (Markdown rendered and cleaned with nh3; short fields escaped).
-* `python -m tools.site.generate --out DIR` writes the pages to a folder for another engine.
 """

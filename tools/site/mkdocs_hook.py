@@ -3,7 +3,7 @@
 * `on_config` loads and validates the catalogue once (an invalid one fails the build with the same
   `papers.yaml:LINE:COL: ...` lines as the validator), reads the measurements (never imports torch) and
   evaluates the claims.
-* `on_files` adds every page and asset of `tools.site.generate.build_site_pages` as a virtual file; nothing is
+* `on_files` adds every page and asset of `tools.site.pipeline.build_site` as a virtual file; nothing is
   written into `docs/`.
 * `on_page_markdown` expands `<!-- catalogue:NAME -->` markers in hand-written pages; unknown markers fail.
 * `on_serve` also watches papers.yaml, the measurements file and reference_impls/*.py.
@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
+
+from tools.site import serve_fallback
+from tools.terminal import say
 
 log = get_plugin_logger("catalogue")
 
@@ -43,21 +47,37 @@ def _display(path: Path, root: Path) -> str:
 
 def _data_epoch(inputs: Any) -> int:
     """Midnight UTC of the newest date in the data: a measurement's `measured_on` or a paper's `added`."""
+    from tools.site.records import costs
+
     dates = [p.added for p in inputs.catalogue.papers]
-    for entry in inputs.measurements.values():
+    for cost in costs(inputs.measurements).values():
         try:
-            dates.append(dt.date.fromisoformat(str(entry.get("measured_on"))))
+            dates.append(dt.date.fromisoformat(cost.measured_on))
         except ValueError:
             continue
     newest = max(dates, default=dt.date(2026, 1, 1))
     return int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc).timestamp())
 
 
+def _empty_inputs() -> Any:
+    from tools.catalogue import Catalogue
+    from tools.site.pipeline import SiteInputs
+
+    return SiteInputs(Catalogue(papers=[]), {}, [], {})
+
+
+def on_startup(*, command: str, dirty: bool) -> None:
+    serve_fallback.started(command)
+
+
 def on_config(config: Any) -> Any:
     from tools.catalogue import CatalogueError
+    from tools.latency import LatencyFileError
     from tools.measurements import MEASUREMENTS_FILE, MeasurementsFileError
 
-    from tools.site.generate import load_site_inputs
+    from tools.site.notes_files import NotesFileError, docs_folder_problems
+    from tools.site.pipeline import load_site_inputs
+    from tools.site.snippets import configure_snippets
 
     root = _repo_root(config)
     catalogue_path = Path(os.environ.get("PAPERS_CATALOGUE") or root / "papers.yaml").resolve()
@@ -66,21 +86,25 @@ def on_config(config: Any) -> Any:
     if not catalogue_path.is_file():
         raise PluginError(f"{shown}: the catalogue file does not exist — create it (see README: adding a paper)")
     try:
-        inputs = load_site_inputs(catalogue_path, measurements_path, display_name=shown)
-    except CatalogueError as exc:
-        raise PluginError(f"invalid catalogue, nothing was built:\n{exc.report()}") from None
-    except MeasurementsFileError as exc:
-        raise PluginError(str(exc)) from None
+        refused = docs_folder_problems(root / config.docs_dir)  # symbolic links, oversized or unsafe notes
+        if refused:
+            raise NotesFileError("refused files in docs/, nothing was built:\n" + "\n".join(refused))
+        inputs = serve_fallback.succeeded(load_site_inputs(catalogue_path, measurements_path, display_name=shown))
+    except (CatalogueError, MeasurementsFileError, LatencyFileError, NotesFileError) as exc:
+        message = f"invalid catalogue, nothing was built:\n{exc.report()}" if isinstance(exc, CatalogueError) \
+            else str(exc)
+        if not serve_fallback.serving():
+            raise PluginError(message) from None
+        # Printed, not logged: in strict mode a logged error would fail this build too, and the server would hang.
+        say(f"ERROR   -  {message}\n  (serving the last good site, with these messages on every page)", file=sys.stderr)
+        inputs = serve_fallback.failed(message, _empty_inputs)
 
     # Reproducible builds: MkDocs dates the sitemap (and its gzip header) with SOURCE_DATE_EPOCH when it is set.
     # Take the date from the data (the newest measurement or catalogue entry), never from the clock.
     if "SOURCE_DATE_EPOCH" not in os.environ:
         os.environ["SOURCE_DATE_EPOCH"] = str(_data_epoch(inputs))
 
-    # Snippets resolve `reference_impls/<family>.py` against the repository root, whatever the working directory.
-    snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
-    snippets["base_path"] = [str(root)]
-    snippets["check_paths"] = True
+    configure_snippets(config, root)  # snippets come from reference_impls/ only
 
     _state.clear()
     _state.update(
@@ -93,15 +117,11 @@ def on_config(config: Any) -> Any:
 
 
 def on_files(files: Files, *, config: Any) -> Files:
-    from tools.site.generate import build_site_pages
+    from tools.site.pipeline import build_site
 
-    inputs = _state["inputs"]
-    bundle = build_site_pages(
-        inputs.catalogue,
-        inputs.measurements,
-        inputs.claim_results,
+    bundle = build_site(
+        _state["inputs"],
         repo_root=_state["root"],
-        stale=inputs.stale,
         repo_url=config.repo_url or None,
         directory_urls=config.use_directory_urls,
     )
@@ -118,9 +138,10 @@ def on_files(files: Files, *, config: Any) -> Files:
 
 
 def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Files) -> str:
+    markdown = serve_fallback.error_banner() + markdown  # "" unless `mkdocs serve` met a broken catalogue
     if page.file.generated_by is not None:
         return markdown  # generated pages hold no markers (catalogue text cannot produce one)
-    from tools.site.generate import MarkerError, expand_markers
+    from tools.site.markers import MarkerError, expand_markers
 
     inputs = _state["inputs"]
     try:
@@ -133,6 +154,16 @@ def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Files) -> 
         )
     except MarkerError as exc:
         raise PluginError(str(exc)) from None
+
+
+_TAB_LABELS = '<div class="tabbed-labels">'
+
+
+def on_page_content(html: str, *, page: Any, config: Any, files: Files) -> str:
+    """Keep tab labels ("English", "中文") out of the search previews of generated pages."""
+    if page.file.generated_by is None:
+        return html
+    return html.replace(_TAB_LABELS, '<div class="tabbed-labels" data-search-exclude="true">')
 
 
 def on_serve(server: Any, *, config: Any, builder: Any) -> Any:

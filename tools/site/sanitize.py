@@ -22,6 +22,8 @@ from urllib.parse import quote, urlsplit
 import markdown
 import nh3
 
+from tools.catalogue.markdown_limits import markdown_cost_problem, plain_paragraphs
+
 # Tags a rendered note may keep; everything else is stripped (its text stays, escaped).
 ALLOWED_TAGS = frozenset(
     {
@@ -108,6 +110,9 @@ def render_markdown(text: str | None, *, heading_offset: int = 3) -> str:
     if _renderer is None:
         _renderer = _FragmentRenderer()
     source = clean_text(text)
+    if markdown_cost_problem(source):  # bounded rendering time whatever the text (see markdown_limits)
+        return plain_paragraphs(source)
+    source = github_list_indent(source)  # nesting as GitHub reads it (2-space indents)
     if "```" not in source and "~~~" not in source:
         # A line break between two CJK characters is not a space in Chinese: join hard-wrapped lines.
         source = _CJK_BREAK.sub("", source)
@@ -128,6 +133,46 @@ def render_markdown(text: str | None, *, heading_offset: int = 3) -> str:
     # One line: no line of the page can then start inside catalogue text, so no line-based preprocessor
     # (snippets `--8<--`, code fences, blocks `///`) can fire on it. In <pre> the reference is a newline.
     return cleaned.strip().replace("\r", "").replace("\n", "&#10;")
+
+
+_LIST_ITEM = re.compile(r"^( *)([-+*]|\d{1,9}[.)])( +)(?=\S)")
+_FENCE = re.compile(r"^ *(```|~~~)")
+
+
+def github_list_indent(text: str) -> str:
+    """Re-indent nested lists the way GitHub reads them, for Python-Markdown (which wants 4 spaces per level).
+
+    On GitHub (CommonMark) an item is nested when it is indented to its parent's content column ("- a" then
+    "  - b"); Python-Markdown needs four spaces. Each list line is re-indented to four spaces per level of
+    nesting, so `  - b` under `- a` stays nested. Lines in fenced code are left alone.
+    """
+    if "\n " not in text:
+        return text
+    out: list[str] = []
+    columns: list[int] = []  # content column of each open list item, outermost first
+    fenced = blank = False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        if fenced or not line.strip():
+            out.append(line)
+            blank = not fenced
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        item = _LIST_ITEM.match(line)
+        if indent == 0 and not item:
+            if blank:
+                columns = []  # a paragraph after a blank line ends the list
+            out.append(line)  # otherwise a lazy continuation line
+            blank = False
+            continue
+        while columns and indent < columns[-1]:
+            columns.pop()
+        out.append(" " * (4 * len(columns)) + line.lstrip(" ") if columns or item else line)
+        if item:
+            columns.append(indent + len(item.group(2)) + len(item.group(3)))
+        blank = False
+    return "\n".join(out)
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -177,4 +222,4 @@ def meta_title(text: str) -> str:
     return html.escape(_WHITESPACE.sub(" ", clean_text(text)).strip(), quote=True)
 
 
-__all__ = ["clean_text", "html_text", "md_text", "meta_title", "render_markdown", "safe_url"]
+__all__ = ["clean_text", "github_list_indent", "html_text", "md_text", "meta_title", "render_markdown", "safe_url"]

@@ -10,7 +10,8 @@
   "use strict";
 
   var cache = {};
-  var VERDICT_RANK = { error: 0, refuted: 1, verified: 2, cited: 3 };
+  var VERDICT_RANK = { error: 0, refuted: 1, inconclusive: 2, verified: 3, cited: 4 };
+  var VERDICTS = ["error", "refuted", "inconclusive", "verified", "cited"];
   var STATUS_LABEL = { read: "read", reading: "reading", "to-read": "to read" };
 
   function fetchJson(url) {
@@ -57,14 +58,14 @@
             return span;
           } },
         { key: "status", cell: function (r) { return badge("cat-badge cat-badge--" + r.status, STATUS_LABEL[r.status] || r.status); } },
-        { key: "models", cell: function (r) {
-            var span = el("span");
-            r.models.forEach(function (m, i) {
-              if (i) span.appendChild(document.createTextNode(", "));
-              span.appendChild(el("code", null, m));
-            });
-            if (!r.models.length) span.textContent = "—";
-            return span;
+        { key: "params", cell: function (r) { return number(r.params, function (v) { return v.toLocaleString("en-US"); }); } },
+        { key: "macs", cell: function (r) { return number(r.macs, function (v) { return (v / 1e9).toFixed(3); }); } },
+        { key: "top1", cell: function (r) { return number(r.top1, function (v) { return v.toFixed(2); }); } },
+        { key: "refuted", cell: function (r) {
+            var parts = VERDICTS.filter(function (v) { return r.verdicts && r.verdicts[v]; });
+            var total = parts.reduce(function (n, v) { return n + r.verdicts[v]; }, 0);
+            return document.createTextNode(total ? total + " claim" + (total === 1 ? "" : "s") + ": " +
+              parts.map(function (v) { return r.verdicts[v] + " " + v; }).join(", ") : "—");
           } }
       ],
       filters: [
@@ -75,7 +76,7 @@
       ]
     },
     claims: {
-      search: function (r) { return [r.paper, r.paper_title, r.claim, r.text, r.claimed, r.measured, r.diagnosis].join(" "); },
+      search: function (r) { return [r.paper, r.paper_title, r.claim, r.text, r.claimed, r.measured, r.summary].join(" "); },
       columns: [
         { key: "paper_title", cell: function (r, root) { return link(root, r.url, r.paper_title); } },
         { key: "text", cell: function (r) { return document.createTextNode(r.text); } },
@@ -85,16 +86,19 @@
             if (r.acknowledged) span.appendChild(document.createTextNode(" (acknowledged)"));
             return span;
           } },
-        { key: "claimed", cell: function (r) { return document.createTextNode(r.claimed); } },
-        { key: "measured", cell: function (r) { return document.createTextNode(r.measured || "—"); } },
-        { key: "diagnosis", cell: function (r) { return document.createTextNode(r.diagnosis || ""); } }
+        { key: "summary", cell: function (r) { return document.createTextNode(r.summary || ""); } }
       ],
       filters: [
-        { name: "verdict", label: "Verdict", values: function () { return ["error", "refuted", "verified", "cited"]; },
+        { name: "verdict", label: "Verdict", values: function () { return VERDICTS; },
           test: function (r, v) { return r.verdict === v; } }
       ]
     }
   };
+
+  function number(value, format) {
+    var span = el("span", { class: "cat-num" }, value === null || value === undefined ? "—" : format(value));
+    return span;
+  }
 
   function uniq(values) {
     var seen = {};
@@ -105,8 +109,11 @@
     var x = a[key], y = b[key];
     if (key === "verdict") { x = VERDICT_RANK[x]; y = VERDICT_RANK[y]; }
     if (Array.isArray(x)) { x = x.join(", "); y = y.join(", "); }
+    var xMissing = x === null || x === undefined, yMissing = y === null || y === undefined;
+    if (xMissing || yMissing) return xMissing === yMissing ? 0 : (xMissing ? 1 : -1); /* no value: last */
     if (typeof x === "number" && typeof y === "number") return x - y;
-    return String(x === null || x === undefined ? "" : x).localeCompare(String(y === null || y === undefined ? "" : y));
+    /* Text in natural order, so that "p2" comes before "p16". */
+    return String(x).localeCompare(String(y), "en", { numeric: true, sensitivity: "base" });
   }
 
   function setup(box) {
@@ -166,15 +173,16 @@
         var column = kind.columns[i];
         if (!column) return;
         th.setAttribute("data-sort-key", column.key);
-        th.setAttribute("tabindex", "0");
-        th.setAttribute("role", "button");
-        function toggle() {
+        /* A real button inside the header (keyboard and screen readers); aria-sort stays on the <th>, which
+           has no role. A click anywhere in the header, the button's included, sorts. */
+        var button = el("button", { type: "button", class: "cat-sort" });
+        while (th.firstChild) button.appendChild(th.firstChild);
+        th.appendChild(button);
+        th.addEventListener("click", function () {
           if (state.sort === column.key) state.desc = !state.desc; else { state.sort = column.key; state.desc = false; }
           state.page = 0;
           render();
-        }
-        th.addEventListener("click", toggle);
-        th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(); } });
+        });
       });
 
       function render() {
@@ -227,11 +235,5 @@
     Array.prototype.forEach.call(document.querySelectorAll(".cat-table[data-kind]"), setup);
   }
 
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.catOnPage(init); /* site.js */
 })();

@@ -1,0 +1,148 @@
+"""Lighthouse on the built site, served from 127.0.0.1 with gzip, on mobile and desktop.
+
+    python bench/lighthouse.py [--site-dir build/lighthouse-site]
+
+Builds the real site (`mkdocs build --strict`), serves it with gzip compression (as any static host does), and
+runs Lighthouse 12.2.3 (`node_modules/.bin/lighthouse`, pinned in package.json; `make browser` installs it) in
+Debian's headless Chromium on four pages: the home page, the heaviest paper page (by HTML bytes), the catalogue
+and one insights page. Scores and metrics go to bench/results/lighthouse.json and the `<!-- bench:lighthouse -->`
+section of docs/performance.md. These are benchmark figures from this machine, not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+CHROMIUM = "/usr/bin/chromium"
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
+    "--disable-sync --no-first-run"
+)
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+METRICS = {
+    "first-contentful-paint": "FCP",
+    "largest-contentful-paint": "LCP",
+    "total-blocking-time": "TBT",
+    "cumulative-layout-shift": "CLS",
+}
+COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".bib", ".py")
+
+
+class _GzipHandler(SimpleHTTPRequestHandler):
+    """Static files, gzip-compressed when the client accepts it (text types only)."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the redirect to "dir/"
+            path = path / "index.html"
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file() or path.suffix not in COMPRESSIBLE:
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=3600")
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def build(site_dir: Path) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    subprocess.run([str(mkdocs), "build", "--strict", "-q", "--site-dir", str(site_dir)], cwd=ROOT, env=env, check=True)
+
+
+def heaviest_paper(site_dir: Path) -> str:
+    pages = sorted((site_dir / "papers").glob("*/index.html"), key=lambda p: (-p.stat().st_size, p.parent.name))
+    return f"papers/{pages[0].parent.name}/"
+
+
+def run(url: str, form: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        command = [
+            str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
+            f"--chrome-path={CHROMIUM}", f"--chrome-flags={CHROME_FLAGS}",
+            f"--only-categories={','.join(CATEGORIES)}",
+        ]
+        if form == "desktop":
+            command.append("--preset=desktop")
+        subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM})
+        report = json.loads(out.read_text(encoding="utf-8"))
+    audits = report["audits"]
+    return {
+        "scores": {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES},
+        "metrics": {name: audits[key]["displayValue"] for key, name in METRICS.items()},
+        "transfer_kb": round(audits["total-byte-weight"]["numericValue"] / 1024),
+        "dom_elements": int(audits["dom-size"]["numericValue"]),
+        "lighthouse": report["lighthouseVersion"],
+    }
+
+
+def table(results: dict[str, dict[str, dict]]) -> str:
+    lines = [
+        "| page | form | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS | transfer | DOM |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for page, forms in results.items():
+        for form, r in forms.items():
+            s, m = r["scores"], r["metrics"]
+            lines.append(
+                f"| `/{page}` | {form} | {s['performance']} | {s['accessibility']} | {s['best-practices']} | {s['seo']} "
+                f"| {m['FCP']} | {m['LCP']} | {m['TBT']} | {m['CLS']} | {r['transfer_kb']} KB | {r['dom_elements']} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site-dir", type=Path, default=ROOT / "build" / "lighthouse-site")
+    args = parser.parse_args()
+    if not LIGHTHOUSE.exists():
+        print("Lighthouse is not installed: run `npm install` (or `make browser`) first", file=sys.stderr)
+        return 2
+    build(args.site_dir)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_GzipHandler, directory=str(args.site_dir)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    pages = ["", heaviest_paper(args.site_dir), "catalogue/", "insights/params-vs-gmacs/"]
+    results = {page: {form: run(base + page, form) for form in ("mobile", "desktop")} for page in pages}
+    server.shutdown()
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    (ROOT / "bench" / "results" / "lighthouse.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    version = next(iter(next(iter(results.values())).values()))["lighthouse"]
+    body = (
+        table(results)
+        + f"\n\nLighthouse {version}, headless Chromium, served from 127.0.0.1 with gzip; measured on "
+        + f"{dt.date.today().isoformat()}, {os.cpu_count()} cores. Reproduce with `python bench/lighthouse.py`."
+    )
+    sys.path.insert(0, str(ROOT))
+    from bench.report import write_section
+
+    write_section(ROOT / "docs" / "performance.md", "lighthouse", body)
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Attacks on the site (issue 13, items 1-3, 9 and 17) that once got through, each refused now.
+
+The MkDocs runs use a mirror of the repository in a temporary folder (mkdocs.yml, docs/ and reference_impls/
+copied; tools/ linked), so that hostile files never enter the real docs/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tools.catalogue import REPO_ROOT, CatalogueError, load_catalogue
+from tools.site.pipeline import build_site, load_site_inputs
+from tools.site.generate import main as generate_main
+from tools.site.notes_files import MAX_NOTE_FILE_BYTES, NotesFileError, docs_folder_problems
+from tools.site.output_dir import MARKER, OutputDirError, check_output_dir
+from tools.site.sanitize import render_markdown
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"
+CATALOGUE = FIXTURES / "catalogue.yaml"
+MEASUREMENTS = FIXTURES / "measurements.json"
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+
+
+def mirror(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copy(REPO_ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO_ROOT / "docs", root / "docs")
+    shutil.copytree(REPO_ROOT / "reference_impls", root / "reference_impls",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "tools").symlink_to(REPO_ROOT / "tools")
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: basic SECRET-TOKEN-42\n")
+    return root
+
+
+def mkdocs_build(root: Path, catalogue: Path = CATALOGUE) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PAPERS_CATALOGUE": str(catalogue), "PAPERS_MEASUREMENTS": str(MEASUREMENTS),
+           "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(root)}
+    return subprocess.run([str(MKDOCS), "build", "--strict", "--site-dir", str(root / "site")], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def site_text(root: Path) -> str:
+    return "".join(p.read_text(errors="replace") for p in (root / "site").rglob("*") if p.is_file()) \
+        if (root / "site").exists() else ""
+
+
+# --- item 1: symbolic links and oversized notes -----------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../.git/config", "/proc/self/environ"])
+def test_a_symlinked_note_is_refused(tmp_path: Path, target: str) -> None:
+    docs = tmp_path / "docs"
+    (docs / "notes").mkdir(parents=True)
+    (docs / "notes" / "resnet.md").symlink_to(target)
+    assert docs_folder_problems(docs) == [
+        f"docs/notes/resnet.md: is a symbolic link (to {target}); the site publishes only real files inside docs/ — "
+        "replace the link with the file itself"
+    ]
+
+
+def test_oversized_costly_and_non_utf8_notes_are_refused(tmp_path: Path) -> None:
+    notes = tmp_path / "docs" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "a.md").write_text("x" * (MAX_NOTE_FILE_BYTES + 1))
+    (notes / "b.md").write_text("[" * 40_000)
+    (notes / "c.md").write_bytes(b"ok\n\xff")
+    (notes / "d.md").write_text("A fine [note](https://example.org).")
+    (tmp_path / "docs" / "page.md").symlink_to("/etc/hostname")
+    problems = docs_folder_problems(tmp_path / "docs")
+    assert problems[0].startswith("docs/page.md: is a symbolic link (to /etc/hostname)")
+    assert problems[1] == "docs/notes/a.md: is 256 KiB; the limit is 256 KiB — shorten it or split it into sections " \
+                          "of the catalogue entry"
+    assert problems[2].startswith("docs/notes/b.md: this Markdown would take too long to render")
+    assert problems[3] == "docs/notes/c.md:2: byte 0xff is not valid UTF-8 — save it as UTF-8"
+    assert len(problems) == 4
+
+
+def test_the_generator_refuses_a_symlinked_note(tmp_path: Path) -> None:
+    inputs = load_site_inputs(CATALOGUE, MEASUREMENTS)
+    (tmp_path / "docs" / "notes").mkdir(parents=True)
+    (tmp_path / "docs" / "notes" / "resnet.md").symlink_to("/etc/passwd")
+    with pytest.raises(NotesFileError, match="docs/notes/resnet.md: is a symbolic link"):
+        build_site(inputs, repo_root=tmp_path)
+
+
+def test_validate_only_checks_the_notes_folder(tmp_path: Path) -> None:
+    shutil.copy(CATALOGUE, tmp_path / "papers.yaml")
+    (tmp_path / "docs" / "notes").mkdir(parents=True)
+    (tmp_path / "docs" / "notes" / "resnet.md").symlink_to("../../.git/config")
+    result = subprocess.run([sys.executable, "tools/verify_claims.py", "--catalogue", str(tmp_path / "papers.yaml"),
+                             "--validate-only"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("docs/notes/resnet.md: is a symbolic link (to ../../.git/config)")
+
+
+def test_mkdocs_build_fails_on_a_symlinked_note(tmp_path: Path) -> None:
+    root = mirror(tmp_path)
+    assert mkdocs_build(root).returncode == 0  # the mirror builds as it is
+    (root / "docs" / "notes").mkdir(exist_ok=True)
+    (root / "docs" / "notes" / "resnet.md").symlink_to("../../.git/config")
+    result = mkdocs_build(root)
+    assert result.returncode != 0
+    assert "docs/notes/resnet.md: is a symbolic link (to ../../.git/config)" in result.stderr
+    assert "SECRET-TOKEN-42" not in site_text(root)
+
+
+# --- item 2: snippets reach reference_impls/ only -----------------------------------------------------------------
+
+@pytest.mark.parametrize("include", [".git/config", "../.git/config"])
+def test_a_snippet_cannot_include_the_git_config(tmp_path: Path, include: str) -> None:
+    root = mirror(tmp_path)
+    page = root / "docs" / "leak.md"
+    page.write_text(f"# Leak\n\n--8<-- \"{include}\"\n")
+    result = mkdocs_build(root)
+    assert result.returncode != 0 and "Snippet" in result.stderr
+    assert "SECRET-TOKEN-42" not in site_text(root)
+
+
+# --- item 3: --out never deletes the repository ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [".git", "tools", "reference_impls", "docs", ".", ".."])
+def test_out_inside_the_repository_is_refused(name: str) -> None:
+    with pytest.raises(OutputDirError, match="refusing to write into"):
+        check_output_dir(REPO_ROOT / name, REPO_ROOT)
+    assert (REPO_ROOT / "tools" / "site" / "output_dir.py").is_file()
+
+
+def test_out_build_is_allowed_and_a_foreign_folder_is_kept(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert check_output_dir(REPO_ROOT / "build" / "pages", REPO_ROOT) == (REPO_ROOT / "build" / "pages").resolve()
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("precious")
+    args = ["--catalogue", str(CATALOGUE), "--measurements", str(MEASUREMENTS)]
+    assert generate_main(["--out", str(foreign), *args]) == 2
+    assert "the folder is not empty and was not created by this tool" in capsys.readouterr().err
+    assert (foreign / "thesis.tex").read_text() == "precious"
+    ours = tmp_path / "pages"
+    assert generate_main(["--out", str(ours), *args]) == 0
+    assert (ours / MARKER).is_file() and (ours / "index.md").is_file()
+    assert generate_main(["--out", str(ours), *args]) == 0  # a folder this tool made is replaced
+
+
+# --- item 9: quadratic Markdown ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["[" * 40_000, "![" * 20_000, "[^" * 20_000, "<a " * 13_000, "[a](" * 10_000,
+                                  "&amp;" * 8_000, "*a* " * 10_000])
+def test_worst_case_markdown_renders_within_seconds(text: str) -> None:
+    start = time.perf_counter()
+    html = render_markdown(text)
+    assert time.perf_counter() - start < 2
+    assert html.startswith("<p>") and "<script" not in html
+
+
+def test_the_validator_refuses_quadratic_markdown(tmp_path: Path) -> None:
+    text = (REPO_ROOT / "tests" / "fixtures" / "catalogue" / "valid.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "papers.yaml"
+    path.write_text(text.replace("    tldr: Residual blocks make very deep networks trainable.",
+                                 "    tldr: \"" + "[" * 3_000 + "\"", 1), encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path, display_name="papers.yaml")
+    [problem] = caught.value.problems
+    assert problem.format().startswith("papers.yaml:16:11: papers[0].tldr: this Markdown would take too long to render")
+
+
+# --- item 17: mkdocs serve with a broken catalogue -------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode("utf-8")
+
+
+def _wait_for(url: str, words: str, seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    text = ""
+    while time.monotonic() < deadline:
+        try:
+            text = _get(url)
+            if words in text:
+                return text
+        except OSError:
+            pass
+        time.sleep(1)
+    raise AssertionError(f"{words!r} never appeared at {url}; last page:\n{text[:500]}")
+
+
+@pytest.mark.slow
+def test_serve_shows_the_last_good_site_and_the_errors(tmp_path: Path) -> None:
+    root = mirror(tmp_path)
+    catalogue = tmp_path / "papers.yaml"
+    shutil.copy(CATALOGUE, catalogue)
+    port = _free_port()
+    env = {**os.environ, "PAPERS_CATALOGUE": str(catalogue), "PAPERS_MEASUREMENTS": str(MEASUREMENTS),
+           "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(root)}
+    server = subprocess.Popen([str(MKDOCS), "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=root,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for(url, "</html>", 240)
+        catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("status: read", "status: done", 1),
+                             encoding="utf-8")
+        page = _wait_for(url, "The last edit broke the build", 240)
+        assert "papers.yaml:" in page and "papers[0].status" in page
+        assert "</html>" in _get(f"http://127.0.0.1:{port}/catalogue/")  # the last good pages are served
+    finally:
+        server.kill()
+        server.wait()

@@ -1,0 +1,277 @@
+"""The one chart module: palette and its dark variant, matplotlib settings, the SVG writer and the chart
+helpers every insight page draws with.
+
+Each chart is drawn once with matplotlib's SVG backend (no pyplot, rcParams set locally) and written twice: the
+light file, and a dark one in which `_DARK` swaps every colour, so both always show the same data (Material shows
+one or the other through the `#only-light` / `#only-dark` suffixes). The files are deterministic: fixed hash salt,
+no date, text kept as <text> (svg.fonttype none). Every plotted point carries a `<title>` naming it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
+from xml.sax.saxutils import escape
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Colours: the light scheme's colour -> the dark scheme's. Every colour a chart uses must be a key here.
+
+DIR = "insights"  # where the insight pages and their charts live in the site
+
+_FG, _MUTED, _GRID, _PANEL, _FRAME = "#212121", "#616161", "#dcdcdc", "#ffffff", "#c8c8c8"
+_SERIES = ("#0b6fb0", "#d55e00", "#008a64", "#b4427f", "#8c6d00", "#6a3d9a", "#5f6b73", "#a0522d")
+_DARK = {
+    _FG: "#e3e5ee",  # text, axes (Material's slate foreground)
+    _MUTED: "#a7abb8",  # reference lines, secondary text
+    _GRID: "#3a3d4a",
+    _PANEL: "#1e2029",  # legend background (Material's slate background)
+    _FRAME: "#4a4e5c",
+    "#0b6fb0": "#6cb6f0",
+    "#d55e00": "#ff9a52",
+    "#008a64": "#3fd1a5",
+    "#b4427f": "#f08cc4",
+    "#8c6d00": "#e8cc3a",
+    "#6a3d9a": "#b99be6",
+    "#5f6b73": "#aab6bf",
+    "#a0522d": "#e0a27a",
+}  # contrast >= 3.8:1 on white (light) and >= 6.8:1 on #1e2029 (dark) for every series colour
+_COLOUR_TOKEN = re.compile(r"#[0-9a-f]{6}\b")
+
+_RC: dict[str, Any] = {
+    "svg.hashsalt": "cv-papers-insights",  # fixed ids for clip paths and markers: byte-identical files
+    "svg.fonttype": "none",  # text stays text (selectable, small); the browser's sans-serif draws it
+    "text.parse_math": False,  # labels are literal: a "$" in a model name is not mathtext
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 10,
+    "text.color": _FG,
+    "axes.labelcolor": _FG,
+    "axes.edgecolor": _MUTED,
+    "axes.titlecolor": _FG,
+    "axes.titlesize": 11,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.facecolor": "none",
+    "figure.facecolor": "none",
+    "savefig.facecolor": "none",
+    "savefig.edgecolor": "none",
+    "grid.color": _GRID,
+    "grid.linewidth": 0.6,
+    "xtick.color": _MUTED,
+    "ytick.color": _MUTED,
+    "xtick.labelcolor": _FG,
+    "ytick.labelcolor": _FG,
+    "legend.facecolor": _PANEL,
+    "legend.edgecolor": _FRAME,
+    "legend.framealpha": 0.9,
+    "legend.fontsize": 8.5,
+    "lines.linewidth": 1.6,
+    "lines.markersize": 6,
+}
+
+# Registry module -> (legend label, marker). Colours follow the order of this table; other modules come after.
+_FAMILIES: dict[str, tuple[str, str]] = {
+    "resnet": ("ResNet, ResNeXt, SE-ResNet", "o"),
+    "res2net": ("Res2Net", "s"),
+    "spatial_attention": ("ResNet-50 + generalized attention", "^"),
+    "hetconv": ("HetConv (VGG-16 at 32 px; ResNet-50)", "D"),
+    "efficientnet": ("EfficientNet", "v"),
+    "mobilenetv2": ("MobileNetV2", "P"),
+    "antnet": ("ANTNet", "X"),
+    "vgg": ("VGG", "*"),
+}
+_EXTRA_MARKERS = ("h", "p", "<", ">", "8", "d")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+def _image(name: str, alt: str, assets: Mapping[str, bytes] | None = None) -> str:
+    """The chart in Markdown, in both palettes, each image linking to its full-size SVG. A chart of several panels
+    (`assets` holds `<name>-<n>-light.svg`) also gets one image per panel: wide screens show the whole figure,
+    phones the panels one under the other (site.css), loaded only when shown."""
+    alt = re.sub(r"[\[\]\\`*<>]", "", alt).replace("_", "\\_")  # model ids keep their underscores
+    panels = sum(1 for key in (assets or {}) if re.fullmatch(rf"{DIR}/{re.escape(name)}-\d+-light\.svg", key))
+    kind = " .cat-chart--whole" if panels else ""
+    lines = [
+        f"[![{alt}]({name}-{scheme}.svg#only-{scheme}){{ .cat-chart{kind} }}]({name}-{scheme}.svg)" for scheme in ("light", "dark")
+    ]
+    for n in range(1, panels + 1):
+        lines += [
+            f"[![{alt} (panel {n} of {panels})]({name}-{n}-{scheme}.svg#only-{scheme})"
+            f"{{ .cat-chart .cat-chart--panel loading=lazy }}]({name}-{scheme}.svg)"
+            for scheme in ("light", "dark")
+        ]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Drawing
+
+
+class _Styles:
+    """Colour and marker of every registry module, stable whatever is measured."""
+
+    def __init__(self, modules: Iterable[str]) -> None:
+        ordered = [m for m in _FAMILIES] + sorted(set(modules) - set(_FAMILIES))
+        self.colour = {m: _SERIES[i % len(_SERIES)] for i, m in enumerate(ordered)}
+        self.marker = {
+            m: _FAMILIES[m][1] if m in _FAMILIES else _EXTRA_MARKERS[i % len(_EXTRA_MARKERS)]
+            for i, m in enumerate(ordered)
+        }
+        self.label = {m: _FAMILIES[m][0] if m in _FAMILIES else m for m in ordered}
+
+
+class Chart(NamedTuple):
+    """A drawn chart: the whole figure (light, dark) and, for a figure of several panels, each panel on its own
+    (light, dark), which a phone shows one under the other."""
+
+    light: bytes
+    dark: bytes
+    panels: tuple[tuple[bytes, bytes], ...] = ()
+
+
+def _finish(svg: str, title: str, alt: str) -> tuple[bytes, bytes]:
+    """Add role, <title> and <desc> for screen readers; return the light file and its dark twin."""
+    start = svg.index("<svg")
+    end = svg.index(">", start)
+    head = svg[start:end].replace("<svg ", '<svg role="img" aria-labelledby="chart-title chart-desc" ', 1)
+    svg = (
+        svg[:start]
+        + head
+        + f'>\n <title id="chart-title">{escape(title)}</title>\n <desc id="chart-desc">{escape(alt)}</desc>'
+        + svg[end + 1 :]
+    )
+    dark = _COLOUR_TOKEN.sub(lambda m: _DARK.get(m.group(0), m.group(0)), svg)
+    return svg.encode("utf-8"), dark.encode("utf-8")
+
+
+def _svg(draw: Callable[[Any], None], *, size: tuple[float, float], title: str, alt: str) -> Chart:
+    """Draw a figure; return it as SVG (light and dark), and each of its panels alone when it has several."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
+
+    metadata = {"Date": None, "Creator": None, "Title": title}
+    with matplotlib.rc_context(_RC):
+        figure = Figure(figsize=size, layout="constrained")
+        draw(figure)
+        titles = _name_points(figure)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="svg", metadata=metadata)
+        whole = _finish(_add_point_titles(buffer.getvalue().decode("utf-8"), titles), title, alt)
+        panels = []
+        axes = [ax for ax in figure.axes if ax.get_visible()]
+        if len(axes) > 1:
+            boxes = [ax.get_tightbbox().transformed(figure.dpi_scale_trans.inverted()) for ax in axes]
+            figure.set_layout_engine("none")  # keep the layout the whole figure was drawn with
+            for n, (ax, box) in enumerate(zip(axes, boxes), start=1):
+                for other in axes:
+                    other.set_visible(other is ax)
+                buffer = io.BytesIO()
+                padded = Bbox.from_extents(box.x0 - 0.05, box.y0 - 0.05, box.x1 + 0.05, box.y1 + 0.05)
+                figure.savefig(buffer, format="svg", metadata=metadata, bbox_inches=padded)
+                panels.append(
+                    _finish(_add_point_titles(buffer.getvalue().decode("utf-8"), titles), f"{title} ({n} of {len(axes)})", alt)
+                )
+    return Chart(*whole, tuple(panels))
+
+
+def _point_title(ax: Any, series: str, x: float, y: float, name: str | None) -> str:
+    x_label, y_label = (label.split(" (")[0].split(",")[0] for label in (ax.get_xlabel() or "x", ax.get_ylabel() or "y"))
+    head = f"{name} ({series})" if name else series
+    return f"{head}: {x_label} {x:.4g}, {y_label} {y:.4g}"
+
+
+def _name_points(figure: Any) -> dict[str, list[str]]:
+    """Give every marker series of the figure an SVG id and a title per point ("resnet50 (ResNet): GMACs 4.11, ...").
+
+    A series drawn by `_scatter_by_family` carries its model ids (`cat_names`); others are named by their legend
+    label. Lines without markers (reference lines, fits) get no titles.
+    """
+    titles: dict[str, list[str]] = {}
+    for a, ax in enumerate(figure.axes):
+        series = [c for c in ax.collections if len(c.get_offsets())]
+        series += [line for line in ax.lines if line.get_marker() not in (None, "None", "", " ")]
+        for n, artist in enumerate(series):
+            label = str(artist.get_label() or "")
+            label = "" if label.startswith("_") else label
+            if hasattr(artist, "get_offsets"):
+                points = [(float(x), float(y)) for x, y in artist.get_offsets()]
+            else:
+                points = list(zip(map(float, artist.get_xdata()), map(float, artist.get_ydata())))
+            names = getattr(artist, "cat_names", None) or [None] * len(points)
+            gid = f"points-{a}-{n}"
+            artist.set_gid(gid)
+            titles[gid] = [_point_title(ax, label or "point", x, y, nm) for (x, y), nm in zip(points, names)]
+    return titles
+
+
+def _add_point_titles(svg: str, titles: Mapping[str, list[str]]) -> str:
+    """Put a <title> inside each marker (<use>) of every named series, in drawing order."""
+    for gid, names in titles.items():
+        start = svg.find(f'<g id="{gid}">')
+        if start < 0:
+            continue
+        end = svg.find('<g id="', start + 1)
+        end = len(svg) if end < 0 else end
+        block = svg[start:end]
+        uses = re.findall(r"<use [^>]*/>", block)
+        if len(uses) != len(names):
+            continue  # markers outside the axes are clipped away; never attach a title to the wrong point
+        parts = iter(names)
+        block = re.sub(r"<use ([^>]*)/>", lambda m: f"<use {m.group(1)}><title>{escape(next(parts))}</title></use>", block)
+        svg = svg[:start] + block + svg[end:]
+    return svg
+
+
+def _chart_assets(name: str, chart: Chart) -> dict[str, bytes]:
+    """`insights/<name>-light.svg`, `-dark.svg`, and `<name>-<n>-light.svg` ... for each panel."""
+    assets = {f"{DIR}/{name}-light.svg": chart.light, f"{DIR}/{name}-dark.svg": chart.dark}
+    for n, (light, dark) in enumerate(chart.panels, start=1):
+        assets[f"{DIR}/{name}-{n}-light.svg"] = light
+        assets[f"{DIR}/{name}-{n}-dark.svg"] = dark
+    return assets
+
+
+def _reference_line(ax: Any, y: float, text: str, *, style: str = "--", colour: str = _MUTED) -> None:
+    """A horizontal reference line, named in the legend."""
+    ax.axhline(y, color=colour, linestyle=style, linewidth=1.1, zorder=4, label=text)
+
+
+def _scatter_by_family(ax: Any, ctx: Any, ids: list[str], y_of: Callable[[str], float]) -> None:
+    """One scatter series per model family (colour, marker and legend label from the family styles); x is GMACs."""
+    for module in ctx.styles.label:
+        members = [i for i in ids if ctx.registry[i].module == module]
+        if not members:
+            continue
+        points = ax.scatter(
+            [ctx.ok(i).fvcore_total / 1e9 for i in members],
+            [y_of(i) for i in members],
+            s=34,
+            marker=ctx.styles.marker[module],
+            color=ctx.styles.colour[module],
+            label=ctx.styles.label[module],
+            zorder=3,
+            linewidths=0.5,
+        )
+        points.cat_names = members  # each point's <title> names its model
+
+
+def _log_axis(ax: Any, axis: str) -> None:
+    """Log scale with plain tick labels (0.5, 1, 2, 5, 10 ...), not mathtext powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    getattr(ax, f"set_{axis}scale")("log")
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    target.set_minor_formatter(NullFormatter())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The pages

@@ -1,0 +1,194 @@
+"""One paper's page: its view (`views.PaperView`) and the JSON its collapsed details load on demand."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .notes import render_note
+from .notes_files import read_note_file
+from .records import ModelCost
+from .render import Markup, PaperLinks, environment, md, render
+from .sanitize import meta_title
+from .views import (
+    Implementation,
+    Link,
+    ModelRow,
+    PaperView,
+    claim_view,
+    code_links,
+    paper_path,
+    rel,
+    stats_of,
+)
+
+VERIFY_COMMAND = "python tools/verify_claims.py --update"
+# Claims whose rows a paper page loads on demand, as one group per verdict (what the group's summary says of them).
+# Refuted, inconclusive and error claims, the ones that need a reader's attention, are always in the page.
+GROUPED = {
+    "verified": "the measurement agrees with the printed number",
+    "cited": "recorded with their source, not recomputed",
+}
+
+
+def details_path(paper_id: str) -> str:
+    """Site-root path of the JSON holding a paper page's collapsed details (HTML by anchor)."""
+    return f"data/details/{paper_id}.json"
+
+
+class PaperPages:
+    """Builds every paper page from the shared inputs (one instance per site build)."""
+
+    def __init__(
+        self,
+        papers: Sequence[Any],
+        costs: Mapping[str, ModelCost],
+        results: Mapping[tuple[str, str], Any],
+        *,
+        stale: Mapping[str, str],
+        top1: Mapping[str, Sequence[Any]],
+        bibtex: Mapping[str, str],
+        repo_root: Path,
+        repo_url: str | None,
+        source_files: Any,  # model id -> repo-relative source files
+        conventions_url: str,  # the conventions page's URL relative to a paper page's URL
+        directory_urls: bool,
+        latency: Any = None,  # tools.latency.LatencyRecord or None
+    ) -> None:
+        self.papers = list(papers)
+        self.by_id = {p.id: p for p in self.papers}
+        self.costs, self.results, self.stale, self.top1 = costs, results, stale, top1
+        self.bibtex, self.repo_root, self.repo_url = bibtex, repo_root, repo_url
+        self.source_files = source_files
+        self.conventions_url = conventions_url
+        self.relink = PaperLinks(self.by_id, directory_urls)
+        self.latency = latency
+
+    def view(self, paper: Any, previous: Any | None, following: Any | None) -> PaperView:
+        from reference_impls import REGISTRY
+
+        path = paper_path(paper.id)
+        models = tuple(
+            ModelRow(
+                id=ref.id,
+                name=ref.name,
+                table=ref.table or "",
+                fidelity=REGISTRY[ref.id].fidelity if ref.id in REGISTRY else "not registered",
+                cost=self.costs.get(ref.id),
+                stale=self.stale.get(ref.id) == "stale",
+            )
+            for ref in paper.models
+        )
+        claims = tuple(claim_view(c, self.results.get((paper.id, c.id))) for c in paper.claims)
+        model_ids = [m.id for m in models]
+        long_form = read_note_file(self.repo_root, paper.id)  # refuses links, files outside docs/notes/, huge files
+        entry = self.bibtex.get(paper.id, "")
+        return PaperView(
+            paper=paper,
+            links=code_links(paper),
+            note_zh=render_note(paper.notes.zh, claims, model_ids, self.relink),
+            note_en=render_note(paper.notes.en, claims, model_ids, self.relink),
+            long_form=self.relink(str(md(long_form, 2))) if long_form else "",
+            related=tuple(
+                (self.by_id[r], Link(self.by_id[r].title, f"{r}.md")) for r in paper.related if r in self.by_id
+            ),
+            models=models,
+            implementations=self.implementations(paper, path),
+            claims=claims,
+            stats=stats_of(models, claims, self.top1, self.latency),
+            provenance=self.provenance(models),
+            bibtex=entry.rstrip("\n"),
+            fence="`" * max(3, max((len(m) for m in re.findall(r"`+", entry)), default=0) + 1),
+            previous=Link(previous.title, f"{previous.id}.md") if previous else None,
+            next=Link(following.title, f"{following.id}.md") if following else None,
+        )
+
+    def implementations(self, paper: Any, path: str) -> tuple[Implementation, ...]:
+        from reference_impls import REGISTRY
+
+        families: dict[str, list[str]] = {}
+        for ref in paper.models:
+            if ref.id in REGISTRY:
+                families.setdefault(REGISTRY[ref.id].module, []).append(ref.id)
+        out = []
+        for module in sorted(families):
+            source = f"reference_impls/{module}.py"
+            extra = sorted({f for m in families[module] for f in self.source_files(m)} - {source})
+            out.append(
+                Implementation(
+                    source=source,
+                    models=tuple(families[module]),
+                    download=rel(path, f"code/{source}"),
+                    repo_link=f"{self.repo_url}/blob/main/{source}" if self.repo_url else None,
+                    extra_files=tuple(Link(f, rel(path, f"code/{f}")) for f in extra),
+                )
+            )
+        return tuple(out)
+
+    def provenance(self, models: Iterable[ModelRow]) -> tuple[str, ...]:
+        """One plain line per (versions, date) group, then what to run for stale or missing models."""
+        groups: dict[str, list[str]] = {}
+        rows = list(models)
+        for m in rows:
+            if m.cost is None:
+                continue
+            v = m.cost.versions
+            conditions = " · ".join(
+                part
+                for part in (
+                    f"torch {v['torch']}" if v.get("torch") else "",
+                    f"fvcore {v['fvcore']}" if v.get("fvcore") else "",
+                    f"Python {v['python']}" if v.get("python") else "",
+                    f"measured {m.cost.measured_on}" if m.cost.measured_on else "",
+                )
+                if part
+            )
+            groups.setdefault(conditions or "unknown conditions", []).append(m.id + (" (stale)" if m.stale else ""))
+        lines = [f"{conditions}: {', '.join(ids)}" for conditions, ids in sorted(groups.items())]
+        if any(m.stale for m in rows):
+            lines.append(f"Stale: a model's source or the counting code changed since it was measured; run {VERIFY_COMMAND}.")
+        if any(m.cost is None for m in rows):
+            lines.append(f"Models not measured yet are measured by {VERIFY_COMMAND}.")
+        return tuple(lines)
+
+    def page(self, view: PaperView) -> str:
+        paper = view.paper
+        return render(
+            "paper.md.j2",
+            v=view,
+            p=paper,
+            meta_title=Markup(json.dumps(meta_title(paper.title), ensure_ascii=False)),
+            details=details_path(paper.id),
+            relink=self.relink,
+            GROUPED=GROUPED,
+        )
+
+    def details(self, view: PaperView) -> dict[str, str]:
+        """The HTML of every collapsed detail of a paper page, by the anchor the page names it with."""
+        macros = environment().get_template("details.html.j2").module
+        out = {c.anchor: str(macros.claim_detail(c, self.conventions_url)).strip() for c in view.claims}
+        for verdict in GROUPED:  # rows that need no attention load as a group, keeping the page small
+            rows = [str(macros.claim_row(c, True)) for c in view.claims if c.verdict == verdict]
+            if rows:
+                out[f"{verdict}-claims"] = "\n".join(rows)
+        for m in view.models:
+            if m.cost is not None and m.cost.ok:
+                out[f"model-{m.id}"] = str(macros.model_detail(m.cost)).strip()
+        return out
+
+    def build(self, order: Sequence[Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+        """Every paper page (by docs-relative path) and its details (by site-root JSON path), `order` kept."""
+        pages, details = {}, {}
+        for i, paper in enumerate(order):
+            previous = order[i - 1] if i > 0 else None
+            following = order[i + 1] if i + 1 < len(order) else None
+            view = self.view(paper, previous, following)
+            pages[paper_path(paper.id)] = self.page(view)
+            details[details_path(paper.id)] = self.details(view)
+        return pages, details
+
+
+__all__ = ["PaperPages", "details_path"]
