@@ -9,7 +9,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conftest import param_count
-from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from reference_impls import REGISTRY, create_model
