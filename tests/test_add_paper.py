@@ -309,7 +309,7 @@ def test_script_from_repo_root(catalogue: Path) -> None:
 def test_rendered_values_read_back_unchanged(title: str) -> None:
     import yaml
 
-    from tools.add_paper import Layout, render_entry
+    from tools.catalogue.emit import Layout, render_entry
 
     lines = render_entry({"id": "x", "title": title, "authors": [title], "year": 2019}, Layout())
     assert yaml.safe_load("papers:\n" + "\n".join(lines)) == {

@@ -93,7 +93,7 @@ def test_an_astral_title_with_a_zero_width_space_is_added(tmp_path: Path, catalo
 def test_yaml_quoted_round_trips_every_kind_of_character() -> None:
     import yaml
 
-    from tools.add_paper import yaml_quoted
+    from tools.catalogue.emit import yaml_quoted
 
     text = "𝒳 \"q\" \\ \x85 \u2028 é\ttab"
     assert yaml.safe_load(f"k: {yaml_quoted(text)}") == {"k": text}

@@ -1,7 +1,7 @@
 """The synthetic catalogues of the scale benchmark (bench/synthetic.py): deterministic, valid, bilingual, varied.
 
-Also checks, on those catalogues and on mutations of them, that the libyaml fast path of
-tools/catalogue/yaml_lines.py reads exactly what the pure-Python loader reads (data, positions and problems).
+Also checks, on those catalogues and on mutations of them, that tools/catalogue/yaml_lines.py reads exactly the
+same data, positions and problems whether libyaml or the pure-Python composer built the node tree.
 """
 
 from __future__ import annotations
@@ -80,10 +80,10 @@ def test_model_ids_belong_to_one_paper_each() -> None:
             assert claim.get("model") is None or claim["model"] in listed
 
 
-def _read(path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple:
+def _read(path: Path, libyaml: bool, monkeypatch: pytest.MonkeyPatch) -> tuple:
     with monkeypatch.context() as patch:
-        if not fast:
-            patch.setattr(yaml_lines, "_load_clean_document", lambda text: None)
+        if not libyaml:
+            patch.setattr(yaml_lines, "_LibyamlLoader", None)
         try:
             data, positions, problems = yaml_lines.load_yaml_with_positions(path, "papers.yaml")
         except CatalogueError as exc:
@@ -91,19 +91,33 @@ def _read(path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple:
         return ("ok", repr(data), positions.values, positions.keys, [str(p) for p in problems])
 
 
-@pytest.mark.skipif(yaml_lines._CParser is None, reason="PyYAML without libyaml")
-def test_fast_yaml_path_reads_what_the_pure_path_reads(
+def _libyaml_tree_is_used(text: str) -> bool:
+    try:
+        node = yaml_lines._compose_with_libyaml(text)
+        yaml_lines._Builder(text, "papers.yaml", from_libyaml=True).build(node)
+    except yaml_lines._UsePython:
+        return False
+    return True
+
+
+@pytest.mark.skipif(yaml_lines._LibyamlLoader is None, reason="PyYAML without libyaml")
+def test_libyaml_tree_reads_what_the_pure_composer_reads(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert yaml_lines._load_clean_document(small.read_text(encoding="utf-8")) is not None  # the fast path ran
+    assert _libyaml_tree_is_used(small.read_text(encoding="utf-8"))
     assert _read(small, True, monkeypatch) == _read(small, False, monkeypatch)
-    base = synthetic_catalogue(4, seed=5) + "# flow: {a: [x, y], b: {c: 1}}\n"
-    base += "  - {id: extra, title: \"T\", venue: v, tags: [backbone, 中文], source: {version: ?, location: }}\n"
-    alphabet = list(":-[]{}#&*!|>'\",?% \t\n中é0.~") + ["  ", ": ", "- ", "!!str ", "&a ", "*a", "<<: ", "? ", "\n  "]
+    plain = synthetic_catalogue(4, seed=5) + "# flow: {a: [x, y], b: {c: 1}}\n"
+    plain += "  - {id: extra, title: \"T\", venue: v, tags: [backbone, 中文], source: {version: 1, location: T2}}\n"
+    quirky = plain.replace("{version: 1, location: T2}", "{version: ?, location: }")  # read by the pure composer
+    alphabet = list(":-[]{}#&*!|>'\",?% \t\n中é0.~\u2028\x85") + [
+        "  ", ": ", "- ", "!!str ", "!!int ", "!x ", "&a ", "*a", "<<: ", "? ", "\n  ", "\n    year: 2017",
+        "\n    added: 2026-13-01",
+    ]
     rng = random.Random(0)
     path = tmp_path / "papers.yaml"
-    for _ in range(150):
-        text = base
+    read_by_libyaml = 0
+    for attempt in range(240):
+        text = quirky if attempt % 3 == 0 else plain
         for _ in range(rng.randint(1, 3)):
             at = rng.randrange(len(text))
             if rng.random() < 0.7:
@@ -112,6 +126,43 @@ def test_fast_yaml_path_reads_what_the_pure_path_reads(
                 text = text[:at] + text[at + rng.randint(1, 4):]
         path.write_text(text, encoding="utf-8")
         assert _read(path, True, monkeypatch) == _read(path, False, monkeypatch), text
+        read_by_libyaml += _libyaml_tree_is_used(text)
+    assert read_by_libyaml > 80  # the comparison exercised libyaml's tree, not only the fallback
+
+
+@pytest.mark.skipif(yaml_lines._LibyamlLoader is None, reason="PyYAML without libyaml")
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("    year: ", "    year: 2017\n    year: "), "duplicate key `year`"),
+        (("    year: ", "    year: !!python/name:os.system "), "the YAML tag"),
+        (("    added: ", "    added: 2026-13-01 # "), "cannot read this value"),
+        (("    year: ", "    <<: {a: 1}\n    year: "), "merge keys"),
+    ],
+)
+def test_problems_are_found_on_libyaml_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: tuple[str, str], problem: str
+) -> None:
+    text = synthetic_catalogue(3, seed=2).replace(*change, 1)
+    assert text != synthetic_catalogue(3, seed=2)
+    path = tmp_path / "papers.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert _libyaml_tree_is_used(text)
+    found = _read(path, True, monkeypatch)
+    assert found == _read(path, False, monkeypatch)
+    assert found[0] == "ok" and len(found[4]) == 1 and problem in found[4][0], found
+
+
+def test_deep_nesting_never_reaches_libyaml_recursion(tmp_path: Path) -> None:
+    """libyaml's composer recurses on the C stack and crashes the process past ~30,000 levels: refuse first."""
+    path = tmp_path / "papers.yaml"
+    texts = ["papers: " + "[" * depth + "]" * depth + "\n" for depth in (50_000, 200_000)]  # own stack; counted
+    texts += ["papers:\n" + "- " * 200_000 + "x\n",
+              "papers:\n" + "".join(" " * i + "- a:\n" for i in range(0, 90, 2))]
+    for text in texts:
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(CatalogueError, match=f"nesting deeper than {yaml_lines.MAX_DEPTH} levels"):
+            yaml_lines.load_yaml_with_positions(path, "papers.yaml")
 
 
 def test_prose_shortcut_of_the_renderer_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -152,10 +152,10 @@ def export_bibtex(catalogue: Any) -> str:
     return HEADER + "".join(entries[p.id] for p in catalogue.papers)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python tools/bibtex_export.py") -> int:
     from tools.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
 
-    parser = argparse.ArgumentParser(prog="python tools/bibtex_export.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE)
     parser.add_argument("--out", type=Path, default=None, help="write here instead of stdout")
     args = parser.parse_args(argv)

@@ -125,3 +125,11 @@ def exclusive_lock(path: Path, *, wait_message: str | None = None) -> Iterator[N
 
 
 __all__ = ["WriteError", "exclusive_lock", "remove_orphaned_temp_files", "temp_name_pattern", "write_atomic"]
+
+
+def display_path(path: Path) -> str:
+    """`path` as printed in messages: relative to the working directory when it is inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

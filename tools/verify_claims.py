@@ -15,7 +15,9 @@ Default: validate the catalogue, read tools/measurements.json, print every claim
 Exit codes: 0 = valid, no unacknowledged refutation, no error verdict, no stale measurement;
 1 = an unacknowledged refuted claim, an error verdict, or a stale/missing measurement;
 2 = invalid catalogue or usage (file:line messages; nothing written).
-With every measurement fresh, a run never imports torch.
+With every measurement fresh, a run never imports torch. A report (default, --check, --json, --paper) whose
+inputs and code are unchanged since the last run is printed from `.cache/verify_claims/` (tools/verdict_cache.py;
+VERIFY_CLAIMS_CACHE=0 bypasses it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from pathlib import Path
 
 if __name__ == "__main__":  # run as a script: make the repository root importable instead of tools/
     sys.path[0] = str(Path(__file__).resolve().parents[1])
+    from tools.verdict_cache import serve
+
+    # A report whose inputs and code are unchanged since the last run is printed from .cache/ (tools/verdict_cache.py).
+    if (cached_exit := serve(sys.argv[1:])) is not None:
+        sys.exit(cached_exit)
 
 import argparse
 import json
@@ -32,6 +39,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
+from tools.files import display_path
 from tools.terminal import say
 from tools.claims import ClaimResult, Summary, evaluate_claims
 from tools.measurements import (
@@ -68,13 +76,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=None, help=argparse.SUPPRESS)  # seconds per model
     return parser
-
-
-def _display_name(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str]:
@@ -137,7 +138,7 @@ def _clip(text: str, width: int) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    display = _display_name(args.catalogue)
+    display = display_path(args.catalogue)
     try:
         catalogue = load_catalogue(args.catalogue, display_name=display)
     except CatalogueError as exc:
@@ -251,4 +252,6 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tools.verdict_cache import run_and_store
+
+    sys.exit(run_and_store(main, sys.argv[1:]))

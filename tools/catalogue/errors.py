@@ -53,3 +53,7 @@ def format_path(loc: tuple[str | int, ...]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+class AddPaperError(Exception):
+    """Something the user must fix before a paper can be added; the message says what and how. Nothing is written."""

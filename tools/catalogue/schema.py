@@ -25,6 +25,15 @@ DOI_PATTERN = r"^10\.\d{4,9}/[^\s]+$"
 HTTP_URL_RE = re.compile(r"^https?://[^\s<>\"'`\\]+$")
 
 MAX_SHORT = 300
+MAX_SLUG = 64
+MAX_DOI = 200
+MAX_AUTHORS = 100
+MIN_YEAR, MAX_YEAR = 1950, 2100
+MAX_ARXIV_VERSION = 99
+STATUSES = ("read", "reading", "to-read")
+BIBTEX_TYPES = ("article", "inproceedings", "misc", "techreport", "phdthesis", "book", "incollection")
+MAX_BIBTEX_KEY = 64
+BIBTEX_KEY_FORBIDDEN = r"[^A-Za-z0-9_:\-]"  # the characters a citation key may not hold
 MAX_PARAGRAPH = 4_000
 MAX_NOTE = 40_000
 # The widest relative tolerance a claim may set (the verdict engine's rule decides what is needed; this only
@@ -45,7 +54,7 @@ def _check_http_url(value: str) -> str:
     return value
 
 
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_SLUG)]
 ModelId = Annotated[str, StringConstraints(pattern=MODEL_ID_PATTERN, max_length=64)]
 HttpUrl = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_check_http_url)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT), AfterValidator(check_text)]
@@ -55,7 +64,10 @@ Paragraph = Annotated[
 ]
 Title = Annotated[ShortText, AfterValidator(check_title)]
 NoteText = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_NOTE), AfterValidator(check_text), AfterValidator(check_markdown)
+    str,
+    StringConstraints(min_length=1, max_length=MAX_NOTE),
+    AfterValidator(check_text),
+    AfterValidator(check_markdown),
 ]
 
 Tag = Literal[tuple(ALLOWED_TAGS)]  # type: ignore[valid-type]  # the allowed list lives in tags.py
@@ -76,7 +88,8 @@ class Arxiv(Strict):
         examples=["1904.01169"],
     )
     version: int | None = Field(
-        default=None, ge=1, le=99, description="The arXiv version (vN) the notes refer to, e.g. 1 for v1."
+        default=None, ge=1, le=MAX_ARXIV_VERSION,
+        description="The arXiv version (vN) the notes refer to, e.g. 1 for v1.",
     )
 
 
@@ -93,10 +106,10 @@ class Notes(Strict):
 
 
 class Bibtex(Strict):
-    type: Literal["article", "inproceedings", "misc", "techreport", "phdthesis", "book", "incollection"] = Field(
-        description="BibTeX entry type."
+    type: Literal[BIBTEX_TYPES] = Field(description="BibTeX entry type.")  # type: ignore[valid-type]
+    key: str = Field(
+        pattern=rf"^[A-Za-z0-9_:\-]{{1,{MAX_BIBTEX_KEY}}}$", description="Citation key, e.g. `gao2021res2net`."
     )
-    key: str = Field(pattern=r"^[A-Za-z0-9_:\-]{1,64}$", description="Citation key, e.g. `gao2021res2net`.")
     fields: dict[Literal[BIBTEX_FIELD_NAMES], ShortText] = Field(  # type: ignore[valid-type]
         default_factory=dict,
         max_length=20,
@@ -303,7 +316,8 @@ class Claim(Strict):
         if self.timing is not None:
             if self.quantity not in ("latency", "speedup"):
                 raise ValueError("`timing` is only for latency and speedup claims")
-            if (self.timing.baseline_value is not None) != (self.quantity == "latency" and self.timing.baseline is not None):
+            has_baseline = self.quantity == "latency" and self.timing.baseline is not None
+            if (self.timing.baseline_value is not None) != has_baseline:
                 raise ValueError("a latency claim with a `timing.baseline` gives its printed `baseline_value` "
                                  "(and only then)")
         return self
@@ -370,14 +384,18 @@ class Claim(Strict):
 class Paper(Strict):
     id: Slug = Field(description="Slug used in URLs, e.g. `res2net`. Lowercase letters, digits and hyphens.")
     title: Title = Field(description="Title as published (no zero-width characters).")
-    authors: list[ShortText] = Field(min_length=1, max_length=100, description="Authors, in order.")
-    year: int = Field(ge=1950, le=2100, description="Year of the version cited.")
+    authors: list[ShortText] = Field(min_length=1, max_length=MAX_AUTHORS, description="Authors, in order.")
+    year: int = Field(ge=MIN_YEAR, le=MAX_YEAR, description="Year of the version cited.")
     venue: ShortText = Field(description="Venue, e.g. `CVPR 2019`, `IEEE TPAMI 2021`, `arXiv preprint`.")
     arxiv: Arxiv | None = Field(default=None, description="arXiv id and the version the notes refer to.")
-    doi: str | None = Field(default=None, pattern=DOI_PATTERN, max_length=200, description="DOI, e.g. `10.1109/...`.")
+    doi: str | None = Field(
+        default=None, pattern=DOI_PATTERN, max_length=MAX_DOI, description="DOI, e.g. `10.1109/...`."
+    )
     links: Links = Field(default_factory=Links, description="Links to the PDF and code (http/https only).")
-    tags: list[Tag] = Field(default_factory=list, max_length=12, description="Tags from the allowed list.")  # type: ignore[valid-type]
-    status: Literal["read", "reading", "to-read"] = Field(description="Reading status.")
+    tags: list[Tag] = Field(  # type: ignore[valid-type]  # Tag is a Literal built from tags.py
+        default_factory=list, max_length=12, description="Tags from the allowed list."
+    )
+    status: Literal[STATUSES] = Field(description="Reading status.")  # type: ignore[valid-type]
     added: dt.date = Field(description="Date the paper was added to the catalogue (YYYY-MM-DD).")
     tldr: Paragraph | None = Field(default=None, description="One-paragraph summary (Markdown).")
     notes: Notes = Field(default_factory=Notes, description="Reading notes per language.")
