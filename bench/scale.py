@@ -40,8 +40,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -108,14 +106,11 @@ def timed(command: list[str], log: Path, *, env: dict[str, str] | None = None) -
 
 
 def plain_config(docs_dir: Path, path: Path) -> Path:
-    """mkdocs.yml minus the hook, building `docs_dir` (snippets still resolve against the repository)."""
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    config.pop("hooks", None)
-    config["docs_dir"] = str(docs_dir)
-    for extension in config.get("markdown_extensions", []):
-        if isinstance(extension, dict) and "pymdownx.snippets" in extension:
-            extension["pymdownx.snippets"]["base_path"] = [str(REPO)]
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    """mkdocs.yml minus the hooks, building `docs_dir` (tools/site/engines.py: `!ENV` kept, snippets from
+    reference_impls/)."""
+    from tools.site.engines import dump_config, tree_config
+
+    path.write_text(dump_config(tree_config(REPO, os.path.relpath(docs_dir, path.parent))), encoding="utf-8")
     return path
 
 

@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -76,12 +75,12 @@ _COMPRESSED_ALREADY = (".pf_index", ".pf_fragment", ".pf_meta", ".pagefind", ".p
 
 def lunr_config(docs: Path, path: Path) -> Path:
     """The docs tree's config (mkdocs.yml without hooks, tools/site/engines.py) with lunr's search plugin in it."""
-    from tools.site.engines import tree_config
+    from tools.site.engines import dump_config, tree_config
 
     config = tree_config(REPO, os.path.relpath(docs, path.parent))
     plugins = [p for p in config.get("plugins") or [] if not (p == "search" or isinstance(p, dict) and "search" in p)]
     config["plugins"] = [LUNR_PLUGIN, *plugins]
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(dump_config(config), encoding="utf-8")
     return path
 
 

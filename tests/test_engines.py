@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tools.catalogue import REPO_ROOT
 from tools.site.compare_sites import compare_sites
+from tools.site.engines import EnvTag, read_config
 from tools.site.output_dir import MARKER
 
 MKDOCS = Path(sys.executable).with_name("mkdocs")
@@ -46,9 +46,10 @@ def test_tree_has_every_page_and_a_config_without_hooks(builds: dict[str, Path])
                  "assets/javascripts/search-pagefind.js", "data/papers.json"):
         assert (docs / page).is_file(), page
     assert "<!-- catalogue:" not in (docs / "index.md").read_text(encoding="utf-8")  # markers expanded
-    config = yaml.safe_load((tree / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = read_config(tree / "mkdocs.yml")
     assert "hooks" not in config
     assert config["docs_dir"] == "docs"
+    assert config["site_url"] == EnvTag(["SITE_URL", None])  # resolved by the engine at build time, as in mkdocs.yml
     snippets = next(e["pymdownx.snippets"] for e in config["markdown_extensions"]
                     if isinstance(e, dict) and "pymdownx.snippets" in e)
     assert snippets["base_path"] == [str(REPO_ROOT / "reference_impls")]

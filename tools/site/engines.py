@@ -26,11 +26,43 @@ TREE_DOCS = "docs"
 TREE_CONFIG = "mkdocs.yml"
 
 
+class EnvTag(list[Any]):
+    """A `!ENV [NAME, default]` value of mkdocs.yml, kept as written so that each engine resolves it at build time."""
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    pass
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    pass
+
+
+def _construct_env(loader: yaml.SafeLoader, node: yaml.Node) -> EnvTag:
+    if isinstance(node, yaml.SequenceNode):
+        return EnvTag(loader.construct_sequence(node))
+    return EnvTag([loader.construct_scalar(node)])  # type: ignore[arg-type]
+
+
+_ConfigLoader.add_constructor("!ENV", _construct_env)
+_ConfigDumper.add_representer(EnvTag, lambda dumper, value: dumper.represent_sequence("!ENV", list(value),
+                                                                                        flow_style=True))
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """mkdocs.yml as data, `!ENV` values kept (EnvTag)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def dump_config(config: dict[str, Any]) -> str:
+    return yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True, sort_keys=False)
+
+
 def tree_config(repo_root: Path, docs_dir: str) -> dict[str, Any]:
     """The repository's mkdocs.yml for a docs tree: no hooks, `docs_dir` (relative to the config file: Zensical
     0.0.73 stops with "invariant: Id(Format(Path(RootDir)))" on an absolute one), snippets from
     `<repo>/reference_impls`."""
-    config: dict[str, Any] = yaml.safe_load((repo_root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = read_config(repo_root / "mkdocs.yml")
     config.pop("hooks", None)
     config["docs_dir"] = docs_dir
     for extension in config.get("markdown_extensions", []):
@@ -42,10 +74,10 @@ def tree_config(repo_root: Path, docs_dir: str) -> dict[str, Any]:
 def write_tree_config(repo_root: Path, out: Path) -> Path:
     """Write `out/mkdocs.yml` for the tree in `out/docs`. Returns its path."""
     path = out / TREE_CONFIG
-    text = yaml.safe_dump(tree_config(repo_root, TREE_DOCS), allow_unicode=True, sort_keys=False)
+    text = dump_config(tree_config(repo_root, TREE_DOCS))
     path.write_text("# Written by `python -m tools.site build`: the repository's mkdocs.yml without hooks.\n" + text,
                     encoding="utf-8")
     return path
 
 
-__all__ = ["TREE_CONFIG", "TREE_DOCS", "tree_config", "write_tree_config"]
+__all__ = ["TREE_CONFIG", "TREE_DOCS", "EnvTag", "dump_config", "read_config", "tree_config", "write_tree_config"]

@@ -51,6 +51,7 @@ BLOCK_TAGS = frozenset({
 })
 VOID_TAGS = frozenset({"br", "img", "input", "hr", "meta", "link", "wbr", "source", "col", "area", "base"})
 
+CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
 _TOKEN = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|([^<]+)|<", re.S)
 _ARTICLE = re.compile(r"<article\b[^>]*>", re.I)
@@ -87,7 +88,9 @@ def split_chinese(text: str) -> str:
     def words(match: re.Match[str]) -> str:
         return " " + " ".join(w for w in jieba.cut(match.group(0)) if w.strip()) + " "  # type: ignore[attr-defined]
 
-    return re.sub(r"\s{2,}", " ", CJK_RUN.sub(words, text)).strip()
+    # Pagefind does not split words at Chinese punctuation: "。Ghost" would be indexed as one word.
+    text = CJK_PUNCTUATION.sub(lambda m: f" {m.group(0)} ", CJK_RUN.sub(words, text))
+    return re.sub(r"\s{2,}", " ", text).strip()
 
 
 def word_suffixes(text: str) -> list[str]:
