@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -67,8 +66,14 @@ QUERIES: list[tuple[str, str, list[str]]] = [
 ]
 # Material's search plugin (lunr) exactly as mkdocs.yml configured it before Pagefind replaced it (commit 0e64cc7):
 # the search compared against.
-LUNR_PLUGIN = {"search": {"lang": ["en", "zh"], "separator": (
-    r"[\s\u200b\u3000\-、。，．？！；]+|(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])")}}
+LUNR_PLUGIN = {
+    "search": {
+        "lang": ["en", "zh"],
+        "separator": (
+            r"[\s\u200b\u3000\-、。，．？！；]+|(?<=[A-Za-z0-9])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[A-Za-z0-9])"
+        ),
+    }
+}
 CJK = re.compile(r"[\u3400-\u9fff]")
 _COMPRESSED_ALREADY = (".pf_index", ".pf_fragment", ".pf_meta", ".pagefind", ".pf_filter")
 
@@ -78,7 +83,7 @@ def lunr_config(docs: Path, path: Path) -> Path:
     from tools.site.engines import dump_config, tree_config
 
     config = tree_config(REPO, os.path.relpath(docs, path.parent))
-    plugins = [p for p in config.get("plugins") or [] if not (p == "search" or isinstance(p, dict) and "search" in p)]
+    plugins = [p for p in config.get("plugins") or [] if not (p == "search" or (isinstance(p, dict) and "search" in p))]
     config["plugins"] = [LUNR_PLUGIN, *plugins]
     path.write_text(dump_config(config), encoding="utf-8")
     return path
@@ -133,17 +138,34 @@ def measure(n: int, work: Path) -> dict[str, Any]:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PAPERS_CATALOGUE": str(catalogue)}
     env.pop("PAPERS_MEASUREMENTS", None)
     docs, site = work / f"docs-{n}", work / f"site-{n}"
-    timed([sys.executable, "-m", "tools.site.generate", "--catalogue", str(catalogue), "--out", str(docs)],
-          work / f"generate-{n}.log", env=env)
-    build = timed([sys.executable, "-m", "mkdocs", "build", "--quiet", "--config-file",
-                   str(lunr_config(docs, work / f"lunr-{n}.yml")), "--site-dir", str(site)], work / f"build-{n}.log",
-                  env=env)
+    timed(
+        [sys.executable, "-m", "tools.site.generate", "--catalogue", str(catalogue), "--out", str(docs)],
+        work / f"generate-{n}.log",
+        env=env,
+    )
+    build = timed(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--quiet",
+            "--config-file",
+            str(lunr_config(docs, work / f"lunr-{n}.yml")),
+            "--site-dir",
+            str(site),
+        ],
+        work / f"build-{n}.log",
+        env=env,
+    )
     index = timed([sys.executable, "-m", "tools.site.search_index", str(site)], work / f"index-{n}.log", env=env)
     bundle = site / "pagefind"
     lunr_index = (site / "search" / "search_index.json").read_bytes()
     texts = paper_texts(site)
-    print(f"    built in {build['wall']:.0f} s, Pagefind index {index['wall']:.1f} s, {index['maxrss_mb']:.0f} MB",
-          flush=True)
+    print(
+        f"    built in {build['wall']:.0f} s, Pagefind index {index['wall']:.1f} s, {index['maxrss_mb']:.0f} MB",
+        flush=True,
+    )
 
     rows = []
     with served(site) as base:
@@ -155,18 +177,28 @@ def measure(n: int, work: Path) -> dict[str, Any]:
                 everything = browser.pagefind(query, all_results=True)
                 right = expected(texts, terms)
                 later = [f for f in shown["files"] if f[0].startswith(("/pagefind/index/", "/pagefind/fragment/"))]
-                rows.append({
-                    "query": query, "kind": kind, "segmented": shown["segmented"], "expected": len(right),
-                    "pagefind_results": everything["total"], "lunr_results": lunr_answer["total"],
-                    "pagefind_recall": recall([u for u in everything["urls"] if u.startswith("/papers/")], right),
-                    "lunr_recall": recall(lunr_answer["urls"], right),
-                    "bytes_served": shown["bytes"], "bytes_transfer": transfer_bytes(shown["files"], site),
-                    "bytes_later_query": sum(size for _, size in later),
-                    "files": len(shown["files"]),
-                })
+                rows.append(
+                    {
+                        "query": query,
+                        "kind": kind,
+                        "segmented": shown["segmented"],
+                        "expected": len(right),
+                        "pagefind_results": everything["total"],
+                        "lunr_results": lunr_answer["total"],
+                        "pagefind_recall": recall([u for u in everything["urls"] if u.startswith("/papers/")], right),
+                        "lunr_recall": recall(lunr_answer["urls"], right),
+                        "bytes_served": shown["bytes"],
+                        "bytes_transfer": transfer_bytes(shown["files"], site),
+                        "bytes_later_query": sum(size for _, size in later),
+                        "files": len(shown["files"]),
+                    }
+                )
                 r = rows[-1]
-                print(f"    {query}: {r['expected']} expected; Pagefind {r['pagefind_recall']} "
-                      f"({r['bytes_transfer'] / 1024:.0f} KB), lunr {r['lunr_recall']}", flush=True)
+                print(
+                    f"    {query}: {r['expected']} expected; Pagefind {r['pagefind_recall']} "
+                    f"({r['bytes_transfer'] / 1024:.0f} KB), lunr {r['lunr_recall']}",
+                    flush=True,
+                )
         finally:
             browser.close()
     return {
@@ -187,11 +219,19 @@ def measure(n: int, work: Path) -> dict[str, Any]:
 def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     largest = max(results, key=lambda r: r["papers"])
     worst_kb = max(q["bytes_transfer"] for q in largest["queries"]) / 1024
-    lost = [f"{r['papers']}: {q['query']}" for r in results for q in r["queries"]
-            if q["lunr_recall"] is not None and (q["pagefind_recall"] or 0) < q["lunr_recall"]]
+    lost = [
+        f"{r['papers']}: {q['query']}"
+        for r in results
+        for q in r["queries"]
+        if q["lunr_recall"] is not None and (q["pagefind_recall"] or 0) < q["lunr_recall"]
+    ]
     return {
-        "bytes_per_query": {"papers": largest["papers"], "max_kb": round(worst_kb, 1), "target_kb": TARGET_QUERY_KB,
-                            "met": worst_kb <= TARGET_QUERY_KB},
+        "bytes_per_query": {
+            "papers": largest["papers"],
+            "max_kb": round(worst_kb, 1),
+            "target_kb": TARGET_QUERY_KB,
+            "met": worst_kb <= TARGET_QUERY_KB,
+        },
         "no_query_lost": {"lost": lost, "met": not lost},
     }
 
@@ -216,13 +256,24 @@ def report(data: dict[str, Any]) -> str:
             f"{min(laters):.0f}–{max(laters):.0f} KB |"
         )
     sizes = [r["papers"] for r in data["results"]]
-    lines += ["", "| query | kind | right answers | " + " | ".join(f"recall at {n:,}: Pagefind / lunr" for n in sizes)
-              + " |", "|---|---|---:|" + "---:|" * len(sizes)]
-    by_query = {q: [next(x for x in r["queries"] if x["query"] == q) for r in data["results"]]
-                for q, _, _ in QUERIES if all(any(x["query"] == q for x in r["queries"]) for r in data["results"])}
+    lines += [
+        "",
+        "| query | kind | right answers | " + " | ".join(f"recall at {n:,}: Pagefind / lunr" for n in sizes) + " |",
+        "|---|---|---:|" + "---:|" * len(sizes),
+    ]
+    by_query = {
+        q: [next(x for x in r["queries"] if x["query"] == q) for r in data["results"]]
+        for q, _, _ in QUERIES
+        if all(any(x["query"] == q for x in r["queries"]) for r in data["results"])
+    }
     for query, cells in by_query.items():
-        lines.append(f"| {query} | {cells[0]['kind']} | " + " / ".join(f"{c['expected']:,}" for c in cells) + " | "
-                     + " | ".join(f"{_pct(c['pagefind_recall'])} / {_pct(c['lunr_recall'])}" for c in cells) + " |")
+        lines.append(
+            f"| {query} | {cells[0]['kind']} | "
+            + " / ".join(f"{c['expected']:,}" for c in cells)
+            + " | "
+            + " | ".join(f"{_pct(c['pagefind_recall'])} / {_pct(c['lunr_recall'])}" for c in cells)
+            + " |"
+        )
     s = data["summary"]
     lines += [
         "",
@@ -231,7 +282,7 @@ def report(data: dict[str, Any]) -> str:
         f"| ≤ {s['bytes_per_query']['target_kb']} KB fetched per query at {s['bytes_per_query']['papers']:,} papers "
         f"| at most {s['bytes_per_query']['max_kb']:.0f} KB (first query, runtime included) | "
         f"{'met' if s['bytes_per_query']['met'] else '**missed**'} |",
-        f"| no query lost against lunr | {'none lost' if s['no_query_lost']['met'] else ', '.join(s['no_query_lost']['lost'])}"
+        f"| no query lost against lunr | {', '.join(s['no_query_lost']['lost']) or 'none lost'}"
         f" | {'met' if s['no_query_lost']['met'] else '**missed**'} |",
         "",
         f"Measured on {data['measured_on']}: {data['machine']}; Pagefind 1.5.2, one run per size. "
@@ -255,8 +306,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if args.keep is None:
                 shutil.rmtree(work, ignore_errors=True)
-        data = {"measured_on": started, "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
-                "results": results}
+        data = {
+            "measured_on": started,
+            "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+            "results": results,
+        }
         data["summary"] = summary(results)
         RESULTS.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     data = json.loads(RESULTS.read_text(encoding="utf-8"))

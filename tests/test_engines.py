@@ -42,16 +42,26 @@ def test_tree_has_every_page_and_a_config_without_hooks(builds: dict[str, Path])
     tree = builds["tree"]
     assert (tree / MARKER).is_file()  # the next run may replace it
     docs = tree / "docs"
-    for page in ("index.md", "performance.md", "catalogue.md", "papers/res2net.md", "tags/index.md",
-                 "assets/javascripts/search-pagefind.js", "data/papers.json"):
+    for page in (
+        "index.md",
+        "performance.md",
+        "catalogue.md",
+        "papers/res2net.md",
+        "tags/index.md",
+        "assets/javascripts/search-pagefind.js",
+        "data/papers.json",
+    ):
         assert (docs / page).is_file(), page
     assert "<!-- catalogue:" not in (docs / "index.md").read_text(encoding="utf-8")  # markers expanded
     config = read_config(tree / "mkdocs.yml")
     assert "hooks" not in config
     assert config["docs_dir"] == "docs"
     assert config["site_url"] == EnvTag(["SITE_URL", None])  # resolved by the engine at build time, as in mkdocs.yml
-    snippets = next(e["pymdownx.snippets"] for e in config["markdown_extensions"]
-                    if isinstance(e, dict) and "pymdownx.snippets" in e)
+    snippets = next(
+        e["pymdownx.snippets"]
+        for e in config["markdown_extensions"]
+        if isinstance(e, dict) and "pymdownx.snippets" in e
+    )
     assert snippets["base_path"] == [str(REPO_ROOT / "reference_impls")]
 
 

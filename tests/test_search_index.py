@@ -34,7 +34,8 @@ PAGE = """<!doctype html><html lang="en"><head><title>X</title><script>var inHea
 <h3 id="implementation">Implementation</h3>
 <pre><code>class Bottle2neck(nn.Module): pass</code></pre>
 <h2 id="claims">Claims</h2>
-<table><tr><td><div class="cat-user">Res2Net-50 needs only 69 % of the FLOPs.</div><p class="cat-claim__meta">id-1</p></td>
+<table><tr><td><div class="cat-user">Res2Net-50 needs only 69 % of the FLOPs.</div>
+<p class="cat-claim__meta">id-1</p></td>
 <td><p>Claimed: 69%</p></td></tr></table>
 <h2 id="bibtex">BibTeX</h2>
 <pre>@article{gao2021res2net}</pre>
@@ -43,7 +44,10 @@ PAGE = """<!doctype html><html lang="en"><head><title>X</title><script>var inHea
 
 def test_split_chinese_uses_real_spaces_and_leaves_other_text_alone() -> None:
     assert split_chinese("FLOPs降低69%") == "FLOPs 降低 69%"
-    assert split_chinese("Res2Net,南开大学提出。Ghost 模块（GhostNet）") == "Res2Net, 南开大学 提出 。 Ghost 模块 （ GhostNet ）"
+    assert (
+        split_chinese("Res2Net,南开大学提出。Ghost 模块（GhostNet）")
+        == "Res2Net, 南开大学 提出 。 Ghost 模块 （ GhostNet ）"
+    )
     assert split_chinese("Lower errors, 3×3 convolutions") == "Lower errors, 3×3 convolutions"
     assert "\u200b" not in split_chinese("显著降低计算量")
 
@@ -72,7 +76,9 @@ def test_search_document_keeps_texts_people_wrote_and_drops_numbers_code_and_chr
     assert '<h1 data-pagefind-weight="10">Res2Net: 多 尺度 骨干 网络</h1>' in html
     assert '<p data-pagefind-weight="5">Res2Net lowers the error &amp; keeps the cost.</p>' in html
     assert "<p>Res2Net, 南开大学 提出 。 FLOPs 降低 69% 。</p>" in html  # Pagefind does not split at 。
-    assert html.endswith("<p>度 干 络 开大学 大学 学 出 低</p></body></html>")  # suffixes of 尺度 骨干 网络 南开大学 ...
+    assert html.endswith(
+        "<p>度 干 络 开大学 大学 学 出 低</p></body></html>"
+    )  # suffixes of 尺度 骨干 网络 南开大学 ...
     for absent in ("Navigation", "Footer", "25,557,032", "Bottle2neck", "gao2021res2net", "not indexed", "id-1"):
         assert absent not in html
 

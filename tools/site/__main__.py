@@ -1,8 +1,8 @@
 """`python -m tools.site build --out DIR`: the whole site as a plain docs tree plus its config (tools/site/engines.py).
 
-    python -m tools.site build --out build/tree
-    mkdocs build -f build/tree/mkdocs.yml -d build/tree-site     # or properdocs / zensical
-    python -m tools.site.search_index build/tree-site
+python -m tools.site build --out build/tree
+mkdocs build -f build/tree/mkdocs.yml -d build/tree-site     # or properdocs / zensical
+python -m tools.site.search_index build/tree-site
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     except OutputDirError as exc:
         say(str(exc), file=sys.stderr)
         return 2
-    code = generate.main(["--out", str(out / TREE_DOCS), "--catalogue", str(args.catalogue),
-                          "--measurements", str(args.measurements)])
+    code = generate.main(
+        ["--out", str(out / TREE_DOCS), "--catalogue", str(args.catalogue), "--measurements", str(args.measurements)]
+    )
     if code != 0:
         return code
     config = write_tree_config(REPO_ROOT, out)

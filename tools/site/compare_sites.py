@@ -48,8 +48,8 @@ def page_texts(site: Path) -> dict[str, str]:
 
 
 def _first_difference(a: str, b: str, context: int = 60) -> str:
-    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    return f"…{a[max(0, at - 20):at + context]}… ≠ …{b[max(0, at - 20):at + context]}…"
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return f"…{a[max(0, at - 20) : at + context]}… ≠ …{b[max(0, at - 20) : at + context]}…"
 
 
 def compare_sites(first: Path, second: Path) -> SiteDifference:

@@ -41,21 +41,24 @@ class _ConfigDumper(yaml.SafeDumper):
 def _construct_env(loader: yaml.SafeLoader, node: yaml.Node) -> EnvTag:
     if isinstance(node, yaml.SequenceNode):
         return EnvTag(loader.construct_sequence(node))
-    return EnvTag([loader.construct_scalar(node)])  # type: ignore[arg-type]
+    if isinstance(node, yaml.ScalarNode):
+        return EnvTag([loader.construct_scalar(node)])
+    raise yaml.constructor.ConstructorError(None, None, "!ENV takes a name or a list [NAME, default]", node.start_mark)
 
 
 _ConfigLoader.add_constructor("!ENV", _construct_env)
-_ConfigDumper.add_representer(EnvTag, lambda dumper, value: dumper.represent_sequence("!ENV", list(value),
-                                                                                        flow_style=True))
+_ConfigDumper.add_representer(
+    EnvTag, lambda dumper, value: dumper.represent_sequence("!ENV", list(value), flow_style=True)
+)
 
 
 def read_config(path: Path) -> dict[str, Any]:
     """mkdocs.yml as data, `!ENV` values kept (EnvTag)."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)  # noqa: S506 (a SafeLoader subclass)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
 
 
 def dump_config(config: dict[str, Any]) -> str:
-    return yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True, sort_keys=False)
+    return str(yaml.dump(config, Dumper=_ConfigDumper, allow_unicode=True, sort_keys=False))
 
 
 def tree_config(repo_root: Path, docs_dir: str) -> dict[str, Any]:
@@ -75,8 +78,10 @@ def write_tree_config(repo_root: Path, out: Path) -> Path:
     """Write `out/mkdocs.yml` for the tree in `out/docs`. Returns its path."""
     path = out / TREE_CONFIG
     text = dump_config(tree_config(repo_root, TREE_DOCS))
-    path.write_text("# Written by `python -m tools.site build`: the repository's mkdocs.yml without hooks.\n" + text,
-                    encoding="utf-8")
+    path.write_text(
+        "# Written by `python -m tools.site build`: the repository's mkdocs.yml without hooks.\n" + text,
+        encoding="utf-8",
+    )
     return path
 
 

@@ -45,10 +45,36 @@ EXCLUDED_SECTIONS = frozenset({"measured-cost", "implementation", "claims", "bib
 KEEP_CLASS = "cat-user"  # text written by people (claim texts inside the claims table)
 SKIPPED_CLASSES = frozenset({"headerlink", "cat-table", "md-source-file", "cat-claim__meta"})
 SKIPPED_TAGS = frozenset({"script", "style", "svg", "template", "noscript", "button", "nav"})
-BLOCK_TAGS = frozenset({
-    "p", "div", "li", "ul", "ol", "tr", "td", "th", "table", "blockquote", "pre", "br", "dd", "dt", "section",
-    "details", "summary", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "label",
-})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "blockquote",
+        "pre",
+        "br",
+        "dd",
+        "dt",
+        "section",
+        "details",
+        "summary",
+        "figure",
+        "figcaption",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "label",
+    }
+)
 VOID_TAGS = frozenset({"br", "img", "input", "hr", "meta", "link", "wbr", "source", "col", "area", "base"})
 
 CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
@@ -98,8 +124,8 @@ def word_suffixes(text: str) -> list[str]:
     of first appearance.
 
     Pagefind matches a query word against the indexed words it begins. The browser's segmenter often cuts a phrase
-    finer than jieba does (模块 -> 模|块, 倒残差 -> 倒|残|差), and each of its pieces begins inside one of jieba's words;
-    with every suffix indexed, each piece is the beginning of an indexed word, so the page is found.
+    finer than jieba does (模块 -> 模|块, 倒残差 -> 倒|残|差), and each of its pieces begins inside one of jieba's
+    words; with every suffix indexed, each piece is the beginning of an indexed word, so the page is found.
     """
     jieba = _jieba()
     seen: dict[str, None] = {}
@@ -124,9 +150,11 @@ class SearchDocument:
 
     def html(self) -> str:
         """The document as the minimal HTML page handed to Pagefind (Chinese pre-split)."""
-        parts = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
-                 f"<title>{html.escape(self.title)}</title></head><body>",
-                 f'<h1 data-pagefind-weight="{TITLE_WEIGHT:g}">{html.escape(split_chinese(self.title))}</h1>']
+        parts = [
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+            f"<title>{html.escape(self.title)}</title></head><body>",
+            f'<h1 data-pagefind-weight="{TITLE_WEIGHT:g}">{html.escape(split_chinese(self.title))}</h1>',
+        ]
         for weight, text in self.blocks:
             attr = "" if weight == 1.0 else f' data-pagefind-weight="{weight:g}"'
             parts.append(f"<p{attr}>{html.escape(split_chinese(text))}</p>")
@@ -147,7 +175,7 @@ def _article(page_html: str) -> str | None:
     end = page_html.rfind("</article>")
     if start is None or end < start.end():
         return None
-    return page_html[start.end():end]
+    return page_html[start.end() : end]
 
 
 def _walk(article: str) -> Iterator[tuple[float, bool, str]]:
@@ -241,8 +269,7 @@ def page_url(html_file: Path, site_dir: Path) -> str:
 def site_pages(site_dir: Path) -> list[Path]:
     """The built pages to index: every HTML file but the 404 page and Pagefind's own bundle."""
     return sorted(
-        p for p in site_dir.rglob("*.html")
-        if p.name != "404.html" and p.relative_to(site_dir).parts[0] != BUNDLE_DIR
+        p for p in site_dir.rglob("*.html") if p.name != "404.html" and p.relative_to(site_dir).parts[0] != BUNDLE_DIR
     )
 
 
@@ -260,10 +287,11 @@ def search_documents(site_dir: Path) -> Iterator[SearchDocument]:
 def pagefind_binary() -> Path:
     """The Pagefind binary shipped in the `pagefind_bin_extended` wheel (requirements.txt)."""
     try:
-        from pagefind_bin_extended import get_executable
+        from pagefind_bin_extended import get_executable  # type: ignore[import-untyped]  # the wheel ships no types
     except ImportError:
-        raise SearchIndexError("Pagefind is not installed — run `make setup` (requirements.txt pins "
-                               "pagefind[extended])") from None
+        raise SearchIndexError(
+            "Pagefind is not installed — run `make setup` (requirements.txt pins pagefind[extended])"
+        ) from None
     return Path(get_executable())
 
 
@@ -296,8 +324,10 @@ def build_search_index(site_dir: Path) -> int:
         command = [str(pagefind_binary()), "--site", folder, "--output-path", str(bundle), "--force-language", "en"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise SearchIndexError(f"Pagefind failed while indexing {site_dir} (exit {result.returncode}):\n"
-                               f"{(result.stdout + result.stderr).strip()[-2000:]}")
+        raise SearchIndexError(
+            f"Pagefind failed while indexing {site_dir} (exit {result.returncode}):\n"
+            f"{(result.stdout + result.stderr).strip()[-2000:]}"
+        )
     return count
 
 
@@ -309,14 +339,15 @@ def read_fragments(bundle: Path) -> dict[str, dict[str, Any]]:
         data = gzip.decompress(path.read_bytes())
         if not data.startswith(FRAGMENT_SIGNATURE):
             raise SearchIndexError(f"{path}: not a Pagefind fragment (no {FRAGMENT_SIGNATURE.decode()} signature)")
-        record = json.loads(data[len(FRAGMENT_SIGNATURE):])
+        record = json.loads(data[len(FRAGMENT_SIGNATURE) :])
         records[record["url"]] = record
     return records
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.site.search_index",
-                                     description="Build the Pagefind search index of a built site.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.site.search_index", description="Build the Pagefind search index of a built site."
+    )
     parser.add_argument("site_dir", type=Path, help="the built site (e.g. build/site)")
     args = parser.parse_args(argv)
     try:
@@ -329,9 +360,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 __all__ = [
-    "BUNDLE_DIR", "SearchDocument", "SearchIndexError", "build_search_index", "main", "page_url", "search_document",
-    "pagefind_binary", "read_fragments", "word_suffixes",
-    "search_documents", "site_pages", "split_chinese",
+    "BUNDLE_DIR",
+    "SearchDocument",
+    "SearchIndexError",
+    "build_search_index",
+    "main",
+    "page_url",
+    "pagefind_binary",
+    "read_fragments",
+    "search_document",
+    "search_documents",
+    "site_pages",
+    "split_chinese",
+    "word_suffixes",
 ]
 
 if __name__ == "__main__":
