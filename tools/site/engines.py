@@ -54,7 +54,10 @@ _ConfigDumper.add_representer(
 
 def read_config(path: Path) -> dict[str, Any]:
     """mkdocs.yml as data, `!ENV` values kept (EnvTag)."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    config = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)  # a SafeLoader subclass
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: not a mapping of settings")
+    return {str(key): value for key, value in config.items()}
 
 
 def dump_config(config: dict[str, Any]) -> str:
