@@ -100,7 +100,9 @@ def test_a_million_unknown_keys_is_refused_at_once(tmp_path: Path) -> None:
     text = VALID_TEXT.replace("  - id: resnet\n", "  - id: resnet\n" + keys, 1)
     start = time.perf_counter()
     problems = problems_of(tmp_path, text)
-    assert time.perf_counter() - start < 10
+    # It used to take 126 s and print 1,000,003 lines; a bound far above today's few seconds catches that on any
+    # machine without making the test depend on how busy this one is (speed targets live in bench/).
+    assert time.perf_counter() - start < 60
     assert problems == ["papers.yaml:204:5: a mapping has more than 200 entries; nothing after this point was read "
                         "— this is not a catalogue; check what was pasted"]
 
