@@ -113,5 +113,5 @@ def resnet101_fpn() -> ResNetFPN:
     return ResNetFPN(RESNET101_STAGES)
 
 
-__all__ = ["PYRAMID_CHANNELS", "FeaturePyramid", "ResNetFPN", "resnet101_fpn", "resnet50_fpn"]
+__all__ = ["PYRAMID_CHANNELS", "FeaturePyramid", "ResNetFPN", "resnet50_fpn", "resnet101_fpn"]
 # --8<-- [end:model]

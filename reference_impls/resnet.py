@@ -353,9 +353,9 @@ def seresnext50_32x4d(*, num_classes: int = 1000) -> ResNet:
 
 
 __all__ = [
+    "RESNET50_STAGES",
     "RESNET101_STAGES",
     "RESNET152_STAGES",
-    "RESNET50_STAGES",
     "RESNEXT50_32X4D_STAGES",
     "AfterConv2Factory",
     "Bottleneck",
@@ -364,12 +364,12 @@ __all__ = [
     "SqueezeExcite",
     "StageSpec",
     "legacy_seresnet50",
+    "resnet50",
+    "resnet50_v1",
     "resnet101",
     "resnet101_v1",
     "resnet152",
     "resnet152_v1",
-    "resnet50",
-    "resnet50_v1",
     "resnext50_32x4d",
     "seresnet50",
     "seresnext50_32x4d",

@@ -137,5 +137,5 @@ def vgg16_bn(*, num_classes: int = 1000) -> VGG:
     return VGG(VGG16_STAGES, num_classes=num_classes, batch_norm=True)
 
 
-__all__ = ["VGG16_STAGES", "ConvReLU", "ConvSpec", "PreLogits", "VGG", "vgg16", "vgg16_bn"]
+__all__ = ["VGG", "VGG16_STAGES", "ConvReLU", "ConvSpec", "PreLogits", "vgg16", "vgg16_bn"]
 # --8<-- [end:model]

@@ -25,7 +25,7 @@ def record(model_id: str, *, params: int, conv: int, bn: int = 0, fvcore: int | 
         batchnorm_elements=bn, activations=params // 2,
     )
     if error:
-        numbers = {k: None for k in numbers}
+        numbers = dict.fromkeys(numbers)
     stages = [] if error else [{"name": "stage3", "output_shape": [256, 8, 8], "params": 1, "macs_conv_linear": conv // 4,
                                 "macs_conv_linear_bn": conv // 4, "fvcore_total": conv // 4},
                                {"name": "head", "output_shape": [1000], "params": head_params,

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from tools.catalogue import REPO_ROOT, CatalogueError, load_catalogue
-from tools.site.pipeline import build_site, load_site_inputs
 from tools.site.generate import main as generate_main
 from tools.site.notes_files import MAX_NOTE_FILE_BYTES, NotesFileError, docs_folder_problems
 from tools.site.output_dir import MARKER, OutputDirError, check_output_dir
+from tools.site.pipeline import build_site, load_site_inputs
 from tools.site.sanitize import render_markdown
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"

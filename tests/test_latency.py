@@ -217,7 +217,7 @@ def test_measure_assembles_models_and_interleaved_ratios(monkeypatch: pytest.Mon
     rounds = {"efficientnet_b1": [0.020, 0.030, 0.025], "resnet50": [0.100, 0.120, 0.150], "vgg16": [0.3, 0.3, 0.3]}
     calls: list[list[str]] = []
 
-    def fake_group(model_ids, thread_counts, protocol):  # noqa: ANN001, ANN202 - stands in for the timer
+    def fake_group(model_ids, thread_counts, protocol):
         calls.append(list(model_ids))
         return {t: {m: ([s / t for s in rounds[m]], 1) for m in model_ids} for t in thread_counts}
 
@@ -239,7 +239,7 @@ def test_a_model_that_fails_to_run_names_itself_and_writes_nothing(monkeypatch: 
     import tools.latency as latency
     from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
 
-    def broken(model_ids, thread_counts, protocol):  # noqa: ANN001, ANN202
+    def broken(model_ids, thread_counts, protocol):
         raise ValueError("shape mismatch")
 
     monkeypatch.setattr(latency, "time_group", broken)

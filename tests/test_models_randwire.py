@@ -38,7 +38,7 @@ def meta_model(model_id: str) -> RandWire:
 
 def test_five_seeds_per_setting_are_registered_as_reimplementations() -> None:
     expected = [f"randwire_ws_{tag}_s{seed}" for tag in ("regular_c109", "regular_c154", "small") for seed in range(5)]
-    assert RANDWIRE == sorted(expected)
+    assert sorted(expected) == RANDWIRE
     assert {get_spec(m).fidelity for m in RANDWIRE} == {"reimplementation"}
     assert {get_spec(m).input_size for m in RANDWIRE} == {(3, 224, 224)}
 

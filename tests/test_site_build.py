@@ -432,7 +432,7 @@ def test_paper_page_does_not_grow_with_the_catalogue() -> None:
 
 
 def test_long_form_notes_are_pulled_in_and_sanitized(tmp_path: Path) -> None:
-    from tools.site.pipeline import SiteInputs, build_site
+    from tools.site.pipeline import build_site
 
     notes = tmp_path / "docs" / "notes"
     notes.mkdir(parents=True)

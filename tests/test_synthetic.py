@@ -18,7 +18,7 @@ import pytest
 from tools.catalogue import ALLOWED_TAGS, REPO_ROOT, CatalogueError, load_catalogue, yaml_lines
 
 sys.path.insert(0, str(REPO_ROOT))  # bench/ is not an installed package
-from bench.synthetic import synthetic_catalogue, synthetic_papers  # noqa: E402
+from bench.synthetic import synthetic_catalogue, synthetic_papers
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

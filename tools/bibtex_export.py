@@ -173,7 +173,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python tools/bibtex_exp
     return 0
 
 
-__all__ = ["HEADER", "bibtex_entries", "bibtex_value", "latex_safe", "entry_fields", "entry_keys", "export_bibtex", "main"]
+__all__ = ["HEADER", "bibtex_entries", "bibtex_value", "entry_fields", "entry_keys", "export_bibtex", "latex_safe", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

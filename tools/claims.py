@@ -266,7 +266,7 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
                   and c.convention in ("unspecified", "flops_2x") and not _unconfirmed(c)]
         reading, rule = None, None
         if voters:
-            hits = {name: 0 for name in READINGS}
+            hits = dict.fromkeys(READINGS, 0)
             counted = 0
             for claim in voters:
                 column = tuple(c for c in claims if c.quantity == claim.quantity and c.unit == claim.unit)
@@ -647,7 +647,7 @@ class Summary:
 
     @classmethod
     def of(cls, results: Sequence[ClaimResult]) -> Summary:
-        counts = {v: 0 for v in VERDICTS}
+        counts = dict.fromkeys(VERDICTS, 0)
         for r in results:
             counts[r.verdict] += 1
         unack = sum(1 for r in results if r.verdict == "refuted" and not r.acknowledged)

@@ -39,9 +39,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
-from tools.files import display_path
-from tools.terminal import say
 from tools.claims import ClaimResult, Summary, evaluate_claims
+from tools.files import display_path
 from tools.measurements import (
     MEASUREMENTS_FILE,
     MeasurementRecord,
@@ -49,6 +48,7 @@ from tools.measurements import (
     read_measurements,
     stale_models,
 )
+from tools.terminal import say
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 

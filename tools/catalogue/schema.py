@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from .tags import ALLOWED_TAGS
 from .markdown_limits import check_markdown
+from .tags import ALLOWED_TAGS
 from .text_rules import check_text, check_title
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
