@@ -100,7 +100,8 @@ class ResNetFPN(nn.Module):
         for stage in self.stages:  # C2 ... C5 at strides 4, 8, 16, 32
             x = stage(x)
             features.append(x)
-        return self.head(features)  # P2 ... P6, 256 channels each
+        pyramid: tuple[torch.Tensor, ...] = self.head(features)  # P2 ... P6, 256 channels each
+        return pyramid
 
 
 def resnet50_fpn() -> ResNetFPN:

@@ -178,7 +178,8 @@ class Node(nn.Module):
             x = weights[0] * inputs[0]
             for weight, tensor in zip(weights[1:], inputs[1:]):
                 x = x + weight * tensor
-        return self.transform(x)
+        y: torch.Tensor = self.transform(x)
+        return y
 
 
 class RandomStage(nn.Module):
@@ -283,7 +284,8 @@ class RandWire(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)  # (N, C/2, H/2, W/2)
         x = self.stages(x)  # (N, 4C or 8C, H/32, W/32)
-        return self.head(x)  # (N, num_classes)
+        logits: torch.Tensor = self.head(x)  # (N, num_classes)
+        return logits
 
 
 # ---------------------------------------------------------------------------------------------------------------------
