@@ -63,7 +63,8 @@ def numeric_fields(record: Any, prefix: str = "") -> Iterator[tuple[str, float |
 
 def canonical(model_id: str, entry: Measurement | Mapping[str, Any]) -> dict[str, Any]:
     """The entry as the file stores it: plain JSON data, floats rounded as `dumps_measurements` writes them."""
-    return json.loads(dumps_measurements({model_id: entry}))["models"][model_id]
+    stored: dict[str, Any] = json.loads(dumps_measurements({model_id: entry}))["models"][model_id]
+    return stored
 
 
 def differences(recorded: Mapping[str, Any], measured: Mapping[str, Any]) -> list[str]:

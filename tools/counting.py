@@ -80,7 +80,7 @@ def _combined_handles() -> dict[str, Callable[..., Counter[str]]]:
     return handles
 
 
-class _FlopsAndActivations(JitModelAnalysis):
+class _FlopsAndActivations(JitModelAnalysis):  # type: ignore[misc]  # fvcore ships no type information
     """fvcore analysis that records flops and activations from a single trace."""
 
     def __init__(self, model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
@@ -204,7 +204,8 @@ def crosscheck_macs(model: nn.Module, x: torch.Tensor) -> int:
     """Multiply-adds of convolutions and matrix products by torch's FlopCounterMode (2 FLOPs per MAC, halved)."""
     with FlopCounterMode(display=False) as counter:
         model(x)
-    return counter.get_total_flops() // 2
+    flops: int = counter.get_total_flops()
+    return flops // 2
 
 
 # The traced forward pass only has to produce shapes, so it runs in bfloat16 (about 3× faster than float32 on CPUs

@@ -277,7 +277,8 @@ def failed_measurement(model_id: str, message: str, *, today: dt.date | None = N
     versions = tool_versions()
     return MeasurementRecord(
         id=model_id, key=measurement_key(model_id, versions), input_size=list(spec.input_size),
-        **dict.fromkeys(_NUMBERS),
+        params=None, macs_conv_linear=None, macs_conv_linear_bn=None, fvcore_total=None, flopcounter_macs=None,
+        batchnorm_elements=None, activations=None,  # every one of _NUMBERS
         versions={**versions, "python": platform.python_version()},
         measured_on=(today or dt.date.today()).isoformat(), error=message,
     )

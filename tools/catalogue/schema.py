@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -411,7 +411,7 @@ class Catalogue(Strict):
     papers: list[Paper] = Field(description="Every paper in the catalogue.", max_length=20_000)
 
 
-def json_schema() -> dict:
+def json_schema() -> dict[str, Any]:
     """The JSON Schema of papers.yaml, for editors (yaml-language-server)."""
     schema = Catalogue.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

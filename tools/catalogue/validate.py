@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from reference_impls import REGISTRY
 
@@ -68,7 +69,7 @@ def _show(value: Any) -> str:
 
 
 def _problem_from_pydantic(
-    error: dict[str, Any], file: str, positions: Positions, root: type[BaseModel] = Catalogue
+    error: ErrorDetails, file: str, positions: Positions, root: type[BaseModel] = Catalogue
 ) -> Problem:
     """One pydantic error as a Problem at its file:line:col; `root` is the schema model of the whole file."""
     loc: Loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -236,7 +237,7 @@ def _check_paper(
         claim_ids.add(claim.id)
         for field_loc, message, hint in _check_claim_numbers(claim):
             yield problem(("claims", c, *field_loc), message, hint)
-        about = [("model", claim.model)] if claim.model else []
+        about: list[tuple[str | tuple[str, int], str]] = [("model", claim.model)] if claim.model else []
         about += [(("models", k), mid) for k, mid in enumerate(claim.models)]
         for field, model_id in about:
             field_loc = field if isinstance(field, tuple) else (field,)
