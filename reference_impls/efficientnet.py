@@ -37,7 +37,7 @@ def round_filters(channels: int, width: float) -> int:
 
 def round_repeats(repeats: int, depth: float) -> int:
     """Official `round_repeats`: scale a stage's layer count by the depth coefficient d, rounding up."""
-    return int(math.ceil(depth * repeats))
+    return math.ceil(depth * repeats)
 
 
 def drop_connect(x: Tensor, drop_prob: float, training: bool) -> Tensor:

@@ -48,6 +48,7 @@ codes, github.com/JiaminRen/RandWireNN @8c729f6 and github.com/seungwonpark/Rand
 # --8<-- [start:model]
 from __future__ import annotations
 
+import itertools
 import random
 from collections import OrderedDict
 from collections.abc import Callable
@@ -176,7 +177,7 @@ class Node(nn.Module):
         else:
             weights = torch.sigmoid(self.aggregation_weights)
             x = weights[0] * inputs[0]
-            for weight, tensor in zip(weights[1:], inputs[1:]):
+            for weight, tensor in zip(weights[1:], inputs[1:], strict=True):
                 x = x + weight * tensor
         y: torch.Tensor = self.transform(x)
         return y
@@ -201,7 +202,7 @@ class RandomStage(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outputs: list[torch.Tensor] = []
-        for node, predecessors in zip(self.nodes, self.graph.predecessors):
+        for node, predecessors in zip(self.nodes, self.graph.predecessors, strict=True):
             outputs.append(node([outputs[p] for p in predecessors] if predecessors else [x]))
         ends = self.graph.output_nodes
         total = outputs[ends[0]]
@@ -264,7 +265,7 @@ class RandWire(nn.Module):
             widths = (channels, 2 * channels, 4 * channels, 8 * channels)
             conv2 = random_stage(nodes // 2, half, channels)
         stages = [conv2]
-        for in_channels, out_channels in zip(widths[:-1], widths[1:]):  # conv3, conv4, conv5
+        for in_channels, out_channels in itertools.pairwise(widths):  # conv3, conv4, conv5
             stages.append(random_stage(nodes, in_channels, out_channels))
         self.stages = nn.Sequential(*stages)
 

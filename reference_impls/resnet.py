@@ -223,7 +223,7 @@ class ResNet(nn.Module):
 
         in_channels, in_size = 64, 56
         layers: list[nn.Module] = []
-        for spec, make_conv3x3, make_after_conv2 in zip(stages, conv3x3, after_conv2):
+        for spec, make_conv3x3, make_after_conv2 in zip(stages, conv3x3, after_conv2, strict=True):
             stride = in_size // spec.output_size  # Sec. 3.3: conv3_1, conv4_1, conv5_1 downsample with stride 2
             blocks = []
             for i in range(spec.blocks):

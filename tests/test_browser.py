@@ -12,6 +12,7 @@ also refresh docs/assets/images/screenshot.png, the picture in the README.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -269,10 +270,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Browser]:
     """The browser, back in the light palette and the default tab when the test is over."""
     yield browser
-    try:  # Material keeps the palette and the linked tab in the page origin's storage
+    # Material keeps the palette and the linked tab in the page origin's storage; a page may have none (e.g. the
+    # test ended on an error page).
+    with contextlib.suppress(WebDriverException):
         browser.driver.execute_script("localStorage.clear(); sessionStorage.clear();")
-    except WebDriverException:
-        pass  # e.g. the test ended on a page that has no storage
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -414,7 +415,7 @@ def test_no_page_is_wider_than_a_phone(page: Browser, real_site: Site) -> None:
             assert width[0] <= width[1] == PHONE[0], f"/{path}: the page is {width[0]} px wide at {PHONE[0]} px"
             if path == "insights/efficientnet-scaling/":  # a two-panel chart: its panels, one under the other
                 panels = driver.find_elements(By.CSS_SELECTOR, "article img.cat-chart--panel[src*='-light.svg']")
-                page.wait.until(lambda d: all(p.get_attribute("complete") == "true" for p in panels))
+                page.wait.until(lambda d: all(p.get_attribute("complete") == "true" for p in panels))  # noqa: B023  # called within this iteration
                 boxes = [p.rect for p in panels]
                 assert len(boxes) == 2 and all(b["width"] > 0 for b in boxes) and boxes[0]["y"] < boxes[1]["y"], boxes
                 assert not any(i.is_displayed() for i in driver.find_elements(By.CSS_SELECTOR, "article img.cat-chart--whole"))
@@ -661,7 +662,8 @@ def test_compare_view_picks_two_models(page: Browser, real_site: Site) -> None:
 def test_screenshots(page: Browser, real_site: Site) -> None:
     fc_list = shutil.which("fc-list")
     if not fc_list or not subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip():
-        warnings.warn("no CJK font installed (make browser installs fonts-wqy-microhei): Chinese shows as boxes")
+        warnings.warn("no CJK font installed (make browser installs fonts-wqy-microhei): Chinese shows as boxes",
+                      stacklevel=2)
     page.open(real_site.url())
     assert page.find("body").get_attribute("data-md-color-scheme") == "default"
     page.screenshot("home")

@@ -159,10 +159,7 @@ CASES: list[tuple[str, Callable[[str], str], int, str]] = [
 
 def _run(tmp_path: Path, text: str | bytes) -> tuple[int, str, str]:
     path = tmp_path / "papers.yaml"
-    if isinstance(text, str):
-        data = text.encode("utf-8", errors="surrogateescape")
-    else:
-        data = text
+    data = text.encode("utf-8", errors="surrogateescape") if isinstance(text, str) else text
     path.write_bytes(data)
     before = sorted(p.name for p in tmp_path.iterdir())
     out, err = io.StringIO(), io.StringIO()

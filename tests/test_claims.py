@@ -19,11 +19,11 @@ KEY = "0" * 64
 def record(model_id: str, *, params: int, conv: int, bn: int = 0, fvcore: int | None = None, head: int = 0,
            head_params: int = 0, res: int = 224, error: str | None = None) -> MeasurementRecord:
     """A measurement with the three readings given directly (bn = BatchNorm output elements)."""
-    numbers: dict[str, Any] = dict(
-        params=params, macs_conv_linear=conv, macs_conv_linear_bn=conv + bn,
-        fvcore_total=fvcore if fvcore is not None else conv + 2 * bn, flopcounter_macs=conv,
-        batchnorm_elements=bn, activations=params // 2,
-    )
+    numbers: dict[str, Any] = {
+        "params": params, "macs_conv_linear": conv, "macs_conv_linear_bn": conv + bn,
+        "fvcore_total": fvcore if fvcore is not None else conv + 2 * bn, "flopcounter_macs": conv,
+        "batchnorm_elements": bn, "activations": params // 2,
+    }
     if error:
         numbers = dict.fromkeys(numbers)
     stages = [] if error else [{"name": "stage3", "output_shape": [256, 8, 8], "params": 1, "macs_conv_linear": conv // 4,

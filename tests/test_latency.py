@@ -199,7 +199,7 @@ def test_median_iqr_and_round_ratios() -> None:
     assert median_iqr([5.0, 1.0, 3.0, 2.0, 4.0]) == (3.0, 2.0)
     assert median_iqr([7.0]) == (7.0, 0.0)
     assert round_ratios([2.0, 3.0], [1.0, 2.0]) == [2.0, 1.5]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="one sample per round each"):
         round_ratios([1.0], [1.0, 2.0])
 
 

@@ -303,8 +303,8 @@ def test_bad_arguments_raise_value_error() -> None:
         mobilenetv2.MobileNetV2(mobilenetv2.STAGES, num_classes=0)
     with pytest.raises(ValueError, match="strides 1 and 2"):
         mobilenetv2.InvertedResidual(16, 16, stride=3, expand_ratio=6)
+    bad = efficientnet.Scaling(width=0.0, depth=1.0, resolution=224, dropout=0.2)
     with pytest.raises(ValueError, match="positive"):
-        bad = efficientnet.Scaling(width=0.0, depth=1.0, resolution=224, dropout=0.2)
         efficientnet.EfficientNet(efficientnet.STAGES, bad)
     with pytest.raises(ValueError, match="drop_connect_rate"):
         efficientnet.EfficientNet(efficientnet.STAGES, efficientnet.SCALING["b0"], drop_connect_rate=1.0)

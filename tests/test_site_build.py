@@ -610,7 +610,7 @@ def test_home_page_finding_is_the_largest_refutation() -> None:
                           claim_results=inputs.claim_results)
     assert text.startswith('!!! failure "Refuted: Res2Net: A New Multi-scale Backbone Architecture"'), text
     assert "Printed: **69%**. Recomputed: **4.4 % more**. Measured 4.4 % more" in text and "(papers/res2net.md#claim-flops-vs-resnet50)" in text
-    with pytest.raises(Exception, match="index.md:1: `catalogue:finding` takes no arguments"):
+    with pytest.raises(Exception, match=re.escape("index.md:1: `catalogue:finding` takes no arguments")):
         expand_markers("<!-- catalogue:finding n=2 -->\n", page_path="index.md", catalogue=inputs.catalogue)
 
 

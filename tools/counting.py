@@ -92,7 +92,7 @@ class _FlopsAndActivations(JitModelAnalysis):  # type: ignore[misc]  # fvcore sh
 
 
 def _split(counter: Counter[str], prefix: str) -> dict[str, int]:
-    return {k.removeprefix(prefix): int(round(v)) for k, v in sorted(counter.items()) if k.startswith(prefix)}
+    return {k.removeprefix(prefix): round(v) for k, v in sorted(counter.items()) if k.startswith(prefix)}
 
 
 def fvcore_counts(model: nn.Module, x: torch.Tensor) -> tuple[dict[str, Counter[str]], dict[str, int]]:
@@ -170,7 +170,7 @@ def breakdown_modules(model: nn.Module) -> list[tuple[str, str]]:
     if len(names) != len(rows):
         raise ValueError(f"{type(model).__name__}.stage_names has {len(names)} names for {len(rows)} rows "
                          f"({', '.join(path for _, path in rows)}); give one name per row")
-    return [(name, path) for name, (_, path) in zip(names, rows)]
+    return [(name, path) for name, (_, path) in zip(names, rows, strict=True)]
 
 
 class _StageShapes:

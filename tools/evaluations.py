@@ -122,8 +122,7 @@ def load_evaluations(path: str | Path = EVALUATIONS_FILE, display_name: str | No
     file = display_name or path.name
     data, positions, problems = load_yaml_with_positions(path, file)
     if not isinstance(data, dict):
-        raise CatalogueError(problems + [Problem(file, 1, 1, "", "the top level is not a mapping",
-                                                 "start the file with `evaluations:` followed by the list of rows")])
+        raise CatalogueError([*problems, Problem(file, 1, 1, "", "the top level is not a mapping", "start the file with `evaluations:` followed by the list of rows")])
     try:
         document = EvaluationFile.model_validate(data)
     except ValidationError as exc:

@@ -191,10 +191,10 @@ def _check_claim_numbers(claim: Any) -> Iterable[tuple[Loc, str, str]]:
                 yield ((field,), f"{value:g} is not a number that `printed` ({claim.printed!r}) shows",
                        f"write the printed number in `{field}` (in `unit`), or correct `printed`")
     tolerance = claim.tolerance
-    if tolerance is not None and tolerance.abs is not None and claim.value is not None:
-        if tolerance.abs >= abs(claim.value):
-            yield (("tolerance", "abs"), f"{tolerance.abs:g} is not below the claimed value {claim.value:g}",
-                   "a tolerance that wide verifies any measurement; state the interval the source's rounding allows")
+    if (tolerance is not None and tolerance.abs is not None and claim.value is not None
+            and tolerance.abs >= abs(claim.value)):
+        yield (("tolerance", "abs"), f"{tolerance.abs:g} is not below the claimed value {claim.value:g}",
+               "a tolerance that wide verifies any measurement; state the interval the source's rounding allows")
 
 
 def _check_paper(
@@ -261,8 +261,7 @@ def load_catalogue(path: str | Path, display_name: str | None = None) -> Catalog
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise CatalogueError(
-            problems + [Problem(file, 1, 1, "", f"the top level is {kind}, not a mapping",
-                                "start the file with `papers:` followed by the list of papers")]
+            [*problems, Problem(file, 1, 1, "", f"the top level is {kind}, not a mapping", "start the file with `papers:` followed by the list of papers")]
         )
     try:
         catalogue = Catalogue.model_validate(data)

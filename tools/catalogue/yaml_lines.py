@@ -198,7 +198,7 @@ class _Builder:
             if len(node.value) > MAX_SEQUENCE_ITEMS:
                 raise _too_many("a list", MAX_SEQUENCE_ITEMS, node.value[MAX_SEQUENCE_ITEMS].start_mark, self.pos,
                                 self.file)
-            return [self.build(item, loc + (index,), depth + 1, flow) for index, item in enumerate(node.value)]
+            return [self.build(item, (*loc, index), depth + 1, flow) for index, item in enumerate(node.value)]
         if not isinstance(node, yaml.MappingNode):
             raise TypeError(f"unexpected YAML node {type(node).__name__}")
         return self._mapping(node, loc, depth, flow)
@@ -225,13 +225,13 @@ class _Builder:
             key = key_node.value
             if key in first_seen:
                 first_line, line = where(first_seen[key].start_mark)[0], where(key_node.start_mark)[0]
-                self._problem(key_node, loc + (key,),
+                self._problem(key_node, (*loc, key),
                               f"duplicate key `{key}` (first written on line {first_line}, again on line {line})",
                               "keep one of the two; YAML would silently use the last")
                 continue
             first_seen[key] = key_node
-            keys[loc + (key,)] = where(key_node.start_mark)
-            result[key] = self.build(value_node, loc + (key,), depth + 1, flow)
+            keys[(*loc, key)] = where(key_node.start_mark)
+            result[key] = self.build(value_node, (*loc, key), depth + 1, flow)
         return result
 
     def _scalar(self, node: yaml.ScalarNode, loc: Loc, flow: bool) -> Any:
@@ -429,7 +429,9 @@ def _read_text(path: Path, file: str) -> str:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise CatalogueError([Problem(file, 1, 1, "", f"cannot read the file ({exc.strerror})", "check the path")])
+        raise CatalogueError(
+            [Problem(file, 1, 1, "", f"cannot read the file ({exc.strerror})", "check the path")]
+        ) from None
     if size > MAX_FILE_BYTES:
         raise CatalogueError(
             [
