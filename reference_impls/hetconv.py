@@ -30,8 +30,8 @@ Deviations:
   between conv + linear (0.18 ... 0.08 M below it) and BatchNorm once (0.10 ... 0.19 M above it), so no single
   per-element term explains them; the gap above conv + linear shrinks with P while the per-element terms do not
   depend on P. Taking P = 1's scope (one term per conv output) as given, the printed values imply about 0.56 %
-  fewer 1x1 multiply-adds in the HetConv layers than D_o^2 * N * (M - M/P), at every P >= 2. Not resolved: the paper's own counting code and its placement table were
-  not found.
+  fewer 1x1 multiply-adds in the HetConv layers than D_o^2 * N * (M - M/P), at every P >= 2. Not resolved: the
+  paper's own counting code and its placement table were not found.
 """
 
 # --8<-- [start:model]

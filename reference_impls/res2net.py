@@ -115,7 +115,8 @@ class Res2NetModule(nn.Module):
         if self.pool is not None:  # stage-first module
             # Official code, not in the paper: no hierarchical additions, every 3x3 conv strided,
             # the last split average-pooled.
-            ys = [conv(x_i) for conv, x_i in zip(self.conv3x3, xs[:-1], strict=True)]  # K(x_1) .. K(x_{s-1}), independent
+            # K(x_1) .. K(x_{s-1}), independent
+            ys = [conv(x_i) for conv, x_i in zip(self.conv3x3, xs[:-1], strict=True)]
             ys.append(self.pool(xs[-1]))  # AvgPool(x_s)
         else:
             ys = [xs[0]]  # Eq. (1): y_1 = x_1 (the official code passes x_s through instead)

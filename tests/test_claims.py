@@ -26,8 +26,9 @@ def record(model_id: str, *, params: int, conv: int, bn: int = 0, fvcore: int | 
     }
     if error:
         numbers = dict.fromkeys(numbers)
-    stages = [] if error else [{"name": "stage3", "output_shape": [256, 8, 8], "params": 1, "macs_conv_linear": conv // 4,
-                                "macs_conv_linear_bn": conv // 4, "fvcore_total": conv // 4},
+    stages = [] if error else [{"name": "stage3", "output_shape": [256, 8, 8], "params": 1,
+                                "macs_conv_linear": conv // 4, "macs_conv_linear_bn": conv // 4,
+                                "fvcore_total": conv // 4},
                                {"name": "head", "output_shape": [1000], "params": head_params,
                                 "macs_conv_linear": head, "macs_conv_linear_bn": head, "fvcore_total": head}]
     return MeasurementRecord(id=model_id, key=KEY, input_size=[3, res, res], stages=stages, measured_on="2026-12-01",
@@ -246,7 +247,8 @@ def test_internal_consistency_verified_and_refuted_by_the_sources_own_table() ->
 
 def test_product_consistency_alpha_beta_gamma() -> None:
     c = claim(kind="consistency", quantity="other", printed="α · β^2 · γ^2 ≈ 2", value=2, unit="", model=None,
-              consistency={"operation": "product", "operands": ["1.2", "1.1", "1.1", "1.15", "1.15"], "where": "Sec. 4"})
+              consistency={"operation": "product", "operands": ["1.2", "1.1", "1.1", "1.15", "1.15"],
+                           "where": "Sec. 4"})
     result = judge(c)
     assert result.verdict == "verified" and result.measured == "1.9"
 

@@ -128,14 +128,16 @@ def test_same_class_speedup_is_verified_on_the_one_thread_ratio() -> None:
     evidence = judge_speed(SPEEDUP, record(1 / 5.7, 1 / 3.0), half_unit=0.05)  # 2 threads would not pass; not judged
     assert evidence is not None and evidence.verdict == "verified" and evidence.basis == "computation"
     assert evidence.measured[1][0] == pytest.approx(5.7)
-    assert evidence.summary == "our speedup of `efficientnet_b1` over `resnet50`, 5.70× at 1 thread, lies within 4.52×…6.90×"
+    assert evidence.summary == (
+        "our speedup of `efficientnet_b1` over `resnet50`, 5.70× at 1 thread, lies within 4.52×…6.90×")
     assert evidence.latency_ms == {1: pytest.approx(100 / 5.7), 2: pytest.approx(20.0)}
 
 
 def test_same_class_outside_the_slack_is_refuted_with_the_gap() -> None:
     evidence = judge_speed(SPEEDUP, record(1 / 3.0, 1 / 3.0), half_unit=0.05)
     assert evidence is not None and evidence.verdict == "refuted"
-    assert evidence.summary == "our speedup of `efficientnet_b1` over `resnet50`, 3.00× at 1 thread, lies outside 4.52×…6.90× (-47 % from the printed interval)"
+    assert evidence.summary == ("our speedup of `efficientnet_b1` over `resnet50`, 3.00× at 1 thread, lies outside "
+                                "4.52×…6.90× (-47 % from the printed interval)")
 
 
 def test_a_cpu_with_unstated_threads_must_hold_at_both_thread_counts() -> None:
@@ -144,7 +146,8 @@ def test_a_cpu_with_unstated_threads_must_hold_at_both_thread_counts() -> None:
     both = judge_speed(senet, record(1.05, 1.08, model="seresnet50"), half_unit=0.5)
     mixed = judge_speed(senet, record(1.05, 1.40, model="seresnet50"), half_unit=0.5)
     assert both is not None and both.verdict == "verified"
-    assert both.summary == "our time ratio `seresnet50` / `resnet50`, 1.050 at 1 thread, 1.080 at 2 threads, lies within 0.810…1.229"
+    assert both.summary == ("our time ratio `seresnet50` / `resnet50`, 1.050 at 1 thread, 1.080 at 2 threads, "
+                            "lies within 0.810…1.229")
     assert mixed is not None and mixed.verdict == "inconclusive" and mixed.basis == "computation"
 
 
@@ -246,5 +249,6 @@ def test_a_model_that_fails_to_run_names_itself_and_writes_nothing(monkeypatch: 
     path = tmp_path / "latency.json"
     with pytest.raises(SystemExit) as info:
         latency.update_latency(load_catalogue(DEFAULT_CATALOGUE), path=path, model_ids=["vgg16"])
-    assert str(info.value) == "latency: timing failed (RuntimeError: vgg16: shape mismatch); latency.json was not changed"
+    assert str(info.value) == (
+        "latency: timing failed (RuntimeError: vgg16: shape mismatch); latency.json was not changed")
     assert not path.exists()

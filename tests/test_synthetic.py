@@ -109,7 +109,11 @@ def test_libyaml_tree_reads_what_the_pure_composer_reads(
     plain = synthetic_catalogue(4, seed=5) + "# flow: {a: [x, y], b: {c: 1}}\n"
     plain += "  - {id: extra, title: \"T\", venue: v, tags: [backbone, 中文], source: {version: 1, location: T2}}\n"
     quirky = plain.replace("{version: 1, location: T2}", "{version: ?, location: }")  # read by the pure composer
-    alphabet = [*":-[]{}#&*!|>'\",?% \t\n中é0.~\u2028\x85", "  ", ": ", "- ", "!!str ", "!!int ", "!x ", "&a ", "*a", "<<: ", "? ", "\n  ", "\n    year: 2017", "\n    added: 2026-13-01"]
+    alphabet = [
+        *":-[]{}#&*!|>'\",?% \t\n中é0.~\u2028\x85",
+        "  ", ": ", "- ", "!!str ", "!!int ", "!x ", "&a ", "*a", "<<: ", "? ", "\n  ", "\n    year: 2017",
+        "\n    added: 2026-13-01",
+    ]
     rng = random.Random(0)
     path = tmp_path / "papers.yaml"
     read_by_libyaml = 0
@@ -175,7 +179,11 @@ def test_prose_shortcut_of_the_renderer_changes_nothing(monkeypatch: pytest.Monk
         if t
     ]
     rng = random.Random(1)
-    alphabet = [*"abcXYZ019 .,;:!?'\"()%=+-#>/@×→—中文，。“”", "\u200b", "\xa0", "\u3000", "\ufeff", "é", "😀", "&", "<", "`", "*", "_", "~", "$", "|", "\\", "[", "{", "^", "\t", "\n", "  "]
+    alphabet = [
+        *"abcXYZ019 .,;:!?'\"()%=+-#>/@×→—中文，。“”",
+        "\u200b", "\u00a0", "\u3000", "\ufeff", "é", "😀", "&", "<", "`", "*", "_", "~", "$", "|", "\\", "[", "{", "^",
+        "\t", "\n", "  ",
+    ]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10))) for _ in range(20_000)]
     shortcut = [t for t in texts if sanitize._PROSE.fullmatch(t) and not sanitize._PLAIN.match(t)]
     assert len(shortcut) > 1_000

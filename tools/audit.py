@@ -138,7 +138,8 @@ def run_audit(path: Path, *, base: str, models: list[str] | None, sample: int, w
         say(f"error: the audit cannot run: {exc}", file=sys.stderr)
         return 2
     say(f"audit against {base}: {len(result.changed)} changed model(s) "
-        f"({', '.join(result.changed) or 'none'}), {len(result.sampled)} sampled ({', '.join(result.sampled) or 'none'})")
+        f"({', '.join(result.changed) or 'none'}), {len(result.sampled)} sampled "
+        f"({', '.join(result.sampled) or 'none'})")
     for model_id in result.stale:
         say(f"model {model_id}: stale (its key does not match the code); run `python tools/verify_claims.py --update`")
     for model_id, lines in sorted(result.mismatches.items()):

@@ -174,7 +174,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "python tools/bibtex_exp
     return 0
 
 
-__all__ = ["HEADER", "bibtex_entries", "bibtex_value", "entry_fields", "entry_keys", "export_bibtex", "latex_safe", "main"]
+__all__ = [
+    "HEADER", "bibtex_entries", "bibtex_value", "entry_fields", "entry_keys", "export_bibtex", "latex_safe", "main",
+]
 
 if __name__ == "__main__":
     sys.exit(main())

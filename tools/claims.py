@@ -644,7 +644,8 @@ def _distribution(claim: Claim, paper: str, measurements: Measurements) -> Claim
     values = [_quantity(_record(measurements, m), claim, reading) / scale for m in claim.models]
     decimals = printed_decimals(claim)
     judged = judge_distribution(claim.value, claim.value_std, decimals, values)
-    measured = f"{format_measured(judged.mean, claim.unit, decimals)} ± {format_measured(judged.std, claim.unit, decimals)}"
+    mean, std = format_measured(judged.mean, claim.unit, decimals), format_measured(judged.std, claim.unit, decimals)
+    measured = f"{mean} ± {std}"
     unconfirmed = _unconfirmed(claim)
     verdict: Verdict = judged.verdict
     summary = f"{verdict.capitalize()}: {judged.why}."

@@ -261,7 +261,8 @@ def load_catalogue(path: str | Path, display_name: str | None = None) -> Catalog
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise CatalogueError(
-            [*problems, Problem(file, 1, 1, "", f"the top level is {kind}, not a mapping", "start the file with `papers:` followed by the list of papers")]
+            [*problems, Problem(file, 1, 1, "", f"the top level is {kind}, not a mapping",
+                                "start the file with `papers:` followed by the list of papers")]
         )
     try:
         catalogue = Catalogue.model_validate(data)
