@@ -1,14 +1,16 @@
 # Two commands do everything:
 #   make site   set up .venv and serve the site on http://127.0.0.1:8000 (rebuilds when papers.yaml changes)
 #   make test   set up .venv and the browser, then run every check CI runs
+#   make dist   build the site and pack it reproducibly for any static host (tarball + SHA-256 checksum)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SITE_DIR := build/site
+DIST_TARBALL := build/dist/cv-paper-notes-site.tar.gz
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: site test setup browser lint check build-site linkcheck bench clean
+.PHONY: site test setup browser lint check build-site dist linkcheck bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +52,12 @@ lint: $(STAMP)
 
 build-site: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir $(SITE_DIR)
+
+# The built site as one tarball with a SHA-256 checksum (tools/dist.py): sorted entries, every entry dated
+# SOURCE_DATE_EPOCH (default: the last commit's time), no owner names, so the same commit gives the same bytes.
+dist: build-site
+	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct)} \
+		$(BIN)/python -m tools.dist $(SITE_DIR) --out $(DIST_TARBALL)
 
 # LinkChecker on the built site served on 127.0.0.1 (part of the test suite too).
 linkcheck: $(STAMP)

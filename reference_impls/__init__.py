@@ -199,7 +199,27 @@ _ROWS: tuple[ModelSpec, ...] = (
 )
 # fmt: on
 
-REGISTRY: dict[str, ModelSpec] = {row.model_id: row for row in sorted(_ROWS, key=lambda r: r.model_id)}
+
+
+def index_rows(rows: tuple[ModelSpec, ...]) -> dict[str, ModelSpec]:
+    """The rows keyed by id, sorted; two rows with one id, or two ids built by one builder, are an error."""
+    seen_ids: set[str] = set()
+    seen_builders: dict[tuple[str, str], str] = {}
+    for row in rows:
+        if row.model_id in seen_ids:
+            raise ValueError(f"reference_impls registry: {row.model_id!r} has two rows; keep one")
+        seen_ids.add(row.model_id)
+        builder = (row.module, row.builder)
+        if builder in seen_builders:
+            raise ValueError(
+                f"reference_impls registry: {row.model_id!r} and {seen_builders[builder]!r} are both built by "
+                f"{row.module}.{row.builder}; give each id its own builder"
+            )
+        seen_builders[builder] = row.model_id
+    return {row.model_id: row for row in sorted(rows, key=lambda r: r.model_id)}
+
+
+REGISTRY: dict[str, ModelSpec] = index_rows(_ROWS)
 
 
 class UnknownModelError(KeyError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from model_counts import fvcore_total, meta_model, param_count, readings
+from conftest import fvcore_total, meta_model, param_count, readings
 from torch import nn
 
 from reference_impls import REGISTRY, densenet, input_size
@@ -18,7 +18,7 @@ CIFAR = [
 # torchvision 0.29.1 and timm 1.0.31 (torch 2.14.1, fvcore 0.1.5.post20221221), obtained in a throwaway venv; both
 # libraries give the same four numbers for each model: params, conv + linear MACs (FlopCounterMode / 2), the same
 # plus one per BatchNorm output element, and fvcore's FlopCountAnalysis total, all at 1x3x224x224 in eval mode.
-# torchvision's weight metadata prints the same params and 2.834 / 3.36 / 4.291 / 7.728 GFLOPS (paper-facts-2 DN-11).
+# torchvision's DenseNet*_Weights metadata prints the same params and 2.834 / 3.36 / 4.291 / 7.728 GFLOPS.
 LIBRARY_COUNTS = {
     "densenet121": (7_978_856, 2_834_161_664, 2_849_829_120, 2_865_546_752),
     "densenet169": (14_149_480, 3_359_843_328, 3_378_866_304, 3_397_970_816),
@@ -26,8 +26,9 @@ LIBRARY_COUNTS = {
     "densenet161": (28_681_000, 7_727_907_072, 7_757_321_184, 7_786_843_488),
 }
 
-# Not in any library: our counts, equal to an independent analytic count (paper-facts-2.md §16: DenseNet-264
-# 33,337,704 params and 5.752 GMACs; CIFAR 1,020k / 6,980k / 27,249k / 769k / 15,324k / 25,624k params).
+# Not in any library: our counts, equal to an independent analytic count by shape arithmetic (DenseNet-264 of
+# DenseNet Table 1: 33,337,704 params and 5.752 GMACs; the CIFAR models of Table 2 with a 10-class head: 1,020k /
+# 6,980k / 27,249k / 769k / 15,324k / 25,624k params, printed there as 1.0M / 7.0M / 27.2M / 0.8M / 15.3M / 25.6M).
 OWN_COUNTS = {
     "densenet264": (33_337_704, 5_751_653_376, 5_785_666_432),
     "densenet_cifar_k12_l40": (1_019_722, 264_812_928, 267_069_312),
@@ -130,7 +131,7 @@ def test_official_lua_stem_does_not_reproduce_table2() -> None:
                 num_classes=10,
             )  # fmt: skip
         counts.append(param_count(lua))
-    assert counts == [1_059_298, 7_083_538, 28_071_706]  # paper-facts-2 DN-05: 1.059M, 7.084M, 28.072M
+    assert counts == [1_059_298, 7_083_538, 28_071_706]  # DenseNet Table 2 prints 1.0M, 7.0M, 27.2M
     assert round(counts[2] / 1e6, 1) != TABLE2_PARAMS_M["densenet_cifar_k24_l100"]
 
 
@@ -152,7 +153,7 @@ def test_layer_layouts() -> None:
 
 
 def test_densenet264_is_not_timms_densenet264d() -> None:
-    # timm's densenet264d: growth 48, deep stem, 72.74M params (timm benchmark csv, paper-facts-2 DN-12).
+    # timm's densenet264d: growth 48, deep stem, 72.74M params (timm's results/benchmark-infer-amp-nchw-*.csv).
     model = densenet.densenet264()
     assert model.stages[0][-1][0].conv.out_channels == 32  # k = 32 (Table 1)
     assert model.stem.conv.kernel_size == (7, 7)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import batchnorm_elements, conv_linear_macs, meta_model, param_count
 from fvcore.nn import FlopCountAnalysis
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from reference_impls import REGISTRY, create_model, dla
 
@@ -43,8 +43,8 @@ TIMM_CONV_AND_BN = {
     "dla60_res2next": (3_458_752_512, 13_171_200),
 }
 # Parameters of the official code (ucbdrive/dla dla.py; Res2Net-PretrainedModels dla.py for the Res2Net rows), which
-# keeps the dead `project` layers of depth > 1 trees. DLA rows: an independent analytic count (paper-facts-2 §11,
-# DLA-06). Res2Net rows: the official README prints 21.15M and 17.33M.
+# keeps the dead `project` layers of depth > 1 trees. DLA rows: an independent analytic count by shape
+# arithmetic. Res2Net rows: the official README prints 21.15M and 17.33M.
 OFFICIAL_PARAMS = {
     "dla34": 15_783_832,
     "dla46_c": 1_309_848,
@@ -64,29 +64,10 @@ FAMILY = sorted(TIMM_COUNTS)
 OFFICIAL_LAYOUTS = {"dla60_res2net_official": "dla60_res2net", "dla60_res2next_official": "dla60_res2next"}
 
 
-def param_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def meta_model(model_id: str) -> nn.Module:
-    with torch.device("meta"):
-        return create_model(model_id)
-
-
 def conv_linear_and_bn(model_id: str) -> tuple[int, int]:
     """(conv + linear MACs by FlopCounterMode, BatchNorm output elements) at 1x3x224x224, on the meta device."""
     model = meta_model(model_id)
-    bn_elements = [0]
-
-    def count(_module: nn.Module, _args: object, out: torch.Tensor) -> None:
-        bn_elements[0] += out.numel()
-
-    for module in model.modules():
-        if isinstance(module, nn.BatchNorm2d):
-            module.register_forward_hook(count)
-    with FlopCounterMode(display=False) as counter:
-        model(torch.empty(1, 3, 224, 224, device="meta"))
-    return counter.get_total_flops() // 2, bn_elements[0]
+    return conv_linear_macs(model, (3, 224, 224)), batchnorm_elements(model, (3, 224, 224))
 
 
 def test_family_is_registered_as_official() -> None:
@@ -329,10 +310,7 @@ def test_official_layout_has_the_official_parameter_count(model_id: str) -> None
 @pytest.mark.parametrize("model_id", FAMILY)
 def test_official_layout_executes_the_dead_projections(model_id: str) -> None:
     # FlopCounterMode counts the projections the official forward pass runs: timm's count plus exactly their cost.
-    model = official_layout(model_id)
-    with FlopCounterMode(display=False) as counter:
-        model(torch.empty(1, 3, 224, 224, device="meta"))
-    macs = counter.get_total_flops() // 2
+    macs = conv_linear_macs(official_layout(model_id), (3, 224, 224))
     assert macs == TIMM_CONV_AND_BN[model_id][0] + dead_macs(model_id)
     if model_id in OFFICIAL_GMACS:
         assert round(macs / 1e9, 3) == OFFICIAL_GMACS[model_id]

@@ -15,7 +15,8 @@ C2_TO_C5 = [256, 512, 1024, 2048]
 
 # torchvision 0.29.1 (torch 2.14.1), obtained in a throwaway venv:
 #   FeaturePyramidNetwork([256, 512, 1024, 2048], 256, extra_blocks=LastLevelMaxPool()): 3,344,384 parameters
-#   (984,064 in the 1x1 laterals + 2,360,320 in the 3x3 outputs; paper-facts-2.md §13, FPN-12), and
+#   (984,064 in the 1x1 laterals + 2,360,320 in the 3x3 outputs; the FPN paper prints no count, an independent
+#   analytic count by shape arithmetic agrees), and
 #   FlopCounterMode / 2 on C2 ... C5 of an 800x1344 input: 60,899,328,000 multiply-adds.
 #   resnet_fpn_backbone(backbone_name=..., weights=None, trainable_layers=5): body parameters 23,454,912 (ResNet-50)
 #   and 42,394,816 (ResNet-101), plus 53,120 / 105,344 FrozenBatchNorm2d weight and bias buffers; FlopCounterMode / 2

@@ -9,8 +9,8 @@ from fractions import Fraction
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import conv_linear_macs, fvcore_total, meta_model, param_count, readings
 from fvcore.nn import FlopCountAnalysis
-from model_counts import conv_linear_macs, fvcore_total, meta_model, param_count, readings
 from torch import nn
 
 from reference_impls import REGISTRY, create_model
@@ -162,7 +162,8 @@ VGG_CIFAR_COUNTS = {  # P: (params, conv + linear, conv + linear + BN once, fvco
     32: (2_321_866, 45_290_496, 45_567_488, 45_844_480),
     64: (2_117_578, 40_965_120, 41_242_112, 41_519_104),
 }
-# HetConv's VGG-16 / CIFAR-10 table as quoted by a third-party README (paper-facts.md HET-06), in M.
+# HetConv's VGG-16 / CIFAR-10 table (CVPR 2019, the VGG-16 CIFAR-10 results table) as quoted by the third-party
+# README of irvinxav/Efficient-HetConv-Heterogeneous-Kernel-Based-Convolutions (column 'Acc% (Original)'), in M.
 PRINTED_MFLOPS = {1: 313.74, 2: 175.23, 4: 105.98, 8: 71.35, 16: 54.04, 32: 45.38, 64: 41.05}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import conv_linear_macs, meta_model, param_count
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from reference_impls import REGISTRY, create_model, res2net
 
@@ -32,22 +32,14 @@ TIMM_V1B_COUNTS = {
     "res2net50d": {"fvcore_total": 4_521_728_032, "conv_linear": 4_494_807_040, "bn_elements": 13_410_320},
     "res2net101d": {"fvcore_total": 8_345_211_360, "conv_linear": 8_306_615_040, "bn_elements": 19_247_984},
 }
-# Res2Net-50-L (18w x 4s, Table 3) has no official code; analytic count in paper-facts.md §8: 18.095 M.
+# Res2Net-50-L (18w x 4s, Res2Net Table 3: 2.9G, no params printed) has no official code; an independent analytic
+# count by shape arithmetic gives 18.095 M.
 RES2NET50_L_PARAMS = 18_095_104
 
 
-def param_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 def conv_fc_macs(model_id: str, resolution: int = 224) -> int:
-    """Conv + linear multiply-accumulates at batch 1 (torch's FlopCounterMode counts 2 FLOPs per MAC), on meta."""
-    with torch.device("meta"):
-        model = create_model(model_id)
-        x = torch.empty(1, 3, resolution, resolution)
-    with FlopCounterMode(display=False) as counter:
-        model(x)
-    return counter.get_total_flops() // 2
+    """Conv + linear multiply-accumulates at batch 1, on the meta device."""
+    return conv_linear_macs(meta_model(model_id), (3, resolution, resolution))
 
 
 def test_family_is_registered() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from model_counts import conv_linear_macs, fvcore_total, meta_model, param_count, readings
+from conftest import conv_linear_macs, fvcore_total, meta_model, param_count, readings
 from torch import nn
 
 from reference_impls import REGISTRY, create_model, resnet, vgg
@@ -13,7 +13,7 @@ RESNETS = sorted(spec.model_id for spec in REGISTRY.values() if spec.module == "
 VGGS = sorted(spec.model_id for spec in REGISTRY.values() if spec.module == "vgg")
 
 # timm 1.0.31 (torch 2.14.1) `sum(p.numel() for p in model.parameters())`, obtained in a throwaway venv.
-# torchvision's meta gives the same for resnet50 / resnet101 / resnext50_32x4d / vgg16 (paper-facts.md §7).
+# torchvision's weight metadata (`num_params`) gives the same for resnet50 / resnet101 / resnext50_32x4d / vgg16.
 # The _v1 models only move the stride from the 3x3 to the first 1x1, so they have the V1.5 count (not in timm).
 # legacy_seresnet50 is timm's `legacy_seresnet50` (SENet's Caffe layout), seresnext50_32x4d timm's model of that name.
 PARAMS = {
@@ -53,8 +53,8 @@ TIMM_FVCORE_224 = {
     "vgg16_bn": 15_497_363_456,
 }
 
-# Conv + fc multiply-accumulates at 224 px, in GMACs to three decimals: paper-facts.md §8 (independent analytic
-# count) for the ResNets, torchvision's 15.47 GFLOPS meta for VGG-16.
+# Conv + fc multiply-accumulates at 224 px, in GMACs to three decimals: an independent analytic count by shape
+# arithmetic for the ResNets, torchvision's 15.47 GFLOPS meta for VGG-16.
 # The 2015-layout (_v1) ResNets against ResNet Table 1's printed costs: 3.8, 7.6 and 11.3 x 10^9 (issue 9 §2: the
 # 101-layer 2015 layout counts 7.570 G). The 50-layer entry is cut, not rounded (3.858 -> 3.8).
 CONV_FC_GMACS = {
@@ -156,7 +156,7 @@ def test_v1_and_v1_5_differ_only_in_stride_placement(v15_id: str, v1_id: str) ->
         assert (v15.stages[stage][0].conv1.stride, v15.stages[stage][0].conv2.stride) == ((1, 1), (2, 2))
         assert (v1.stages[stage][0].conv1.stride, v1.stages[stage][0].conv2.stride) == ((2, 2), (1, 1))
     assert [p.shape for p in v15.parameters()] == [p.shape for p in v1.parameters()]
-    # 4.089 - 3.858 = 0.231 GMACs (STYLE.md §2.3): the downsampling 3x3s run at the low resolution, whatever the depth.
+    # 4.089 - 3.858 = 0.231 GMACs: the downsampling 3x3s run at the low resolution, whatever the depth.
     assert round((conv_fc_macs(v15_id) - conv_fc_macs(v1_id)) / 1e9, 3) == 0.231
 
 

@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
+from conftest import param_count
 from torch.utils.flop_counter import FlopCounterMode
 
 from reference_impls import REGISTRY, create_model
@@ -37,10 +37,6 @@ PARAMS = {
     "resnet50_attn_0001": 29_102_129,
     "resnet50_attn_1111": 31_464_497,
 }
-
-
-def param_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 def analytic_params(terms: str) -> int:

@@ -17,9 +17,23 @@ PYRAMIDS = sorted(m for m, spec in REGISTRY.items() if spec.module == "fpn")  # 
 CLASSIFIERS = [m for m in ALL if m not in PYRAMIDS]
 
 
-def test_list_models_is_sorted_and_complete() -> None:
-    assert ALL == sorted(ALL) == sorted(REGISTRY)
-    assert len(ALL) == len(set(ALL)) == 89
+def test_every_source_row_is_registered_once() -> None:
+    # The rows as written in reference_impls/__init__.py, not the dict built from them (a dict drops duplicates).
+    row_ids = [row.model_id for row in reference_impls._ROWS]
+    assert len(row_ids) == len(set(row_ids)) == len(REGISTRY) == 89
+    assert sorted(row_ids) == ALL
+    builders = [(row.module, row.builder) for row in reference_impls._ROWS]
+    assert len(builders) == len(set(builders))
+
+
+def test_a_duplicated_row_is_refused() -> None:
+    row = get_spec("resnet50")
+    twin = reference_impls.ModelSpec("resnet50_twin", row.module, row.builder, 224, fidelity="official")
+    with pytest.raises(ValueError, match="'resnet50' has two rows"):
+        reference_impls.index_rows((row, get_spec("vgg16"), row))
+    with pytest.raises(ValueError, match=r"'resnet50_twin' and 'resnet50' are both built by resnet\.resnet50;"):
+        reference_impls.index_rows((row, twin))
+    assert list(reference_impls.index_rows((get_spec("vgg16"), row))) == ["resnet50", "vgg16"]
 
 
 @pytest.mark.parametrize("model_id", CLASSIFIERS)

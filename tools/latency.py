@@ -79,7 +79,7 @@ class Protocol(_Record):
     min_sample_seconds: float = Field(gt=0, description="A sample repeats the call until it lasts at least this.")
 
 
-DEFAULT_PROTOCOL = Protocol(warmup_runs=2, min_runs=7, max_runs=25, target_seconds=2.0, min_sample_seconds=0.01)
+DEFAULT_PROTOCOL = Protocol(warmup_runs=1, min_runs=5, max_runs=15, target_seconds=1.0, min_sample_seconds=0.01)
 
 
 class Stats(_Record):

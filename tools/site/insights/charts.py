@@ -90,8 +90,12 @@ _FAMILIES: dict[str, tuple[str, str]] = {
     "mobilenetv2": ("MobileNetV2", "P"),
     "antnet": ("ANTNet", "X"),
     "vgg": ("VGG", "*"),
+    "densenet": ("DenseNet (ImageNet; CIFAR at 32 px)", "<"),
+    "dla": ("DLA, Res2Net-DLA", ">"),
+    "fpn": ("ResNet-FPN (800 × 1344 detection input)", "h"),
+    "randwire": ("RandWire-WS (seeds)", "p"),
 }
-_EXTRA_MARKERS = ("h", "p", "<", ">", "8", "d")
+_EXTRA_MARKERS = ("8", "d", "H", "1")
 
 
 # ---------------------------------------------------------------------------------------------------------------

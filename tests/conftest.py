@@ -1,0 +1,134 @@
+"""Helpers shared by the tests (import them with `from conftest import ...`).
+
+Counting, for the model tests: parameters and the three cost readings of the measurement record.
+- conv + linear multiply-adds: FlopCounterMode (2 FLOPs per multiply-add of convolutions and matrix products) / 2;
+- conv + linear + BatchNorm once: the same plus one fused scale-and-shift per BatchNorm output element;
+- fvcore total: FlopCountAnalysis (BatchNorm counted 2 per element, pooling inputs counted), timm's GMACs columns.
+The first two run on the meta device (no memory, no arithmetic); fvcore traces a real forward pass.
+
+The site's configuration: `mkdocs_nav_files()` reads mkdocs.yml the way MkDocs does (its `!ENV` tags included).
+
+torch and fvcore are imported on first use, so tests that need neither do not pay for them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reference_impls import create_model, input_size
+
+if TYPE_CHECKING:
+    from torch import nn
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def param_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def meta_model(model_id: str, **kwargs: object) -> nn.Module:
+    """`create_model(model_id)` on the meta device: shapes and counts without allocating weights."""
+    import torch
+
+    with torch.device("meta"):
+        return create_model(model_id, **kwargs)
+
+
+def flop_counter_macs(model: nn.Module, *inputs: object) -> int:
+    """Conv + linear multiply-adds of `model(*inputs)`: FlopCounterMode's FLOPs / 2."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(*inputs)
+    return counter.get_total_flops() // 2
+
+
+def conv_linear_macs(model: nn.Module, size: tuple[int, int, int]) -> int:
+    """Conv + linear multiply-adds of one (C, H, W) input at batch 1, on the model's device."""
+    import torch
+
+    return flop_counter_macs(model, torch.empty(1, *size, device=next(model.parameters()).device))
+
+
+def batchnorm_elements(model: nn.Module, size: tuple[int, int, int]) -> int:
+    """Output elements of every BatchNorm layer for one (C, H, W) input (one fused scale-and-shift each)."""
+    import torch
+    from torch import nn
+
+    total = 0
+
+    def count(_module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
+        nonlocal total
+        total += output.numel()
+
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    handles = [m.register_forward_hook(count) for m in norms]
+    try:
+        with torch.no_grad():
+            model(torch.empty(1, *size, device=next(model.parameters()).device))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return total
+
+
+def readings(model_id: str) -> tuple[int, int, int]:
+    """(params, conv + linear MACs, conv + linear + BatchNorm-once MACs) at the model's registered input size."""
+    model, size = meta_model(model_id), input_size(model_id)
+    macs = conv_linear_macs(model, size)
+    return param_count(model), macs, macs + batchnorm_elements(model, size)
+
+
+def fvcore_total(model_id: str) -> int:
+    """fvcore's FlopCountAnalysis total at the model's registered input size (a real forward pass, zeros input)."""
+    import torch
+    from fvcore.nn import FlopCountAnalysis
+
+    model = create_model(model_id)
+    analysis = FlopCountAnalysis(model, torch.zeros(1, *input_size(model_id)))
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    return int(analysis.total())
+
+
+def stage_shapes(model: nn.Module, resolution: int) -> list[tuple[int, ...]]:
+    """(C, H, W) after the stem and after every entry of `stages`, for one square input at batch 1 (on the model's
+    device: the meta device gives the shapes without arithmetic)."""
+    import torch
+
+    x = torch.zeros(1, 3, resolution, resolution, device=next(model.parameters()).device)
+    shapes = []
+    with torch.no_grad():
+        x = model.stem(x)
+        shapes.append(tuple(x.shape[1:]))
+        for stage in model.stages:
+            x = stage(x)
+            shapes.append(tuple(x.shape[1:]))
+    return shapes
+
+
+def mkdocs_nav_files(config: Path = REPO_ROOT / "mkdocs.yml") -> dict[str, tuple[str, ...]]:
+    """Every page of mkdocs.yml's `nav`, mapped to its titles from the top (e.g. ("Insights", "Overview"))."""
+    import yaml
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    with config.open(encoding="utf-8") as handle:
+        nav = yaml.load(handle, Loader=get_yaml_loader(loader=yaml.SafeLoader))["nav"]
+    found: dict[str, tuple[str, ...]] = {}
+
+    def walk(items: list[Any], titles: tuple[str, ...]) -> None:
+        for item in items:
+            if isinstance(item, str):
+                found[item] = titles
+                continue
+            for title, value in item.items():
+                if isinstance(value, list):
+                    walk(value, (*titles, title))
+                else:
+                    found[value] = (*titles, title)
+
+    walk(nav, ())
+    return found
