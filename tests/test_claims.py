@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tools.catalogue.schema import Catalogue, Claim
-from tools.claims import evaluate_claim, evaluate_claims, table_contexts
+from tools.claims import ClaimResult, evaluate_claim, evaluate_claims, table_contexts
 from tools.measurements import MeasurementRecord
 from tools.tolerance import claim_interval, parse_printed, printed_decimals, rule_interval
 
@@ -60,7 +60,7 @@ def claim(**fields: Any) -> Claim:
     return Claim.model_validate(base)
 
 
-def judge(c: Claim, measurements: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+def judge(c: Claim, measurements: dict[str, Any] | None = None) -> ClaimResult:
     return evaluate_claim(c, "paper", MEASUREMENTS if measurements is None else measurements)
 
 

@@ -216,7 +216,7 @@ def test_weights_and_dataset_only_on_accuracy_claims() -> None:
 
 def printed_half_unit(claim: Claim) -> float:
     """Half a unit of the last printed digit of `claim.value` ("20.80" -> 0.005): the default tolerance rule."""
-    text = claim.printed.rstrip("%").strip()  # type: ignore[union-attr]
+    text = claim.printed.rstrip("%").strip()  # type: ignore[union-attr]  # only claims with a printed value
     return 0.5 * 10 ** -(len(text.split(".")[1]) if "." in text else 0)
 
 

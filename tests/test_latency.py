@@ -116,7 +116,7 @@ def test_the_slack_is_declared() -> None:
 def test_printed_ratio_of_two_rounded_times_is_an_interval() -> None:
     runtime = claim(quantity="latency", model="res2net50_26w_4s", printed="153ms", value=153, unit="ms",
                     timing={"device": "gpu", "device_name": "one GPU", "baseline": "resnet50", "baseline_value": 149})
-    low, high = printed_ratio(runtime, half_unit=0.5)  # type: ignore[misc]
+    low, high = printed_ratio(runtime, half_unit=0.5)  # type: ignore[misc]  # not None: the claim has a baseline
     assert (low, high) == (pytest.approx(152.5 / 149.5), pytest.approx(153.5 / 148.5))
     b1 = claim(quantity="latency", model="efficientnet_b1", printed="0.098s", value=0.098, unit="s",
                timing={**XEON, "baseline_value": 0.554})
@@ -174,13 +174,14 @@ def test_absolute_times_and_unnamed_models_are_shown_not_judged() -> None:
                                 "20.0 ms at 1 thread (shown, not judged)")
     gpipe = claim(quantity="speedup", model="efficientnet_b1", compared_label="GPipe", printed="6.1x", value=6.1,
                   unit="x", timing={k: v for k, v in XEON.items() if k != "baseline"})
-    assert judge_speed(gpipe, None, half_unit=0.05).summary == (  # type: ignore[union-attr]
+    assert judge_speed(gpipe, None, half_unit=0.05).summary == (  # type: ignore[union-attr]  # a speedup claim gets evidence
         "the model it is compared with (GPipe) is not registered, so no ratio can be timed")
     unnamed = claim(quantity="latency", printed="157.7ms", value=157.7, unit="ms",
                     timing={"device": "phone", "device_name": "iPhone 5s"})
     nothing = judge_speed(unnamed, None, half_unit=0.05)
     assert nothing is not None and nothing.verdict == "inconclusive" and nothing.basis == ""
-    assert judge_speed(SPEEDUP, None, half_unit=0.05).summary.startswith("`efficientnet_b1` and `resnet50` have not")  # type: ignore[union-attr]
+    unmeasured = judge_speed(SPEEDUP, None, half_unit=0.05)
+    assert unmeasured is not None and unmeasured.summary.startswith("`efficientnet_b1` and `resnet50` have not")
 
 
 def test_timing_fields_belong_to_speed_claims() -> None:
@@ -230,7 +231,7 @@ def test_measure_assembles_models_and_interleaved_ratios(monkeypatch: pytest.Mon
                           thread_counts=[1, 2])
     assert calls == [["efficientnet_b1", "resnet50"], ["vgg16"]]  # the pair interleaved, the rest alone
     assert rec.models["resnet50"].at(1) == Stats(threads=1, median_ms=120.0, iqr_ms=25.0, runs=3, calls_per_run=1)
-    assert rec.models["resnet50"].at(2).median_ms == 60.0  # type: ignore[union-attr]
+    assert rec.models["resnet50"].at(2).median_ms == 60.0  # type: ignore[union-attr]  # timed at 2 threads above
     # per-round ratios 0.2, 0.25, 0.1667: the median of ratios, not the ratio of medians (0.25 / 1.2 = 0.2083)
     ratio = rec.ratio("efficientnet_b1", "resnet50", 1)
     assert ratio is not None and ratio.ratio_median == 0.2 and ratio.runs == 3

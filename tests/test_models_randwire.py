@@ -34,7 +34,7 @@ def conv_linear_macs(model: torch.nn.Module, size: int = 224) -> int:
 
 def meta_model(model_id: str) -> RandWire:
     with torch.device("meta"):
-        return create_model(model_id)  # type: ignore[return-value]
+        return create_model(model_id)  # type: ignore[return-value]  # a randwire_* id builds a RandWire
 
 
 def test_five_seeds_per_setting_are_registered_as_reimplementations() -> None:
@@ -111,7 +111,7 @@ def test_graph_errors_are_clear() -> None:
     with pytest.raises(ValueError, match=re.escape("0 ... N - 1")):
         StageGraph.from_undirected(nx.relabel_nodes(nx.path_graph(3), {0: "a"}))
     with pytest.raises(ValueError, match="'small' or 'regular'"):
-        RandWire("large", 78, 0)  # type: ignore[arg-type]
+        RandWire("large", 78, 0)  # type: ignore[arg-type]  # the invalid regime under test
 
 
 # ---------------------------------------------------------------------------------------------------------------------

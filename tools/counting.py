@@ -162,7 +162,7 @@ def breakdown_modules(model: nn.Module) -> list[tuple[str, str]]:
     (e.g. FPN: the stages are conv2 ... conv5 and the head is the pyramid).
     """
     rows = [("stem", "stem")] if hasattr(model, "stem") else []
-    rows += [(f"stage{index + 1}", f"stages.{index}") for index in range(len(model.stages))]  # type: ignore[arg-type]
+    rows += [(f"stage{index + 1}", f"stages.{index}") for index in range(len(model.stages))]  # type: ignore[arg-type]  # Module.__getattr__ is untyped
     rows.append(("head", "head"))
     names = getattr(model, "stage_names", None)
     if names is None:

@@ -70,7 +70,7 @@ NoteText = Annotated[
     AfterValidator(check_markdown),
 ]
 
-Tag = Literal[tuple(ALLOWED_TAGS)]  # type: ignore[valid-type]  # the allowed list lives in tags.py
+Tag = Literal[tuple(ALLOWED_TAGS)]  # type: ignore[valid-type]  # a Literal of a runtime tuple: pydantic reads it, mypy cannot
 
 
 class Strict(BaseModel):
@@ -106,11 +106,11 @@ class Notes(Strict):
 
 
 class Bibtex(Strict):
-    type: Literal[BIBTEX_TYPES] = Field(description="BibTeX entry type.")  # type: ignore[valid-type]
+    type: Literal[BIBTEX_TYPES] = Field(description="BibTeX entry type.")  # type: ignore[valid-type]  # see Tag
     key: str = Field(
         pattern=rf"^[A-Za-z0-9_:\-]{{1,{MAX_BIBTEX_KEY}}}$", description="Citation key, e.g. `gao2021res2net`."
     )
-    fields: dict[Literal[BIBTEX_FIELD_NAMES], ShortText] = Field(  # type: ignore[valid-type]
+    fields: dict[Literal[BIBTEX_FIELD_NAMES], ShortText] = Field(  # type: ignore[valid-type]  # see Tag
         default_factory=dict,
         max_length=20,
         description="Extra BibTeX fields (journal, booktitle, volume, number, pages, publisher). Title, authors, "
@@ -395,7 +395,7 @@ class Paper(Strict):
     tags: list[Tag] = Field(  # type: ignore[valid-type]  # Tag is a Literal built from tags.py
         default_factory=list, max_length=12, description="Tags from the allowed list."
     )
-    status: Literal[STATUSES] = Field(description="Reading status.")  # type: ignore[valid-type]
+    status: Literal[STATUSES] = Field(description="Reading status.")  # type: ignore[valid-type]  # see Tag
     added: dt.date = Field(description="Date the paper was added to the catalogue (YYYY-MM-DD).")
     tldr: Paragraph | None = Field(default=None, description="One-paragraph summary (Markdown).")
     notes: Notes = Field(default_factory=Notes, description="Reading notes per language.")
