@@ -144,7 +144,8 @@ def test_escape_in_an_unknown_key_is_printed_escaped(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("invisible", ["\\u200b", "\\u200d", "\\ufeff", "\\u2060"])
 def test_zero_width_characters_in_titles_are_refused(tmp_path: Path, invisible: str) -> None:
-    problems = problems_of(tmp_path, with_line(5, f'    title: "Deep Residual{invisible} Learning for Image Recognition"'))
+    title = f'    title: "Deep Residual{invisible} Learning for Image Recognition"'
+    problems = problems_of(tmp_path, with_line(5, title))
     assert len(problems) == 1 and problems[0].startswith("papers.yaml:5:12: papers[0].title: contains an invisible")
 
 
