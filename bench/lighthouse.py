@@ -48,13 +48,14 @@ class _GzipHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def send_head(self):  # type: ignore[no-untyped-def]
+    def send_head(self):  # type: ignore[no-untyped-def]  # overrides an untyped method of http.server
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             if not self.path.split("?")[0].endswith("/"):
                 return super().send_head()  # the redirect to "dir/"
             path = path / "index.html"
-        if "gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file() or path.suffix not in COMPRESSIBLE:
+        accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not accepts_gzip or not path.is_file() or path.suffix not in COMPRESSIBLE:
             return super().send_head()
         body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
         self.send_response(200)
@@ -108,7 +109,8 @@ def table(results: dict[str, dict[str, dict]]) -> str:
         for form, r in forms.items():
             s, m = r["scores"], r["metrics"]
             lines.append(
-                f"| `/{page}` | {form} | {s['performance']} | {s['accessibility']} | {s['best-practices']} | {s['seo']} "
+                f"| `/{page}` | {form} | {s['performance']} | {s['accessibility']} | {s['best-practices']} "
+                f"| {s['seo']} "
                 f"| {m['FCP']} | {m['LCP']} | {m['TBT']} | {m['CLS']} | {r['transfer_kb']} KB | {r['dom_elements']} |"
             )
     return "\n".join(lines)

@@ -260,7 +260,7 @@ def create_model(model_id: str, **kwargs: Any) -> nn.Module:
     """
     spec = get_spec(model_id)
     module = importlib.import_module(f"{__name__}.{spec.module}")
-    model = getattr(module, spec.builder)(**kwargs)
+    model: nn.Module = getattr(module, spec.builder)(**kwargs)
     return model.eval()
 
 

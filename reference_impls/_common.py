@@ -58,7 +58,8 @@ class ConvBNAct(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = self.conv(x)
         x = self.bn(x)
-        return self.act(x)
+        y: Tensor = self.act(x)
+        return y
 
 
 __all__ = ["ConvBNAct", "make_divisible"]

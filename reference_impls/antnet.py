@@ -50,7 +50,8 @@ class ChannelAttention(nn.Module):
         scale = self.reduce(scale)
         scale = self.act(scale)
         scale = self.expand(scale)
-        return x * self.gate(scale)
+        y: Tensor = x * self.gate(scale)
+        return y
 
 
 class ANTBlock(nn.Module):
@@ -81,7 +82,7 @@ class ANTBlock(nn.Module):
         self.project = ConvBNAct(hidden, out_channels, 1, groups=groups, activation=None)  # linear, g groups
 
     def forward(self, x: Tensor) -> Tensor:
-        out = self.expand(x)
+        out: Tensor = self.expand(x)
         out = self.depthwise(out)
         out = self.attention(out)
         out = self.project(out)
@@ -139,7 +140,8 @@ class ANTNet(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = self.stem(x)
         x = self.stages(x)
-        return self.head(x)
+        logits: Tensor = self.head(x)
+        return logits
 
 
 @dataclass(frozen=True)

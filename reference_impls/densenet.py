@@ -166,7 +166,8 @@ class DenseNet(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.stages(self.stem(x)))
+        logits: torch.Tensor = self.head(self.stages(self.stem(x)))
+        return logits
 
 
 # ------------------------------------------------------------------------------------------------------------ tables
@@ -281,8 +282,8 @@ __all__ = [
     "densenet_bc_cifar_k12_l100",
     "densenet_bc_cifar_k24_l250",
     "densenet_bc_cifar_k40_l190",
-    "densenet_cifar_k12_l100",
     "densenet_cifar_k12_l40",
+    "densenet_cifar_k12_l100",
     "densenet_cifar_k24_l100",
 ]
 # --8<-- [end:model]

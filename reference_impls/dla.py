@@ -71,7 +71,8 @@ class BasicBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, shortcut: torch.Tensor | None = None) -> torch.Tensor:
         identity = x if shortcut is None else shortcut
-        return self.relu(self.conv2(self.conv1(x)) + identity)
+        y: torch.Tensor = self.relu(self.conv2(self.conv1(x)) + identity)
+        return y
 
 
 class Bottleneck(nn.Module):
@@ -91,7 +92,8 @@ class Bottleneck(nn.Module):
 
     def forward(self, x: torch.Tensor, shortcut: torch.Tensor | None = None) -> torch.Tensor:
         identity = x if shortcut is None else shortcut
-        return self.relu(self.conv3(self.conv2(self.conv1(x))) + identity)
+        y: torch.Tensor = self.relu(self.conv3(self.conv2(self.conv1(x))) + identity)
+        return y
 
 
 class DlaBottle2neck(Res2NetModule):
@@ -118,7 +120,8 @@ class DlaBottle2neck(Res2NetModule):
 
     def forward(self, x: torch.Tensor, shortcut: torch.Tensor | None = None) -> torch.Tensor:
         identity = x if shortcut is None else shortcut
-        return self.relu(self.residual_branch(x) + identity)
+        y: torch.Tensor = self.relu(self.residual_branch(x) + identity)
+        return y
 
 
 # ------------------------------------------------------------------------------------------------------ aggregation
@@ -141,7 +144,8 @@ class Root(nn.Module):
         out = self.conv(torch.cat(inputs, dim=1))
         if self.residual:
             out = out + inputs[0]
-        return self.relu(out)
+        y: torch.Tensor = self.relu(out)
+        return y
 
 
 class Tree(nn.Module):
@@ -221,11 +225,13 @@ class Tree(nn.Module):
             # official code: the projection runs and is handed to the first sub-tree, which ignores it
             dead = None if self.project is None else self.project(bottom)
             x1 = self.tree1(x, unused_shortcut=dead)
-            return self.tree2(x1, [*extra, x1])
+            y: torch.Tensor = self.tree2(x1, [*extra, x1])
+            return y
         shortcut = bottom if self.project is None else self.project(bottom)
         x1 = self.tree1(x, shortcut)
         x2 = self.tree2(x1)
-        return self.root([x2, x1, *extra])
+        merged: torch.Tensor = self.root([x2, x1, *extra])
+        return merged
 
 
 def conv_level(in_channels: int, out_channels: int, convs: int, *, stride: int = 1) -> nn.Sequential:
@@ -301,7 +307,8 @@ class DLA(nn.Module):
                 nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.stages(self.stem(x)))
+        logits: torch.Tensor = self.head(self.stages(self.stem(x)))
+        return logits
 
 
 # ------------------------------------------------------------------------------------------------------------ tables
@@ -448,12 +455,12 @@ __all__ = [
     "DlaVariant",
     "Root",
     "Tree",
+    "build",
     "conv_level",
     "dla34",
     "dla46_c",
     "dla46x_c",
     "dla60",
-    "build",
     "dla60_res2net",
     "dla60_res2net_official",
     "dla60_res2next",

@@ -37,7 +37,7 @@ def round_filters(channels: int, width: float) -> int:
 
 def round_repeats(repeats: int, depth: float) -> int:
     """Official `round_repeats`: scale a stage's layer count by the depth coefficient d, rounding up."""
-    return int(math.ceil(depth * repeats))
+    return math.ceil(depth * repeats)
 
 
 def drop_connect(x: Tensor, drop_prob: float, training: bool) -> Tensor:
@@ -64,7 +64,8 @@ class SqueezeExcite(nn.Module):
         scale = self.reduce(scale)
         scale = self.act(scale)
         scale = self.expand(scale)
-        return x * self.gate(scale)
+        y: Tensor = x * self.gate(scale)
+        return y
 
 
 class MBConv(nn.Module):
@@ -95,7 +96,7 @@ class MBConv(nn.Module):
         self.project = ConvBNAct(hidden, out_channels, 1, activation=None)  # linear projection
 
     def forward(self, x: Tensor) -> Tensor:
-        out = self.expand(x)
+        out: Tensor = self.expand(x)
         out = self.depthwise(out)
         out = self.squeeze_excite(out)
         out = self.project(out)
@@ -175,7 +176,8 @@ class EfficientNet(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = self.stem(x)
         x = self.stages(x)
-        return self.head(x)
+        logits: Tensor = self.head(x)
+        return logits
 
 
 @dataclass(frozen=True)

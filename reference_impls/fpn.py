@@ -100,7 +100,8 @@ class ResNetFPN(nn.Module):
         for stage in self.stages:  # C2 ... C5 at strides 4, 8, 16, 32
             x = stage(x)
             features.append(x)
-        return self.head(features)  # P2 ... P6, 256 channels each
+        pyramid: tuple[torch.Tensor, ...] = self.head(features)  # P2 ... P6, 256 channels each
+        return pyramid
 
 
 def resnet50_fpn() -> ResNetFPN:
@@ -113,5 +114,5 @@ def resnet101_fpn() -> ResNetFPN:
     return ResNetFPN(RESNET101_STAGES)
 
 
-__all__ = ["PYRAMID_CHANNELS", "FeaturePyramid", "ResNetFPN", "resnet101_fpn", "resnet50_fpn"]
+__all__ = ["PYRAMID_CHANNELS", "FeaturePyramid", "ResNetFPN", "resnet50_fpn", "resnet101_fpn"]
 # --8<-- [end:model]

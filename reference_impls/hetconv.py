@@ -30,8 +30,8 @@ Deviations:
   between conv + linear (0.18 ... 0.08 M below it) and BatchNorm once (0.10 ... 0.19 M above it), so no single
   per-element term explains them; the gap above conv + linear shrinks with P while the per-element terms do not
   depend on P. Taking P = 1's scope (one term per conv output) as given, the printed values imply about 0.56 %
-  fewer 1x1 multiply-adds in the HetConv layers than D_o^2 * N * (M - M/P), at every P >= 2. Not resolved: the paper's own counting code and its placement table were
-  not found.
+  fewer 1x1 multiply-adds in the HetConv layers than D_o^2 * N * (M - M/P), at every P >= 2. Not resolved: the
+  paper's own counting code and its placement table were not found.
 """
 
 # --8<-- [start:model]
@@ -81,6 +81,12 @@ class HetConv2d(nn.Module):
         stride: spatial stride (of both kernel sizes; the 3x3 kernels are padded by 1).
     """
 
+    # Index buffers (registered in __init__, not saved in the state dict).
+    by_residue: torch.Tensor
+    others: torch.Tensor
+    filter_order: torch.Tensor
+    restore: torch.Tensor
+
     def __init__(self, in_channels: int, out_channels: int, *, part: int, stride: int = 1) -> None:
         super().__init__()
         if part < 1 or in_channels % part or out_channels % part:
@@ -123,7 +129,8 @@ class HetConv2d(nn.Module):
         if self.kernels_1x1 is not None:
             x_others = x.index_select(1, self.others)  # (B, P * (M - M/P), H, W)
             out = out + self.kernels_1x1(x_others)  # (B, N, H', W'), same filter order
-        return out.index_select(1, self.restore)  # (B, N, H', W'), filters back in order n = 0 .. N-1
+        y: torch.Tensor = out.index_select(1, self.restore)  # (B, N, H', W'), filters back in order n = 0 .. N-1
+        return y
 
     @torch.no_grad()
     def dense_weight(self) -> torch.Tensor:
@@ -164,7 +171,8 @@ class ConvBNReLU(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv(x)
         x = self.bn(x)
-        return self.relu(x)
+        y: torch.Tensor = self.relu(x)
+        return y
 
 
 class CifarClassifier(nn.Sequential):
@@ -206,7 +214,8 @@ class VGGCifar(nn.Module):
         self.head = CifarClassifier(stages[-1][-1].channels, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.stages(x))
+        logits: torch.Tensor = self.head(self.stages(x))
+        return logits
 
 
 # ------------------------------------------------------------------------------------------------------------ tables
@@ -280,12 +289,12 @@ __all__ = [
     "hetconv_layer_ratio",
     "hetconv_resnet50_p4",
     "hetconv_vgg16_cifar_p1",
-    "hetconv_vgg16_cifar_p16",
     "hetconv_vgg16_cifar_p2",
-    "hetconv_vgg16_cifar_p32",
     "hetconv_vgg16_cifar_p4",
-    "hetconv_vgg16_cifar_p64",
     "hetconv_vgg16_cifar_p8",
+    "hetconv_vgg16_cifar_p16",
+    "hetconv_vgg16_cifar_p32",
+    "hetconv_vgg16_cifar_p64",
     "vgg16_cifar_predicted_cost",
     "vgg_cifar_conv_layers",
 ]

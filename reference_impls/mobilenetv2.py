@@ -44,7 +44,7 @@ class InvertedResidual(nn.Module):
         self.project = ConvBNAct(hidden, out_channels, 1, activation=None)  # linear bottleneck (Sec. 3.2)
 
     def forward(self, x: Tensor) -> Tensor:
-        out = self.expand(x)
+        out: Tensor = self.expand(x)
         out = self.depthwise(out)
         out = self.project(out)
         if self.use_shortcut:
@@ -111,7 +111,8 @@ class MobileNetV2(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = self.stem(x)
         x = self.stages(x)
-        return self.head(x)
+        logits: Tensor = self.head(x)
+        return logits
 
 
 @dataclass(frozen=True)

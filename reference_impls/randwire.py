@@ -48,6 +48,7 @@ codes, github.com/JiaminRen/RandWireNN @8c729f6 and github.com/seungwonpark/Rand
 # --8<-- [start:model]
 from __future__ import annotations
 
+import itertools
 import random
 from collections import OrderedDict
 from collections.abc import Callable
@@ -176,9 +177,10 @@ class Node(nn.Module):
         else:
             weights = torch.sigmoid(self.aggregation_weights)
             x = weights[0] * inputs[0]
-            for weight, tensor in zip(weights[1:], inputs[1:]):
+            for weight, tensor in zip(weights[1:], inputs[1:], strict=True):
                 x = x + weight * tensor
-        return self.transform(x)
+        y: torch.Tensor = self.transform(x)
+        return y
 
 
 class RandomStage(nn.Module):
@@ -200,7 +202,7 @@ class RandomStage(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outputs: list[torch.Tensor] = []
-        for node, predecessors in zip(self.nodes, self.graph.predecessors):
+        for node, predecessors in zip(self.nodes, self.graph.predecessors, strict=True):
             outputs.append(node([outputs[p] for p in predecessors] if predecessors else [x]))
         ends = self.graph.output_nodes
         total = outputs[ends[0]]
@@ -263,7 +265,7 @@ class RandWire(nn.Module):
             widths = (channels, 2 * channels, 4 * channels, 8 * channels)
             conv2 = random_stage(nodes // 2, half, channels)
         stages = [conv2]
-        for in_channels, out_channels in zip(widths[:-1], widths[1:]):  # conv3, conv4, conv5
+        for in_channels, out_channels in itertools.pairwise(widths):  # conv3, conv4, conv5
             stages.append(random_stage(nodes, in_channels, out_channels))
         self.stages = nn.Sequential(*stages)
 
@@ -283,7 +285,8 @@ class RandWire(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)  # (N, C/2, H/2, W/2)
         x = self.stages(x)  # (N, 4C or 8C, H/32, W/32)
-        return self.head(x)  # (N, num_classes)
+        logits: torch.Tensor = self.head(x)  # (N, num_classes)
+        return logits
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -321,14 +324,32 @@ randwire_ws_regular_c154_s3 = _seeded("regular", 154, 3)
 randwire_ws_regular_c154_s4 = _seeded("regular", 154, 4)
 
 __all__ = [
-    "CLASSIFIER_WIDTH", "NODES_PER_STAGE", "WS_NEIGHBOURS", "WS_REWIRING",
-    "Node", "RandWire", "RandomStage", "ReLUSepConvBN", "SeparableConv3x3", "StageGraph",
-    "randwire_ws", "watts_strogatz_dag",
-    "randwire_ws_small_s0", "randwire_ws_small_s1", "randwire_ws_small_s2", "randwire_ws_small_s3",
+    "CLASSIFIER_WIDTH",
+    "NODES_PER_STAGE",
+    "WS_NEIGHBOURS",
+    "WS_REWIRING",
+    "Node",
+    "RandWire",
+    "RandomStage",
+    "ReLUSepConvBN",
+    "SeparableConv3x3",
+    "StageGraph",
+    "randwire_ws",
+    "randwire_ws_regular_c109_s0",
+    "randwire_ws_regular_c109_s1",
+    "randwire_ws_regular_c109_s2",
+    "randwire_ws_regular_c109_s3",
+    "randwire_ws_regular_c109_s4",
+    "randwire_ws_regular_c154_s0",
+    "randwire_ws_regular_c154_s1",
+    "randwire_ws_regular_c154_s2",
+    "randwire_ws_regular_c154_s3",
+    "randwire_ws_regular_c154_s4",
+    "randwire_ws_small_s0",
+    "randwire_ws_small_s1",
+    "randwire_ws_small_s2",
+    "randwire_ws_small_s3",
     "randwire_ws_small_s4",
-    "randwire_ws_regular_c109_s0", "randwire_ws_regular_c109_s1", "randwire_ws_regular_c109_s2",
-    "randwire_ws_regular_c109_s3", "randwire_ws_regular_c109_s4",
-    "randwire_ws_regular_c154_s0", "randwire_ws_regular_c154_s1", "randwire_ws_regular_c154_s2",
-    "randwire_ws_regular_c154_s3", "randwire_ws_regular_c154_s4",
+    "watts_strogatz_dag",
 ]
 # --8<-- [end:model]

@@ -112,10 +112,11 @@ class Res2NetModule(nn.Module):
         """Everything of Fig. 2(b) before the addition of the shortcut."""
         out = self.conv1x1_in(x)  # (B, s*w, H, W)
         xs = torch.split(out, self.width, dim=1)  # x_1 .. x_s, each (B, w, H, W)
-        if self.stage_first:
+        if self.pool is not None:  # stage-first module
             # Official code, not in the paper: no hierarchical additions, every 3x3 conv strided,
             # the last split average-pooled.
-            ys = [conv(x_i) for conv, x_i in zip(self.conv3x3, xs[:-1])]  # K(x_1) .. K(x_{s-1}), independent
+            # K(x_1) .. K(x_{s-1}), independent
+            ys = [conv(x_i) for conv, x_i in zip(self.conv3x3, xs[:-1], strict=True)]
             ys.append(self.pool(xs[-1]))  # AvgPool(x_s)
         else:
             ys = [xs[0]]  # Eq. (1): y_1 = x_1 (the official code passes x_s through instead)
@@ -123,7 +124,8 @@ class Res2NetModule(nn.Module):
             for i in range(2, self.scale):  # 0-based i; paper index i + 1 = 3 .. s
                 ys.append(self.conv3x3[i - 1](xs[i] + ys[-1]))  # Eq. (1): y_i = K_i(x_i + y_{i-1}), 2 < i <= s
         out = torch.cat(ys, dim=1)  # (B, s*w, H/stride, W/stride)
-        return self.conv1x1_out(out)  # (B, out_channels, H/stride, W/stride)
+        y: torch.Tensor = self.conv1x1_out(out)  # (B, out_channels, H/stride, W/stride)
+        return y
 
 
 class Bottle2neck(Res2NetModule):
@@ -174,7 +176,8 @@ class Bottle2neck(Res2NetModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.shortcut is None else self.shortcut(x)
-        return self.relu(self.residual_branch(x) + identity)
+        y: torch.Tensor = self.relu(self.residual_branch(x) + identity)
+        return y
 
 
 def _shortcut(in_channels: int, out_channels: int, stride: int, avg_down: bool) -> nn.Sequential:
@@ -251,7 +254,8 @@ class Res2Net(nn.Module):
                 nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.stages(self.stem(x)))
+        logits: torch.Tensor = self.head(self.stages(self.stem(x)))
+        return logits
 
 
 # ------------------------------------------------------------------------------------------------------------ tables
@@ -388,13 +392,13 @@ __all__ = [
     "Res2NetModule",
     "Res2NetVariant",
     "ResNetStage",
-    "res2net50d",
     "res2net50_14w_8s",
     "res2net50_18w_4s",
     "res2net50_26w_4s",
     "res2net50_26w_6s",
     "res2net50_26w_8s",
     "res2net50_48w_2s",
+    "res2net50d",
     "res2net101_26w_4s",
     "res2net101d",
     "res2next50",

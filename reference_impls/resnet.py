@@ -73,7 +73,8 @@ class SqueezeExcite(nn.Module):
         s = self.relu(s)
         s = self.fc2(s)
         s = self.sigmoid(s)  # Eq. (3): excitation
-        return x * s  # Eq. (4): channel-wise scale
+        y: torch.Tensor = x * s  # Eq. (4): channel-wise scale
+        return y
 
 
 class Bottleneck(nn.Module):
@@ -116,6 +117,7 @@ class Bottleneck(nn.Module):
 
         self.conv1 = nn.Conv2d(in_channels, width, kernel_size=1, stride=stride_1x1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
+        self.conv2: nn.Module
         if conv3x3 is None:
             self.conv2 = nn.Conv2d(width, width, 3, stride=stride_3x3, padding=1, groups=groups, bias=False)
         else:
@@ -153,7 +155,8 @@ class Bottleneck(nn.Module):
             out = self.squeeze_excite(out)
 
         out = out + identity  # Eq. (1)/(2): y = F(x) + x  (or + W_s x)
-        return self.relu(out)
+        y: torch.Tensor = self.relu(out)
+        return y
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -220,7 +223,7 @@ class ResNet(nn.Module):
 
         in_channels, in_size = 64, 56
         layers: list[nn.Module] = []
-        for spec, make_conv3x3, make_after_conv2 in zip(stages, conv3x3, after_conv2):
+        for spec, make_conv3x3, make_after_conv2 in zip(stages, conv3x3, after_conv2, strict=True):
             stride = in_size // spec.output_size  # Sec. 3.3: conv3_1, conv4_1, conv5_1 downsample with stride 2
             blocks = []
             for i in range(spec.blocks):
@@ -255,7 +258,8 @@ class ResNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stem(x)  # (N, 64, H/4, W/4)
         x = self.stages(x)  # (N, 2048, H/32, W/32)
-        return self.head(x)  # (N, num_classes)
+        logits: torch.Tensor = self.head(x)  # (N, num_classes)
+        return logits
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -353,9 +357,9 @@ def seresnext50_32x4d(*, num_classes: int = 1000) -> ResNet:
 
 
 __all__ = [
+    "RESNET50_STAGES",
     "RESNET101_STAGES",
     "RESNET152_STAGES",
-    "RESNET50_STAGES",
     "RESNEXT50_32X4D_STAGES",
     "AfterConv2Factory",
     "Bottleneck",
@@ -364,12 +368,12 @@ __all__ = [
     "SqueezeExcite",
     "StageSpec",
     "legacy_seresnet50",
+    "resnet50",
+    "resnet50_v1",
     "resnet101",
     "resnet101_v1",
     "resnet152",
     "resnet152_v1",
-    "resnet50",
-    "resnet50_v1",
     "resnext50_32x4d",
     "seresnet50",
     "seresnext50_32x4d",

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import partial
+from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -57,8 +58,17 @@ def relative_position_embedding(
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+_T = TypeVar("_T")
+
 # Block
 # ---------------------------------------------------------------------------------------------------------------------
+def _part(part: _T | None, name: str) -> _T:
+    """A part of the block that the selected terms need (`__init__` builds it whenever one of them is on)."""
+    if part is None:
+        raise RuntimeError(f"{name} is needed by the selected terms but was not built")
+    return part
+
+
 class GeneralizedAttention(nn.Module):
     """Transformer attention of Sec. 3 with the four terms of its attention weight selectable.
 
@@ -134,7 +144,8 @@ class GeneralizedAttention(nn.Module):
             query_len, key_len, self.kv_stride, self.position_embedding_dim, self.wave_length, like
         )
         features = layer(embedding) / math.sqrt(2)  # (query_len, key_len, M * head_dim); x and y halves share R
-        return features.view(query_len, key_len, self.num_heads, self.head_dim).permute(2, 0, 1, 3)
+        y: torch.Tensor = features.view(query_len, key_len, self.num_heads, self.head_dim).permute(2, 0, 1, 3)
+        return y
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, channels, h, w = x.shape
@@ -142,35 +153,38 @@ class GeneralizedAttention(nn.Module):
         x_kv = x[:, :, :: self.kv_stride, :: self.kv_stride]  # keys/values every kv_stride pixels (mmcv: 1x1 avg pool)
         h_kv, w_kv = x_kv.shape[-2:]
 
-        query = None
+        query: torch.Tensor | None = None
         if self.query is not None:
             query = self.query(x).view(n, heads, dim, h * w).transpose(2, 3)  # (n, M, HW, d)
 
         # Energy terms, each broadcastable to (n, M, H, W, H_kv, W_kv).
         energy = torch.zeros((), dtype=x.dtype, device=x.device)
         if self.use_e1 or self.use_e3:
-            key = self.key(x_kv).view(n, heads, dim, h_kv * w_kv)  # V^C_m x_k: (n, M, d, HW_kv)
+            key = _part(self.key, "key")(x_kv).view(n, heads, dim, h_kv * w_kv)  # V^C_m x_k: (n, M, d, HW_kv)
             if self.use_e1 and self.use_e3:
-                content_query = query + self.key_saliency[:, None, :]  # E1 + E3 = (U_m z_q + u_m)^T V^C_m x_k
+                # E1 + E3 = (U_m z_q + u_m)^T V^C_m x_k
+                content_query = _part(query, "query") + _part(self.key_saliency, "key_saliency")[:, None, :]
             elif self.use_e1:
-                content_query = query  # E1
-            else:
-                content_query = self.key_saliency[None, :, None, :].expand(n, heads, 1, dim)  # E3: one "query"
+                content_query = _part(query, "query")  # E1
+            else:  # E3: one "query"
+                content_query = _part(self.key_saliency, "key_saliency")[None, :, None, :].expand(n, heads, 1, dim)
             content = torch.matmul(content_query, key)  # (n, M, HW or 1, HW_kv)
             content_shape = (h, w) if self.use_e1 else (1, 1)
             energy = energy + content.view(n, heads, *content_shape, h_kv, w_kv)
         if self.use_e2:
-            position_query = query if not self.use_e4 else query + self.position_saliency[:, None, :]  # E2 (+ E4)
+            position_query = _part(query, "query")  # E2
+            if self.use_e4:  # E2 + E4
+                position_query = position_query + _part(self.position_saliency, "position_saliency")[:, None, :]
             position_query = position_query.reshape(n, heads, h, w, dim)
-            features_x = self._position_features(w, w_kv, self.position_x, x)  # (M, W, W_kv, d)
-            features_y = self._position_features(h, h_kv, self.position_y, x)  # (M, H, H_kv, d)
+            features_x = self._position_features(w, w_kv, _part(self.position_x, "position_x"), x)  # (M, W, W_kv, d)
+            features_y = self._position_features(h, h_kv, _part(self.position_y, "position_y"), x)  # (M, H, H_kv, d)
             energy_x = torch.matmul(position_query.transpose(2, 3), features_x.transpose(-1, -2))  # (n, M, W, H, W_kv)
             energy_y = torch.matmul(position_query, features_y.transpose(-1, -2))  # (n, M, H, W, H_kv)
             energy = energy + energy_x.transpose(2, 3)[:, :, :, :, None, :] + energy_y[:, :, :, :, :, None]
         elif self.use_e4:
-            features_x = self._position_features(w, w_kv, self.position_x, x)  # (M, W, W_kv, d)
-            features_y = self._position_features(h, h_kv, self.position_y, x)  # (M, H, H_kv, d)
-            saliency = self.position_saliency[:, None, :, None]  # v_m: (M, 1, d, 1)
+            features_x = self._position_features(w, w_kv, _part(self.position_x, "position_x"), x)  # (M, W, W_kv, d)
+            features_y = self._position_features(h, h_kv, _part(self.position_y, "position_y"), x)  # (M, H, H_kv, d)
+            saliency = _part(self.position_saliency, "position_saliency")[:, None, :, None]  # v_m: (M, 1, d, 1)
             energy_x = torch.matmul(features_x, saliency).view(1, heads, 1, w, 1, w_kv)  # E4, x part
             energy_y = torch.matmul(features_y, saliency).view(1, heads, h, 1, h_kv, 1)  # E4, y part
             energy = energy + energy_x + energy_y
@@ -184,7 +198,8 @@ class GeneralizedAttention(nn.Module):
         out = torch.matmul(attention, value)  # sum_k A_m W'_m x_k: (n, M, Q, d)
         out = out.transpose(2, 3).reshape(n, channels, q_h, q_w)  # heads concatenated
         out = self.output(out)  # W_m, summed over heads by the 1x1 conv
-        return self.gamma * out + x  # (n, C, H, W)
+        y: torch.Tensor = self.gamma * out + x  # (n, C, H, W)
+        return y
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -48,7 +48,8 @@ class ConvReLU(nn.Module):
         x = self.conv(x)
         if self.bn is not None:
             x = self.bn(x)
-        return self.relu(x)
+        y: torch.Tensor = self.relu(x)
+        return y
 
 
 class PreLogits(nn.Module):
@@ -74,7 +75,8 @@ class PreLogits(nn.Module):
         x = self.drop1(x)
         x = self.fc2(x)
         x = self.relu2(x)
-        return self.drop2(x)
+        y: torch.Tensor = self.drop2(x)
+        return y
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -121,7 +123,8 @@ class VGG(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.stages(x)  # (N, 512, H/32, W/32)
-        return self.head(x)  # (N, num_classes)
+        logits: torch.Tensor = self.head(x)  # (N, num_classes)
+        return logits
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -137,5 +140,5 @@ def vgg16_bn(*, num_classes: int = 1000) -> VGG:
     return VGG(VGG16_STAGES, num_classes=num_classes, batch_norm=True)
 
 
-__all__ = ["VGG16_STAGES", "ConvReLU", "ConvSpec", "PreLogits", "VGG", "vgg16", "vgg16_bn"]
+__all__ = ["VGG", "VGG16_STAGES", "ConvReLU", "ConvSpec", "PreLogits", "vgg16", "vgg16_bn"]
 # --8<-- [end:model]

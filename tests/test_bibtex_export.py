@@ -67,7 +67,8 @@ def _catalogue(**overrides) -> Catalogue:
 def test_hostile_values_cannot_break_the_file() -> None:
     catalogue = _catalogue(
         papers=[
-            {"title": "Unbalanced } brace { and @misc{evil, title={x}} % not a comment \\", "authors": ["Smith and Jones"]},
+            {"title": "Unbalanced } brace { and @misc{evil, title={x}} % not a comment \\",
+             "authors": ["Smith and Jones"]},
             {"title": "Braces {kept} when balanced, $\\ell_1$ math", "bibtex": {"type": "article", "key": "k1",
                                                                                    "fields": {"journal": "J}} @x{"}}},
             {"title": "Line\nbreak\n@misc{injected,\ntitle={no}}", "bibtex": {"type": "article", "key": "k1"}},

@@ -12,6 +12,7 @@ also refresh docs/assets/images/screenshot.png, the picture in the README.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -270,10 +271,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Browser]:
     """The browser, back in the light palette and the default tab when the test is over."""
     yield browser
-    try:  # Material keeps the palette and the linked tab in the page origin's storage
+    # Material keeps the palette and the linked tab in the page origin's storage; a page may have none (e.g. the
+    # test ended on an error page).
+    with contextlib.suppress(WebDriverException):
         browser.driver.execute_script("localStorage.clear(); sessionStorage.clear();")
-    except WebDriverException:
-        pass  # e.g. the test ended on a page that has no storage
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -314,7 +315,8 @@ def test_the_network_checks_catch_a_request_to_another_host(page: Browser, real_
     """The checks above are not vacuous: a request to another host is seen, and it fails."""
     page.open(real_site.url())
     page.driver.execute_script(
-        "var img = new Image(); img.id = 'probe'; img.src = 'https://example.com/probe.png'; document.body.appendChild(img);")
+        "var img = new Image(); img.id = 'probe'; img.src = 'https://example.com/probe.png'; "
+        "document.body.appendChild(img);")
     page.wait.until(lambda d: d.execute_script("var i = document.getElementById('probe'); return i.complete;"))
     assert page.driver.execute_script("return document.getElementById('probe').naturalWidth;") == 0
     with pytest.raises(AssertionError, match=r"example\.com/probe\.png"):
@@ -415,13 +417,15 @@ def test_no_page_is_wider_than_a_phone(page: Browser, real_site: Site) -> None:
             assert width[0] <= width[1] == PHONE[0], f"/{path}: the page is {width[0]} px wide at {PHONE[0]} px"
             if path == "insights/efficientnet-scaling/":  # a two-panel chart: its panels, one under the other
                 panels = driver.find_elements(By.CSS_SELECTOR, "article img.cat-chart--panel[src*='-light.svg']")
-                page.wait.until(lambda d: all(p.get_attribute("complete") == "true" for p in panels))
+                page.wait.until(lambda d: all(p.get_attribute("complete") == "true" for p in panels))  # noqa: B023  # called within this iteration
                 boxes = [p.rect for p in panels]
                 assert len(boxes) == 2 and all(b["width"] > 0 for b in boxes) and boxes[0]["y"] < boxes[1]["y"], boxes
-                assert not any(i.is_displayed() for i in driver.find_elements(By.CSS_SELECTOR, "article img.cat-chart--whole"))
+                wholes = driver.find_elements(By.CSS_SELECTOR, "article img.cat-chart--whole")
+                assert not any(i.is_displayed() for i in wholes)
             if path.startswith("papers/"):  # wide tables are stacked cards: no header row, labelled cells
                 header = driver.execute_script(
-                    "var h = document.querySelector('table.cat-cards thead'); return h && h.getBoundingClientRect().height;")
+                    "var h = document.querySelector('table.cat-cards thead'); "
+                    "return h && h.getBoundingClientRect().height;")
                 assert header is not None and header <= 1, path
             page.check_page()
     finally:
@@ -535,7 +539,8 @@ def test_catalogue_table_sorts_and_filters(page: Browser, real_site: Site) -> No
     assert _column(page, 0) == ascending[::-1]
     year = page.find(".cat-table thead th[data-sort-key=year]")
     year.click()  # another column: ascending, numerically
-    page.wait.until(lambda d: year.get_attribute("aria-sort") == "ascending" and title.get_attribute("aria-sort") is None)
+    page.wait.until(
+        lambda d: year.get_attribute("aria-sort") == "ascending" and title.get_attribute("aria-sort") is None)
     years = [int(y) for y in _column(page, 1)]
     assert years == sorted(years) and len(set(years)) > 1
     params = page.find(".cat-table thead th[data-sort-key=params]")
@@ -673,8 +678,10 @@ def test_compare_view_picks_two_models(page: Browser, real_site: Site) -> None:
 
 def test_screenshots(page: Browser, real_site: Site) -> None:
     fc_list = shutil.which("fc-list")
-    if not fc_list or not subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip():
-        warnings.warn("no CJK font installed (make browser installs fonts-wqy-microhei): Chinese shows as boxes")
+    fonts = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False).stdout if fc_list else ""
+    if not fonts.strip():
+        warnings.warn("no CJK font installed (make browser installs fonts-wqy-microhei): Chinese shows as boxes",
+                      stacklevel=2)
     page.open(real_site.url())
     assert page.find("body").get_attribute("data-md-color-scheme") == "default"
     page.screenshot("home")
@@ -734,8 +741,8 @@ return {
   embedded: Array.from(article.querySelectorAll('script, iframe, object, embed, svg, img, form, style'))
     .filter(function (e) {  /* the site's own charts: <img class="cat-chart"> of an SVG file of this site */
       var url = e.tagName === 'IMG' && new URL(e.getAttribute('src') || '', location.href);
-      return !(url && (e.classList.contains('cat-chart') || e.classList.contains('cat-thumb')) && url.origin === location.origin &&
-               /\\.svg$/.test(url.pathname));
+      return !(url && (e.classList.contains('cat-chart') || e.classList.contains('cat-thumb')) &&
+               url.origin === location.origin && /\\.svg$/.test(url.pathname));
     })
     .map(function (e) { return e.outerHTML.slice(0, 120); }),
   handlers: handlers,

@@ -94,7 +94,8 @@ CASES: list[tuple[str, Callable[[str], str], int, str]] = [
     ("unknown-top-level-key", lambda t: t + "version: 2\n", 64, "unknown field `version`"),
     # duplicates
     ("duplicate-key", insert_after(7, "    year: 2017"), 8, "duplicate key `year` (first written on line 7"),
-    ("duplicate-paper-id", replace_line(38, "  - id: resnet"), 38, "duplicate paper id `resnet` (also papers[0] on line 4)"),
+    ("duplicate-paper-id", replace_line(38, "  - id: resnet"), 38,
+     "duplicate paper id `resnet` (also papers[0] on line 4)"),
     ("duplicate-arxiv-id", replace_line(43, '    arxiv: {id: "1512.03385"}'), 43, "duplicate paper arXiv id"),
     ("duplicate-doi", insert_after(43, "    doi: 10.1109/cvpr.2016.90"), 44, "duplicate paper DOI"),
     ("duplicate-bibtex-key", chain(insert_after(47, "    bibtex: {type: article, key: he2016deep}"),
@@ -120,7 +121,8 @@ CASES: list[tuple[str, Callable[[str], str], int, str]] = [
     ("negative-params", replace_line(33, "        value: -25.6"), 27, "cannot be negative"),
     ("year-3024", replace_line(7, "    year: 3024"), 7, "less than or equal to 2100"),
     ("year-1800", replace_line(7, "    year: 1800"), 7, "greater than or equal to 1950"),
-    ("arxiv-version-zero", replace_line(9, '    arxiv: {id: "1512.03385", version: 0}'), 9, "greater than or equal to 1"),
+    ("arxiv-version-zero", replace_line(9, '    arxiv: {id: "1512.03385", version: 0}'), 9,
+     "greater than or equal to 1"),
     # vocabularies
     ("unknown-tag", replace_line(13, "    tags: [backbone, transformers]"), 13, "unknown tag 'transformers'"),
     ("repeated-tag", replace_line(13, "    tags: [backbone, backbone]"), 13, "listed twice"),
@@ -139,7 +141,8 @@ CASES: list[tuple[str, Callable[[str], str], int, str]] = [
     ("unknown-related-id", replace_line(22, "    related: [densenet]"), 22, "no paper has id `densenet`"),
     ("self-related", replace_line(22, "    related: [resnet]"), 22, "related to itself"),
     ("unknown-model-id", replace_line(24, "      - {id: resnet51, name: ResNet-51}"), 24, "not a registered model"),
-    ("model-defined-twice", insert_after(49, "      - {id: resnet50, name: ResNet-50}"), 50, "already defined by papers[0]"),
+    ("model-defined-twice", insert_after(49, "      - {id: resnet50, name: ResNet-50}"), 50,
+     "already defined by papers[0]"),
     ("claim-model-not-listed", replace_line(55, "        model: resnet50_v1"), 55, "does not list model `resnet50_v1`"),
     ("claim-unknown-compared-to", replace_line(56, "        compared_to: resnet51"), 56, "not a registered model"),
     ("macs-claim-without-convention", delete_line(60), 51, "states its `convention`"),
@@ -159,10 +162,7 @@ CASES: list[tuple[str, Callable[[str], str], int, str]] = [
 
 def _run(tmp_path: Path, text: str | bytes) -> tuple[int, str, str]:
     path = tmp_path / "papers.yaml"
-    if isinstance(text, str):
-        data = text.encode("utf-8", errors="surrogateescape")
-    else:
-        data = text
+    data = text.encode("utf-8", errors="surrogateescape") if isinstance(text, str) else text
     path.write_bytes(data)
     before = sorted(p.name for p in tmp_path.iterdir())
     out, err = io.StringIO(), io.StringIO()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tools.catalogue.schema import Catalogue, Claim
-from tools.claims import evaluate_claim, evaluate_claims, table_contexts
+from tools.claims import ClaimResult, evaluate_claim, evaluate_claims, table_contexts
 from tools.measurements import MeasurementRecord
 from tools.tolerance import claim_interval, parse_printed, printed_decimals, rule_interval
 
@@ -19,15 +19,16 @@ KEY = "0" * 64
 def record(model_id: str, *, params: int, conv: int, bn: int = 0, fvcore: int | None = None, head: int = 0,
            head_params: int = 0, res: int = 224, error: str | None = None) -> MeasurementRecord:
     """A measurement with the three readings given directly (bn = BatchNorm output elements)."""
-    numbers: dict[str, Any] = dict(
-        params=params, macs_conv_linear=conv, macs_conv_linear_bn=conv + bn,
-        fvcore_total=fvcore if fvcore is not None else conv + 2 * bn, flopcounter_macs=conv,
-        batchnorm_elements=bn, activations=params // 2,
-    )
+    numbers: dict[str, Any] = {
+        "params": params, "macs_conv_linear": conv, "macs_conv_linear_bn": conv + bn,
+        "fvcore_total": fvcore if fvcore is not None else conv + 2 * bn, "flopcounter_macs": conv,
+        "batchnorm_elements": bn, "activations": params // 2,
+    }
     if error:
-        numbers = {k: None for k in numbers}
-    stages = [] if error else [{"name": "stage3", "output_shape": [256, 8, 8], "params": 1, "macs_conv_linear": conv // 4,
-                                "macs_conv_linear_bn": conv // 4, "fvcore_total": conv // 4},
+        numbers = dict.fromkeys(numbers)
+    stages = [] if error else [{"name": "stage3", "output_shape": [256, 8, 8], "params": 1,
+                                "macs_conv_linear": conv // 4, "macs_conv_linear_bn": conv // 4,
+                                "fvcore_total": conv // 4},
                                {"name": "head", "output_shape": [1000], "params": head_params,
                                 "macs_conv_linear": head, "macs_conv_linear_bn": head, "fvcore_total": head}]
     return MeasurementRecord(id=model_id, key=KEY, input_size=[3, res, res], stages=stages, measured_on="2026-12-01",
@@ -59,7 +60,7 @@ def claim(**fields: Any) -> Claim:
     return Claim.model_validate(base)
 
 
-def judge(c: Claim, measurements: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+def judge(c: Claim, measurements: dict[str, Any] | None = None) -> ClaimResult:
     return evaluate_claim(c, "paper", MEASUREMENTS if measurements is None else measurements)
 
 
@@ -246,7 +247,8 @@ def test_internal_consistency_verified_and_refuted_by_the_sources_own_table() ->
 
 def test_product_consistency_alpha_beta_gamma() -> None:
     c = claim(kind="consistency", quantity="other", printed="α · β^2 · γ^2 ≈ 2", value=2, unit="", model=None,
-              consistency={"operation": "product", "operands": ["1.2", "1.1", "1.1", "1.15", "1.15"], "where": "Sec. 4"})
+              consistency={"operation": "product", "operands": ["1.2", "1.1", "1.1", "1.15", "1.15"],
+                           "where": "Sec. 4"})
     result = judge(c)
     assert result.verdict == "verified" and result.measured == "1.9"
 

@@ -55,7 +55,8 @@ def test_committed_file_is_valid_and_keeps_provenance() -> None:
     # the official DLA weights (results-imagenet.csv @aa4b585).
     assert len(rows) == 251
     assert sum(r.independent for r in rows) == 109
-    densenet121 = [(r.evaluator, r.top1, r.top5) for r in rows if r.weights == "torchvision/DenseNet121_Weights.IMAGENET1K_V1"]
+    weights = "torchvision/DenseNet121_Weights.IMAGENET1K_V1"
+    densenet121 = [(r.evaluator, r.top1, r.top5) for r in rows if r.weights == weights]
     assert densenet121 == [("torchvision", 74.434, 91.972), ("timm", 74.75, 92.158)]
     dla = [r for r in rows if r.weights.startswith("ucbdrive-dla/")]
     assert len(dla) == 10 and all(r.independent and r.evaluator == "timm" and r.top5 is not None for r in dla)
@@ -215,7 +216,7 @@ def test_weights_and_dataset_only_on_accuracy_claims() -> None:
 
 def printed_half_unit(claim: Claim) -> float:
     """Half a unit of the last printed digit of `claim.value` ("20.80" -> 0.005): the default tolerance rule."""
-    text = claim.printed.rstrip("%").strip()  # type: ignore[union-attr]
+    text = claim.printed.rstrip("%").strip()  # type: ignore[union-attr]  # only claims with a printed value
     return 0.5 * 10 ** -(len(text.split(".")[1]) if "." in text else 0)
 
 
@@ -245,7 +246,8 @@ def test_the_catalogues_accuracy_claims_against_the_committed_evaluations() -> N
             if c.weights is not None:
                 evidence = judge_accuracy(c, rows, half_unit=printed_half_unit(c))
                 assert evidence is not None
-                verdicts[f"{paper.id}/{c.id}"] = (evidence.verdict, None if evidence.gap is None else round(evidence.gap, 3))
+                gap = None if evidence.gap is None else round(evidence.gap, 3)
+                verdicts[f"{paper.id}/{c.id}"] = (evidence.verdict, gap)
     assert verdicts == {
         # Res2Net Table 1/3 (errors) against the official release, evaluated by timm and mmpretrain
         "res2net/table1-top1-error-res2net50": ("verified", -0.004),

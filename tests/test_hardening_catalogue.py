@@ -100,7 +100,9 @@ def test_a_million_unknown_keys_is_refused_at_once(tmp_path: Path) -> None:
     text = VALID_TEXT.replace("  - id: resnet\n", "  - id: resnet\n" + keys, 1)
     start = time.perf_counter()
     problems = problems_of(tmp_path, text)
-    assert time.perf_counter() - start < 10
+    # It used to take 126 s and print 1,000,003 lines; a bound far above today's few seconds catches that on any
+    # machine without making the test depend on how busy this one is (speed targets live in bench/).
+    assert time.perf_counter() - start < 60
     assert problems == ["papers.yaml:204:5: a mapping has more than 200 entries; nothing after this point was read "
                         "— this is not a catalogue; check what was pasted"]
 
@@ -142,7 +144,8 @@ def test_escape_in_an_unknown_key_is_printed_escaped(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("invisible", ["\\u200b", "\\u200d", "\\ufeff", "\\u2060"])
 def test_zero_width_characters_in_titles_are_refused(tmp_path: Path, invisible: str) -> None:
-    problems = problems_of(tmp_path, with_line(5, f'    title: "Deep Residual{invisible} Learning for Image Recognition"'))
+    title = f'    title: "Deep Residual{invisible} Learning for Image Recognition"'
+    problems = problems_of(tmp_path, with_line(5, title))
     assert len(problems) == 1 and problems[0].startswith("papers.yaml:5:12: papers[0].title: contains an invisible")
 
 

@@ -7,6 +7,7 @@ copied; tools/ linked), so that hostile files never enter the real docs/.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from tools.catalogue import REPO_ROOT, CatalogueError, load_catalogue
-from tools.site.pipeline import build_site, load_site_inputs
 from tools.site.generate import main as generate_main
 from tools.site.notes_files import MAX_NOTE_FILE_BYTES, NotesFileError, docs_folder_problems
 from tools.site.output_dir import MARKER, OutputDirError, check_output_dir
+from tools.site.pipeline import build_site, load_site_inputs
 from tools.site.sanitize import render_markdown
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"
@@ -89,7 +90,7 @@ def test_the_generator_refuses_a_symlinked_note(tmp_path: Path) -> None:
     inputs = load_site_inputs(CATALOGUE, MEASUREMENTS)
     (tmp_path / "docs" / "notes").mkdir(parents=True)
     (tmp_path / "docs" / "notes" / "resnet.md").symlink_to("/etc/passwd")
-    with pytest.raises(NotesFileError, match="docs/notes/resnet.md: is a symbolic link"):
+    with pytest.raises(NotesFileError, match=re.escape("docs/notes/resnet.md: is a symbolic link")):
         build_site(inputs, repo_root=tmp_path)
 
 

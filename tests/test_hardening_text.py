@@ -31,7 +31,8 @@ def test_terminal_safe_escapes_controls_c1_and_bidi() -> None:
 
 def test_a_models_exception_text_is_printed_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "measurements.json"
-    write_measurements({"resnet50": failed_measurement("resnet50", "RuntimeError: \x1b[2J\x1b]52;c;aGk=\x07 boom")}, path)
+    hostile = failed_measurement("resnet50", "RuntimeError: \x1b[2J\x1b]52;c;aGk=\x07 boom")
+    write_measurements({"resnet50": hostile}, path)
     status = verify_claims.main(["--catalogue", str(VALID), "--measurements", str(path), "--paper", "resnet"])
     out = capsys.readouterr().out
     assert status == 1 and "\x1b" not in out and "\x07" not in out
@@ -66,9 +67,11 @@ def test_add_paper_escapes_a_hostile_key_and_refuses_a_hostile_venue(
 
 # --- item 11: a huge title is cut before it is decoded -----------------------------------------------------------
 
-def test_a_900_kb_title_is_cut_before_decoding(tmp_path: Path, catalogue: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_900_kb_title_is_cut_before_decoding(tmp_path: Path, catalogue: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
     title = ("Sch\\\"{o}n " * 90_000)[:900_000]
-    bib = f"@article{{big2020,\n  title = {{{title}}},\n  author = {{Doe, Jane}},\n  journal = {{IJCV}},\n  year = {{2020}}\n}}\n"
+    bib = (f"@article{{big2020,\n  title = {{{title}}},\n  author = {{Doe, Jane}},\n  journal = {{IJCV}},\n"
+           "  year = {2020}\n}\n")
     start = time.perf_counter()
     assert add(tmp_path, catalogue, bib, "--dry-run") == 0
     assert time.perf_counter() - start < 5
@@ -104,7 +107,8 @@ def test_yaml_quoted_round_trips_every_kind_of_character() -> None:
 def test_a_cyrillic_copy_of_a_title_is_refused_naming_the_paper(tmp_path: Path, catalogue: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     spoof = "R\u0435s2N\u0435t: A N\u0435w Multi-scal\u0435 Backbon\u0435 Archit\u0435cture"
-    bib = f"@article{{spoof2021,\n  title = {{{spoof}}},\n  author = {{Doe, Jane}},\n  journal = {{IJCV}},\n  year = {{2021}}\n}}\n"
+    bib = (f"@article{{spoof2021,\n  title = {{{spoof}}},\n  author = {{Doe, Jane}},\n  journal = {{IJCV}},\n"
+           "  year = {2021}\n}\n")
     before = catalogue.read_bytes()
     assert add(tmp_path, catalogue, bib) == 2
     err = capsys.readouterr().err
@@ -134,7 +138,8 @@ def test_a_hostile_catalogue_exports_no_live_macro() -> None:
     base = {"authors": ["Jane \\input{x} Doe"], "year": 2020, "venue": "V", "status": "read", "added": "2026-01-01"}
     catalogue = Catalogue.model_validate({"papers": [
         {**base, "id": "p", "title": "\\input{/etc/passwd}",
-         "bibtex": {"type": "misc", "key": "k", "fields": {"note": "\\immediate\\write18{id}", "publisher": "\\catcode"}}},
+         "bibtex": {"type": "misc", "key": "k",
+                    "fields": {"note": "\\immediate\\write18{id}", "publisher": "\\catcode"}}},
     ]}, strict=False)
     text = export_bibtex(catalogue)
     body = text.split("\n", 2)[2]
@@ -144,7 +149,8 @@ def test_a_hostile_catalogue_exports_no_live_macro() -> None:
 
 def test_bibtex_field_names_are_the_known_fields(tmp_path: Path) -> None:
     text = VALID.read_text(encoding="utf-8").replace(
-        "    related: [resnet]\n", "    related: [resnet]\n    bibtex: {type: misc, key: k, fields: {preamble: x}}\n", 1)
+        "    related: [resnet]\n",
+        "    related: [resnet]\n    bibtex: {type: misc, key: k, fields: {preamble: x}}\n", 1)
     path = tmp_path / "papers.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogueError) as caught:

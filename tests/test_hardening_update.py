@@ -154,8 +154,8 @@ def test_only_temporary_files_of_dead_processes_are_removed(tmp_path: Path) -> N
 @pytest.mark.parametrize(("code", "words"), [(errno.ENOSPC, "No space left on device"),
                                              (errno.EROFS, "Read-only file system")])
 def test_a_full_or_read_only_disk_gives_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str], fake_measure: dict[str, str],
-                                                        code: int, words: str) -> None:
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        fake_measure: dict[str, str], code: int, words: str) -> None:
     path = tmp_path / "measurements.json"
     write_measurements({"resnet50": quick_entry("resnet50").model_copy(update={"key": "0" * 64})}, path)
     before = path.read_bytes()

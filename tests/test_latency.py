@@ -116,7 +116,7 @@ def test_the_slack_is_declared() -> None:
 def test_printed_ratio_of_two_rounded_times_is_an_interval() -> None:
     runtime = claim(quantity="latency", model="res2net50_26w_4s", printed="153ms", value=153, unit="ms",
                     timing={"device": "gpu", "device_name": "one GPU", "baseline": "resnet50", "baseline_value": 149})
-    low, high = printed_ratio(runtime, half_unit=0.5)  # type: ignore[misc]
+    low, high = printed_ratio(runtime, half_unit=0.5)  # type: ignore[misc]  # not None: the claim has a baseline
     assert (low, high) == (pytest.approx(152.5 / 149.5), pytest.approx(153.5 / 148.5))
     b1 = claim(quantity="latency", model="efficientnet_b1", printed="0.098s", value=0.098, unit="s",
                timing={**XEON, "baseline_value": 0.554})
@@ -128,14 +128,16 @@ def test_same_class_speedup_is_verified_on_the_one_thread_ratio() -> None:
     evidence = judge_speed(SPEEDUP, record(1 / 5.7, 1 / 3.0), half_unit=0.05)  # 2 threads would not pass; not judged
     assert evidence is not None and evidence.verdict == "verified" and evidence.basis == "computation"
     assert evidence.measured[1][0] == pytest.approx(5.7)
-    assert evidence.summary == "our speedup of `efficientnet_b1` over `resnet50`, 5.70× at 1 thread, lies within 4.52×…6.90×"
+    assert evidence.summary == (
+        "our speedup of `efficientnet_b1` over `resnet50`, 5.70× at 1 thread, lies within 4.52×…6.90×")
     assert evidence.latency_ms == {1: pytest.approx(100 / 5.7), 2: pytest.approx(20.0)}
 
 
 def test_same_class_outside_the_slack_is_refuted_with_the_gap() -> None:
     evidence = judge_speed(SPEEDUP, record(1 / 3.0, 1 / 3.0), half_unit=0.05)
     assert evidence is not None and evidence.verdict == "refuted"
-    assert evidence.summary == "our speedup of `efficientnet_b1` over `resnet50`, 3.00× at 1 thread, lies outside 4.52×…6.90× (-47 % from the printed interval)"
+    assert evidence.summary == ("our speedup of `efficientnet_b1` over `resnet50`, 3.00× at 1 thread, lies outside "
+                                "4.52×…6.90× (-47 % from the printed interval)")
 
 
 def test_a_cpu_with_unstated_threads_must_hold_at_both_thread_counts() -> None:
@@ -144,7 +146,8 @@ def test_a_cpu_with_unstated_threads_must_hold_at_both_thread_counts() -> None:
     both = judge_speed(senet, record(1.05, 1.08, model="seresnet50"), half_unit=0.5)
     mixed = judge_speed(senet, record(1.05, 1.40, model="seresnet50"), half_unit=0.5)
     assert both is not None and both.verdict == "verified"
-    assert both.summary == "our time ratio `seresnet50` / `resnet50`, 1.050 at 1 thread, 1.080 at 2 threads, lies within 0.810…1.229"
+    assert both.summary == ("our time ratio `seresnet50` / `resnet50`, 1.050 at 1 thread, 1.080 at 2 threads, "
+                            "lies within 0.810…1.229")
     assert mixed is not None and mixed.verdict == "inconclusive" and mixed.basis == "computation"
 
 
@@ -171,13 +174,14 @@ def test_absolute_times_and_unnamed_models_are_shown_not_judged() -> None:
                                 "20.0 ms at 1 thread (shown, not judged)")
     gpipe = claim(quantity="speedup", model="efficientnet_b1", compared_label="GPipe", printed="6.1x", value=6.1,
                   unit="x", timing={k: v for k, v in XEON.items() if k != "baseline"})
-    assert judge_speed(gpipe, None, half_unit=0.05).summary == (  # type: ignore[union-attr]
+    assert judge_speed(gpipe, None, half_unit=0.05).summary == (  # type: ignore[union-attr]  # a speedup claim gets evidence
         "the model it is compared with (GPipe) is not registered, so no ratio can be timed")
     unnamed = claim(quantity="latency", printed="157.7ms", value=157.7, unit="ms",
                     timing={"device": "phone", "device_name": "iPhone 5s"})
     nothing = judge_speed(unnamed, None, half_unit=0.05)
     assert nothing is not None and nothing.verdict == "inconclusive" and nothing.basis == ""
-    assert judge_speed(SPEEDUP, None, half_unit=0.05).summary.startswith("`efficientnet_b1` and `resnet50` have not")  # type: ignore[union-attr]
+    unmeasured = judge_speed(SPEEDUP, None, half_unit=0.05)
+    assert unmeasured is not None and unmeasured.summary.startswith("`efficientnet_b1` and `resnet50` have not")
 
 
 def test_timing_fields_belong_to_speed_claims() -> None:
@@ -199,7 +203,7 @@ def test_median_iqr_and_round_ratios() -> None:
     assert median_iqr([5.0, 1.0, 3.0, 2.0, 4.0]) == (3.0, 2.0)
     assert median_iqr([7.0]) == (7.0, 0.0)
     assert round_ratios([2.0, 3.0], [1.0, 2.0]) == [2.0, 1.5]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="one sample per round each"):
         round_ratios([1.0], [1.0, 2.0])
 
 
@@ -217,7 +221,7 @@ def test_measure_assembles_models_and_interleaved_ratios(monkeypatch: pytest.Mon
     rounds = {"efficientnet_b1": [0.020, 0.030, 0.025], "resnet50": [0.100, 0.120, 0.150], "vgg16": [0.3, 0.3, 0.3]}
     calls: list[list[str]] = []
 
-    def fake_group(model_ids, thread_counts, protocol):  # noqa: ANN001, ANN202 - stands in for the timer
+    def fake_group(model_ids, thread_counts, protocol):
         calls.append(list(model_ids))
         return {t: {m: ([s / t for s in rounds[m]], 1) for m in model_ids} for t in thread_counts}
 
@@ -227,7 +231,7 @@ def test_measure_assembles_models_and_interleaved_ratios(monkeypatch: pytest.Mon
                           thread_counts=[1, 2])
     assert calls == [["efficientnet_b1", "resnet50"], ["vgg16"]]  # the pair interleaved, the rest alone
     assert rec.models["resnet50"].at(1) == Stats(threads=1, median_ms=120.0, iqr_ms=25.0, runs=3, calls_per_run=1)
-    assert rec.models["resnet50"].at(2).median_ms == 60.0  # type: ignore[union-attr]
+    assert rec.models["resnet50"].at(2).median_ms == 60.0  # type: ignore[union-attr]  # timed at 2 threads above
     # per-round ratios 0.2, 0.25, 0.1667: the median of ratios, not the ratio of medians (0.25 / 1.2 = 0.2083)
     ratio = rec.ratio("efficientnet_b1", "resnet50", 1)
     assert ratio is not None and ratio.ratio_median == 0.2 and ratio.runs == 3
@@ -239,12 +243,13 @@ def test_a_model_that_fails_to_run_names_itself_and_writes_nothing(monkeypatch: 
     import tools.latency as latency
     from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
 
-    def broken(model_ids, thread_counts, protocol):  # noqa: ANN001, ANN202
+    def broken(model_ids, thread_counts, protocol):
         raise ValueError("shape mismatch")
 
     monkeypatch.setattr(latency, "time_group", broken)
     path = tmp_path / "latency.json"
     with pytest.raises(SystemExit) as info:
         latency.update_latency(load_catalogue(DEFAULT_CATALOGUE), path=path, model_ids=["vgg16"])
-    assert str(info.value) == "latency: timing failed (RuntimeError: vgg16: shape mismatch); latency.json was not changed"
+    assert str(info.value) == (
+        "latency: timing failed (RuntimeError: vgg16: shape mismatch); latency.json was not changed")
     assert not path.exists()

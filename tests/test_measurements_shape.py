@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 COMMITTED = json.loads((REPO / "tools" / "measurements.json").read_text(encoding="utf-8"))
 
 
-def broken(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
+def broken(tmp_path: Path, edit: Callable[[dict[str, Any]], object]) -> Path:
     document = json.loads(json.dumps(COMMITTED))
     edit(document)
     path = tmp_path / "measurements.json"

@@ -7,8 +7,7 @@ import torch
 from conftest import fvcore_total, meta_model, param_count, readings
 from torch import nn
 
-from reference_impls import REGISTRY, input_size
-from reference_impls import densenet
+from reference_impls import REGISTRY, densenet, input_size
 
 IMAGENET = ["densenet121", "densenet169", "densenet201", "densenet161", "densenet264"]
 CIFAR = [

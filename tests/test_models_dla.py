@@ -8,8 +8,7 @@ from conftest import batchnorm_elements, conv_linear_macs, meta_model, param_cou
 from fvcore.nn import FlopCountAnalysis
 from torch import nn
 
-from reference_impls import REGISTRY, create_model
-from reference_impls import dla
+from reference_impls import REGISTRY, create_model, dla
 
 # timm 1.0.31 (torch 2.14.1, fvcore 0.1.5.post20221221), obtained in a throwaway venv at 1x3x224x224:
 # (sum(p.numel() for p in timm.create_model(id).parameters()), FlopCountAnalysis(model, x).total()).

@@ -47,7 +47,7 @@ def test_registered_at_the_detection_input() -> None:
 def test_pyramid_equals_torchvision() -> None:
     with torch.device("meta"):
         pyramid = FeaturePyramid(C2_TO_C5)
-        features = [torch.zeros(1, c, 800 // s, 1344 // s) for c, s in zip(C2_TO_C5, (4, 8, 16, 32))]
+        features = [torch.zeros(1, c, 800 // s, 1344 // s) for c, s in zip(C2_TO_C5, (4, 8, 16, 32), strict=True)]
     assert sum(p.numel() for p in pyramid.parameters()) == TORCHVISION_PYRAMID_PARAMS
     assert sum(p.numel() for p in pyramid.lateral.parameters()) == 984_064
     assert conv_linear_macs(pyramid, features) == TORCHVISION_PYRAMID_MACS_800x1344

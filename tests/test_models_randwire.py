@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import statistics
 
 import networkx as nx
@@ -33,12 +34,12 @@ def conv_linear_macs(model: torch.nn.Module, size: int = 224) -> int:
 
 def meta_model(model_id: str) -> RandWire:
     with torch.device("meta"):
-        return create_model(model_id)  # type: ignore[return-value]
+        return create_model(model_id)  # type: ignore[return-value]  # a randwire_* id builds a RandWire
 
 
 def test_five_seeds_per_setting_are_registered_as_reimplementations() -> None:
     expected = [f"randwire_ws_{tag}_s{seed}" for tag in ("regular_c109", "regular_c154", "small") for seed in range(5)]
-    assert RANDWIRE == sorted(expected)
+    assert sorted(expected) == RANDWIRE
     assert {get_spec(m).fidelity for m in RANDWIRE} == {"reimplementation"}
     assert {get_spec(m).input_size for m in RANDWIRE} == {(3, 224, 224)}
 
@@ -107,10 +108,10 @@ def test_graph_errors_are_clear() -> None:
         StageGraph(3, ((2, 1),))
     with pytest.raises(ValueError, match="even K below N"):
         watts_strogatz_dag(8, 3, 0.5, random.Random(0))
-    with pytest.raises(ValueError, match="0 ... N - 1"):
+    with pytest.raises(ValueError, match=re.escape("0 ... N - 1")):
         StageGraph.from_undirected(nx.relabel_nodes(nx.path_graph(3), {0: "a"}))
     with pytest.raises(ValueError, match="'small' or 'regular'"):
-        RandWire("large", 78, 0)  # type: ignore[arg-type]
+        RandWire("large", 78, 0)  # type: ignore[arg-type]  # the invalid regime under test
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def test_node_aggregates_by_a_positive_weighted_sum() -> None:
         node.aggregation_weights.copy_(torch.tensor([-2.0, 0.0, 3.0]))
         inputs = [torch.randn(1, 4, 5, 5) for _ in range(3)]
         weights = torch.sigmoid(torch.tensor([-2.0, 0.0, 3.0]))
-        expected = node.transform(sum(w * x for w, x in zip(weights, inputs)))
+        expected = node.transform(sum(w * x for w, x in zip(weights, inputs, strict=True)))
         assert torch.allclose(node(inputs), expected)
     assert Node(4, 4, num_inputs=1).aggregation_weights is None
     relu, conv, bn = node.transform
@@ -166,7 +167,7 @@ def analytic_counts(model: RandWire, size: int = 224) -> tuple[int, int]:
         hw //= 4
         if isinstance(stage, RandomStage):
             c = stage.nodes[stage.graph.input_nodes[0]].transform.bn.num_features
-            for n, preds in enumerate(stage.graph.predecessors):
+            for preds in stage.graph.predecessors:
                 if preds:  # 3x3 depthwise + 1x1 pointwise on the stage width, BN, and one weight per input if > 1
                     params += 9 * c + c * c + 2 * c + (len(preds) if len(preds) > 1 else 0)
                     macs += (9 * c + c * c) * hw

@@ -8,8 +8,7 @@ import torch.nn.functional as F
 from conftest import conv_linear_macs, meta_model, param_count
 from torch import nn
 
-from reference_impls import REGISTRY, create_model
-from reference_impls import res2net
+from reference_impls import REGISTRY, create_model, res2net
 
 FAMILY = sorted(spec.model_id for spec in REGISTRY.values() if spec.module == "res2net")
 
@@ -44,7 +43,7 @@ def conv_fc_macs(model_id: str, resolution: int = 224) -> int:
 
 
 def test_family_is_registered() -> None:
-    assert FAMILY == sorted([*TIMM_PARAMS, "res2net50_18w_4s"])
+    assert sorted([*TIMM_PARAMS, "res2net50_18w_4s"]) == FAMILY
 
 
 @pytest.mark.parametrize("model_id", FAMILY)

@@ -97,7 +97,7 @@ def extra_macs(model_id: str, resolution: int) -> int:
 
 
 def test_family_is_registered() -> None:
-    assert FAMILY == sorted(PARAMS)
+    assert sorted(PARAMS) == FAMILY
     for model_id in FAMILY:
         assert REGISTRY[model_id].sweep_resolutions == (224, 320, 448, 640)
 

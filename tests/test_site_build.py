@@ -30,7 +30,8 @@ FIXTURE_MEASUREMENTS = FIXTURES / "measurements.json"
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 
 
-def run_mkdocs(site_dir: Path, catalogue: Path, measurements: Path | None = FIXTURE_MEASUREMENTS) -> subprocess.CompletedProcess:
+def run_mkdocs(site_dir: Path, catalogue: Path,
+               measurements: Path | None = FIXTURE_MEASUREMENTS) -> subprocess.CompletedProcess:
     env = {**os.environ, "PAPERS_CATALOGUE": str(catalogue), "NO_MKDOCS_2_WARNING": "1"}
     if measurements is not None:
         env["PAPERS_MEASUREMENTS"] = str(measurements)
@@ -168,7 +169,8 @@ def test_paper_page_merges_models_and_cost_and_loads_details_on_demand(fixture_s
     assert "BN included" not in body
     assert "torch " in body and "measured 2026-11-28" in body  # provenance line
     # Per-stage tables, claim details and source listings are not in the page; they load from JSON / files.
-    assert 'data-src="data/details/resnet.json"' in body and '<details class="cat-lazy" data-key="model-resnet50">' in body
+    assert 'data-src="data/details/resnet.json"' in body
+    assert '<details class="cat-lazy" data-key="model-resnet50">' in body
     assert '<details class="cat-lazy" data-code="code/reference_impls/resnet.py">' in body
     assert "def forward" not in body
     details = json.loads((fixture_site / "data" / "details" / "resnet.json").read_text(encoding="utf-8"))
@@ -282,7 +284,9 @@ def test_invalid_catalogue_fails_the_build_with_file_line(tmp_path: Path) -> Non
 # ---------------------------------------------------------------------------------------------------------------
 # Hostile input (issue 6)
 
-DANGEROUS_TAGS = {"script", "iframe", "img", "svg", "object", "embed", "frame", "frameset", "form", "base", "meta", "style"}
+DANGEROUS_TAGS = {
+    "script", "iframe", "img", "svg", "object", "embed", "frame", "frameset", "form", "base", "meta", "style",
+}
 
 
 def _url_is_script(value: str) -> bool:
@@ -297,7 +301,8 @@ def _is_own_chart(page: Path, site: Path, tag: str, attrs: dict[str, str | None]
         return False
     src = attrs.get("src") or ""
     if page.relative_to(site).as_posix() == "index.html":
-        return attrs.get("class") == "cat-thumb" and re.fullmatch(r"insights/[a-z0-9-]+-(light|dark)\.svg#only-(light|dark)", src) is not None
+        chart = r"insights/[a-z0-9-]+-(light|dark)\.svg#only-(light|dark)"
+        return attrs.get("class") == "cat-thumb" and re.fullmatch(chart, src) is not None
     return (
         page.relative_to(site).parts[0] == "insights"
         and attrs.get("class") == "cat-chart"
@@ -427,7 +432,7 @@ def test_paper_page_does_not_grow_with_the_catalogue() -> None:
 
 
 def test_long_form_notes_are_pulled_in_and_sanitized(tmp_path: Path) -> None:
-    from tools.site.pipeline import SiteInputs, build_site
+    from tools.site.pipeline import build_site
 
     notes = tmp_path / "docs" / "notes"
     notes.mkdir(parents=True)
@@ -582,8 +587,10 @@ def test_refuted_note_sentences_get_a_marker_in_either_language() -> None:
     zh = "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。最后一句。"
     en = "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %. Last."
     marker = " [⚠ refuted: see claim `note-69`](#claim-note-69)"
-    assert mark_refuted_sentences(zh, [claim]) == "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。" + marker + "最后一句。"
-    assert mark_refuted_sentences(en, [claim]) == "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %." + marker + " Last."
+    assert mark_refuted_sentences(zh, [claim]) == (
+        "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。" + marker + "最后一句。")
+    assert mark_refuted_sentences(en, [claim]) == (
+        "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %." + marker + " Last.")
     verified = ClaimView(**{**claim.__dict__, "verdict": "verified"})
     assert mark_refuted_sentences(en, [verified]) == en  # only refutations are marked
 
@@ -591,7 +598,8 @@ def test_refuted_note_sentences_get_a_marker_in_either_language() -> None:
 def test_code_links_are_named_by_repository() -> None:
     from tools.site.views import repository_name
 
-    assert repository_name("https://github.com/Res2Net/Res2Net-PretrainedModels") == "GitHub: Res2Net/Res2Net-PretrainedModels"
+    assert repository_name("https://github.com/Res2Net/Res2Net-PretrainedModels") == (
+        "GitHub: Res2Net/Res2Net-PretrainedModels")
     assert repository_name("https://github.com/a/b.git/tree/main") == "GitHub: a/b"
     assert repository_name("https://gitee.com/x/y") == "Gitee: x/y"
     assert repository_name("https://example.org/code") == "example.org"
@@ -604,8 +612,9 @@ def test_home_page_finding_is_the_largest_refutation() -> None:
     text = expand_markers("<!-- catalogue:finding -->\n", page_path="index.md", catalogue=inputs.catalogue,
                           claim_results=inputs.claim_results)
     assert text.startswith('!!! failure "Refuted: Res2Net: A New Multi-scale Backbone Architecture"'), text
-    assert "Printed: **69%**. Recomputed: **4.4 % more**. Measured 4.4 % more" in text and "(papers/res2net.md#claim-flops-vs-resnet50)" in text
-    with pytest.raises(Exception, match="index.md:1: `catalogue:finding` takes no arguments"):
+    assert "Printed: **69%**. Recomputed: **4.4 % more**. Measured 4.4 % more" in text
+    assert "(papers/res2net.md#claim-flops-vs-resnet50)" in text
+    with pytest.raises(Exception, match=re.escape("index.md:1: `catalogue:finding` takes no arguments")):
         expand_markers("<!-- catalogue:finding n=2 -->\n", page_path="index.md", catalogue=inputs.catalogue)
 
 
@@ -627,5 +636,6 @@ def test_stats_block_reads_latency_and_independent_top1() -> None:
     assert stats.latency_ms == 9.25 and stats.latency_machine == "Test CPU, torch 2.13.0"
     # The printed error is shown as an accuracy, and so is the independent evaluation (100 − 22.5); the authors'
     # own evaluation is not independent.
-    assert [(t.value, [(e.value, e.evaluator) for e in t.independent]) for t in stats.top1] == [(78.0, [(77.5, "timm")])]
+    top1 = [(t.value, [(e.value, e.evaluator) for e in t.independent]) for t in stats.top1]
+    assert top1 == [(78.0, [(77.5, "timm")])]
     assert stats_of([model], [claim], {"m": [cited]}, None).latency_ms is None

@@ -18,7 +18,7 @@ import pytest
 from tools.catalogue import ALLOWED_TAGS, REPO_ROOT, CatalogueError, load_catalogue, yaml_lines
 
 sys.path.insert(0, str(REPO_ROOT))  # bench/ is not an installed package
-from bench.synthetic import synthetic_catalogue, synthetic_papers  # noqa: E402
+from bench.synthetic import synthetic_catalogue, synthetic_papers
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -109,7 +109,8 @@ def test_libyaml_tree_reads_what_the_pure_composer_reads(
     plain = synthetic_catalogue(4, seed=5) + "# flow: {a: [x, y], b: {c: 1}}\n"
     plain += "  - {id: extra, title: \"T\", venue: v, tags: [backbone, 中文], source: {version: 1, location: T2}}\n"
     quirky = plain.replace("{version: 1, location: T2}", "{version: ?, location: }")  # read by the pure composer
-    alphabet = list(":-[]{}#&*!|>'\",?% \t\n中é0.~\u2028\x85") + [
+    alphabet = [
+        *":-[]{}#&*!|>'\",?% \t\n中é0.~\u2028\x85",
         "  ", ": ", "- ", "!!str ", "!!int ", "!x ", "&a ", "*a", "<<: ", "? ", "\n  ", "\n    year: 2017",
         "\n    added: 2026-13-01",
     ]
@@ -178,7 +179,8 @@ def test_prose_shortcut_of_the_renderer_changes_nothing(monkeypatch: pytest.Monk
         if t
     ]
     rng = random.Random(1)
-    alphabet = list("abcXYZ019 .,;:!?'\"()%=+-#>/@×→—中文，。“”") + [
+    alphabet = [
+        *"abcXYZ019 .,;:!?'\"()%=+-#>/@×→—中文，。“”",
         "\u200b", "\u00a0", "\u3000", "\ufeff", "é", "😀", "&", "<", "`", "*", "_", "~", "$", "|", "\\", "[", "{", "^",
         "\t", "\n", "  ",
     ]

@@ -63,7 +63,8 @@ def numeric_fields(record: Any, prefix: str = "") -> Iterator[tuple[str, float |
 
 def canonical(model_id: str, entry: Measurement | Mapping[str, Any]) -> dict[str, Any]:
     """The entry as the file stores it: plain JSON data, floats rounded as `dumps_measurements` writes them."""
-    return json.loads(dumps_measurements({model_id: entry}))["models"][model_id]
+    stored: dict[str, Any] = json.loads(dumps_measurements({model_id: entry}))["models"][model_id]
+    return stored
 
 
 def differences(recorded: Mapping[str, Any], measured: Mapping[str, Any]) -> list[str]:
@@ -137,7 +138,8 @@ def run_audit(path: Path, *, base: str, models: list[str] | None, sample: int, w
         say(f"error: the audit cannot run: {exc}", file=sys.stderr)
         return 2
     say(f"audit against {base}: {len(result.changed)} changed model(s) "
-        f"({', '.join(result.changed) or 'none'}), {len(result.sampled)} sampled ({', '.join(result.sampled) or 'none'})")
+        f"({', '.join(result.changed) or 'none'}), {len(result.sampled)} sampled "
+        f"({', '.join(result.sampled) or 'none'})")
     for model_id in result.stale:
         say(f"model {model_id}: stale (its key does not match the code); run `python tools/verify_claims.py --update`")
     for model_id, lines in sorted(result.mismatches.items()):

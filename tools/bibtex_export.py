@@ -23,8 +23,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import bibtexparser
 from bibtexparser import model
+from bibtexparser.entrypoint import write_string
+from bibtexparser.library import Library
 
 from tools.terminal import say
 
@@ -142,7 +143,7 @@ def bibtex_entries(catalogue: Any) -> dict[str, str]:
     for paper in catalogue.papers:
         entry_type = re.sub(r"[^a-z]", "", paper.bibtex.type) if paper.bibtex else "misc"
         entry = model.Entry(entry_type or "misc", keys[paper.id], [model.Field(k, v) for k, v in entry_fields(paper)])
-        out[paper.id] = bibtexparser.write_string(bibtexparser.Library([entry])).rstrip("\n") + "\n\n"
+        out[paper.id] = write_string(Library([entry])).rstrip("\n") + "\n\n"
     return out
 
 
@@ -173,7 +174,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "python tools/bibtex_exp
     return 0
 
 
-__all__ = ["HEADER", "bibtex_entries", "bibtex_value", "latex_safe", "entry_fields", "entry_keys", "export_bibtex", "main"]
+__all__ = [
+    "HEADER", "bibtex_entries", "bibtex_value", "entry_fields", "entry_keys", "export_bibtex", "latex_safe", "main",
+]
 
 if __name__ == "__main__":
     sys.exit(main())

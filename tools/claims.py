@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from reference_impls import REGISTRY
 
@@ -115,6 +115,28 @@ class ClaimResult:
             "fidelity": {m: REGISTRY[m].fidelity for m in self.models if m in REGISTRY},
             "evidence": list(self.evidence), "context": list(self.context), "speed": self.speed,
         }
+
+
+class _SharedFields(TypedDict):
+    """The fields of a `ClaimResult` that every verdict on a claim shares."""
+
+    paper: str
+    claim_id: str
+    claimed: str
+    acknowledged: str | None
+    models: tuple[str, ...]
+
+
+class _ComputedFields(_SharedFields):
+    """The fields shared by the verdicts on a claim that is computed from a measurement."""
+
+    measured: str | None
+    computation: str
+    tolerance: str
+    rule: str
+    reading: str | None
+    table_rule: str | None
+    readings: tuple[ReadingRow, ...]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -266,7 +288,7 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
                   and c.convention in ("unspecified", "flops_2x") and not _unconfirmed(c)]
         reading, rule = None, None
         if voters:
-            hits = {name: 0 for name in READINGS}
+            hits = dict.fromkeys(READINGS, 0)
             counted = 0
             for claim in voters:
                 column = tuple(c for c in claims if c.quantity == claim.quantity and c.unit == claim.unit)
@@ -523,19 +545,20 @@ def _judge(claim: Claim, paper: Paper | None, paper_id: str, measurements: Measu
         table_rule = (f"{context.rule}; this claim overrides it: {claim.convention_reason}" if context.rule
                       else f"read as {used.label}: {claim.convention_reason}")
     unconfirmed = _unconfirmed(claim)
-    common = dict(paper=paper_id, claim_id=claim.id, claimed=_claimed_text(claim), measured=measured,
-                  computation=best.computation, tolerance=tolerance, rule=interval.rule, reading=reading_text,
-                  table_rule=table_rule, readings=rows, acknowledged=claim.acknowledged, models=_models_of(claim))
+    common = _ComputedFields(paper=paper_id, claim_id=claim.id, claimed=_claimed_text(claim), measured=measured,
+                             computation=best.computation, tolerance=tolerance, rule=interval.rule,
+                             reading=reading_text, table_rule=table_rule, readings=rows,
+                             acknowledged=claim.acknowledged, models=_models_of(claim))
     if unconfirmed:
         levels = ", ".join(f"`{m}` is a {REGISTRY[m].fidelity}" for m in unconfirmed)
-        return ClaimResult(verdict="inconclusive", basis="computation", **common,  # type: ignore[arg-type]
+        return ClaimResult(verdict="inconclusive", basis="computation", **common,
                            summary=f"Inconclusive: {levels}, not confirmed against the source, so a gap could be "
                                    f"ours. Measured {measured} against the printed {claim.printed}.")
     if inside:
         plain = rule_interval(claim, context.column)
         why = (" — within the rounding of the entries it was computed from"
                if claim.entries is not None and not plain.contains(best.measured) else "")
-        return ClaimResult(verdict="verified", basis="computation", **common,  # type: ignore[arg-type]
+        return ClaimResult(verdict="verified", basis="computation", **common,
                            summary=f"Verified: measured {measured}, within {tolerance.split(' (')[0]}{why}.")
     diagnosis = _diagnose(claim, paper, measurements, interval, used, every, best.measured)
     gap = (best.measured - claim.value) / claim.value * 100 if claim.value else 0.0
@@ -548,7 +571,7 @@ def _judge(claim: Claim, paper: Paper | None, paper_id: str, measurements: Measu
         change = format_change(gap)
         relation = f", {change} than the printed {claim.printed}" if change != "the same" else ""
     summary = f"Refuted: measured {measured}{relation}; {diagnosis[0]}."
-    return ClaimResult(verdict="refuted", basis="computation", summary=summary,  # type: ignore[arg-type]
+    return ClaimResult(verdict="refuted", basis="computation", summary=summary,
                        diagnosis=tuple(diagnosis), **common)
 
 
@@ -578,8 +601,8 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
 
     accuracy = judge_accuracy(claim, evidence.evaluations, half_unit=_half_unit(claim))
     decimals = printed_decimals(claim)
-    common = dict(paper=paper, claim_id=claim.id, claimed=_claimed_text(claim), acknowledged=claim.acknowledged,
-                  models=_models_of(claim))
+    common = _SharedFields(paper=paper, claim_id=claim.id, claimed=_claimed_text(claim),
+                           acknowledged=claim.acknowledged, models=_models_of(claim))
     if accuracy is not None:
         rows = tuple(vars(r) for r in accuracy.evaluations)
         if accuracy.verdict == "cited" and claim.uncheckable:  # the catalogue's own, more specific reason
@@ -593,7 +616,7 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
             f"{accuracy.summary}.", measured=closest, computation=accuracy.summary,
             tolerance=f"{format_interval(accuracy.low, accuracy.high, claim.unit, decimals + 1)} ({accuracy.rule})",
             rule=accuracy.rule, evidence=rows, context=tuple(vars(r) for r in accuracy.context),
-            diagnosis=(accuracy.summary,) if accuracy.verdict == "refuted" else (), **common)  # type: ignore[arg-type]
+            diagnosis=(accuracy.summary,) if accuracy.verdict == "refuted" else (), **common)
     speed = judge_speed(claim, evidence.latency, half_unit=_half_unit(claim))
     if speed is not None:
         ratios = {t: m for t, (m, _) in speed.measured.items()}
@@ -607,7 +630,7 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
             verdict=speed.verdict, basis=speed.basis, summary=f"{speed.verdict.capitalize()}: {speed.summary}.",
             measured=measured, computation=speed.summary, tolerance=tolerance, rule=speed.rule,
             speed=speed.as_json(), diagnosis=(speed.summary,) if speed.verdict == "refuted" else (),
-            **common)  # type: ignore[arg-type]
+            **common)
     return None
 
 
@@ -621,7 +644,8 @@ def _distribution(claim: Claim, paper: str, measurements: Measurements) -> Claim
     values = [_quantity(_record(measurements, m), claim, reading) / scale for m in claim.models]
     decimals = printed_decimals(claim)
     judged = judge_distribution(claim.value, claim.value_std, decimals, values)
-    measured = f"{format_measured(judged.mean, claim.unit, decimals)} ± {format_measured(judged.std, claim.unit, decimals)}"
+    mean, std = format_measured(judged.mean, claim.unit, decimals), format_measured(judged.std, claim.unit, decimals)
+    measured = f"{mean} ± {std}"
     unconfirmed = _unconfirmed(claim)
     verdict: Verdict = judged.verdict
     summary = f"{verdict.capitalize()}: {judged.why}."
@@ -647,7 +671,7 @@ class Summary:
 
     @classmethod
     def of(cls, results: Sequence[ClaimResult]) -> Summary:
-        counts = {v: 0 for v in VERDICTS}
+        counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
         for r in results:
             counts[r.verdict] += 1
         unack = sum(1 for r in results if r.verdict == "refuted" and not r.acknowledged)

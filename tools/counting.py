@@ -80,7 +80,7 @@ def _combined_handles() -> dict[str, Callable[..., Counter[str]]]:
     return handles
 
 
-class _FlopsAndActivations(JitModelAnalysis):
+class _FlopsAndActivations(JitModelAnalysis):  # type: ignore[misc]  # fvcore ships no type information
     """fvcore analysis that records flops and activations from a single trace."""
 
     def __init__(self, model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
@@ -92,7 +92,7 @@ class _FlopsAndActivations(JitModelAnalysis):
 
 
 def _split(counter: Counter[str], prefix: str) -> dict[str, int]:
-    return {k.removeprefix(prefix): int(round(v)) for k, v in sorted(counter.items()) if k.startswith(prefix)}
+    return {k.removeprefix(prefix): round(v) for k, v in sorted(counter.items()) if k.startswith(prefix)}
 
 
 def fvcore_counts(model: nn.Module, x: torch.Tensor) -> tuple[dict[str, Counter[str]], dict[str, int]]:
@@ -162,7 +162,7 @@ def breakdown_modules(model: nn.Module) -> list[tuple[str, str]]:
     (e.g. FPN: the stages are conv2 ... conv5 and the head is the pyramid).
     """
     rows = [("stem", "stem")] if hasattr(model, "stem") else []
-    rows += [(f"stage{index + 1}", f"stages.{index}") for index in range(len(model.stages))]  # type: ignore[arg-type]
+    rows += [(f"stage{index + 1}", f"stages.{index}") for index in range(len(model.stages))]  # type: ignore[arg-type]  # Module.__getattr__ is untyped
     rows.append(("head", "head"))
     names = getattr(model, "stage_names", None)
     if names is None:
@@ -170,7 +170,7 @@ def breakdown_modules(model: nn.Module) -> list[tuple[str, str]]:
     if len(names) != len(rows):
         raise ValueError(f"{type(model).__name__}.stage_names has {len(names)} names for {len(rows)} rows "
                          f"({', '.join(path for _, path in rows)}); give one name per row")
-    return [(name, path) for name, (_, path) in zip(names, rows)]
+    return [(name, path) for name, (_, path) in zip(names, rows, strict=True)]
 
 
 class _StageShapes:
@@ -204,7 +204,8 @@ def crosscheck_macs(model: nn.Module, x: torch.Tensor) -> int:
     """Multiply-adds of convolutions and matrix products by torch's FlopCounterMode (2 FLOPs per MAC, halved)."""
     with FlopCounterMode(display=False) as counter:
         model(x)
-    return counter.get_total_flops() // 2
+    flops: int = counter.get_total_flops()
+    return flops // 2
 
 
 # The traced forward pass only has to produce shapes, so it runs in bfloat16 (about 3× faster than float32 on CPUs

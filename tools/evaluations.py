@@ -35,9 +35,12 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 class EvaluationSettings(Strict):
     """How the images were prepared; each field as the source states it (omitted when it does not say)."""
 
-    image_size: int | None = Field(default=None, ge=8, le=4096, description="Side of the square image fed to the model.")
+    image_size: int | None = Field(
+        default=None, ge=8, le=4096, description="Side of the square image fed to the model."
+    )
     crop_pct: float | None = Field(
-        default=None, gt=0, le=1, description="Centre-crop fraction (timm): the image is resized to image_size / crop_pct."
+        default=None, gt=0, le=1,
+        description="Centre-crop fraction (timm): the image is resized to image_size / crop_pct.",
     )
     resize: int | None = Field(default=None, ge=8, le=4096, description="Short side after resizing, before the crop.")
     crop: ShortText | None = Field(default=None, description="A named crop procedure, e.g. `EfficientNetCenterCrop`.")
@@ -79,7 +82,9 @@ class Evaluation(Strict):
     @model_validator(mode="after")
     def _top5_not_below_top1(self) -> Evaluation:
         if self.top5 is not None and self.top5 < self.top1:
-            raise ValueError("top-5 accuracy cannot be below top-1 accuracy; check that both are accuracies, not errors")
+            raise ValueError(
+                "top-5 accuracy cannot be below top-1 accuracy; check that both are accuracies, not errors"
+            )
         return self
 
     def settings_text(self) -> str:
@@ -122,7 +127,7 @@ def load_evaluations(path: str | Path = EVALUATIONS_FILE, display_name: str | No
     file = display_name or path.name
     data, positions, problems = load_yaml_with_positions(path, file)
     if not isinstance(data, dict):
-        raise CatalogueError(problems + [Problem(file, 1, 1, "", "the top level is not a mapping",
+        raise CatalogueError([*problems, Problem(file, 1, 1, "", "the top level is not a mapping",
                                                  "start the file with `evaluations:` followed by the list of rows")])
     try:
         document = EvaluationFile.model_validate(data)

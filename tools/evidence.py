@@ -131,15 +131,16 @@ def judge_accuracy(claim: Claim, evaluations: Sequence[Evaluation], *, half_unit
         return result("cited", f"the claim names no released weights; {len(context)} evaluation(s) of other weights "
                                "of this architecture are shown for context only, never as a verdict")
     if not deciding:
-        own = [r for r in rows if r.value is not None]
+        own = [(r, r.value) for r in rows if r.value is not None]
         if own:
-            listed = ", ".join(f"{_percent(r.value)} ({r.evaluator})" for r in own)  # type: ignore[arg-type]
+            listed = ", ".join(f"{_percent(value)} ({r.evaluator})" for r, value in own)
             return result("cited", f"only the trainers' own evaluation of `{claim.weights}` is recorded ({listed}); "
                                    "no independent evaluation")
         return result("cited", f"no evaluation of `{claim.weights}` giving this metric is recorded")
-    closest = min(deciding, key=lambda r: (abs(r.value - claimed), r.evaluator))  # type: ignore[operator]
-    gap = round(closest.value - claimed, 6)  # type: ignore[operator]
-    where = f"{_percent(closest.value)} ({closest.evaluator}, {closest.settings})"  # type: ignore[arg-type]
+    valued = [(r, r.value) for r in deciding if r.value is not None]  # all of `deciding`, values known
+    closest, value = min(valued, key=lambda rv: (abs(rv[1] - claimed), rv[0].evaluator))
+    gap = round(value - claimed, 6)
+    where = f"{_percent(value)} ({closest.evaluator}, {closest.settings})"
     if any(r.within for r in deciding):
         agreeing = sum(1 for r in deciding if r.within)
         return result("verified", f"{agreeing} of {len(deciding)} independent evaluation(s) of the released weights "

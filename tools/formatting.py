@@ -55,7 +55,10 @@ def format_measured(value: float, unit: str, printed_decimals: int) -> str:
 def format_interval(low: float, high: float, unit: str, decimals: int) -> str:
     """'67.06 – 71.08 %': enough digits that the two ends differ (never '313.7 – 313.7')."""
     for places in range(max(decimals, 0), max(decimals, 0) + 8):
-        a, b = (f"{low:,.{places}f}", f"{high:,.{places}f}") if unit == "" else (f"{low:.{places}f}", f"{high:.{places}f}")
+        if unit == "":
+            a, b = f"{low:,.{places}f}", f"{high:,.{places}f}"
+        else:
+            a, b = f"{low:.{places}f}", f"{high:.{places}f}"
         if a != b or math.isclose(low, high):
             suffix = "×" if unit == "x" else (f" {unit}" if unit else "")
             return f"{a} – {b}{suffix}"

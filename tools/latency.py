@@ -39,7 +39,7 @@ from .measurements import source_files
 
 TOOLS_DIR = Path(__file__).resolve().parent
 LATENCY_FILE = TOOLS_DIR / "latency.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION: Literal[1] = 1
 
 # A speed ratio printed for one CPU and library is judged against ours within ±20 %. Two models with different
 # kernels (depthwise and dense 3×3 convolutions, squeeze-excitation) are not sped up alike by another CPU
@@ -165,7 +165,7 @@ def ratio_pairs(catalogue: Catalogue) -> list[tuple[str, str]]:
         for claim in paper.claims
         if claim.timing is not None and claim.model in REGISTRY and claim.timing.baseline in REGISTRY
     }
-    return sorted(pairs)  # type: ignore[arg-type]
+    return sorted(pairs)
 
 
 def timing_groups(model_ids: Iterable[str], pairs: Sequence[tuple[str, str]]) -> list[list[str]]:
@@ -223,7 +223,7 @@ def machine_stamp(today: dt.date | None = None) -> Machine:
         pass
     config = torch.__config__.show()
     onednn = next((ln.strip(" -") for ln in config.splitlines() if "MKL-DNN" in ln or "oneDNN" in ln), "no oneDNN")
-    mkl = "MKL" if torch.backends.mkl.is_available() else "no MKL"
+    mkl = "MKL" if torch.backends.mkl.is_available() else "no MKL"  # type: ignore[no-untyped-call]  # unannotated in torch
     backend = next((ln.split(":", 1)[1].strip() for ln in torch.__config__.parallel_info().splitlines()
                     if ln.startswith("ATen parallel backend")), "unknown backend")
     return Machine(

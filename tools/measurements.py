@@ -10,8 +10,8 @@ Nothing here imports torch.
 
 from __future__ import annotations
 
-import functools
 import datetime as dt
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -277,7 +277,8 @@ def failed_measurement(model_id: str, message: str, *, today: dt.date | None = N
     versions = tool_versions()
     return MeasurementRecord(
         id=model_id, key=measurement_key(model_id, versions), input_size=list(spec.input_size),
-        **{name: None for name in _NUMBERS},
+        params=None, macs_conv_linear=None, macs_conv_linear_bn=None, fvcore_total=None, flopcounter_macs=None,
+        batchnorm_elements=None, activations=None,  # every one of _NUMBERS
         versions={**versions, "python": platform.python_version()},
         measured_on=(today or dt.date.today()).isoformat(), error=message,
     )

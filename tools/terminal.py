@@ -15,7 +15,9 @@ from typing import TextIO
 
 # C0 controls except tab and newline, DEL, C1 controls (U+0080-U+009F: CSI, OSC, NEL ...), the bidi embedding,
 # override and isolate controls and marks, and the Unicode line and paragraph separators.
-UNSAFE_FOR_TERMINAL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+UNSAFE_FOR_TERMINAL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -44,7 +44,7 @@ class PrintedNumber:
 
     @property
     def half_unit(self) -> float:
-        return 0.5 * 10 ** (-self.decimals)
+        return 0.5 * 10.0 ** (-self.decimals)
 
 
 def parse_printed(printed: str, value: float | None = None) -> PrintedNumber | None:

@@ -141,9 +141,12 @@ def _receive(job: _Running) -> Measurement | None:
     if not job.connection.poll():
         return None
     try:
-        return job.connection.recv()
+        record = job.connection.recv()
     except (EOFError, OSError):  # the process closed the pipe without sending (it died)
         return None
+    if not isinstance(record, Measurement):  # the child sends exactly one, `_measure`'s result
+        raise TypeError(f"{job.model_id}: the measuring process sent a {type(record).__name__}, not a measurement")
+    return record
 
 
 def _finish(job: _Running, timeout: float) -> Measurement | None:

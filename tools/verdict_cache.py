@@ -59,7 +59,7 @@ def _file_options(argv: Sequence[str]) -> dict[str, str] | None:
     return values
 
 
-def _digest_file(digest: hashlib._Hash, path: Path) -> None:
+def _digest_file(digest: hashlib.blake2b, path: Path) -> None:
     digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
     try:
         content = path.read_bytes()
@@ -69,7 +69,7 @@ def _digest_file(digest: hashlib._Hash, path: Path) -> None:
     digest.update(len(content).to_bytes(8, "little") + content)
 
 
-def _digest_tree(digest: hashlib._Hash, root: Path) -> None:
+def _digest_tree(digest: hashlib.blake2b, root: Path) -> None:
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
         for name in sorted(files):

@@ -39,9 +39,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
-from tools.files import display_path
-from tools.terminal import say
 from tools.claims import ClaimResult, Summary, evaluate_claims
+from tools.files import display_path
 from tools.measurements import (
     MEASUREMENTS_FILE,
     MeasurementRecord,
@@ -49,6 +48,7 @@ from tools.measurements import (
     read_measurements,
     stale_models,
 )
+from tools.terminal import say
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="exit codes: 0 ok; 1 refuted (unacknowledged), error or stale; 2 invalid catalogue or usage",
     )
-    parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="catalogue file (default: papers.yaml)")
+    parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE,
+                        help="catalogue file (default: papers.yaml)")
     parser.add_argument("--measurements", type=Path, default=MEASUREMENTS_FILE, help=argparse.SUPPRESS)
     parser.add_argument("--paper", metavar="ID", help="only this paper's claims and models")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -152,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         refused = docs_folder_problems(args.catalogue.resolve().parent / "docs")  # the site reads docs/notes/ too
         if refused:
-            say("\n".join(refused) + f"\n{len(refused)} refused file(s) in docs/; nothing was written.", file=sys.stderr)
+            say("\n".join(refused) + f"\n{len(refused)} refused file(s) in docs/; nothing was written.",
+                file=sys.stderr)
             return EXIT_INVALID
         if not args.json:
             say(f"{display}: valid ({len(catalogue.papers)} papers, "

@@ -25,13 +25,13 @@ from typing import Any
 
 from ..files import WriteError, display_path, write_atomic
 from ..terminal import say
+from . import DEFAULT_CATALOGUE, load_catalogue
 from .bibtex_import import BibEntry, read_bibtex
 from .emit import detect_layout, render_entry
 from .errors import AddPaperError, CatalogueError
 from .schema import STATUSES, Paper
 from .stub import LEFT_TO_FILL, build_paper
 from .text_rules import title_key
-from . import DEFAULT_CATALOGUE, load_catalogue
 from .yaml_lines import Positions, load_yaml_with_positions
 
 EXIT_OK, EXIT_INVALID = 0, 2

@@ -104,8 +104,8 @@ def _cut_long_fields(library: Any) -> Any:
 
 def parse_bibtex(text: str, name: str) -> BibEntry:
     """Parse exactly one entry from `text`; raise AddPaperError saying what is wrong and where."""
-    import bibtexparser
     from bibtexparser import middlewares
+    from bibtexparser.entrypoint import parse_string
     from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, ImplicitComment, MiddlewareErrorBlock
 
     if not text.strip():
@@ -120,8 +120,8 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
     ]
     try:
         with _quiet_bibtexparser():
-            raw = bibtexparser.parse_string(text, parse_stack=[])  # field keys as written
-            library = _cut_long_fields(bibtexparser.parse_string(text))  # enclosing braces removed, not decoded
+            raw = parse_string(text, parse_stack=[])  # field keys as written
+            library = _cut_long_fields(parse_string(text))  # enclosing braces removed, not decoded
             for middleware in stack:
                 library = middleware.transform(library)
     except Exception as exc:  # the parser's own state errors: report, do not crash
@@ -146,8 +146,8 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
             problems.append(f"{name}:{line}: cannot parse the block starting `{head}`: {reason.rstrip('.')} — "
                             "each entry is `@type{key, field = {value}, ...}` with commas between fields")
     for entry in raw.entries:
-        keys = [f.key.lower() for f in entry.fields]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        field_keys = [f.key.lower() for f in entry.fields]
+        repeated = sorted({k for k in field_keys if field_keys.count(k) > 1})
         if repeated:
             problems.append(f"{name}:{(entry.start_line or 0) + 1}: the entry repeats the field(s) "
                             f"{', '.join(repeated)} — keep one of each")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from .tags import ALLOWED_TAGS
 from .markdown_limits import check_markdown
+from .tags import ALLOWED_TAGS
 from .text_rules import check_text, check_title
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -70,7 +70,7 @@ NoteText = Annotated[
     AfterValidator(check_markdown),
 ]
 
-Tag = Literal[tuple(ALLOWED_TAGS)]  # type: ignore[valid-type]  # the allowed list lives in tags.py
+Tag = Literal[tuple(ALLOWED_TAGS)]  # type: ignore[valid-type]  # a Literal of a runtime tuple: pydantic reads it, mypy cannot
 
 
 class Strict(BaseModel):
@@ -106,11 +106,11 @@ class Notes(Strict):
 
 
 class Bibtex(Strict):
-    type: Literal[BIBTEX_TYPES] = Field(description="BibTeX entry type.")  # type: ignore[valid-type]
+    type: Literal[BIBTEX_TYPES] = Field(description="BibTeX entry type.")  # type: ignore[valid-type]  # see Tag
     key: str = Field(
         pattern=rf"^[A-Za-z0-9_:\-]{{1,{MAX_BIBTEX_KEY}}}$", description="Citation key, e.g. `gao2021res2net`."
     )
-    fields: dict[Literal[BIBTEX_FIELD_NAMES], ShortText] = Field(  # type: ignore[valid-type]
+    fields: dict[Literal[BIBTEX_FIELD_NAMES], ShortText] = Field(  # type: ignore[valid-type]  # see Tag
         default_factory=dict,
         max_length=20,
         description="Extra BibTeX fields (journal, booktitle, volume, number, pages, publisher). Title, authors, "
@@ -395,7 +395,7 @@ class Paper(Strict):
     tags: list[Tag] = Field(  # type: ignore[valid-type]  # Tag is a Literal built from tags.py
         default_factory=list, max_length=12, description="Tags from the allowed list."
     )
-    status: Literal[STATUSES] = Field(description="Reading status.")  # type: ignore[valid-type]
+    status: Literal[STATUSES] = Field(description="Reading status.")  # type: ignore[valid-type]  # see Tag
     added: dt.date = Field(description="Date the paper was added to the catalogue (YYYY-MM-DD).")
     tldr: Paragraph | None = Field(default=None, description="One-paragraph summary (Markdown).")
     notes: Notes = Field(default_factory=Notes, description="Reading notes per language.")
@@ -411,7 +411,7 @@ class Catalogue(Strict):
     papers: list[Paper] = Field(description="Every paper in the catalogue.", max_length=20_000)
 
 
-def json_schema() -> dict:
+def json_schema() -> dict[str, Any]:
     """The JSON Schema of papers.yaml, for editors (yaml-language-server)."""
     schema = Catalogue.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -81,7 +81,7 @@ def derive_id(entry: BibEntry) -> str:
     surname = _ascii_slug(entry.surnames[0]) if entry.surnames else ""
     words = [_ascii_slug(w) for w in entry.title.split()]
     significant = [w for w in words if w and w not in TITLE_STOPWORDS] or [w for w in words if w]
-    parts = [surname or "paper", str(entry.year)] + significant[:1]
+    parts = [surname or "paper", str(entry.year), *significant[:1]]
     slug = "-".join(p for p in parts if p)
     return slug[:MAX_SLUG].rstrip("-")
 

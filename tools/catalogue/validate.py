@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from reference_impls import REGISTRY
 
@@ -68,7 +69,7 @@ def _show(value: Any) -> str:
 
 
 def _problem_from_pydantic(
-    error: dict[str, Any], file: str, positions: Positions, root: type[BaseModel] = Catalogue
+    error: ErrorDetails, file: str, positions: Positions, root: type[BaseModel] = Catalogue
 ) -> Problem:
     """One pydantic error as a Problem at its file:line:col; `root` is the schema model of the whole file."""
     loc: Loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -190,10 +191,10 @@ def _check_claim_numbers(claim: Any) -> Iterable[tuple[Loc, str, str]]:
                 yield ((field,), f"{value:g} is not a number that `printed` ({claim.printed!r}) shows",
                        f"write the printed number in `{field}` (in `unit`), or correct `printed`")
     tolerance = claim.tolerance
-    if tolerance is not None and tolerance.abs is not None and claim.value is not None:
-        if tolerance.abs >= abs(claim.value):
-            yield (("tolerance", "abs"), f"{tolerance.abs:g} is not below the claimed value {claim.value:g}",
-                   "a tolerance that wide verifies any measurement; state the interval the source's rounding allows")
+    if (tolerance is not None and tolerance.abs is not None and claim.value is not None
+            and tolerance.abs >= abs(claim.value)):
+        yield (("tolerance", "abs"), f"{tolerance.abs:g} is not below the claimed value {claim.value:g}",
+               "a tolerance that wide verifies any measurement; state the interval the source's rounding allows")
 
 
 def _check_paper(
@@ -236,7 +237,7 @@ def _check_paper(
         claim_ids.add(claim.id)
         for field_loc, message, hint in _check_claim_numbers(claim):
             yield problem(("claims", c, *field_loc), message, hint)
-        about = [("model", claim.model)] if claim.model else []
+        about: list[tuple[str | tuple[str, int], str]] = [("model", claim.model)] if claim.model else []
         about += [(("models", k), mid) for k, mid in enumerate(claim.models)]
         for field, model_id in about:
             field_loc = field if isinstance(field, tuple) else (field,)
@@ -260,7 +261,7 @@ def load_catalogue(path: str | Path, display_name: str | None = None) -> Catalog
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise CatalogueError(
-            problems + [Problem(file, 1, 1, "", f"the top level is {kind}, not a mapping",
+            [*problems, Problem(file, 1, 1, "", f"the top level is {kind}, not a mapping",
                                 "start the file with `papers:` followed by the list of papers")]
         )
     try:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml._yaml import CParser  # libyaml's parser (yaml.cyaml re-exports it untyped)
 
 from .errors import CatalogueError, Problem, format_path
 
@@ -136,7 +137,7 @@ class _PythonComposer(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves Parser.peek_event unannotated
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _Refused(
                 event.start_mark,
@@ -190,12 +191,16 @@ class _Builder:
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, loc, flow)
+        if not isinstance(node, yaml.CollectionNode):
+            raise TypeError(f"unexpected YAML node {type(node).__name__}")  # the composers make no other kind
         flow = flow or bool(node.flow_style)
         if isinstance(node, yaml.SequenceNode):
             if len(node.value) > MAX_SEQUENCE_ITEMS:
                 raise _too_many("a list", MAX_SEQUENCE_ITEMS, node.value[MAX_SEQUENCE_ITEMS].start_mark, self.pos,
                                 self.file)
-            return [self.build(item, loc + (index,), depth + 1, flow) for index, item in enumerate(node.value)]
+            return [self.build(item, (*loc, index), depth + 1, flow) for index, item in enumerate(node.value)]
+        if not isinstance(node, yaml.MappingNode):
+            raise TypeError(f"unexpected YAML node {type(node).__name__}")
         return self._mapping(node, loc, depth, flow)
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int, flow: bool) -> dict[str, Any]:
@@ -220,13 +225,13 @@ class _Builder:
             key = key_node.value
             if key in first_seen:
                 first_line, line = where(first_seen[key].start_mark)[0], where(key_node.start_mark)[0]
-                self._problem(key_node, loc + (key,),
+                self._problem(key_node, (*loc, key),
                               f"duplicate key `{key}` (first written on line {first_line}, again on line {line})",
                               "keep one of the two; YAML would silently use the last")
                 continue
             first_seen[key] = key_node
-            keys[loc + (key,)] = where(key_node.start_mark)
-            result[key] = self.build(value_node, loc + (key,), depth + 1, flow)
+            keys[(*loc, key)] = where(key_node.start_mark)
+            result[key] = self.build(value_node, (*loc, key), depth + 1, flow)
         return result
 
     def _scalar(self, node: yaml.ScalarNode, loc: Loc, flow: bool) -> Any:
@@ -274,7 +279,7 @@ def _nesting_bound(text: str) -> int:
 
 def _nests_deeper_than(text: str, depth: int) -> bool:
     """Whether libyaml's parser events (no recursion there) nest deeper than `depth`; True on a YAML error."""
-    parser = yaml.cyaml.CParser(text)
+    parser = CParser(text)
     level = 0
     try:
         while (event := parser.get_event()) is not None:
@@ -334,7 +339,8 @@ def _compose_with_libyaml(text: str) -> yaml.Node | None:
 def _libyaml_tree(text: str) -> yaml.Node | None:
     loader = _LibyamlLoader(text)
     try:
-        return loader.get_single_node()
+        node: yaml.Node | None = loader.get_single_node()
+        return node
     except yaml.YAMLError:
         raise _UsePython from None  # the pure scanner's message and position are the ones reported
     finally:
@@ -423,7 +429,9 @@ def _read_text(path: Path, file: str) -> str:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise CatalogueError([Problem(file, 1, 1, "", f"cannot read the file ({exc.strerror})", "check the path")])
+        raise CatalogueError(
+            [Problem(file, 1, 1, "", f"cannot read the file ({exc.strerror})", "check the path")]
+        ) from None
     if size > MAX_FILE_BYTES:
         raise CatalogueError(
             [

@@ -128,7 +128,8 @@ def _gap(claim: Any, result: Any) -> float:
     if claim.value is None or found is None:
         return 0.0
     measured = float(found.group(0).replace(",", ""))
-    return abs(claim.value - measured) / max(abs(claim.value), abs(measured), 1e-12)
+    printed: float = claim.value
+    return abs(printed - measured) / max(abs(printed), abs(measured), 1e-12)
 
 
 def _finding(catalogue: Any, claim_results: Sequence[Any], page_path: str) -> str:

@@ -168,7 +168,7 @@ class PaperPages:
 
     def details(self, view: PaperView) -> dict[str, str]:
         """The HTML of every collapsed detail of a paper page, by the anchor the page names it with."""
-        macros = environment().get_template("details.html.j2").module
+        macros: Any = environment().get_template("details.html.j2").module  # its macros are attributes made at run time
         out = {c.anchor: str(macros.claim_detail(c, self.conventions_url)).strip() for c in view.claims}
         for verdict in GROUPED:  # rows that need no attention load as a group, keeping the page small
             rows = [str(macros.claim_row(c, True)) for c in view.claims if c.verdict == verdict]

@@ -48,7 +48,11 @@ class ModelCost:
         return self.error is None
 
     def reading(self, name: str) -> int | None:
-        return getattr(self, name)
+        """The count of one reading (`params`, `macs_conv_linear`, `macs_conv_linear_bn`, `fvcore_total`, ...)."""
+        value = getattr(self, name)
+        if value is not None and not isinstance(value, int):
+            raise AttributeError(f"`{name}` is not a count of a measured model")
+        return value
 
 
 def _first(entry: Mapping[str, Any], *keys: str) -> Any:

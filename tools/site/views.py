@@ -187,9 +187,9 @@ def code_links(paper: Any) -> tuple[Link, ...]:
         url = safe_url(str(paper.links.official_code)) or ""
         links.append(Link(f"Official code ({repository_name(url)})", url))
     for other in paper.links.other_code:
-        url = safe_url(str(other))
-        if url:
-            links.append(Link(repository_name(url), url))
+        other_url = safe_url(str(other))
+        if other_url:
+            links.append(Link(repository_name(other_url), other_url))
     if safe_url(str(paper.links.project or "")):
         links.append(Link("Project page", safe_url(str(paper.links.project)) or ""))
     if paper.doi and safe_url("https://doi.org/" + paper.doi):
@@ -265,7 +265,11 @@ def stats_of(
     def independent(cited: Any) -> tuple[Evaluation, ...]:
         """Independent evaluations of the same weights, as accuracies like the printed value (100 − error)."""
         view = by_id.get(cited.claim.id)
-        as_accuracy = (lambda v: 100.0 - v) if cited.claim.quantity == "top1_error" else (lambda v: v)
+        complement = cited.claim.quantity == "top1_error"
+
+        def as_accuracy(value: float) -> float:
+            return 100.0 - value if complement else value
+
         return tuple(Evaluation(as_accuracy(e.value), e.evaluator, True) for e in (view.evidence if view else ()) if e.independent)
 
     cited = tuple(Top1(c.value, c.claim.id, independent(c)) for c in (top1.get(headline.id, ()) if headline else ()))

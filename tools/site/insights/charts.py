@@ -12,8 +12,14 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
+    from matplotlib.typing import RcKeyType
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -40,7 +46,7 @@ _DARK = {
 }  # contrast >= 3.8:1 on white (light) and >= 6.8:1 on #1e2029 (dark) for every series colour
 _COLOUR_TOKEN = re.compile(r"#[0-9a-f]{6}\b")
 
-_RC: dict[str, Any] = {
+_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "cv-papers-insights",  # fixed ids for clip paths and markers: byte-identical files
     "svg.fonttype": "none",  # text stays text (selectable, small); the browser's sans-serif draws it
     "text.parse_math": False,  # labels are literal: a "$" in a model name is not mathtext
@@ -154,6 +160,14 @@ def _finish(svg: str, title: str, alt: str) -> tuple[bytes, bytes]:
     return svg.encode("utf-8"), dark.encode("utf-8")
 
 
+def _box_in_inches(ax: Axes, figure: Figure) -> Bbox:
+    """The tight bounding box of a visible panel, in inches (a visible panel always has one)."""
+    box = ax.get_tightbbox()
+    if box is None:
+        raise ValueError("a visible panel has no bounding box")
+    return box.transformed(figure.dpi_scale_trans.inverted())
+
+
 def _svg(draw: Callable[[Any], None], *, size: tuple[float, float], title: str, alt: str) -> Chart:
     """Draw a figure; return it as SVG (light and dark), and each of its panels alone when it has several."""
     import matplotlib
@@ -171,7 +185,7 @@ def _svg(draw: Callable[[Any], None], *, size: tuple[float, float], title: str, 
         panels = []
         axes = [ax for ax in figure.axes if ax.get_visible()]
         if len(axes) > 1:
-            boxes = [ax.get_tightbbox().transformed(figure.dpi_scale_trans.inverted()) for ax in axes]
+            boxes = [_box_in_inches(ax, figure) for ax in axes]
             figure.set_layout_engine("none")  # keep the layout the whole figure was drawn with
             for n, (ax, box) in enumerate(zip(axes, boxes), start=1):
                 for other in axes:
@@ -254,7 +268,7 @@ def _scatter_by_family(ax: Any, ctx: Any, ids: list[str], y_of: Callable[[str], 
         if not members:
             continue
         points = ax.scatter(
-            [ctx.ok(i).fvcore_total / 1e9 for i in members],
+            [ctx.cost(i).fvcore_total / 1e9 for i in members],
             [y_of(i) for i in members],
             s=34,
             marker=ctx.styles.marker[module],

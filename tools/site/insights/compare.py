@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
 
 from ..sanitize import md_text
 from .charts import DIR
 from .data import COMPUTED_FVCORE, COMPUTED_PARAMS, MODELS_JSON, _Context, _g, _json_bytes, _m, _missing_note, _model_cell, _nothing_to_plot, _page, _paper_url, _provenance, _rel, _shape, _table
 
+
+class _StageEntry(TypedDict):
+    name: str
+    params: int | None
+    macs: int | None  # fvcore total
+    output: list[int]
+
+
+class _ModelEntry(TypedDict):
+    """One model of data/models.json, as compare.js reads it."""
+
+    id: str
+    family: str
+    input: list[int]
+    params: int
+    macs: int  # fvcore total
+    macs_conv_linear: int
+    activations: int | None
+    stages: list[_StageEntry]
+    paper: str | None  # relative to data/models.json
+    paper_title: str | None
+
+
 def _compare(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     path = f"{DIR}/compare.md"
     ids = sorted(ctx.registry, key=lambda i: (list(ctx.styles.label).index(ctx.registry[i].module), i))
-    models = []
+    models: list[_ModelEntry] = []
     for i in ids:
         m = ctx.ok(i)
         if m is None:

@@ -28,13 +28,13 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     }
     alt = f"Log-log scatter of parameters against GMACs for {len(measured)} registered models, one colour and marker per family."
     if measured:  # the extremes, read from the measurements
-        cheapest = min(measured, key=lambda i: ctx.ok(i).fvcore_total)
-        dearest = max(measured, key=lambda i: ctx.ok(i).fvcore_total)
-        largest = max(measured, key=lambda i: ctx.ok(i).params)
+        cheapest = min(measured, key=lambda i: ctx.cost(i).fvcore_total)
+        dearest = max(measured, key=lambda i: ctx.cost(i).fvcore_total)
+        largest = max(measured, key=lambda i: ctx.cost(i).params)
         alt += (
-            f" Cost spans from {ctx.ok(cheapest).fvcore_total / 1e9:.3g} GMACs ({cheapest}) to "
-            f"{ctx.ok(dearest).fvcore_total / 1e9:.3g} GMACs ({dearest}); {largest} has the most parameters "
-            f"({ctx.ok(largest).params / 1e6:.1f} M)."
+            f" Cost spans from {ctx.cost(cheapest).fvcore_total / 1e9:.3g} GMACs ({cheapest}) to "
+            f"{ctx.cost(dearest).fvcore_total / 1e9:.3g} GMACs ({dearest}); {largest} has the most parameters "
+            f"({ctx.cost(largest).params / 1e6:.1f} M)."
         )
     body = [
         (
@@ -49,12 +49,12 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
 
         def draw(fig: Any) -> None:
             ax = fig.add_subplot()
-            _scatter_by_family(ax, ctx, measured, lambda i: ctx.ok(i).params / 1e6)
+            _scatter_by_family(ax, ctx, measured, lambda i: ctx.cost(i).params / 1e6)
             for i, (dx, dy, ha) in landmarks.items():
                 if i in measured:
                     ax.annotate(
                         i,
-                        (ctx.ok(i).fvcore_total / 1e9, ctx.ok(i).params / 1e6),
+                        (ctx.cost(i).fvcore_total / 1e9, ctx.cost(i).params / 1e6),
                         xytext=(dx, dy),
                         textcoords="offset points",
                         fontsize=7,
@@ -110,7 +110,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     cited = imagenet_top1(ctx.catalogue, ctx.registry)
     ids = sorted(cited, key=lambda i: (ctx.registry[i].module, i))
     plotted = [i for i in ids if ctx.ok(i)]
-    points = [(ctx.ok(i).fvcore_total / 1e9, cited[i][0].value) for i in plotted]
+    points = [(ctx.cost(i).fvcore_total / 1e9, cited[i][0].value) for i in plotted]
     frontier = [plotted[k] for k in pareto_frontier(points)]
     alt = (
         f"Scatter of cited ImageNet top-1 accuracy against computed GMACs (log scale) for {len(plotted)} models, "
@@ -140,7 +140,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         def draw(fig: Any) -> None:
             ax = fig.add_subplot()
             _scatter_by_family(ax, ctx, plotted, lambda i: cited[i][0].value)
-            xs = [ctx.ok(i).fvcore_total / 1e9 for i in frontier]
+            xs = [ctx.cost(i).fvcore_total / 1e9 for i in frontier]
             ys = [cited[i][0].value for i in frontier]
             ax.step(
                 xs,
@@ -154,7 +154,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 label="Pareto frontier",
             )
             for i in plotted:
-                x, y = ctx.ok(i).fvcore_total / 1e9, cited[i][0].value
+                x, y = ctx.cost(i).fvcore_total / 1e9, cited[i][0].value
                 ax.annotate(
                     _short_id(i),
                     (x, y),
@@ -176,7 +176,7 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         body += [_nothing_to_plot("No model has both a cited ImageNet top-1 accuracy and a measurement."), ""]
     body.append(_missing_note(ids, ctx.measurements))
     rows = []
-    for i in sorted(ids, key=lambda i: (ctx.ok(i).fvcore_total if ctx.ok(i) else math.inf, i)):
+    for i in sorted(ids, key=lambda i: (ctx.cost(i).fvcore_total if ctx.ok(i) else math.inf, i)):
         first, *others = cited[i]
         m = ctx.ok(i)
         source = first.source(path) + (f"; {md_text(first.note)}" if first.note else "")
@@ -332,12 +332,12 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 _model_cell(i, path, ctx.papers),
                 _shape(ctx.registry[i].input_size),
                 _g(m.fvcore_total) if m else "not measured yet",
-                p_macs.link(path, p_macs.claim.printed) if p_macs else "—",
+                p_macs.link(path, p_macs.printed) if p_macs else "—",
                 f"{m.fvcore_total / p_macs.value:.3f}" if m and p_macs else "—",
                 _g(reference),
                 f"{m.fvcore_total / reference:.3f}" if m and reference else "—",
                 _m(m.params) if m else "—",
-                p_params.link(path, p_params.claim.printed) if p_params else "—",
+                p_params.link(path, p_params.printed) if p_params else "—",
             ]
         )
     body += [

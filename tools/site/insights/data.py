@@ -7,12 +7,15 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, overload
 
 from ..sanitize import md_text
 from ..records import ModelCost, cost_of
 from .charts import _Styles
+
+if TYPE_CHECKING:
+    from tools.catalogue import Claim, Paper
 
 MODELS_JSON = "data/models.json"
 UPDATE_COMMAND = "python tools/verify_claims.py --update"
@@ -54,12 +57,21 @@ def hetconv_vgg16_cifar_prediction(part: int) -> tuple[int, int]:
 # Reading the inputs
 
 
-def _usable(measurements: Mapping[str, Any], model_id: str) -> ModelCost | None:
+@dataclass(frozen=True)
+class MeasuredCost(ModelCost):
+    """The costs of a model whose measurement succeeded: its parameters and both headline readings are known."""
+
+    params: int
+    macs_conv_linear: int
+    fvcore_total: int
+
+
+def _usable(measurements: Mapping[str, Any], model_id: str) -> MeasuredCost | None:
     """The costs of a model (`records.ModelCost`), or None when it is absent or its measurement failed."""
     m = cost_of(measurements.get(model_id), model_id)
-    if m is None or not m.ok or m.fvcore_total is None or m.params is None:
+    if m is None or not m.ok or m.fvcore_total is None or m.params is None or m.macs_conv_linear is None:
         return None
-    return m
+    return MeasuredCost(**{f.name: getattr(m, f.name) for f in fields(m)})
 
 
 def _registry() -> Mapping[str, Any]:
@@ -68,8 +80,12 @@ def _registry() -> Mapping[str, Any]:
     return REGISTRY
 
 
+@overload
+def _scaled(value: float, unit: str) -> float: ...
+@overload
+def _scaled(value: None, unit: str) -> None: ...
 def _scaled(value: float | None, unit: str) -> float | None:
-    from tools.claims import SCALE
+    from tools.formatting import SCALE
 
     return None if value is None else value * SCALE.get(unit, 1.0)
 
@@ -79,8 +95,8 @@ class Cited:
     """A number cited from papers.yaml, with where it comes from."""
 
     value: float
-    paper: Any  # tools.catalogue.Paper
-    claim: Any  # tools.catalogue.Claim
+    paper: Paper
+    claim: Claim
     note: str = ""  # e.g. "converted from top-1 error: 100 − 22.01"
 
     def label(self) -> str:
@@ -91,6 +107,11 @@ class Cited:
         return f"cited: {_short_title(self.paper.title)} ({origin}{self.claim.source.version}), " + (
             self.claim.source.location
         )
+
+    @property
+    def printed(self) -> str:
+        """The number as the source prints it (the claim's `printed`; its value when none is given)."""
+        return self.claim.printed or f"{self.value:g}"
 
     def link(self, from_page: str, text: str) -> str:
         """`text` as Markdown, linked to the claim on the paper's page."""
@@ -278,8 +299,15 @@ class _Context:
     styles: _Styles
     directory_urls: bool
 
-    def ok(self, model_id: str) -> ModelCost | None:
+    def ok(self, model_id: str) -> MeasuredCost | None:
         return _usable(self.measurements, model_id)
+
+    def cost(self, model_id: str) -> MeasuredCost:
+        """The costs of a model already known to be usable (`ok`), e.g. one of a filtered list."""
+        m = _usable(self.measurements, model_id)
+        if m is None:
+            raise LookupError(f"{model_id}: no usable measurement")
+        return m
 
     def models_of(self, paper_id: str) -> list[str]:
         """The registered models a catalogue paper defines, in the catalogue's order."""

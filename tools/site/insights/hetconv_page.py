@@ -78,7 +78,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
 
         def draw(fig: Any) -> None:
             left, right = fig.subplots(1, 2, width_ratios=(1.6, 1))
-            if measured:
+            if measured and base:  # `measured` is only filled when the P = 1 base is measured
                 ps = [p for p, _ in measured]
                 grid = [2 ** (x / 8) for x in range(8 * int(math.log2(max(ps))) + 1)]
                 left.plot(
@@ -99,7 +99,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 )
                 left.plot(
                     ps,
-                    [ctx.ok(i).macs_conv_linear / base.macs_conv_linear for _, i in measured],
+                    [ctx.cost(i).macs_conv_linear / base.macs_conv_linear for _, i in measured],
                     "o",
                     color=_SERIES[0],
                     label="MACs, computed (conv + linear)",
@@ -107,7 +107,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 )
                 left.plot(
                     ps,
-                    [ctx.ok(i).fvcore_total / base.fvcore_total for _, i in measured],
+                    [ctx.cost(i).fvcore_total / base.fvcore_total for _, i in measured],
                     "x",
                     color=_SERIES[1],
                     mew=1.5,
@@ -116,7 +116,7 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 )
                 left.plot(
                     ps,
-                    [ctx.ok(i).params / base.params for _, i in measured],
+                    [ctx.cost(i).params / base.params for _, i in measured],
                     "s",
                     mfc="none",
                     mew=1.2,

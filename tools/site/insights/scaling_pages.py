@@ -234,7 +234,7 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             errors.setdefault(claim.model, Cited(float(claim.value), paper, claim))
     light = ctx.ok("res2net50_18w_4s")
     kept = light.fvcore_total / resnet.fvcore_total if light and resnet else None
-    shares = {i: ctx.ok(i).fvcore_total / resnet.fvcore_total * 100 for i in ids if ctx.ok(i) and resnet}
+    shares = {i: ctx.cost(i).fvcore_total / resnet.fvcore_total * 100 for i in ids if ctx.ok(i) and resnet}
     alt = "Bar chart of each Res2Net variant's GMACs as a percentage of ResNet-50's: " + (
         ", ".join(f"{_res2net_label(i)} {share:.0f} percent" for i, share in shares.items()) or "nothing measured yet"
     ) + (
@@ -250,8 +250,9 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         ),
         "",
     ]
-    if paper_claim or note_claim:
-        printed = (paper_claim or note_claim)[1].value
+    chosen = paper_claim or note_claim
+    if chosen:
+        printed = chosen[1].value
         body.append(f'Two readings of "{printed:g} %":')
         body.append("")
         if paper_claim:
@@ -262,7 +263,7 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             )
         if note_claim:
             model = note_claim[1].model
-            share = ctx.ok(model).fvcore_total / resnet.fvcore_total if ctx.ok(model) and resnet else None
+            share = ctx.cost(model).fvcore_total / resnet.fvcore_total if ctx.ok(model) and resnet else None
             body.append(
                 f"- The reading note: Res2Net-50 (read here as `{model}`) has **{note_claim[1].value:g} % fewer** "
                 "FLOPs than ResNet-50, i.e. "
@@ -287,11 +288,11 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                     continue
                 colour = _MUTED if group == "baselines" else _SERIES[k % len(_SERIES)]
                 xs = list(range(x, x + len(members)))
-                shares = [ctx.ok(i).fvcore_total / resnet.fvcore_total * 100 for i in members]
+                shares = [ctx.cost(i).fvcore_total / resnet.fvcore_total * 100 for i in members]
                 ax.bar(xs, shares, color=colour, width=0.7, label=group, zorder=3)
                 for xi, i, share in zip(xs, members, shares):
                     ax.annotate(
-                        f"{ctx.ok(i).fvcore_total / 1e9:.2f}G\n{share:.0f} %",
+                        f"{ctx.cost(i).fvcore_total / 1e9:.2f}G\n{share:.0f} %",
                         (xi, share),
                         xytext=(0, 2),
                         textcoords="offset points",
@@ -317,7 +318,7 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 )
             ax.set_xticks([t for t, _ in ticks], [label for _, label in ticks], rotation=35, ha="right", fontsize=7.5)
             ax.set_ylabel("GMACs as % of ResNet-50 (fvcore, 224×224)")
-            top = max(ctx.ok(i).fvcore_total / resnet.fvcore_total * 100 for _, m in plotted for i in m)
+            top = max(ctx.cost(i).fvcore_total / resnet.fvcore_total * 100 for _, m in plotted for i in m)
             ax.set_ylim(0, max(top, 100) * 1.15)
             ax.grid(axis="x", visible=False)
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)

@@ -43,7 +43,7 @@ def seed_groups(ctx: _Context) -> list[SeedGroup]:
     for paper, claim in _claims(ctx.catalogue):
         if claim.kind != "distribution" or claim.quantity != "macs" or not claim.models or claim.value is None:
             continue
-        measured = tuple((i, ctx.ok(i).macs_conv_linear) for i in claim.models if ctx.ok(i))
+        measured = tuple((i, ctx.cost(i).macs_conv_linear) for i in claim.models if ctx.ok(i))
         groups.append(
             SeedGroup(
                 label=claim.model_label or ", ".join(claim.models),
@@ -69,7 +69,7 @@ def _draw(groups: list[SeedGroup]) -> Any:
                 points = ax.scatter([m / 1e9 for _, m in group.seeds], [row] * len(group.seeds), s=30,
                                     color=_SERIES[0], zorder=3, label="one graph seed (computed)" if row == 0 else "_")
                 points.cat_names = [i for i, _ in group.seeds]
-            if group.std is not None:
+            if group.std is not None and group.mean is not None:  # both known from two seeds on
                 ax.errorbar([group.mean / 1e9], [row - 0.18], xerr=[group.std / 1e9], fmt="D", color=_SERIES[1],
                             capsize=4, label="computed mean ± s.d." if row == 0 else "_")
         ax.set_yticks(range(len(groups)), [g.label for g in groups])
