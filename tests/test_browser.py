@@ -485,7 +485,8 @@ def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, 
 
     def found(driver: WebDriver) -> list[str]:
         hrefs = driver.execute_script(  # read in one step: the result list is re-rendered while typing
-            "return Array.from(document.querySelectorAll('.pf-search__result a')).map(function (a) { return a.href; });")
+            "return Array.from(document.querySelectorAll('.pf-search__result a'))"
+            ".map(function (a) { return a.href; });")
         papers = [p.split("/")[2] for p in (urlsplit(href).path for href in hrefs) if p.startswith("/papers/")]
         return papers if expected <= set(papers) else []
 
