@@ -26,12 +26,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.chromium import CHROMIUM, HEADLESS_ARGS  # noqa: E402
+
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-CHROMIUM = "/usr/bin/chromium"
-CHROME_FLAGS = (
-    "--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
-    "--disable-sync --no-first-run"
-)
+CHROME_FLAGS = " ".join(HEADLESS_ARGS)
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 METRICS = {
     "first-contentful-paint": "FCP",
@@ -88,7 +88,7 @@ def run(url: str, form: str) -> dict:
         ]
         if form == "desktop":
             command.append("--preset=desktop")
-        subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM})
+        subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": str(CHROMIUM)})
         report = json.loads(out.read_text(encoding="utf-8"))
     audits = report["audits"]
     return {

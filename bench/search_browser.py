@@ -15,20 +15,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--window-size=1280,900",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
+from bench.chromium import CHROMEDRIVER, CHROMIUM, HEADLESS_ARGS, OFFLINE_ARGS
+
+CHROMIUM_ARGS = [*HEADLESS_ARGS, *OFFLINE_ARGS, "--window-size=1280,900"]
 SENT: dict[str, list[tuple[str, int]]] = {}  # base URL -> (path, bytes) of every file the server sent
 RESULTS_SHOWN = 10  # what the search box loads per query (search-pagefind.js RESULTS_SHOWN)
 

@@ -37,10 +37,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from bench.chromium import CHROMEDRIVER, CHROMIUM, HEADLESS_ARGS, OFFLINE_ARGS
 from tools.catalogue import DEFAULT_CATALOGUE, REPO_ROOT, load_catalogue
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 pytestmark = [
     pytest.mark.browser,
@@ -55,17 +53,7 @@ README_SCREENSHOT = REPO_ROOT / "docs" / "assets" / "images" / "screenshot.png"
 VIEWPORT = (1280, 900)
 WAIT = 15  # seconds; an upper bound for explicit waits, never a sleep
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",  # nothing but 127.0.0.1 resolves
-]
+CHROMIUM_ARGS = [*HEADLESS_ARGS, *OFFLINE_ARGS]
 
 # Runs in every frame before the page's own scripts: dialogs are recorded in the top window, never shown.
 RECORD_DIALOGS = """
