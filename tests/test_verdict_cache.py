@@ -77,8 +77,8 @@ def test_editing_the_judging_code_invalidates_the_cache(copy: Path) -> None:
     before = run(copy, "--check")
     claims_py = copy / "tools" / "claims.py"
     original = claims_py.read_text(encoding="utf-8")
-    claims_py.write_text(original + "\n\ndef evaluate_claims(catalogue, measurements):  # judges nothing\n"
-                         "    return []\n", encoding="utf-8")
+    judges_nothing = "\n\ndef evaluate_claims(catalogue, measurements, evidence=None):\n    return []\n"
+    claims_py.write_text(original + judges_nothing, encoding="utf-8")
     try:
         after = run(copy, "--check")
         assert after != before and "\n0 claims:" in after[1]

@@ -679,5 +679,5 @@ class Summary:
         return cls(counts, unack, stale)
 
 
-__all__ = ["VERDICTS", "ClaimResult", "ReadingRow", "Summary", "TableContext", "evaluate_claim", "evaluate_claims",
-           "table_contexts"]
+__all__ = ["VERDICTS", "ClaimResult", "Evidence", "ReadingRow", "Summary", "TableContext", "evaluate_claim",
+           "evaluate_claims", "table_contexts"]

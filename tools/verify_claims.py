@@ -201,7 +201,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[str, Any], stale: dict[str, str],
             wanted: list[str]) -> int:
-    results = evaluate_claims(catalogue, measurements)
+    from tools.claims import Evidence
+    from tools.evaluations import load_evaluations
+    from tools.latency import LatencyFileError, check_lines, read_latency
+
+    latency_problem: LatencyFileError | None = None
+    try:  # read once: the verdicts, `--json` and `--check` all use it
+        latency = read_latency()
+    except LatencyFileError as exc:  # bound to another machine: reported, never a failure
+        latency, latency_problem = None, exc
+    results = evaluate_claims(catalogue, measurements, Evidence(tuple(load_evaluations()), latency))
     if args.paper is not None:
         results = [r for r in results if r.paper == args.paper]
     summary = Summary.of(results)
@@ -210,12 +219,6 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
                   or summary.stale_acknowledgements)
 
     if args.json:
-        from tools.latency import LatencyFileError, read_latency
-
-        try:
-            latency = read_latency()
-        except LatencyFileError:
-            latency = None
         document = {
             "models": [_model_json(m, measurements.get(m), stale.get(m), latency) for m in wanted],
             "claims": [r.as_json() for r in results],
@@ -244,12 +247,7 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
     elif args.check:
         say("all measurements are fresh")
     if args.check:
-        from tools.latency import LatencyFileError, check_lines, read_latency
-
-        try:
-            say("\n".join(check_lines(read_latency())))
-        except LatencyFileError as exc:  # bound to another machine: reported, never a failure
-            say(f"latency: {exc}")
+        say(f"latency: {latency_problem}" if latency_problem else "\n".join(check_lines(latency)))
     return EXIT_FAILED if failed else EXIT_OK
 
 

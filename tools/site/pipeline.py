@@ -56,17 +56,16 @@ def load_site_inputs(
     `tools.latency.LatencyFileError` for an invalid latency file (an absent one is fine).
     """
     from tools.catalogue import load_catalogue
-    from tools.claims import evaluate_claims
+    from tools.claims import Evidence, evaluate_claims
     from tools.measurements import MEASUREMENTS_FILE, read_measurements, stale_models
 
     catalogue = load_catalogue(catalogue_path, display_name=display_name)
     measurements = read_measurements(measurements_path or MEASUREMENTS_FILE)
-    claim_results = evaluate_claims(catalogue, measurements)
+    evidence = Evidence.load()  # evaluations and latency, read once for the verdicts and the pages
+    claim_results = evaluate_claims(catalogue, measurements, evidence)
     used = sorted({ref.id for paper in catalogue.papers for ref in paper.models})
     stale = stale_models(measurements, used) if used else {}
-    from tools.latency import read_latency
-
-    return SiteInputs(catalogue, measurements, claim_results, stale, read_latency())
+    return SiteInputs(catalogue, measurements, claim_results, stale, evidence.latency)
 
 
 def page_url(path: str, directory_urls: bool) -> str:
