@@ -5,14 +5,14 @@
 Builds the real site (`mkdocs build --strict`), serves it with gzip compression (as any static host does), and
 runs Lighthouse 12.2.3 (`node_modules/.bin/lighthouse`, pinned in package.json; `make browser` installs it) in
 Debian's headless Chromium on four pages: the home page, the heaviest paper page (by HTML bytes), the catalogue
-and one insights page. Scores and metrics go to bench/results/lighthouse.json and the `<!-- bench:lighthouse -->`
-section of docs/performance.md. These are benchmark figures from this machine, not a timed test.
+and one insights page. Scores and metrics go to bench/results/lighthouse.json (`tools.bench_results.LighthouseResult`),
+from which the site renders the `<!-- bench:lighthouse -->` section of docs/performance.md. These are benchmark
+figures from this machine, not a timed test.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import functools
 import gzip
 import io
@@ -24,11 +24,13 @@ import tempfile
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.chromium import CHROMIUM, HEADLESS_ARGS  # noqa: E402
+from tools.bench_results import LighthouseResult, Machine, today, write_result  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROME_FLAGS = " ".join(HEADLESS_ARGS)
@@ -78,7 +80,8 @@ def heaviest_paper(site_dir: Path) -> str:
     return f"papers/{pages[0].parent.name}/"
 
 
-def run(url: str, form: str) -> dict:
+def run(url: str, form: str) -> tuple[dict[str, Any], str]:
+    """One Lighthouse run: its scores and metrics (a `LighthouseRun` without the page), and Lighthouse's version."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
         command = [
@@ -92,28 +95,12 @@ def run(url: str, form: str) -> dict:
         report = json.loads(out.read_text(encoding="utf-8"))
     audits = report["audits"]
     return {
+        "form": form,
         "scores": {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES},
         "metrics": {name: audits[key]["displayValue"] for key, name in METRICS.items()},
         "transfer_kb": round(audits["total-byte-weight"]["numericValue"] / 1024),
         "dom_elements": int(audits["dom-size"]["numericValue"]),
-        "lighthouse": report["lighthouseVersion"],
-    }
-
-
-def table(results: dict[str, dict[str, dict]]) -> str:
-    lines = [
-        "| page | form | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS | transfer | DOM |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for page, forms in results.items():
-        for form, r in forms.items():
-            s, m = r["scores"], r["metrics"]
-            lines.append(
-                f"| `/{page}` | {form} | {s['performance']} | {s['accessibility']} | {s['best-practices']} "
-                f"| {s['seo']} "
-                f"| {m['FCP']} | {m['LCP']} | {m['TBT']} | {m['CLS']} | {r['transfer_kb']} KB | {r['dom_elements']} |"
-            )
-    return "\n".join(lines)
+    }, str(report["lighthouseVersion"])
 
 
 def main() -> int:
@@ -128,21 +115,20 @@ def main() -> int:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     pages = ["", heaviest_paper(args.site_dir), "catalogue/", "insights/params-vs-gmacs/"]
-    results = {page: {form: run(base + page, form) for form in ("mobile", "desktop")} for page in pages}
+    runs, versions = [], set()
+    for page in pages:
+        for form in ("mobile", "desktop"):
+            measured, version = run(base + page, form)
+            runs.append({"page": page, **measured})
+            versions.add(version)
     server.shutdown()
-    (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "lighthouse.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    version = next(iter(next(iter(results.values())).values()))["lighthouse"]
-    body = (
-        table(results)
-        + f"\n\nLighthouse {version}, headless Chromium, served from 127.0.0.1 with gzip; measured on "
-        + f"{dt.date.today().isoformat()}, {os.cpu_count()} cores. Reproduce with `python bench/lighthouse.py`."
+    result = LighthouseResult.model_validate(
+        {"machine": Machine.here(lighthouse=", ".join(sorted(versions))), "date": today(), "runs": runs}
     )
-    sys.path.insert(0, str(ROOT))
-    from bench.report import write_section
-
-    write_section(ROOT / "docs" / "performance.md", "lighthouse", body)
-    print(body)
+    path = write_result("lighthouse", result)
+    for r in result.runs:
+        print(f"/{r.page} {r.form}: {r.scores.model_dump(by_alias=True)}, {r.transfer_kb} KB, {r.dom_elements} DOM")
+    print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

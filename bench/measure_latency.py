@@ -6,24 +6,25 @@ Runs `python tools/verify_claims.py --update-latency` twice, one after the other
 2. the spread between the two runs of every interleaved ratio a speed claim is judged on:
    |r₁ − r₂| / mean(r₁, r₂) (target ≤ 5 %).
 
-The second run's tools/latency.json stays in place (commit it). Results go to bench/results/latency.json and into
-the marked section of docs/performance.md. Run it on a quiet machine: other load moves the times.
+The second run's tools/latency.json stays in place (commit it). The result goes to bench/results/latency.json
+(`tools.bench_results.LatencyResult`); the site renders the `<!-- bench:latency -->` section of
+docs/performance.md from it. Run it on a quiet machine: other load moves the times.
 
     python bench/measure_latency.py
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.report import write_section  # noqa: E402
+from tools.bench_results import LatencyResult, Machine, write_result  # noqa: E402
 from tools.latency import LATENCY_FILE, LatencyRecord, read_latency  # noqa: E402
 
 TARGET_SECONDS = 600.0
@@ -44,7 +45,7 @@ def run_step() -> tuple[float, LatencyRecord]:
     return seconds, record
 
 
-def spreads(first: LatencyRecord, second: LatencyRecord) -> list[dict[str, object]]:
+def spreads(first: LatencyRecord, second: LatencyRecord) -> list[dict[str, Any]]:
     rows = []
     for a in first.ratios:
         b = second.ratio(a.model, a.baseline, a.threads)
@@ -60,27 +61,23 @@ def main() -> int:
     seconds_1, first = run_step()
     seconds_2, second = run_step()
     rows = spreads(first, second)
-    worst = max((r["spread"] for r in rows), default=0.0)
-    result = {"machine": second.machine.model_dump(), "wall_seconds": [round(seconds_1, 1), round(seconds_2, 1)],
-              "models": len(second.models), "ratios": rows, "worst_spread": worst}
-    (REPO / "bench" / "results" / "latency.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-
-    table = ["| model / baseline | threads | run 1 | run 2 | spread |", "| --- | ---: | ---: | ---: | ---: |"]
-    table += [f"| {r['model']} / {r['baseline']} | {r['threads']} | {r['run_1']:.3f} | {r['run_2']:.3f} | "
-              f"{100 * float(r['spread']):.1f} % |" for r in rows]
+    machine = second.machine
+    result = LatencyResult.model_validate({
+        "machine": Machine(cores=machine.cores, python=machine.python, platform=machine.platform,
+                           cpu_model=machine.cpu_model, torch=machine.torch, torch_build=machine.torch_build),
+        "date": machine.date,
+        "models": len(second.models),
+        "wall_seconds": [round(seconds_1, 1), round(seconds_2, 1)],
+        "target_seconds": TARGET_SECONDS,
+        "ratios": rows,
+        "worst_spread": max((r["spread"] for r in rows), default=0.0),
+        "target_spread": TARGET_SPREAD,
+    })
+    path = write_result("latency", result)
     longest = max(seconds_1, seconds_2)
-    body = "\n".join([
-        f"Measured on {second.machine.describe()}.",
-        "",
-        f"- Running time for all {len(second.models)} models: {seconds_1:.0f} s and {seconds_2:.0f} s "
-        f"(target ≤ {TARGET_SECONDS:.0f} s: {'met' if longest <= TARGET_SECONDS else 'missed'}).",
-        f"- Repeatability: the largest spread of a ratio between the two runs is {100 * float(worst):.1f} % "
-        f"(target ≤ {100 * TARGET_SPREAD:.0f} %: {'met' if float(worst) <= TARGET_SPREAD else 'missed'}).",
-        "",
-        *table,
-    ])
-    write_section(REPO / "docs" / "performance.md", "latency", body)
-    print(body)
+    print(f"{path.relative_to(REPO)}: {len(second.models)} models in {seconds_1:.0f} s and {seconds_2:.0f} s "
+          f"(target {TARGET_SECONDS:.0f} s: {'met' if longest <= TARGET_SECONDS else 'missed'}); largest spread "
+          f"{100 * result.worst_spread:.1f} % (target {100 * TARGET_SPREAD:.0f} %)")
     return 0
 
 

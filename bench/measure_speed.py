@@ -8,8 +8,9 @@ Measures, in one run:
 2. a cold `verify_claims.py --update` of every model (into an empty temporary file) vs a plain serial loop of
    fvcore `FlopCountAnalysis(model, x).total()` over the same models.
 
-Targets: warm ≤ 0.15 × the torch import; cold ≤ 0.5 × the plain loop. Results go to bench/results/speed.json and
-into the marked section of docs/performance.md.
+Targets: warm ≤ 0.15 × the torch import; cold ≤ 0.5 × the plain loop. The result goes to bench/results/speed.json
+(`tools.bench_results.SpeedResult`); the site renders the `<!-- bench:speed -->` section of docs/performance.md
+from it.
 
     python bench/measure_speed.py [--repeat 5] [--warm-only]
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.report import write_section  # noqa: E402
+from tools.bench_results import BenchResultError, Machine, SpeedResult, read_result, today, write_result  # noqa: E402
 
 PLAIN_LOOP = """
 import warnings; warnings.filterwarnings("ignore")
@@ -66,7 +66,6 @@ def main() -> int:
     check = wall([*verify, "--check"], args.repeat)
     uncached = wall([*verify, "--check"], args.repeat, env={**os.environ, "VERIFY_CLAIMS_CACHE": "0"})
     torch_import = wall([python, "-c", "import torch"], args.repeat)
-    out = REPO / "bench" / "results" / "speed.json"
     warm = {
         "warm_check_s": round(statistics.median(check), 3),
         "warm_uncached_check_s": round(statistics.median(uncached), 3),
@@ -75,10 +74,16 @@ def main() -> int:
         "warm_uncached_ratio": round(statistics.median(uncached) / statistics.median(torch_import), 3),
         "warm_target": 0.15,
         "repeat": args.repeat,
+        "warm_date": today(),
     }
     if args.warm_only:
-        previous = json.loads(out.read_text()) if out.exists() else {}
-        _publish({**previous, **warm, "warm_date": time.strftime("%Y-%m-%d")}, out)
+        try:
+            previous = read_result("speed")
+        except BenchResultError as exc:
+            print(f"{exc}\n--warm-only keeps the cold figures of the previous run: run without it first",
+                  file=sys.stderr)
+            return 2
+        _publish(previous.model_copy(update={**warm, "machine": Machine.here()}))
         return 0
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,43 +92,23 @@ def main() -> int:
         measured = json.loads(empty.read_text())["models"]
     plain = wall([python, "-c", PLAIN_LOOP], 1)
 
-    cold_ratio = cold[0] / plain[0]
-    results = {
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    _publish(SpeedResult.model_validate({
+        "machine": Machine.here(),
+        "date": today(),
         "models": len(measured),
         **warm,
         "cold_update_s": round(cold[0], 2),
         "plain_fvcore_loop_s": round(plain[0], 2),
-        "cold_ratio": round(cold_ratio, 3),
+        "cold_ratio": round(cold[0] / plain[0], 3),
         "cold_target": 0.5,
-        "date": time.strftime("%Y-%m-%d"),
-        "warm_date": time.strftime("%Y-%m-%d"),
-    }
-    _publish(results, out)
+    }))
     return 0
 
 
-def _publish(results: dict, out: Path) -> None:
-    """Write bench/results/speed.json and the speed section of docs/performance.md."""
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    warm_date = results.get("warm_date", results["date"])
-    table = "\n".join([
-        "| what | time | ratio | target |",
-        "|---|---|---|---|",
-        f"| warm `verify_claims.py --check` (median of {results['repeat']}) | {results['warm_check_s']:.3f} s | "
-        f"{results['warm_ratio']:.3f} × `import torch` ({results['torch_import_s']:.3f} s) | ≤ 0.15 × |",
-        f"| the same without the report cache (`VERIFY_CLAIMS_CACHE=0`) | {results['warm_uncached_check_s']:.3f} s | "
-        f"{results['warm_uncached_ratio']:.3f} × | — |",
-        f"| cold `verify_claims.py --update`, {results['models']} models | {results['cold_update_s']:.1f} s | "
-        f"{results['cold_ratio']:.3f} × the plain fvcore loop ({results['plain_fvcore_loop_s']:.1f} s) | ≤ 0.5 × |",
-        "",
-        f"Warm figures measured on {warm_date}, cold ones on {results['date']}: {results['machine']['cores']} cores, "
-        f"Python {results['machine']['python']}. Reproduce with `python bench/measure_speed.py` "
-        "(`--warm-only` for the first two rows).",
-    ])
-    write_section(REPO / "docs" / "performance.md", "speed", table)
-    print(json.dumps(results, indent=2, sort_keys=True))
+def _publish(result: SpeedResult) -> None:
+    """Write bench/results/speed.json (the site renders the docs section from it) and print it."""
+    path = write_result("speed", SpeedResult.model_validate(result.model_dump()))  # model_copy does not validate
+    print(f"{path.relative_to(REPO)}:\n{result.model_dump_json(indent=2)}")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,23 @@ Measured in one run, for each size N:
 
 * validation: `tools.catalogue.load_catalogue` (YAML, schema, cross-references), best of three, in process;
 * generation alone: `python -m tools.site.generate --out DIR` (load, claims, pages written as Markdown files);
-* the site build with our hook (`mkdocs build`, env PAPERS_CATALOGUE) against a plain `mkdocs build` of the
-  pages that `generate --out` wrote, with a copy of mkdocs.yml minus the hook. The difference is what our
-  generation adds to mkdocs' own build. Hook and plain builds alternate; the median of `--repeat` runs is kept.
-  Both CPU time and wall time are recorded; the targets use CPU time, which on a shared machine is the build's
-  own time (mkdocs builds on one core);
-* where the hook's own time goes (imports, validation, claim verdicts, Markdown rendering, charts, the rest);
+* the site build with our catalogue hook (env PAPERS_CATALOGUE) against a plain build of the pages that
+  `generate --out` wrote, with mkdocs.yml minus the hooks. The difference is what our generation adds to mkdocs'
+  own build. Neither build runs the Pagefind step (`search_hook.py`, timed by bench/search_scale.py): the hook
+  build loads mkdocs.yml with `hooks` set to the catalogue hook alone. The two builds must make the same pages
+  saying the same things (checked with `tools.site.compare_sites`), or the run stops. Four kinds of build
+  alternate, `--repeat` runs of each (median, minimum and maximum kept):
+  - *without caches*: SITE_CACHE=0 and SITE_GC_FREEZE=0, the hook as it was before the site cache
+    (`tools/site/build_cache.py`) and the collector pause existed;
+  - *empty cache*: a first build (every fragment rendered, every chart drawn);
+  - *warm cache*: with the cache a build of the same catalogue left behind after one paper's TL;DR was edited
+    (the usual case: a change to one paper), restored before each run; the built site must be byte for byte the
+    site built without caches;
+  - *plain*.
+  CPU time and wall time are recorded; the targets use CPU time, which on a shared machine is the build's own
+  time (mkdocs builds on one core);
+* where the hook's own time goes without caches (imports, validation, claim verdicts, Markdown rendering, charts,
+  the rest);
 * time per page as N grows (is it linear?);
 * peak memory of each build (`ru_maxrss` of the build process);
 * sizes: the search index (plain and gzipped), the catalogue page, its JSON data file, and the paper pages
@@ -17,20 +28,19 @@ Measured in one run, for each size N:
 
 Targets: generation adds ≤ 10 % to mkdocs' own build at 1,000 papers; time grows linearly to 5,000; a paper page
 ≤ 60 KB of HTML; the catalogue page renders one page of rows and loads the rest from a JSON file.
-Results: bench/results/scale.json and the `<!-- bench:scale -->` section of docs/performance.md.
+The result goes to bench/results/scale.json (`tools.bench_results.ScaleResult`), from which the site renders the
+`<!-- bench:scale -->` section of docs/performance.md.
 
     python bench/scale.py [--sizes 100 1000 2000 5000] [--repeat 3] [--big-repeat 2] [--keep DIR]
-    python bench/scale.py --report-only     # rewrite the docs section from bench/results/scale.json
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import gzip
-import itertools
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -44,8 +54,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.report import write_section  # noqa: E402
 from bench.synthetic import synthetic_catalogue  # noqa: E402
+from tools.bench_results import Machine, ScaleResult, today, write_result  # noqa: E402
 
 TARGET_OVERHEAD = 0.10  # generation adds at most 10 % at 1,000 papers
 TARGET_LINEAR = 0.20  # per-page build time at the largest N within 20 % of the time at 1,000
@@ -62,6 +72,16 @@ wall = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rc": code, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}))
 """
+# One MkDocs build: config file, site folder, and optionally the hooks that replace mkdocs.yml's (absolute paths).
+# The config file stays where it is, so the hook finds the repository next to it.
+_BUILD = r"""
+import sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+overrides = {"site_dir": sys.argv[2], **({"hooks": sys.argv[3:]} if sys.argv[3:] else {})}
+build(load_config(sys.argv[1], **overrides))
+"""
+CATALOGUE_HOOK = REPO / "tools" / "site" / "mkdocs_hook.py"
 # Where the hook's time goes, measured in a fresh process (cold caches) in the order the hook does the work.
 _BREAKDOWN = r"""
 import json, sys, time
@@ -83,7 +103,7 @@ for x in texts:
     sanitize.render_markdown(x)
 out["markdown"] = time.perf_counter() - t
 t = time.perf_counter(); insights.build_insights(catalogue, measurements); out["insights"] = time.perf_counter() - t
-sanitize.render_markdown.cache_clear()
+sanitize._render.cache_clear()
 t = time.perf_counter()
 pipeline.build_site(pipeline.SiteInputs(catalogue, measurements, results), repo_root=REPO_ROOT)
 out["generation"] = time.perf_counter() - t
@@ -134,17 +154,12 @@ def sizes(site: Path) -> dict:
         return round(n / 1024, 1)
 
     lunr = site / "search" / "search_index.json"
+    search: dict[str, object] = {"search_engine": None}  # neither build indexes with Pagefind (search_scale.py does)
     if lunr.is_file():  # Material's lunr index (before Pagefind replaced it)
         index = lunr.read_bytes()
         search = {"search_engine": "lunr", "search_index_mb": round(len(index) / 2**20, 2),
                   "search_index_gzip_mb": round(len(gzip.compress(index, 6)) / 2**20, 2),
                   "search_index_docs": len(json.loads(index)["docs"])}
-    else:  # Pagefind: index chunks and fragments are gzip files already, fetched a few at a time
-        files = [p for p in (site / "pagefind").rglob("*") if p.suffix in (".pf_index", ".pf_fragment", ".pf_meta")]
-        total = sum(p.stat().st_size for p in files)
-        search = {"search_engine": "pagefind", "search_index_mb": round(total / 2**20, 2),
-                  "search_index_gzip_mb": round(total / 2**20, 2),
-                  "search_index_docs": len(list((site / "pagefind" / "fragment").iterdir()))}
     catalogue = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
     papers_json = (site / "data" / "papers.json").read_bytes()
     claims_json = (site / "data" / "claims.json").read_bytes()
@@ -175,32 +190,76 @@ def sizes(site: Path) -> dict:
     }
 
 
+def build(config: Path, site: Path, log: Path, env: dict[str, str], *hooks: Path) -> dict:
+    """One timed MkDocs build of `config` into `site` (with `hooks` instead of the config's own, if given)."""
+    return timed([sys.executable, "-c", _BUILD, str(config), str(site), *map(str, hooks)], log, env=env)
+
+
+def edited(catalogue_text: str) -> str:
+    """The catalogue with the first paper's TL;DR changed: what a build of the day before left in the cache."""
+    marker = '    tldr: "'
+    if marker not in catalogue_text:
+        raise SystemExit("the synthetic catalogue has no TL;DR to edit")
+    return catalogue_text.replace(marker, marker + "Edited since the last build. ", 1)
+
+
+def same_files(first: Path, second: Path) -> list[str]:
+    """Relative paths of the files that differ between two built sites (or exist in one only)."""
+    a = {p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file()}
+    b = {p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file()}
+    return sorted((a ^ b) | {rel for rel in a & b if not filecmp.cmp(first / rel, second / rel, shallow=False)})
+
+
+def _times(runs: list[dict]) -> dict:
+    return {"cpu_s": [round(r["cpu"], 2) for r in runs], "wall_s": [round(r["wall"], 2) for r in runs],
+            "peak_memory_mb": round(max(r["maxrss_mb"] for r in runs))}
+
+
 def measure(n: int, work: Path, repeat: int, seed: int) -> dict:
+    from tools.site.compare_sites import compare_sites
+
     print(f"--- {n} papers ({repeat} build{'s' if repeat != 1 else ''} of each kind)", flush=True)
-    catalogue = work / f"papers-{n}.yaml"
-    catalogue.write_text(synthetic_catalogue(n, seed), encoding="utf-8")
+    catalogue, before_edit = work / f"papers-{n}.yaml", work / f"papers-{n}-before-edit.yaml"
+    text = synthetic_catalogue(n, seed)
+    catalogue.write_text(text, encoding="utf-8")
+    before_edit.write_text(edited(text), encoding="utf-8")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PAPERS_CATALOGUE": str(catalogue)}
     env.pop("PAPERS_MEASUREMENTS", None)  # the committed measurements, as in a real build
+    for name in ("SITE_CACHE", "SITE_CACHE_DIR", "SITE_GC_FREEZE"):
+        env.pop(name, None)
+    uncached = {**env, "SITE_CACHE": "0", "SITE_GC_FREEZE": "0"}
 
     validation = validation_seconds(catalogue)
     docs = work / f"docs-{n}"
     generate = timed([sys.executable, "-m", "tools.site.generate", "--catalogue", str(catalogue), "--out", str(docs)],
-                     work / f"generate-{n}.log", env=env)
-    breakdown = json.loads(subprocess.run([sys.executable, "-c", _BREAKDOWN, str(catalogue)], cwd=REPO, env=env,
-                                          capture_output=True, text=True, check=True).stdout)
-    config = plain_config(docs, work / f"plain-{n}.yml")
-    hook_site, plain_site = work / f"site-hook-{n}", work / f"site-plain-{n}"
-    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--quiet"]
-    hook_runs, plain_runs = [], []
+                     work / f"generate-{n}.log", env=uncached)
+    breakdown = json.loads(subprocess.run([sys.executable, "-c", _BREAKDOWN, str(catalogue)], cwd=REPO,
+                                          env=uncached, capture_output=True, text=True, check=True).stdout)
+    config, repo_config = plain_config(docs, work / f"plain-{n}.yml"), REPO / "mkdocs.yml"
+    sites = {kind: work / f"site-{kind}-{n}" for kind in ("baseline", "cold", "warm", "plain")}
+    primed = work / f"cache-primed-{n}"  # the cache a build of the catalogue before the edit leaves behind
+    shutil.rmtree(primed, ignore_errors=True)
+    build(repo_config, work / f"site-primer-{n}", work / f"primer-{n}.log",
+          {**env, "SITE_CACHE_DIR": str(primed), "PAPERS_CATALOGUE": str(before_edit)}, CATALOGUE_HOOK)
+    runs: dict[str, list[dict]] = {kind: [] for kind in sites}
     for _ in range(repeat):
-        hook_runs.append(timed([*mkdocs, "--config-file", str(REPO / "mkdocs.yml"), "--site-dir", str(hook_site)],
-                               work / f"hook-{n}.log", env=env))
-        plain_runs.append(timed([*mkdocs, "--config-file", str(config), "--site-dir", str(plain_site)],
-                                work / f"plain-{n}.log", env=env))
-    hook_pages = [p.relative_to(hook_site).as_posix() for p in html_pages(hook_site)]
-    plain_pages = [p.relative_to(plain_site).as_posix() for p in html_pages(plain_site)]
-    if hook_pages != plain_pages:
-        raise SystemExit(f"{n}: the hook and plain builds made different pages")
+        cold, warm = work / f"cache-cold-{n}", work / f"cache-warm-{n}"
+        for folder in (cold, warm):
+            shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(primed, warm)
+        for kind, kind_env in (("baseline", uncached), ("cold", {**env, "SITE_CACHE_DIR": str(cold)}),
+                               ("warm", {**env, "SITE_CACHE_DIR": str(warm)})):
+            runs[kind].append(build(repo_config, sites[kind], work / f"{kind}-{n}.log", kind_env, CATALOGUE_HOOK))
+        runs["plain"].append(build(config, sites["plain"], work / f"plain-{n}.log", env))
+    changed = same_files(sites["baseline"], sites["warm"]) + same_files(sites["baseline"], sites["cold"])
+    if changed:
+        raise SystemExit(f"{n}: the cached builds differ from the build without caches: {', '.join(changed[:10])}")
+    difference = compare_sites(sites["warm"], sites["plain"])
+    if not difference.same:
+        raise SystemExit(f"{n}: the hook and plain builds differ: missing {difference.missing[:5]}, extra "
+                         f"{difference.extra[:5]}, changed {list(difference.changed.items())[:3]}")
+    pages = len(html_pages(sites["warm"]))
+    hook_runs, plain_runs = runs["warm"], runs["plain"]
     hook = statistics.median(r["wall"] for r in hook_runs)
     plain = statistics.median(r["wall"] for r in plain_runs)
     # mkdocs builds on one core, so CPU time is the build time without the noise of other work on the machine.
@@ -209,7 +268,7 @@ def measure(n: int, work: Path, repeat: int, seed: int) -> dict:
     result = {
         "papers": n,
         "catalogue_mb": round(catalogue.stat().st_size / 2**20, 2),
-        "pages": len(hook_pages),
+        "pages": pages,
         "validation_s": round(validation, 3),
         "generate_cli_s": round(generate["wall"], 2),
         "hook_work_s": {k: round(v, 3) for k, v in breakdown.items()},
@@ -221,13 +280,15 @@ def measure(n: int, work: Path, repeat: int, seed: int) -> dict:
         "build_plain_runs_s": [round(r["wall"], 2) for r in plain_runs],
         "build_hook_runs_cpu_s": [round(r["cpu"], 2) for r in hook_runs],
         "build_plain_runs_cpu_s": [round(r["cpu"], 2) for r in plain_runs],
+        "build_cold_cache": _times(runs["cold"]),
+        "build_without_caches": _times(runs["baseline"]),
         "overhead": round(hook_cpu / plain_cpu - 1, 4),
         "overhead_wall": round(hook / plain - 1, 4),
-        "hook_ms_per_page": round(hook_cpu / len(hook_pages) * 1000, 2),
-        "plain_ms_per_page": round(plain_cpu / len(hook_pages) * 1000, 2),
+        "hook_ms_per_page": round(hook_cpu / pages * 1000, 2),
+        "plain_ms_per_page": round(plain_cpu / pages * 1000, 2),
         "peak_memory_hook_mb": round(max(r["maxrss_mb"] for r in hook_runs)),
         "peak_memory_plain_mb": round(max(r["maxrss_mb"] for r in plain_runs)),
-        **sizes(hook_site),
+        **sizes(sites["warm"]),
     }
     print(json.dumps(result, indent=1), flush=True)
     return result
@@ -259,97 +320,6 @@ def assess(results: list[dict]) -> dict:
     return verdict
 
 
-def marginal(results: list[dict]) -> list[tuple[int, int, float]]:
-    """CPU ms per added paper between consecutive sizes (hook build)."""
-    rows = sorted(results, key=lambda r: r["papers"])
-    return [
-        (a["papers"], b["papers"], (b["build_hook_cpu_s"] - a["build_hook_cpu_s"]) / (b["papers"] - a["papers"]) * 1000)
-        for a, b in itertools.pairwise(rows)
-    ]
-
-
-def table(data: dict) -> str:
-    results, verdict = data["results"], data["verdict"]
-    yes = {True: "met", False: "**missed**"}
-    lines = [
-        "| papers | pages | validation | generate --out | build with hook (CPU / wall) | plain build (CPU / wall) | "
-        "added by generation (CPU / wall) | CPU ms per page (hook) | peak memory (hook / plain) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r['papers']:,} | {r['pages']:,} | {r['validation_s']:.2f} s | {r['generate_cli_s']:.1f} s | "
-            f"{r['build_hook_cpu_s']:.1f} / {r['build_hook_s']:.1f} s | {r['build_plain_cpu_s']:.1f} / "
-            f"{r['build_plain_s']:.1f} s | {r['overhead']:+.1%} / {r['overhead_wall']:+.1%} | "
-            f"{r['hook_ms_per_page']:.1f} | {r['peak_memory_hook_mb']:,} / {r['peak_memory_plain_mb']:,} MB |"
-        )
-    lines += [
-        "",
-        "| papers | search index (gzip) | catalogue page | rows in its HTML | papers.json (gzip) | "
-        "claims.json (gzip) | paper page: median / largest | largest without code listing | whole site |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r['papers']:,} | {r['search_index_mb']:.1f} MB ({r['search_index_gzip_mb']:.1f} MB) | "
-            f"{r['catalogue_page_kb']:.0f} KB | {r['catalogue_static_rows']} | "
-            f"{r['papers_json_kb']:,.0f} KB ({r['papers_json_gzip_kb']:,.0f} KB) | "
-            f"{r['claims_json_kb']:,.0f} KB ({r['claims_json_gzip_kb']:,.0f} KB) | "
-            f"{r['paper_page_median_kb']:.0f} / {r['paper_page_max_kb']:.0f} KB | "
-            f"{r['paper_page_max_without_code_kb']:.0f} KB | {r['site_mb']:,.0f} MB |"
-        )
-    lines += [
-        "",
-        "Where the added time goes (the hook's work timed step by step in a fresh process; the last column is the "
-        "measured CPU difference between the two builds):",
-        "",
-        "| papers | imports | validation | claim verdicts | notes and texts: Markdown → sanitized HTML | "
-        "insight charts (matplotlib) | rest of the generation | sum | hook − plain build |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        w = r["hook_work_s"]
-        total = w["imports"] + w["validation"] + w["claims"] + w["generation"]
-        lines.append(
-            f"| {r['papers']:,} | {w['imports']:.2f} s | {w['validation']:.2f} s | {w['claims']:.2f} s | "
-            f"{w['markdown']:.2f} s | {w['insights']:.2f} s | {w['other_generation']:.2f} s | {total:.2f} s | "
-            f"{r['build_hook_cpu_s'] - r['build_plain_cpu_s']:.2f} s |"
-        )
-    lines += ["", "| target | result | |", "|---|---|---|"]
-    if "overhead_at_1000" in verdict:
-        v = verdict["overhead_at_1000"]
-        lines.append(f"| generation adds ≤ 10 % at 1,000 papers | {v['value']:+.1%} (CPU time) | {yes[v['met']]} |")
-    if "linearity" in verdict:
-        v = verdict["linearity"]
-        lines.append(
-            f"| linear to {v['to']:,} papers (ms per page within ±20 % of the figure at {v['from']:,}) | "
-            f"× {v['per_page_ratio']:.2f} | {yes[v['met']]} |"
-        )
-    v = verdict["paper_page"]
-    lines.append(
-        f"| a paper page ≤ 60 KB of HTML | median {v['median_kb']:.0f} KB; papers without models at most "
-        f"{v['max_no_models_kb']:.0f} KB; largest page of a paper with models {v['max_without_code_kb']:.0f} KB "
-        f"without its source listing ({v['max_kb']:.0f} KB with it) | {yes[v['met']]} |"
-    )
-    v = verdict["index"]
-    lines.append(
-        f"| the index stays usable at {v['papers']:,} rows | {v['static_rows']} rows in "
-        f"{v['catalogue_page_kb']:.0f} KB of HTML, the rest paged from {v['papers_json_gzip_kb']:,.0f} KB of "
-        f"gzipped JSON | {yes[v['met']]} |"
-    )
-    steps = ", ".join(f"{a:,}→{b:,}: {ms:.1f} ms" for a, b, ms in marginal(results))
-    machine = data["machine"]
-    lines += [
-        "",
-        f"CPU time per added paper (hook build): {steps}.",
-        "",
-        f"Measured on {data['date']}: {machine['cores']} cores, Python {machine['python']}, mkdocs "
-        f"{machine['mkdocs']}, Material {machine['material']}; median of {data['repeat']} builds up to "
-        f"{REFERENCE_N:,} papers, {data['big_repeat']} above. Reproduce with `python bench/scale.py`.",
-    ]
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 2000, 5000])
@@ -357,19 +327,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big-repeat", type=int, default=2, help=f"builds of each kind above {REFERENCE_N:,}")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
-    parser.add_argument("--no-write", action="store_true", help="print only; do not write results or docs")
-    parser.add_argument("--report-only", action="store_true",
-                        help="measure nothing: rewrite the docs section from bench/results/scale.json")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not write bench/results/scale.json")
     args = parser.parse_args(argv)
-    if args.report_only:
-        data = json.loads((REPO / "bench" / "results" / "scale.json").read_text(encoding="utf-8"))
-        write_section(REPO / "docs" / "performance.md", "scale", table(data))
-        return 0
 
     import material
     import mkdocs
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="scale-"))
+    work = (args.keep or Path(tempfile.mkdtemp(prefix="scale-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     try:
         results = [
@@ -379,25 +343,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    data = {
-        "machine": {
-            "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "mkdocs": mkdocs.__version__, "material": getattr(material, "__version__", "?"),
-        },
-        "date": time.strftime("%Y-%m-%d"),
+    result = ScaleResult.model_validate({
+        "machine": Machine.here(mkdocs=mkdocs.__version__, material=getattr(material, "__version__", "?")),
+        "date": today(),
         "repeat": args.repeat,
         "big_repeat": args.big_repeat,
         "seed": args.seed,
         "results": results,
         "verdict": assess(results),
-    }
-    print(json.dumps(data["verdict"], indent=2))
-    print(table(data))
+    })
+    print(result.verdict.model_dump_json(indent=2, by_alias=True))
     if not args.no_write:
-        out = REPO / "bench" / "results" / "scale.json"
-        out.parent.mkdir(exist_ok=True)
-        out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        write_section(REPO / "docs" / "performance.md", "scale", table(data))
+        print(f"wrote {write_result('scale', result).relative_to(REPO)}")
     return 0
 
 

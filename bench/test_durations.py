@@ -3,7 +3,8 @@
 Runs `pytest -n 2 --dist loadfile --durations=30` with a JUnit report (or reads the report of a run already made,
 `--junit FILE`), and writes bench/results/test_durations.json: the wall time, the load average before and after
 (on a shared machine the figures are inflated by the other work; the load says how busy it was), the time per test
-file (setup + call + teardown of its tests, summed: the CPU a worker spends on the file), and the slowest tests.
+file (setup + call + teardown of its tests, summed: the CPU a worker spends on the file), and the slowest tests,
+as a `tools.bench_results.TestDurationsResult` stamped with the machine and the date.
 
     python bench/test_durations.py                 # run the suite (several minutes on 2 cores)
     python bench/test_durations.py --junit FILE    # summarise an existing `pytest --junitxml=FILE` run
@@ -12,10 +13,7 @@ file (setup + call + teardown of its tests, summed: the CPU a worker spends on t
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -25,7 +23,12 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-RESULT = REPO / "bench" / "results" / "test_durations.json"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tools.bench_results import Machine, TestDurationsResult, result_path, today, write_result  # noqa: E402
+
+RESULT = result_path("test_durations")
 PYTEST_ARGS = ["-n", "2", "--dist", "loadfile", "--durations=30", "-p", "no:cacheprovider", "-q"]
 
 
@@ -58,14 +61,14 @@ def read_junit(junit: Path) -> tuple[dict[str, float], list[tuple[str, float]], 
     return dict(per_file), tests, outcomes
 
 
-def summarise(junit: Path, wall_s: float | None, load: dict[str, list[float]]) -> dict[str, object]:
+def summarise(junit: Path, wall_s: float | None, load: dict[str, list[float]]) -> TestDurationsResult:
     per_file, tests, outcomes = read_junit(junit)
     total = sum(per_file.values())
     files = sorted(per_file.items(), key=lambda item: -item[1])
     slowest = sorted(tests, key=lambda item: -item[1])[:30]
-    return {
-        "date": dt.date.today().isoformat(),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    return TestDurationsResult.model_validate({
+        "date": today(),
+        "machine": Machine.here(),
         "command": "pytest " + " ".join(PYTEST_ARGS[:-3]),
         "load_average_1_5_15": load,
         "wall_s": None if wall_s is None else round(wall_s, 1),
@@ -73,7 +76,7 @@ def summarise(junit: Path, wall_s: float | None, load: dict[str, list[float]]) -
         "test_seconds_total": round(total, 1),
         "files": [{"file": f, "seconds": round(s, 1), "share": round(s / total, 3)} for f, s in files],
         "slowest_tests": [{"test": t, "seconds": round(s, 1)} for t, s in slowest],
-    }
+    })
 
 
 def main() -> int:
@@ -95,8 +98,8 @@ def main() -> int:
         wall_s = run_suite(junit)
     load["after"] = [round(x, 2) for x in os.getloadavg()]
     result = summarise(junit, wall_s, load)
-    args.out.write_text(json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"{args.out}: {result['tests']}, wall {result['wall_s']} s, tests {result['test_seconds_total']} s")
+    write_result("test_durations", result, path=args.out)
+    print(f"{args.out}: {result.tests}, wall {result.wall_s} s, tests {result.test_seconds_total} s")
     return 0
 
 

@@ -65,6 +65,12 @@ def format_interval(low: float, high: float, unit: str, decimals: int) -> str:
     return f"{low:.6g} – {high:.6g} {unit}".strip()
 
 
+def format_percent(fraction: float, decimals: int = 1, *, signed: bool = False, spaced: bool = True) -> str:
+    """A fraction as a percentage: `format_percent(0.142)` -> '14.2 %'; signed -> '+37.2 %'; unspaced -> '37.2%'."""
+    text = f"{fraction * 100:{'+' if signed else ''}.{decimals}f}"
+    return f"{text} %" if spaced else f"{text}%"
+
+
 def format_change(percent: float, decimals: int = 1) -> str:
     """A relative difference in words: '4.1 % more', '30.2 % less', 'the same'."""
     shown = f"{abs(percent):.{decimals}f}"

@@ -2,8 +2,9 @@
 
     python -m tools.site.generate --out DIR [--catalogue papers.yaml] [--measurements ...] [--file-urls]
 
-The hand-written pages of `docs/` are copied with their markers expanded (`markers.py`), then every page and
-asset of the pipeline (`pipeline.py`) is written next to them. The MkDocs hook builds the same bundle.
+The hand-written pages of `docs/` are copied with their markers expanded (`markers.py`; the benchmark sections
+from `bench/results/`, `bench_results.py`), then every page and asset of the pipeline (`pipeline.py`) is written
+next to them. The MkDocs hook builds the same bundle.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from pathlib import Path
 
 from tools.terminal import say
 
+from .bench_results import BenchMarkerError, expand_bench_markers
+from .build_cache import build_cache
 from .markers import MarkerError, expand_markers
 from .notes_files import NotesFileError, docs_folder_problems
 from .output_dir import OutputDirError, check_output_dir, prepare_output_dir
 from .pipeline import SiteBundle, SiteInputs, build_site, load_site_inputs
-
 
 
 def write_docs_folder(bundle: SiteBundle, inputs: SiteInputs, *, docs_dir: Path, out: Path) -> list[str]:
@@ -42,6 +44,7 @@ def write_docs_folder(bundle: SiteBundle, inputs: SiteInputs, *, docs_dir: Path,
                 claim_results=inputs.claim_results,
                 source=f"docs/{rel}",
             )
+            text = expand_bench_markers(text, source=f"docs/{rel}", results_dir=docs_dir.parent / "bench" / "results")
             target.write_text(text, encoding="utf-8")
         else:
             shutil.copyfile(src, target)
@@ -95,9 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         say(str(exc), file=sys.stderr)
         return 2
     try:
-        bundle = build_site(inputs, repo_root=REPO_ROOT, directory_urls=not args.file_urls)
+        with build_cache(REPO_ROOT):
+            bundle = build_site(inputs, repo_root=REPO_ROOT, directory_urls=not args.file_urls)
         written = write_docs_folder(bundle, inputs, docs_dir=docs_dir, out=out)
-    except (MarkerError, FileExistsError, NotesFileError, OutputDirError) as exc:
+    except (MarkerError, BenchMarkerError, FileExistsError, NotesFileError, OutputDirError) as exc:
         say(str(exc), file=sys.stderr)
         return 2
     say(f"wrote {len(written)} files to {out}")
@@ -112,7 +116,16 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-__all__ = ["MarkerError", "SiteBundle", "SiteInputs", "build_site", "expand_markers", "load_site_inputs", "main", "write_docs_folder"]
+__all__ = [
+    "MarkerError",
+    "SiteBundle",
+    "SiteInputs",
+    "build_site",
+    "expand_markers",
+    "load_site_inputs",
+    "main",
+    "write_docs_folder",
+]
 
 if __name__ == "__main__":
     sys.exit(main())

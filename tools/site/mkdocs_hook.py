@@ -4,9 +4,12 @@
   `papers.yaml:LINE:COL: ...` lines as the validator), reads the measurements (never imports torch) and
   evaluates the claims.
 * `on_files` adds every page and asset of `tools.site.pipeline.build_site` as a virtual file; nothing is
-  written into `docs/`.
-* `on_page_markdown` expands `<!-- catalogue:NAME -->` markers in hand-written pages; unknown markers fail.
-* `on_serve` also watches papers.yaml, the measurements file and reference_impls/*.py.
+  written into `docs/`. Work of earlier builds is reused from `.cache/site/` (`build_cache.py`; `SITE_CACHE=0`
+  turns it off).
+* `on_page_markdown` expands `<!-- catalogue:NAME -->` markers in hand-written pages, and renders their
+  `<!-- bench:NAME -->` sections from `bench/results/NAME.json` (`bench_results.py`); unknown markers and
+  missing or malformed results files fail the build.
+* `on_serve` also watches papers.yaml, the measurements file, reference_impls/*.py and bench/results/*.json.
 
 Environment overrides (used by the tests; handy for previewing another catalogue):
 `PAPERS_CATALOGUE=path/to/papers.yaml`, `PAPERS_MEASUREMENTS=path/to/measurements.json`.
@@ -15,6 +18,7 @@ Environment overrides (used by the tests; handy for previewing another catalogue
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import sys
 from pathlib import Path
@@ -71,6 +75,8 @@ def on_startup(*, command: str, dirty: bool) -> None:
 
 
 def on_config(config: Any) -> Any:
+    if os.environ.get("SITE_GC_FREEZE", "1") != "0":
+        gc.disable()  # until on_files: the generation makes no cyclic garbage worth collecting
     from tools.catalogue import CatalogueError
     from tools.latency import LatencyFileError
     from tools.measurements import MEASUREMENTS_FILE, MeasurementsFileError
@@ -110,21 +116,28 @@ def on_config(config: Any) -> Any:
     _state.update(
         root=root,
         inputs=inputs,
-        watch=[catalogue_path, measurements_path, *sorted((root / "reference_impls").glob("*.py"))],
+        watch=[
+            catalogue_path,
+            measurements_path,
+            *sorted((root / "reference_impls").glob("*.py")),
+            *sorted((root / "bench" / "results").glob("*.json")),
+        ],
     )
     log.debug("catalogue %s: %d papers, %d measurements", shown, len(inputs.catalogue.papers), len(inputs.measurements))
     return config
 
 
 def on_files(files: Files, *, config: Any) -> Files:
+    from tools.site.build_cache import build_cache
     from tools.site.pipeline import build_site
 
-    bundle = build_site(
-        _state["inputs"],
-        repo_root=_state["root"],
-        repo_url=config.repo_url or None,
-        directory_urls=config.use_directory_urls,
-    )
+    with build_cache(_state["root"]):  # fragments and charts of earlier builds, by content hash
+        bundle = build_site(
+            _state["inputs"],
+            repo_root=_state["root"],
+            repo_url=config.repo_url or None,
+            directory_urls=config.use_directory_urls,
+        )
     for path in (*bundle.pages, *bundle.assets):
         if files.get_file_from_path(path) is not None:
             raise PluginError(
@@ -134,25 +147,42 @@ def on_files(files: Files, *, config: Any) -> Files:
         files.append(File.generated(config, path, content=text))
     for path, data in bundle.assets.items():
         files.append(File.generated(config, path, content=data))
+    if os.environ.get("SITE_GC_FREEZE", "1") != "0":
+        # The catalogue and the generated pages live until the build ends: keep them out of the cyclic collector's
+        # way, so that MkDocs' own collections do not traverse them again and again (on_post_build undoes it).
+        gc.freeze()
+        gc.enable()
     return files
+
+
+def on_post_build(*, config: Any) -> None:
+    gc.unfreeze()
+
+
+def on_build_error(*, error: Exception) -> None:
+    gc.enable()
+    gc.unfreeze()
 
 
 def on_page_markdown(markdown: str, *, page: Any, config: Any, files: Files) -> str:
     markdown = serve_fallback.error_banner() + markdown  # "" unless `mkdocs serve` met a broken catalogue
     if page.file.generated_by is not None:
         return markdown  # generated pages hold no markers (catalogue text cannot produce one)
+    from tools.site.bench_results import BenchMarkerError, expand_bench_markers
     from tools.site.markers import MarkerError, expand_markers
 
     inputs = _state["inputs"]
+    source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
     try:
-        return expand_markers(
+        markdown = expand_markers(
             markdown,
             page_path=page.file.src_uri,
             catalogue=inputs.catalogue,
             claim_results=inputs.claim_results,
-            source=f"{Path(config.docs_dir).name}/{page.file.src_uri}",
+            source=source,
         )
-    except MarkerError as exc:
+        return expand_bench_markers(markdown, source=source, results_dir=_state["root"] / "bench" / "results")
+    except (MarkerError, BenchMarkerError) as exc:
         raise PluginError(str(exc)) from None
 
 

@@ -24,6 +24,8 @@ import nh3
 
 from tools.catalogue.markdown_limits import markdown_cost_problem, plain_paragraphs
 
+from . import build_cache
+
 # Tags a rendered note may keep; everything else is stripped (its text stays, escaped).
 ALLOWED_TAGS = frozenset(
     {
@@ -93,20 +95,35 @@ _PROSE_CHAR = r"[^\s\\`*_\[\]<>&~$|{}^\x00-\x1f\x7f]"
 _PROSE = re.compile(rf"(?![\d#>+\-=:!]){_PROSE_CHAR}+(?: {_PROSE_CHAR}+)*")
 
 
-@functools.lru_cache(maxsize=65536)
 def render_markdown(text: str | None, *, heading_offset: int = 3) -> str:
     """Catalogue Markdown -> sanitized HTML. Headings are pushed down by `heading_offset` (# -> h4 by default).
 
     The result contains no script, no event handler, no style, no iframe/img/object, only http(s) or relative
-    link targets, no `<!--`, and no line break: it is a single line of HTML.
+    link targets, no `<!--`, and no line break: it is a single line of HTML. Fragments of earlier builds are
+    reused from the site cache (`build_cache.py`) when one is active.
     """
-    global _renderer
     if not text:
         return ""
     if _PLAIN.match(text):
         return f"<p>{html.escape(_WHITESPACE.sub(' ', clean_text(text)).strip(), quote=False)}</p>"
     if _PROSE.fullmatch(text):
         return f"<p>{text}</p>"
+    cache = build_cache.active()  # sanitized fragments of earlier builds, by hash of the text (build_cache.py)
+    key = build_cache.fragment_key(text, heading_offset) if cache is not None else ""
+    if cache is not None:
+        stored = cache.fragments.get(key)
+        if isinstance(stored, str):
+            return stored
+    rendered = _render(text, heading_offset)
+    if cache is not None:
+        cache.fragments.put(key, rendered)
+    return rendered
+
+
+@functools.lru_cache(maxsize=65536)
+def _render(text: str, heading_offset: int) -> str:
+    """`render_markdown` without the shortcuts and the site cache: Python-Markdown, then nh3."""
+    global _renderer
     if _renderer is None:
         _renderer = _FragmentRenderer()
     source = clean_text(text)

@@ -135,7 +135,24 @@ def build_insights(
         registry: model id -> `reference_impls.ModelSpec`; `reference_impls.REGISTRY` by default.
         directory_urls: whether pages are served as `papers/<id>/` (the paper links inside the JSON data).
     """
+    from .. import build_cache
+
     registry = dict(_registry() if registry is None else registry)
+    cache = build_cache.active()  # drawn only when what they are drawn from changes (build_cache.py)
+    key = build_cache.insights_key(cache, catalogue, measurements, registry, directory_urls) if cache else ""
+    if cache is not None:
+        stored = build_cache.unpack_insights(cache.insights.get(key))
+        if stored is not None:
+            return stored
+    pages, assets = _build_insights(catalogue, measurements, registry, directory_urls)
+    if cache is not None:
+        cache.insights.put(key, build_cache.pack_insights(pages, assets))
+    return pages, assets
+
+
+def _build_insights(
+    catalogue: Any, measurements: Mapping[str, Any], registry: dict[str, Any], directory_urls: bool
+) -> tuple[dict[str, str], dict[str, bytes]]:
     ctx = _Context(
         catalogue=catalogue,
         measurements=measurements,

@@ -1,0 +1,202 @@
+"""Benchmark results (tools/bench_results.py) and their sections in docs/performance.md (tools/site/bench_results.py).
+
+The scripts under bench/ write only bench/results/*.json; the build renders each `<!-- bench:NAME -->` section
+from them. A missing or malformed file must stop the build with a message naming the page line, the file and the
+field, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from tools.bench_results import BENCHMARKS, BenchResultError, read_result
+from tools.formatting import format_percent
+from tools.site import mkdocs_hook
+from tools.site.bench_results import BenchMarkerError, expand_bench_markers, render_section, rendered_names
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS = REPO_ROOT / "bench" / "results"
+PAGE = REPO_ROOT / "docs" / "performance.md"
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "bench"
+
+SPEED = {
+    "machine": {"cores": 2, "python": "3.11.7", "platform": "Linux-x86_64"},
+    "date": "2026-12-02",
+    "warm_date": "2026-12-03",
+    "repeat": 5,
+    "models": 89,
+    "warm_check_s": 0.0421,
+    "warm_uncached_check_s": 0.361,
+    "torch_import_s": 1.3014,
+    "warm_ratio": 0.032,
+    "warm_uncached_ratio": 0.277,
+    "warm_target": 0.15,
+    "cold_update_s": 47.41,
+    "plain_fvcore_loop_s": 56.95,
+    "cold_ratio": 0.833,
+    "cold_target": 0.5,
+}
+SECTION = "Intro.\n\n<!-- bench:speed -->\n<!-- /bench:speed -->\n\nProse after.\n"
+
+
+def results_dir(tmp_path: Path, **files: object) -> Path:
+    """A results folder holding `name.json` for each keyword (a dict is written as JSON, a str as it is)."""
+    folder = tmp_path / "results"
+    folder.mkdir(exist_ok=True)
+    for name, content in files.items():
+        text = content if isinstance(content, str) else json.dumps(content)
+        (folder / f"{name}.json").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_the_page_in_git_holds_only_markers_between_its_sections() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    sections = re.findall(r"^<!-- bench:(\w+) -->\n(.*?)^<!-- /bench:\1 -->$", text, re.MULTILINE | re.DOTALL)
+    assert sorted(name for name, _ in sections) == ["latency", "lighthouse", "scale", "search", "speed"]
+    assert all(body == "" for _, body in sections), "the sections are rendered at build time; keep them empty in git"
+
+
+def test_every_committed_result_validates_and_every_section_renders() -> None:
+    for name in BENCHMARKS:
+        assert read_result(name, RESULTS) is not None, name
+    for name in rendered_names():
+        body = render_section(name, RESULTS)
+        assert body.startswith(("|", "Measured on")) and "{{" not in body, name
+
+
+def test_speed_section_formats_every_figure(tmp_path: Path) -> None:
+    out = expand_bench_markers(SECTION, source="docs/x.md", results_dir=results_dir(tmp_path, speed=SPEED))
+    assert out.startswith("Intro.\n\n<!-- bench:speed -->\n| what | time | ratio | target |\n")
+    assert out.endswith("\n<!-- /bench:speed -->\n\nProse after.\n")
+    rows = out.splitlines()
+    assert rows[5] == (
+        "| warm `verify_claims.py --check` (median of 5) | 0.042 s | 0.032 × `import torch` (1.301 s) | ≤ 0.15 × |"
+    )
+    assert rows[7] == (
+        "| cold `verify_claims.py --update`, 89 models | 47.4 s | 0.833 × the plain fvcore loop (57.0 s) | ≤ 0.5 × |"
+    )
+    assert "Warm figures measured on 2026-12-03, cold ones on 2026-12-02: 2 cores, Python 3.11.7." in out
+    # Rendering twice gives the same page: whatever lies between the markers is replaced, not added to.
+    again = expand_bench_markers(out, source="docs/x.md", results_dir=results_dir(tmp_path, speed=SPEED))
+    assert again == out
+
+
+def test_the_sections_render_exactly_as_the_scripts_used_to_write_them() -> None:
+    """tests/fixtures/bench/ holds the results files of 2026-12-02 and the five sections the scripts wrote into
+    docs/performance.md from them, before the renderer existed: the renderer gives the same text, figure for figure
+    (the search results keep the layout bench/search_scale.py writes)."""
+    expected = (FIXTURES / "sections-as-written-by-the-scripts.md").read_text(encoding="utf-8")
+    empty = re.sub(r"(<!-- bench:(\w+) -->\n).*?(<!-- /bench:\2 -->)", r"\1\3", expected, flags=re.DOTALL)
+    assert empty.count("\n") == 5 * 2 + 4
+    assert expand_bench_markers(empty, source="fixture.md", results_dir=FIXTURES) == expected
+
+
+def test_a_missing_results_file_names_the_page_line_the_file_and_the_script(tmp_path: Path) -> None:
+    with pytest.raises(BenchMarkerError) as caught:
+        expand_bench_markers(SECTION, source="docs/performance.md", results_dir=results_dir(tmp_path))
+    message = str(caught.value)
+    assert message.startswith("docs/performance.md:3: the section `bench:speed` cannot be rendered:\n")
+    assert re.search(r"results/speed\.json: no such results file — run `python bench/measure_speed\.py`", message)
+
+
+def test_a_malformed_results_file_names_the_file_and_the_field(tmp_path: Path) -> None:
+    broken = {**SPEED, "warm_check_s": "fast"}
+    del broken["models"]
+    with pytest.raises(BenchMarkerError) as caught:
+        expand_bench_markers(SECTION, source="docs/p.md", results_dir=results_dir(tmp_path, speed=broken))
+    lines = str(caught.value).splitlines()
+    assert lines[1].endswith('speed.json: models: Field required')
+    assert lines[2].endswith(
+        'speed.json: warm_check_s: Input should be a valid number, unable to parse string as a number (got "fast")'
+    )
+    assert lines[-1] == "the file does not match its benchmark's results — run `python bench/measure_speed.py` again"
+
+
+def test_a_nested_field_is_named_by_its_path(tmp_path: Path) -> None:
+    data = json.loads((RESULTS / "scale.json").read_text(encoding="utf-8"))
+    data["results"][1]["hook_work_s"]["markdown"] = None
+    folder = results_dir(tmp_path, scale=data)
+    with pytest.raises(BenchResultError, match=r"scale\.json: results\[1\]\.hook_work_s\.markdown: Input should be a "
+                                               r"valid number \(got null\)"):
+        read_result("scale", folder)
+
+
+def test_a_file_that_is_not_json_gives_its_line_and_column(tmp_path: Path) -> None:
+    folder = results_dir(tmp_path, speed='{\n  "machine": {"cores": 2},\n  "date": 2026-12-02\n}')
+    with pytest.raises(BenchResultError, match=r"speed\.json:3:15: not valid JSON \(Expecting ',' delimiter\)"):
+        read_result("speed", folder)
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        (
+            "<!-- bench:speeed -->\n<!-- /bench:speeed -->\n",
+            r"^p\.md:1: unknown benchmark section `bench:speeed` \(known: latency, lighthouse, scale, search, speed\)$",
+        ),
+        (
+            "text\n<!-- bench:speed -->\n",
+            r"^p\.md:2: `<!-- bench:speed -->` has no closing `<!-- /bench:speed -->` line$",
+        ),
+        ("<!-- /bench:speed -->\n", r"^p\.md:1: `<!-- /bench:speed -->` closes no section$"),
+        (
+            "a\n\n<!-- bench:speed --> trailing\n",
+            r"^p\.md:3: malformed benchmark marker '<!-- bench:speed --> trailing'",
+        ),
+    ],
+)
+def test_marker_mistakes_are_reported_with_their_line(tmp_path: Path, page: str, message: str) -> None:
+    with pytest.raises(BenchMarkerError, match=message):
+        expand_bench_markers(page, source="p.md", results_dir=results_dir(tmp_path, speed=SPEED))
+
+
+def test_the_build_fails_with_the_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The MkDocs hook turns the error into a PluginError (MkDocs prints its message and exits 1)."""
+    monkeypatch.setattr(mkdocs_hook, "_state", {"root": tmp_path, "inputs": mkdocs_hook._empty_inputs()})
+    (tmp_path / "bench" / "results").mkdir(parents=True)
+    page = SimpleNamespace(file=SimpleNamespace(generated_by=None, src_uri="performance.md"))
+    config = SimpleNamespace(docs_dir=str(tmp_path / "docs"))
+    with pytest.raises(PluginError) as caught:
+        mkdocs_hook.on_page_markdown(SECTION, page=page, config=config, files=None)
+    assert str(caught.value).startswith("docs/performance.md:3: the section `bench:speed` cannot be rendered:\n")
+    assert "bench/results/speed.json: no such results file" in str(caught.value)
+    (tmp_path / "bench" / "results" / "speed.json").write_text(json.dumps(SPEED), encoding="utf-8")
+    rendered = mkdocs_hook.on_page_markdown(SECTION, page=page, config=config, files=None)
+    assert "| 0.042 s | 0.032 × `import torch` (1.301 s) |" in rendered
+
+
+def test_the_test_durations_script_writes_a_typed_result(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.test_a" name="test_one" time="2.5"/>'
+        '<testcase classname="tests.test_a" name="test_two" time="0.5"><skipped/></testcase>'
+        '<testcase classname="tests.test_b" name="test_three" time="1.0"><failure message="x"/></testcase>'
+        "</testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    out = tmp_path / "test_durations.json"
+    subprocess.run(
+        [sys.executable, "bench/test_durations.py", "--junit", str(junit), "--wall", "12.5", "--out", str(out)],
+        cwd=REPO_ROOT, check=True, capture_output=True,
+    )
+    result = read_result("test_durations", tmp_path)
+    assert (result.tests.passed, result.tests.skipped, result.tests.failed) == (1, 1, 1)
+    assert [(f.file, f.seconds, f.share) for f in result.files] == [("tests/test_a.py", 3.0, 0.75),
+                                                                    ("tests/test_b.py", 1.0, 0.25)]
+    assert result.wall_s == 12.5 and result.machine.cores >= 1 and result.machine.python
+
+
+def test_percentages_read_as_the_scripts_printed_them() -> None:
+    assert format_percent(0.14225) == "14.2 %"
+    assert format_percent(0.3722, 1, signed=True, spaced=False) == "+37.2%"
+    assert format_percent(-0.0049, 1, signed=True, spaced=False) == "-0.5%"
+    assert format_percent(1.0, 0, spaced=False) == "100%"

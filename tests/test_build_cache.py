@@ -1,0 +1,190 @@
+"""The site cache (tools/site/build_cache.py): sanitized fragments and insight pages reused between builds.
+
+A hit must give exactly what the work would give, and a change to anything the work reads must be a miss: each
+test first proves that the cache is really consulted (a planted entry is served), then that a changed input is
+rendered afresh instead of served stale.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.catalogue import load_catalogue
+from tools.catalogue.schema import Paper
+from tools.measurements import read_measurements
+from tools.site import build_cache, sanitize
+from tools.site.insights import build_insights
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOTE = "A note with *emphasis*, `code` and a list:\n\n- one\n- two\n"
+
+
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "site-cache"
+    monkeypatch.setenv("SITE_CACHE_DIR", str(folder))
+    monkeypatch.delenv("SITE_CACHE", raising=False)
+    sanitize._render.cache_clear()  # the in-process memo must not hide what the cache does
+    return folder
+
+
+def _fragment_file(folder: Path) -> Path:
+    (path,) = folder.glob("fragments-*.json")
+    return path
+
+
+def test_fragments_are_stored_and_served_from_the_next_build(cache_folder: Path) -> None:
+    expected = sanitize._render(NOTE, 3)
+    with build_cache.build_cache(REPO_ROOT):
+        assert sanitize.render_markdown(NOTE) == expected
+    entries = json.loads(_fragment_file(cache_folder).read_text(encoding="utf-8"))["entries"]
+    assert entries == {build_cache.fragment_key(NOTE, 3): expected}
+    # Plant a different value under the note's key: the next build serves it, so the cache is really read.
+    planted = {"format": "site-cache 1", "entries": {build_cache.fragment_key(NOTE, 3): "<p>from the cache</p>"}}
+    _fragment_file(cache_folder).write_text(json.dumps(planted), encoding="utf-8")
+    sanitize._render.cache_clear()
+    with build_cache.build_cache(REPO_ROOT):
+        assert sanitize.render_markdown(NOTE) == "<p>from the cache</p>"
+
+
+def test_a_changed_text_or_heading_offset_is_rendered_afresh_never_served_stale(cache_folder: Path) -> None:
+    heading = "# Heading\n\ntext"
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)
+        assert sanitize.render_markdown(heading).startswith("<h4>Heading</h4>")
+    changed = NOTE.replace("two", "<script>alert(1)</script> **three**")
+    with build_cache.build_cache(REPO_ROOT):
+        shown = sanitize.render_markdown(changed)
+        shifted = sanitize.render_markdown(heading, heading_offset=2)
+    assert "<strong>three</strong>" in shown and "<script" not in shown and "two" not in shown
+    assert shown == sanitize._render(changed, 3)
+    assert shifted.startswith("<h3>Heading</h3>")
+    # The stored file keeps only what the last build used: the old note's entry is gone.
+    entries = json.loads(_fragment_file(cache_folder).read_text(encoding="utf-8"))["entries"]
+    assert set(entries) == {build_cache.fragment_key(changed, 3), build_cache.fragment_key(heading, 2)}
+
+
+def test_other_rendering_code_uses_another_file(tmp_path: Path, cache_folder: Path) -> None:
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)
+    first = _fragment_file(cache_folder).name
+    fake_root = tmp_path / "repo"
+    for name in ("tools/site/sanitize.py", "tools/catalogue/markdown_limits.py"):
+        (fake_root / name).parent.mkdir(parents=True, exist_ok=True)
+        (fake_root / name).write_text((REPO_ROOT / name).read_text(encoding="utf-8") + "\n# changed\n")
+    assert build_cache.BuildCache(cache_folder, fake_root).fragments.path.name != first
+
+
+@pytest.mark.parametrize("content", ["not json", '{"format": "other", "entries": {}}', '{"format": "site-cache 1"}'])
+def test_an_unreadable_or_foreign_cache_file_is_ignored(cache_folder: Path, content: str) -> None:
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)
+    _fragment_file(cache_folder).write_text(content, encoding="utf-8")
+    sanitize._render.cache_clear()
+    with build_cache.build_cache(REPO_ROOT):
+        assert sanitize.render_markdown(NOTE) == sanitize._render(NOTE, 3)
+
+
+def test_site_cache_0_turns_the_cache_off(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITE_CACHE", "0")
+    with build_cache.build_cache(REPO_ROOT) as cache:
+        assert cache is None and build_cache.active() is None
+        sanitize.render_markdown(NOTE)
+    assert not cache_folder.exists()
+
+
+def test_a_failed_build_saves_nothing(cache_folder: Path) -> None:
+    def failing_build() -> None:
+        with build_cache.build_cache(REPO_ROOT):
+            sanitize.render_markdown(NOTE)
+            raise RuntimeError("the build failed")
+
+    with pytest.raises(RuntimeError, match="the build failed"):
+        failing_build()
+    assert not cache_folder.exists() and build_cache.active() is None
+
+
+# ---- the insight pages -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def catalogue():  # type: ignore[no-untyped-def]
+    return load_catalogue(REPO_ROOT / "papers.yaml")
+
+
+@pytest.fixture(scope="module")
+def measurements():  # type: ignore[no-untyped-def]
+    return read_measurements()
+
+
+@pytest.fixture(scope="module")
+def uncached(catalogue, measurements):  # type: ignore[no-untyped-def]
+    return build_insights(catalogue, measurements)
+
+
+def _plant(cache_folder: Path, page: str, text: str) -> None:
+    path = cache_folder / "insights.json"
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    (entry,) = stored["entries"].values()
+    entry["pages"][page] = text
+    path.write_text(json.dumps(stored), encoding="utf-8")
+
+
+def test_insight_pages_from_the_cache_are_the_ones_drawn(cache_folder, catalogue, measurements, uncached) -> None:  # type: ignore[no-untyped-def]
+    with build_cache.build_cache(REPO_ROOT):
+        assert build_insights(catalogue, measurements) == uncached  # drawn, then stored
+    with build_cache.build_cache(REPO_ROOT):
+        assert build_insights(catalogue, measurements) == uncached  # from the cache, byte for byte
+    _plant(cache_folder, "insights/index.md", "planted")
+    with build_cache.build_cache(REPO_ROOT):
+        assert build_insights(catalogue, measurements)[0]["insights/index.md"] == "planted"  # really read
+    # A note is not drawn from: editing one keeps the cached pages.
+    paper = catalogue.papers[0]
+    edited = catalogue.model_copy(
+        update={"papers": [paper.model_copy(update={"tldr": "Edited."}), *catalogue.papers[1:]]}
+    )
+    with build_cache.build_cache(REPO_ROOT):
+        assert build_insights(edited, measurements)[0]["insights/index.md"] == "planted"
+
+
+def test_a_changed_measurement_or_cited_claim_redraws_the_charts(  # type: ignore[no-untyped-def]
+    cache_folder, catalogue, measurements, uncached
+) -> None:
+    with build_cache.build_cache(REPO_ROOT):
+        build_insights(catalogue, measurements)
+    _plant(cache_folder, "insights/params-vs-gmacs.md", "stale")
+    resnet = measurements["resnet50"]
+    more_params = {**measurements, "resnet50": resnet.model_copy(update={"params": resnet.params + 1_000_000})}
+    with build_cache.build_cache(REPO_ROOT):
+        pages, assets = build_insights(catalogue, more_params)
+    assert pages == build_insights(catalogue, more_params)[0] != uncached[0]
+    assert f"{(resnet.params + 1_000_000) / 1e6:.2f}" in pages["insights/params-vs-gmacs.md"]
+    assert assets["insights/params-vs-gmacs-light.svg"] != uncached[1]["insights/params-vs-gmacs-light.svg"]
+
+    # A cited top-1 accuracy of the accuracy chart, changed in the catalogue.
+    _plant(cache_folder, "insights/accuracy-vs-gmacs.md", "stale")
+    index, paper = next((i, p) for i, p in enumerate(catalogue.papers) if p.id == "efficientnet")
+    claims = [c.model_copy(update={"value": 12.34, "printed": "12.34%"}) if c.id == "table2-top1-b0" else c
+              for c in paper.claims]
+    papers = list(catalogue.papers)
+    papers[index] = paper.model_copy(update={"claims": claims})
+    cited = catalogue.model_copy(update={"papers": papers})
+    with build_cache.build_cache(REPO_ROOT):
+        shown = build_insights(cited, more_params)[0]["insights/accuracy-vs-gmacs.md"]
+    assert shown == build_insights(cited, more_params)[0]["insights/accuracy-vs-gmacs.md"] != pages[
+        "insights/accuracy-vs-gmacs.md"]
+    assert "12.34" in shown
+
+
+def test_the_insight_pages_read_only_the_fingerprinted_fields_of_a_paper() -> None:
+    """build_cache keys the insight pages on each paper's id, title, models and claims. Reading any other field
+    of a paper there (notes, tags...) would serve stale pages when that field changes: key it first."""
+    read = set()
+    for path in (REPO_ROOT / "tools" / "site" / "insights").glob("*.py"):
+        read |= {node.attr for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.Attribute)}
+    assert read & set(Paper.model_fields) == {"id", "title", "models", "claims"}
