@@ -330,6 +330,21 @@ def test_the_catalogues_accuracy_claims_against_the_committed_evaluations() -> N
         "res2net/readme-top5-error-res2next-dla60": ("verified", -0.004),
         # EfficientNet: only v5's abstract matches a released checkpoint (the v1 table's models were not released)
         "efficientnet/abstract-v5-b7-top1": ("verified", 0.08),
+        # the official README's rows for the released checkpoints, baseline preprocessing (ckpts/) and AutoAugment
+        # (ckptsaug/), against mmpretrain's and timm's evaluations of them
+        "efficientnet/readme-top1-b0": ("verified", 0.04),
+        "efficientnet/readme-top1-b1": ("verified", -0.02),
+        "efficientnet/readme-top1-b2": ("verified", -0.16),
+        "efficientnet/readme-top1-b3": ("verified", -0.09),
+        "efficientnet/readme-top1-b4": ("verified", 0.07),
+        "efficientnet/readme-top1-b5": ("verified", 0.07),
+        "efficientnet/readme-aa-top1-b0": ("verified", 0.16),
+        "efficientnet/readme-aa-top1-b1": ("verified", 0.1),
+        "efficientnet/readme-aa-top1-b2": ("verified", -0.026),
+        "efficientnet/readme-aa-top1-b3": ("verified", -0.02),
+        "efficientnet/readme-aa-top1-b4": ("verified", 0.05),
+        "efficientnet/readme-aa-top1-b5": ("verified", 0.096),
+        "efficientnet/readme-aa-top1-b6": ("verified", 0.05),
         # torchvision's weights, evaluated by timm (torchvision's own metadata decides nothing)
         "resnet/torchvision-top1-resnet50": ("verified", 0.026),
         "resnet/torchvision-top1-resnet101": ("verified", 0.03),
