@@ -94,6 +94,15 @@ def test_a_percentage_out_of_range_names_the_line(tmp_path: Path) -> None:
                        "(got 789.5) — check the value")
 
 
+def test_the_test_protocol_is_read_and_a_zero_crop_count_names_the_line(tmp_path: Path) -> None:
+    ten = ROW.replace('      interpolation: "bilinear"\n', '      interpolation: "bilinear"\n      crops: 10\n')
+    (row,) = load_evaluations(write(tmp_path, ten))
+    assert row.settings.crops == 10 and row.settings_text() == "224 px, crop 0.875, bilinear, 10-crop"
+    (message,) = problems(write(tmp_path, ten.replace("crops: 10", "crops: 0")))
+    assert message == ("evaluations.yaml:15:14: evaluations[0].settings.crops: Input should be greater than or "
+                       "equal to 1 (got 0) — check the value")
+
+
 def test_an_error_written_as_top5_is_caught(tmp_path: Path) -> None:
     (message,) = problems(write(tmp_path, ROW.replace("top5: 94.282", "top5: 5.718")))
     assert message.startswith("evaluations.yaml:2:5: evaluations[0]: top-5 accuracy cannot be below top-1 accuracy")
