@@ -122,6 +122,9 @@ def test_imagenet_top1_takes_printed_imagenet_claims_only(catalogue) -> None:
     assert res2net.value == pytest.approx(100 - 22.01) and "converted from top-1 error" in res2net.note
     # Third-party accuracies (torchvision's weights) and the CIFAR HetConv numbers are left out.
     assert "resnet50" not in cited and not any(i.startswith("hetconv_vgg16_cifar") for i in cited)
+    # DenseNet's CIFAR networks print "C10+" and "C100" errors (Table 2): not ImageNet accuracies either.
+    assert not any(i.startswith("densenet_cifar") or i.startswith("densenet_bc_cifar") for i in cited)
+    assert "densenet121" in cited
 
 
 # ---------------------------------------------------------------------------------------------------------------

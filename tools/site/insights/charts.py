@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.sax.saxutils import escape
 
@@ -265,6 +265,27 @@ def _scatter_by_family(ax: Any, ctx: Any, ids: list[str], y_of: Callable[[str], 
             linewidths=0.5,
         )
         points.cat_names = members  # each point's <title> names its model
+
+
+def _annotate_apart(ax: Any, labels: Sequence[tuple[str, float, float]], *, fontsize: float = 7,
+                    colour: str = _MUTED) -> None:
+    """Name points beside them, moving a label up or down a line at a time until it overlaps no earlier one
+    (boxes estimated from the text length in display space; a label near the right edge goes to the left)."""
+    ax.autoscale_view()
+    scale = ax.figure.dpi / 72  # points -> pixels
+    placed: list[tuple[float, float, float, float]] = []
+    for text, x, y in labels:
+        px, py = ax.transData.transform((x, y))
+        width, height = 0.56 * fontsize * len(text) * scale, 1.2 * fontsize * scale
+        leftwards = px + (6 * scale) + width > ax.bbox.x1
+        x0 = px - 6 * scale - width if leftwards else px + 6 * scale
+        for dy in (0, -9, 9, -18, 18, -27, 27, -36, 36):
+            box = (x0, py + dy * scale - height / 2, x0 + width, py + dy * scale + height / 2)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        placed.append(box)
+        ax.annotate(text, (x, y), xytext=(-6 if leftwards else 6, dy), textcoords="offset points",
+                    fontsize=fontsize, color=colour, ha="right" if leftwards else "left", va="center")
 
 
 def _log_axis(ax: Any, axis: str) -> None:

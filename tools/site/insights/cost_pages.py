@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..render import render
-from .charts import DIR, _FG, _MUTED, _SERIES, _chart_assets, _log_axis, _scatter_by_family, _svg
+from .charts import DIR, _FG, _MUTED, _SERIES, _annotate_apart, _chart_assets, _log_axis, _scatter_by_family, _svg
 from .data import (
     ChartView,
     Cited,
@@ -69,25 +69,13 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             f"{ctx.cost(dearest).fvcore_total / 1e9:.3g} GMACs ({dearest}); {largest} has the most parameters "
             f"({ctx.cost(largest).params / 1e6:.1f} M). Labelled: the first model of each paper."
         )
-        low, high = (math.log(ctx.cost(i).fvcore_total) for i in (cheapest, dearest))
 
         def draw(fig: Any) -> None:
             ax = fig.add_subplot()
             _scatter_by_family(ax, ctx, measured, lambda i: ctx.cost(i).params / 1e6)
-            for i in named:
-                x = ctx.cost(i).fvcore_total
-                right_side = high > low and (math.log(x) - low) / (high - low) > 0.75  # label leftwards near the edge
-                ax.annotate(
-                    i,
-                    (x / 1e9, ctx.cost(i).params / 1e6),
-                    xytext=(-6, -3) if right_side else (6, -3),
-                    textcoords="offset points",
-                    fontsize=7,
-                    color=_MUTED,
-                    ha="right" if right_side else "left",
-                )
             _log_axis(ax, "x")
             _log_axis(ax, "y")
+            _annotate_apart(ax, [(i, ctx.cost(i).fvcore_total / 1e9, ctx.cost(i).params / 1e6) for i in named])
             ax.set_xlabel("GMACs (fvcore total), at each model's input size")
             ax.set_ylabel("Parameters (millions)")
             ax.legend(loc="upper left", fontsize=7.5)

@@ -205,7 +205,8 @@ def _model_names(catalogue: Any) -> dict[str, str]:
 
 # Claims whose text names another dataset (or fine-tuning) are not ImageNet accuracies.
 _OTHER_DATASET = re.compile(
-    r"CIFAR|Flowers|COCO|Pets|Cars|Aircraft|Food-?101|Birdsnap|SUN397|DTD|fine-?tun", re.IGNORECASE
+    r"CIFAR|\bC10\b|\bC100\b|SVHN|Flowers|COCO|Pets|Cars|Aircraft|Food-?101|Birdsnap|SUN397|DTD|fine-?tun",
+    re.IGNORECASE,
 )
 
 
@@ -213,7 +214,8 @@ def imagenet_top1(catalogue: Any, registry: Mapping[str, Any]) -> dict[str, list
     """model id -> cited ImageNet top-1 accuracies (%), catalogue order. Errors are converted (100 − error).
 
     Taken: absolute top1_accuracy / top1_error claims printed by the paper or its official code, about a
-    registered model, at the model's own resolution (or none stated), whose text names no other dataset.
+    registered model, at the model's own resolution (or none stated), whose `dataset` (when given) is ImageNet's
+    validation set and whose text names no other dataset (CIFAR, "C10+", SVHN, ...).
     """
     out: dict[str, list[Cited]] = {}
     for paper, claim in _claims(catalogue):
@@ -222,6 +224,8 @@ def imagenet_top1(catalogue: Any, registry: Mapping[str, Any]) -> dict[str, list
         if claim.origin not in ("paper", "official-code") or claim.model not in registry or claim.value is None:
             continue
         if claim.resolution is not None and claim.resolution != registry[claim.model].resolution:
+            continue
+        if claim.dataset not in (None, "imagenet-1k-val"):
             continue
         if _OTHER_DATASET.search(claim.text) or (claim.unit not in ("%", "")):
             continue

@@ -17,7 +17,7 @@ from itertools import combinations
 from typing import Any
 
 from ..render import render
-from .charts import _FG, _MUTED, _chart_assets, _log_axis, _scatter_by_family, _stamp, _svg
+from .charts import _FG, _MUTED, _annotate_apart, _chart_assets, _log_axis, _scatter_by_family, _stamp, _svg
 from .data import ChartView, Missing, ModelLink, _Context
 
 NAME = "latency-vs-macs"
@@ -191,9 +191,6 @@ def _draw(ctx: _Context, timed: Sequence[Timed], pairs: Sequence[tuple[Pair, str
             xs = [pair.baseline.macs / 1e9, pair.model.macs / 1e9]
             ys = [pair.baseline.median_ms, pair.model.median_ms]
             ax.plot(xs, ys, style, color=_FG, linewidth=1.1, zorder=4, label="_")
-            for t, dx in ((pair.baseline, 7), (pair.model, 7)):
-                ax.annotate(t.id, (t.macs / 1e9, t.median_ms), xytext=(dx, -3), textcoords="offset points",
-                            fontsize=7, color=_FG)
             ax.annotate(
                 f"{pair.latency_ratio:.2f}× the time, {pair.macs_change * 100:+.0f} % MACs",
                 (max(xs), math.sqrt(ys[0] * ys[1])),
@@ -205,6 +202,8 @@ def _draw(ctx: _Context, timed: Sequence[Timed], pairs: Sequence[tuple[Pair, str
             )
         _log_axis(ax, "x")
         _log_axis(ax, "y")
+        named = list(dict.fromkeys(t for pair, _ in pairs for t in (pair.model, pair.baseline)))
+        _annotate_apart(ax, [(t.id, t.macs / 1e9, t.median_ms) for t in named], colour=_FG)
         ax.set_xlabel("GMACs (fvcore total), at each model's input size")
         ax.set_ylabel("Latency, 1 thread (ms, median)")
         ax.legend(loc="upper left", fontsize=7.5)
