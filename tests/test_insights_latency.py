@@ -66,7 +66,8 @@ def record(
         )
     machine = Machine(cpu_model=CPU, cores=2, torch="2.13.0+cpu", torch_build="oneDNN v3, MKL, OpenMP",
                       python="3.11.7", platform="Linux", date="2026-12-01")
-    protocol = Protocol(warmup_runs=1, min_runs=5, max_runs=15, target_seconds=1.0, min_sample_seconds=0.01)
+    protocol = Protocol(warmup_runs=1, min_runs=5, max_runs=15, target_seconds=1.0, min_sample_seconds=0.01,
+                    rewarm_below_seconds=0.1)
     return LatencyRecord(format=1, machine=machine, protocol=protocol, elapsed_seconds=1.0, models=models, ratios=())
 
 

@@ -251,7 +251,7 @@ def _model_for_counting(model_id: str, meta: nn.Module) -> nn.Module:
     if index_tables:
         torch.manual_seed(0)
         return create_model(model_id)
-    model = meta.to_empty(device="cpu").to(TRACE_DTYPE)
+    model = meta.to(TRACE_DTYPE).to_empty(device="cpu")  # cast while still shapes only: one allocation
     for tensor in (*model.parameters(), *model.buffers()):
         tensor.zero_()
     return model.eval()
