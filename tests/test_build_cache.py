@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,7 @@ def test_the_insight_pages_read_only_the_fingerprinted_fields_of_a_paper() -> No
         read |= {node.attr for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
                  if isinstance(node, ast.Attribute)}
     assert read & set(Paper.model_fields) == {"id", "title", "models", "claims"}
+    templates = list((REPO_ROOT / "tools" / "site" / "templates").glob("insight*.j2"))
+    assert len(templates) >= 5
+    in_templates = {name for path in templates for name in re.findall(r"\.(\w+)", path.read_text(encoding="utf-8"))}
+    assert in_templates & set(Paper.model_fields) <= {"id", "title", "models", "claims"}

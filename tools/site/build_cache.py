@@ -8,10 +8,10 @@ caching off):
   `markdown_limits.py`) and of the Python-Markdown, pymdown-extensions and nh3 versions, so other code never
   reads these fragments.
 * **insights**: the insight pages and their charts (`insights.build_insights`), keyed by the hash of everything
-  they are drawn from: every measurement, the model registry, the URL style, and of the catalogue the id, title,
-  model references and claims of each paper (the insight code reads nothing else of a paper, which
-  `tests/test_build_cache.py` checks), plus every file under `tools/` and `reference_impls/` and the matplotlib
-  version. A change to any of them redraws the charts; nothing else does.
+  they are drawn from: every measurement, the latency record, the model registry, the URL style, and of the
+  catalogue the id, title, model references and claims of each paper (the insight code reads nothing else of a
+  paper, which `tests/test_build_cache.py` checks), plus every file under `tools/` and `reference_impls/` and the
+  matplotlib version. A change to any of them redraws the charts; nothing else does.
 
 A hit returns what the same inputs produced before, byte for byte. A store is read once when a build starts and
 written atomically when the build succeeds, with only the entries that build used, so it never holds more than one
@@ -179,6 +179,7 @@ def insights_key(
     measurements: Mapping[str, Any],
     registry: Mapping[str, Any],
     directory_urls: bool,
+    latency: Any = None,
 ) -> str:
     """Hash of everything the insight pages are computed from (see the module docstring)."""
     papers = [
@@ -190,6 +191,7 @@ def insights_key(
         "measurements": {key: _dumped(value) for key, value in sorted(measurements.items())},
         "registry": [[key, repr(spec)] for key, spec in sorted(registry.items())],
         "directory_urls": directory_urls,
+        "latency": _dumped(latency),
     }
     text = json.dumps(inputs, ensure_ascii=False, sort_keys=True, default=repr)
     return _digest(_FORMAT, cache.code_digest(), f"matplotlib {_version('matplotlib')}", text)

@@ -139,19 +139,19 @@ def build_insights(
 
     registry = dict(_registry() if registry is None else registry)
     cache = build_cache.active()  # drawn only when what they are drawn from changes (build_cache.py)
-    key = build_cache.insights_key(cache, catalogue, measurements, registry, directory_urls) if cache else ""
+    key = build_cache.insights_key(cache, catalogue, measurements, registry, directory_urls, latency) if cache else ""
     if cache is not None:
         stored = build_cache.unpack_insights(cache.insights.get(key))
         if stored is not None:
             return stored
-    pages, assets = _build_insights(catalogue, measurements, registry, directory_urls)
+    pages, assets = _build_insights(catalogue, measurements, registry, directory_urls, latency)
     if cache is not None:
         cache.insights.put(key, build_cache.pack_insights(pages, assets))
     return pages, assets
 
 
 def _build_insights(
-    catalogue: Any, measurements: Mapping[str, Any], registry: dict[str, Any], directory_urls: bool
+    catalogue: Any, measurements: Mapping[str, Any], registry: dict[str, Any], directory_urls: bool, latency: Any
 ) -> tuple[dict[str, str], dict[str, bytes]]:
     ctx = _Context(
         catalogue=catalogue,
