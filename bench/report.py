@@ -1,4 +1,9 @@
-"""Write benchmark results into a marked section of a docs page (the rest of the page is hand-written)."""
+"""Write benchmark results into a marked section of a docs page: the old way, kept only for bench/search_scale.py.
+
+Every other script writes only its results file under bench/results/, and the site renders the page's
+`<!-- bench:NAME -->` sections from those files at build time (tools/site/bench_results.py renders
+bench/results/search.json as it is). Delete this module together with search_scale.py's call to it.
+"""
 
 from __future__ import annotations
 

@@ -210,6 +210,14 @@ def same_files(first: Path, second: Path) -> list[str]:
     return sorted((a ^ b) | {rel for rel in a & b if not filecmp.cmp(first / rel, second / rel, shallow=False)})
 
 
+def wait_for_load(most: float, patience_s: float = 900) -> None:
+    """Sleep until the 1-minute load average is at most `most` (other work on the machine inflates CPU time)."""
+    deadline = time.monotonic() + patience_s
+    while os.getloadavg()[0] > most and time.monotonic() < deadline:
+        print(f"load {os.getloadavg()[0]:.1f} > {most}: waiting", flush=True)
+        time.sleep(30)
+
+
 def _times(runs: list[dict]) -> dict:
     return {"cpu_s": [round(r["cpu"], 2) for r in runs], "wall_s": [round(r["wall"], 2) for r in runs],
             "peak_memory_mb": round(max(r["maxrss_mb"] for r in runs))}
@@ -219,6 +227,7 @@ def measure(n: int, work: Path, repeat: int, seed: int) -> dict:
     from tools.site.compare_sites import compare_sites
 
     print(f"--- {n} papers ({repeat} build{'s' if repeat != 1 else ''} of each kind)", flush=True)
+    load_before = os.getloadavg()[0]
     catalogue, before_edit = work / f"papers-{n}.yaml", work / f"papers-{n}-before-edit.yaml"
     text = synthetic_catalogue(n, seed)
     catalogue.write_text(text, encoding="utf-8")
@@ -288,6 +297,7 @@ def measure(n: int, work: Path, repeat: int, seed: int) -> dict:
         "plain_ms_per_page": round(plain_cpu / pages * 1000, 2),
         "peak_memory_hook_mb": round(max(r["maxrss_mb"] for r in hook_runs)),
         "peak_memory_plain_mb": round(max(r["maxrss_mb"] for r in plain_runs)),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         **sizes(sites["warm"]),
     }
     print(json.dumps(result, indent=1), flush=True)
@@ -327,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big-repeat", type=int, default=2, help=f"builds of each kind above {REFERENCE_N:,}")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--max-load", type=float,
+                        help="before each size, wait (up to 15 minutes) for a 1-minute load average at most this")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write bench/results/scale.json")
     args = parser.parse_args(argv)
 
@@ -336,10 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     work = (args.keep or Path(tempfile.mkdtemp(prefix="scale-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     try:
-        results = [
-            measure(n, work, args.repeat if n <= REFERENCE_N else args.big_repeat, args.seed)
-            for n in sorted(set(args.sizes))
-        ]
+        results = []
+        for n in sorted(set(args.sizes)):
+            if args.max_load is not None:
+                wait_for_load(args.max_load)
+            results.append(measure(n, work, args.repeat if n <= REFERENCE_N else args.big_repeat, args.seed))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

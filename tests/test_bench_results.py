@@ -200,3 +200,25 @@ def test_percentages_read_as_the_scripts_printed_them() -> None:
     assert format_percent(0.3722, 1, signed=True, spaced=False) == "+37.2%"
     assert format_percent(-0.0049, 1, signed=True, spaced=False) == "-0.5%"
     assert format_percent(1.0, 0, spaced=False) == "100%"
+
+
+def test_the_scale_section_shows_the_builds_before_and_after_the_cache(tmp_path: Path) -> None:
+    data = json.loads((FIXTURES / "scale.json").read_text(encoding="utf-8"))
+    row = next(r for r in data["results"] if r["papers"] == 1000)
+    row.update(
+        build_hook_runs_cpu_s=[10.4, 10.2, 10.9],
+        build_plain_runs_cpu_s=[9.6, 9.5, 9.9],
+        build_cold_cache={"cpu_s": [13.0, 12.1, 12.5], "wall_s": [13.1, 12.2, 12.6], "peak_memory_mb": 220},
+        build_without_caches={"cpu_s": [14.2, 14.0, 15.1], "wall_s": [14.3, 14.1, 15.2], "peak_memory_mb": 240},
+        load_average=[1.52, 2.4],
+        search_engine=None,
+    )
+    for key in ("search_index_mb", "search_index_gzip_mb", "search_index_docs"):
+        del row[key]
+    section = render_section("scale", results_dir(tmp_path, scale=data))
+    assert (
+        "| 1,000 | 14.20 s (14.00–15.10) | 12.50 s (12.10–13.00) | 10.40 s (10.20–10.90) | 9.60 s (9.50–9.90) | "
+        "+47.9% / +30.2% / +8.3% | 1.5 / 2.4 |"
+    ) in section.splitlines()
+    assert "| 1,000 | — | 38 KB | 50 |" in section
+    assert "| 100 | 0.7 MB (0.1 MB) | 39 KB | 50 |" in section

@@ -188,6 +188,9 @@ class ScaleRow(_Result):
     build_without_caches: BuildTimes | None = Field(
         default=None, description="Hook builds with SITE_CACHE=0 and SITE_GC_FREEZE=0: the hook before the cache."
     )
+    load_average: list[float] | None = Field(
+        default=None, description="1-minute load average before and after this size's builds (2 cores: 2 is busy)."
+    )
     search_engine: Literal["lunr", "pagefind"] | None = Field(
         default=None, description="The search index the measured build wrote (None: none; Pagefind is timed apart)."
     )

@@ -106,6 +106,7 @@ def _scale_context(result: ScaleResult) -> dict[str, Any]:
         cache_rows.append(
             {
                 "papers": row.papers,
+                "load": " / ".join(_fixed(x, 1) for x in row.load_average) if row.load_average else "—",
                 **times,
                 **{f"{kind}_overhead": statistics.median(times[kind]) / plain - 1 for kind in ("baseline", "cold", "warm")},
             }
