@@ -82,8 +82,13 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(n=_n, fixed=_fixed, seconds=_seconds, pct=_pct, recall=_recall, spread=_spread, step=_step, verdict=_verdict)
+    env.filters.update(
+        n=_n, fixed=_fixed, seconds=_seconds, pct=_pct, recall=_recall, spread=_spread, step=_step, verdict=_verdict
+    )
     return env
+
+
+KINDS = ("baseline", "cold", "warm")  # hook builds without caches, with an empty cache, with a warm one
 
 
 def _scale_context(result: ScaleResult) -> dict[str, Any]:
@@ -108,7 +113,7 @@ def _scale_context(result: ScaleResult) -> dict[str, Any]:
                 "papers": row.papers,
                 "load": " / ".join(_fixed(x, 1) for x in row.load_average) if row.load_average else "—",
                 **times,
-                **{f"{kind}_overhead": statistics.median(times[kind]) / plain - 1 for kind in ("baseline", "cold", "warm")},
+                **{f"{kind}_overhead": statistics.median(times[kind]) / plain - 1 for kind in KINDS},
             }
         )
     return {"marginal": marginal, "cache_rows": cache_rows}

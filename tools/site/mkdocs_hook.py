@@ -12,7 +12,10 @@
 * `on_serve` also watches papers.yaml, the measurements file, reference_impls/*.py and bench/results/*.json.
 
 Environment overrides (used by the tests; handy for previewing another catalogue):
-`PAPERS_CATALOGUE=path/to/papers.yaml`, `PAPERS_MEASUREMENTS=path/to/measurements.json`.
+`PAPERS_CATALOGUE=path/to/papers.yaml`, `PAPERS_MEASUREMENTS=path/to/measurements.json`; `SITE_CACHE=0` (no
+site cache), `SITE_CACHE_DIR=DIR` (another one); `SITE_GC_FREEZE=0` leaves Python's cyclic collector alone
+(by default it pauses from on_config to the end of on_files, and what was generated is frozen until the build
+ends: MkDocs' own collections would otherwise walk the catalogue and the pages again and again).
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def _data_epoch(inputs: Any) -> int:
         except ValueError:
             continue
     newest = max(dates, default=dt.date(2026, 1, 1))
-    return int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC).timestamp())
 
 
 def _empty_inputs() -> Any:
@@ -77,10 +80,17 @@ def on_startup(*, command: str, dirty: bool) -> None:
 def on_config(config: Any) -> Any:
     if os.environ.get("SITE_GC_FREEZE", "1") != "0":
         gc.disable()  # until on_files: the generation makes no cyclic garbage worth collecting
+    try:
+        return _load(config)
+    except BaseException:
+        gc.enable()
+        raise
+
+
+def _load(config: Any) -> Any:
     from tools.catalogue import CatalogueError
     from tools.latency import LatencyFileError
     from tools.measurements import MEASUREMENTS_FILE, MeasurementsFileError
-
     from tools.site.notes_files import NotesFileError, docs_folder_problems
     from tools.site.pipeline import load_site_inputs
     from tools.site.snippets import configure_snippets
