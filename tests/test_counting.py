@@ -161,3 +161,23 @@ def test_fvcore_agrees_with_the_executed_counts_for_every_measured_model() -> No
         assert record.flopcounter_macs == record.macs_conv_linear, model_id
         traced_bn = record.batchnorm_elements - unused_bn
         assert record.fvcore_by_operator.get("batch_norm", 0) == 2 * traced_bn, model_id
+
+
+@pytest.mark.parametrize("model_id", ["densenet121", "efficientnet_b0", "dla34", "resnet50_fpn"])
+def test_the_meta_batchnorm_shortcut_changes_no_count(monkeypatch: pytest.MonkeyPatch, model_id: str) -> None:
+    """Per module, the executed work with BatchNorm answered by its shape equals torch's own meta BatchNorm."""
+    import contextlib
+
+    from tools import counting
+    from tools.counting import breakdown_modules
+
+    with torch.device("meta"):
+        model = create_model(model_id).eval()
+    x = torch.zeros(1, 3, 96, 96, device="meta")
+    paths = ["", *(path for _, path in breakdown_modules(model))]
+    with torch.no_grad():
+        fast = executed_work(model, x, paths)
+        monkeypatch.setattr(counting, "_MetaBatchNormShapes", contextlib.nullcontext)
+        plain = executed_work(model, x, paths)
+    assert fast == plain
+    assert fast.batchnorm_elements[""] > 0 and fast.macs[""] > 0

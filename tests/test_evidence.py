@@ -52,9 +52,16 @@ def test_committed_file_is_valid_and_keeps_provenance() -> None:
     # ("Acc. from paper" and a README sentence), which are not evaluations; plus 8 for torchvision's DenseNet
     # weights (ported from the authors' LuaTorch models): torchvision 0.29.1's weight metadata and timm's
     # results/results-imagenet.csv @4e5207c, for DenseNet-121, -169, -201 and -161; plus timm's 10 evaluations of
-    # the official DLA weights (results-imagenet.csv @aa4b585).
-    assert len(rows) == 251
-    assert sum(r.independent for r in rows) == 109
+    # the official DLA weights (results-imagenet.csv @aa4b585); plus 8 for the Res2Net releases Res2Net-DLA-60,
+    # Res2NeXt-DLA-60, Res2Net-v1b-50 and -v1b-101: the authors' README @219c8c6 and timm's evaluation @aa4b585.
+    assert len(rows) == 259
+    assert sum(r.independent for r in rows) == 113
+    v1b = [(r.evaluator, r.top1, r.top5, r.independent) for r in rows
+           if r.weights == "res2net-official/res2net50_v1b_26w_4s"]
+    assert v1b == [("Res2Net authors", 80.27, 95.04, False), ("timm", 80.28, 95.028, True)]
+    # every evaluation by timm, torchvision and mmpretrain is a single centre crop; the others do not say
+    crops = {(r.evaluator in ("timm", "torchvision", "mmpretrain"), r.settings.crops) for r in rows}
+    assert crops == {(True, 1), (False, None)}
     weights = "torchvision/DenseNet121_Weights.IMAGENET1K_V1"
     densenet121 = [(r.evaluator, r.top1, r.top5) for r in rows if r.weights == weights]
     assert densenet121 == [("torchvision", 74.434, 91.972), ("timm", 74.75, 92.158)]
@@ -64,7 +71,7 @@ def test_committed_file_is_valid_and_keeps_provenance() -> None:
     assert all(r.source.repository and r.source.path and r.source.commit for r in rows)
     timm = [r for r in rows if r.evaluation == "timm validate, res2net50_26w_8s.in1k"]
     assert [(r.weights, r.top1, r.settings_text()) for r in timm] == [
-        ("res2net-official/res2net50_26w_8s", 78.95, "224 px, crop 0.875, bilinear")
+        ("res2net-official/res2net50_26w_8s", 78.95, "224 px, crop 0.875, bilinear, single-crop")
     ]
 
 
@@ -85,6 +92,15 @@ def test_a_percentage_out_of_range_names_the_line(tmp_path: Path) -> None:
     (message,) = problems(write(tmp_path, ROW.replace("top1: 78.950", "top1: 789.50")))
     assert message == ("evaluations.yaml:5:11: evaluations[0].top1: Input should be less than or equal to 100 "
                        "(got 789.5) — check the value")
+
+
+def test_the_test_protocol_is_read_and_a_zero_crop_count_names_the_line(tmp_path: Path) -> None:
+    ten = ROW.replace('      interpolation: "bilinear"\n', '      interpolation: "bilinear"\n      crops: 10\n')
+    (row,) = load_evaluations(write(tmp_path, ten))
+    assert row.settings.crops == 10 and row.settings_text() == "224 px, crop 0.875, bilinear, 10-crop"
+    (message,) = problems(write(tmp_path, ten.replace("crops: 10", "crops: 0")))
+    assert message == ("evaluations.yaml:15:14: evaluations[0].settings.crops: Input should be greater than or "
+                       "equal to 1 (got 0) — check the value")
 
 
 def test_an_error_written_as_top5_is_caught(tmp_path: Path) -> None:
@@ -127,11 +143,12 @@ def claim(**fields: object) -> Claim:
 
 
 def evaluation(weights: str, top1: float, *, independent: bool = True, evaluator: str = "timm",
-               model: str = "res2net50_26w_8s", top5: float | None = None) -> Evaluation:
+               model: str = "res2net50_26w_8s", top5: float | None = None, crops: int | None = None) -> Evaluation:
     return Evaluation.model_validate({
         "weights": weights, "model": model, "dataset": "imagenet-1k-val", "top1": top1, "top5": top5,
         "independent": independent, "evaluator": evaluator, "evaluation": f"{evaluator} {weights}",
-        "weights_origin": "w", "settings": {"image_size": 224, "crop_pct": 0.875, "interpolation": "bilinear"},
+        "weights_origin": "w",
+        "settings": {"image_size": 224, "crop_pct": 0.875, "interpolation": "bilinear", "crops": crops},
         "source": {"repository": "o/r", "path": "p", "commit": "c"},
     })
 
@@ -210,6 +227,52 @@ def test_claims_that_are_not_absolute_accuracy_get_no_evidence() -> None:
 def test_weights_and_dataset_only_on_accuracy_claims() -> None:
     with pytest.raises(ValueError, match="only for accuracy claims"):
         claim(quantity="params", model="resnet50", printed="25.6M", value=25.6, unit="M", weights="w/a")
+    with pytest.raises(ValueError, match="only for accuracy claims"):
+        claim(quantity="params", model="resnet50", printed="25.6M", value=25.6, unit="M", test_crops=10)
+
+
+# DenseNet-121 (Table 3): 25.02 % single-crop and 23.61 % 10-crop top-1 error; torchvision's port of the authors'
+# weights scores 25.566 % (torchvision) and 25.250 % (timm), both single-crop.
+DENSENET121 = "torchvision/DenseNet121_Weights.IMAGENET1K_V1"
+
+
+def test_a_claim_of_another_test_protocol_is_inconclusive_with_the_evaluations_shown() -> None:
+    rows = [evaluation(DENSENET121, 74.434, evaluator="torchvision", model="densenet121", crops=1),
+            evaluation(DENSENET121, 74.75, model="densenet121", crops=1),
+            evaluation(DENSENET121, 76.0, evaluator="authors", independent=False, model="densenet121")]
+    ten_crop = claim(quantity="top1_error", model="densenet121", printed="23.61", value=23.61, weights=DENSENET121,
+                     test_crops=10)
+    evidence = judge_accuracy(ten_crop, rows, half_unit=0.005)
+    assert evidence is not None and evidence.verdict == "inconclusive"
+    assert evidence.basis == "independent evaluation" and evidence.gap == pytest.approx(1.64)
+    assert evidence.summary.startswith(f"the printed number is 10-crop, but every independent evaluation of "
+                                       f"`{DENSENET121}` is single-crop (25.57 % (torchvision), 25.25 % (timm))")
+    # every row is listed; none is held against the printed interval
+    assert [(r.evaluator, r.crops, r.same_protocol, r.within) for r in evidence.evaluations] == [
+        ("torchvision", 1, False, None), ("timm", 1, False, None), ("authors", None, False, None)]
+    # the same rows judge the single-crop claim, as without a declared protocol
+    single = claim(quantity="top1_error", model="densenet121", printed="25.02", value=25.02, weights=DENSENET121,
+                   test_crops=1)
+    judged = judge_accuracy(single, rows, half_unit=0.005)
+    assert judged is not None and judged.verdict == "verified" and judged.gap == pytest.approx(0.23)
+    assert [r.within for r in judged.evaluations] == [False, True, None]
+
+
+def test_only_evaluations_of_the_declared_protocol_decide_and_an_unstated_one_is_not_assumed() -> None:
+    rows = [evaluation(DENSENET121, 74.75, model="densenet121", crops=1),
+            evaluation(DENSENET121, 76.30, evaluator="mmpretrain", model="densenet121", crops=10)]
+    ten_crop = claim(quantity="top1_error", model="densenet121", printed="23.61", value=23.61, weights=DENSENET121,
+                     test_crops=10)
+    evidence = judge_accuracy(ten_crop, rows, half_unit=0.005)
+    # the single-crop 25.25 % would refute the 10-crop number; only the 10-crop evaluation decides
+    assert evidence is not None and evidence.verdict == "verified" and evidence.gap == pytest.approx(0.09)
+    assert evidence.summary.startswith("1 of 1 independent evaluation(s) of the released weights lie within")
+    assert [(r.evaluator, r.same_protocol, r.within) for r in evidence.evaluations] == [
+        ("timm", False, None), ("mmpretrain", True, True)]
+    unstated = [evaluation(DENSENET121, 76.39, model="densenet121")]
+    open_protocol = judge_accuracy(ten_crop, unstated, half_unit=0.005)
+    assert open_protocol is not None and open_protocol.verdict == "inconclusive"
+    assert "is of a test protocol the source does not state (23.61 % (timm))" in open_protocol.summary
 
 
 # ------------------------------------------------------------------------------------------------ the catalogue
@@ -227,7 +290,8 @@ def test_every_weights_id_in_the_catalogue_is_evaluated_and_a_typo_is_located(tm
     rows = load_evaluations()
     assert unknown_weights(DEFAULT_CATALOGUE, rows) == []
     text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
-    typo = text.replace('weights: "res2net-official/res2net50_26w_8s"', 'weights: "res2net-official/res2net50_26w_9s"')
+    typo = text.replace('weights: "res2net-official/res2net50_26w_8s"', 'weights: "res2net-official/res2net50_26w_9s"',
+                        1)
     line = text[: text.index('weights: "res2net-official/res2net50_26w_8s"')].count("\n") + 1
     path = tmp_path / "papers.yaml"
     path.write_text(typo, encoding="utf-8")
@@ -255,8 +319,41 @@ def test_the_catalogues_accuracy_claims_against_the_committed_evaluations() -> N
         "res2net/table3-top1-error-48w-2s": ("verified", -0.208),
         "res2net/table3-top1-error-26w-6s": ("verified", -0.006),
         "res2net/table3-top1-error-26w-8s": ("verified", 0.0),
+        "res2net/table1-top5-error-res2net50": ("verified", -0.01),
+        "res2net/table1-top1-error-res2next50": ("verified", 0.002),
+        "res2net/readme-top5-error-res2next50": ("verified", 0.006),
+        "res2net/table2-top1-error-res2net101": ("verified", 0.0),
+        "res2net/table2-top5-error-res2net101": ("verified", -0.036),
+        "res2net/table3-top5-error-48w-2s": ("verified", -0.032),
+        "res2net/table3-top5-error-14w-8s": ("verified", 0.008),
+        "res2net/table3-top5-error-26w-6s": ("verified", 0.01),
+        "res2net/table3-top5-error-26w-8s": ("verified", 0.09),
+        # Table 1's DLA-60 and v1b rows and the README's top-5 errors against the same releases, evaluated by timm
+        "res2net/table1-top1-error-res2net-dla-60": ("verified", -0.01),
+        "res2net/table1-top1-error-res2next-dla-60": ("verified", -0.038),
+        "res2net/table1-top1-error-res2net-v1b-50": ("verified", -0.01),
+        "res2net/table1-top5-error-res2net-v1b-50": ("verified", 0.012),
+        "res2net/table1-top1-error-res2net-v1b-101": ("verified", -0.006),
+        "res2net/table1-top5-error-res2net-v1b-101": ("verified", 0.014),
+        "res2net/readme-top5-error-res2net-dla60": ("verified", -0.004),
+        "res2net/readme-top5-error-res2next-dla60": ("verified", -0.004),
         # EfficientNet: only v5's abstract matches a released checkpoint (the v1 table's models were not released)
         "efficientnet/abstract-v5-b7-top1": ("verified", 0.08),
+        # the official README's rows for the released checkpoints, baseline preprocessing (ckpts/) and AutoAugment
+        # (ckptsaug/), against mmpretrain's and timm's evaluations of them
+        "efficientnet/readme-top1-b0": ("verified", 0.04),
+        "efficientnet/readme-top1-b1": ("verified", -0.02),
+        "efficientnet/readme-top1-b2": ("verified", -0.16),
+        "efficientnet/readme-top1-b3": ("verified", -0.09),
+        "efficientnet/readme-top1-b4": ("verified", 0.07),
+        "efficientnet/readme-top1-b5": ("verified", 0.07),
+        "efficientnet/readme-aa-top1-b0": ("verified", 0.16),
+        "efficientnet/readme-aa-top1-b1": ("verified", 0.1),
+        "efficientnet/readme-aa-top1-b2": ("verified", -0.026),
+        "efficientnet/readme-aa-top1-b3": ("verified", -0.02),
+        "efficientnet/readme-aa-top1-b4": ("verified", 0.05),
+        "efficientnet/readme-aa-top1-b5": ("verified", 0.096),
+        "efficientnet/readme-aa-top1-b6": ("verified", 0.05),
         # torchvision's weights, evaluated by timm (torchvision's own metadata decides nothing)
         "resnet/torchvision-top1-resnet50": ("verified", 0.026),
         "resnet/torchvision-top1-resnet101": ("verified", 0.03),
@@ -275,6 +372,13 @@ def test_the_catalogues_accuracy_claims_against_the_committed_evaluations() -> N
         "densenet/readme-top1-error-densenet169": ("refuted", 0.478),
         "densenet/readme-top1-error-densenet201": ("verified", 0.216),
         "densenet/readme-top1-error-densenet161": ("refuted", 0.416),
+        # Table 3's 10-crop errors: the same weights are evaluated single-crop only
+        "densenet/table3-10crop-densenet121": ("inconclusive", 1.64),
+        "densenet/table3-10crop-densenet169": ("inconclusive", 1.998),
+        "densenet/table3-10crop-densenet201": ("inconclusive", 1.256),
+        "densenet/table3-10crop-top5-densenet121": ("inconclusive", 1.182),
+        "densenet/table3-10crop-top5-densenet169": ("inconclusive", 1.104),
+        "densenet/table3-10crop-top5-densenet201": ("inconclusive", 0.98),
         # only the trainers' own evaluations are recorded
         "mobilenetv2/table4-top1-100": ("cited", None),
         "mobilenetv2/table4-top1-140": ("cited", None),

@@ -33,7 +33,8 @@ from tools.latency import (
 
 MACHINE = Machine(cpu_model="Test CPU", cores=2, torch="2.13.0+cpu", torch_build="oneDNN v3, MKL, OpenMP",
                   python="3.11.7", platform="Linux", date="2026-12-01")
-PROTOCOL = Protocol(warmup_runs=2, min_runs=7, max_runs=25, target_seconds=2.0, min_sample_seconds=0.01)
+PROTOCOL = Protocol(warmup_runs=2, min_runs=7, max_runs=25, target_seconds=2.0, min_sample_seconds=0.01,
+                    rewarm_below_seconds=0.1)
 
 
 def entry(model_id: str, ms_1: float, ms_2: float, key: str | None = None) -> ModelLatency:
@@ -208,7 +209,8 @@ def test_median_iqr_and_round_ratios() -> None:
 
 
 def test_the_protocol_on_one_tiny_model() -> None:
-    tiny = Protocol(warmup_runs=1, min_runs=3, max_runs=4, target_seconds=0.02, min_sample_seconds=0.002)
+    tiny = Protocol(warmup_runs=1, min_runs=3, max_runs=4, target_seconds=0.02, min_sample_seconds=0.002,
+                    rewarm_below_seconds=0.1)
     result = time_group(["hetconv_vgg16_cifar_p64"], [1], tiny)
     series, calls = result[1]["hetconv_vgg16_cifar_p64"]
     assert set(result) == {1} and calls >= 1

@@ -47,6 +47,13 @@ class EvaluationSettings(Strict):
     interpolation: Literal["bilinear", "bicubic", "nearest"] | None = Field(
         default=None, description="Resize interpolation."
     )
+    crops: int | None = Field(
+        default=None, ge=1, le=144,
+        description="Test crops averaged per image: 1 for a single centre crop (timm's validate.py, torchvision's "
+        "and mmpretrain's test pipelines), 10 for the 10-crop protocol (four corners and the centre, and their "
+        "mirror images). Omitted when the source does not say; a claim that declares `test_crops` is judged only "
+        "by evaluations under the same protocol.",
+    )
 
 
 class EvaluationSource(Strict):
@@ -88,12 +95,13 @@ class Evaluation(Strict):
         return self
 
     def settings_text(self) -> str:
-        """The pipeline in one phrase, e.g. "224 px, crop 0.875, bilinear" ("settings not stated" if none)."""
+        """The pipeline in one phrase, e.g. "224 px, crop 0.875, bilinear, single-crop" (or "settings not stated")."""
         s = self.settings
         parts = [f"{s.image_size} px" if s.image_size else None,
                  f"resize {s.resize}" if s.resize else None,
                  f"crop {s.crop_pct:g}" if s.crop_pct else s.crop,
-                 s.interpolation]
+                 s.interpolation,
+                 None if s.crops is None else ("single-crop" if s.crops == 1 else f"{s.crops}-crop")]
         return ", ".join(p for p in parts if p) or "settings not stated"
 
 

@@ -306,13 +306,20 @@ class Claim(Strict):
     dataset: Dataset | None = Field(
         default=None, description="For accuracy: the evaluation set (`imagenet-1k-val`, `cifar10-test`, ...)."
     )
+    test_crops: int | None = Field(
+        default=None, ge=1, le=144,
+        description="For accuracy: the test protocol of the printed number, as crops averaged per image (1: a "
+        "single centre crop; 10: the 10-crop protocol). Independent evaluations of the same weights under another "
+        "protocol are shown and make the claim `inconclusive`; omit it when the source does not say.",
+    )
     timing: Timing | None = Field(default=None, description="For latency and speedup: device class and baseline.")
 
     @model_validator(mode="after")
     def _evidence_fields(self) -> Claim:
         accuracy = self.quantity in ("top1_accuracy", "top1_error", "top5_accuracy", "top5_error")
-        if (self.weights is not None or self.dataset is not None) and not accuracy:
-            raise ValueError("`weights` and `dataset` are only for accuracy claims (top1/top5 accuracy or error)")
+        if (self.weights is not None or self.dataset is not None or self.test_crops is not None) and not accuracy:
+            raise ValueError("`weights`, `dataset` and `test_crops` are only for accuracy claims (top1/top5 "
+                             "accuracy or error)")
         if self.timing is not None:
             if self.quantity not in ("latency", "speedup"):
                 raise ValueError("`timing` is only for latency and speedup claims")

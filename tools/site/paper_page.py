@@ -23,6 +23,7 @@ from .views import (
     paper_path,
     rel,
     stats_of,
+    timings_of,
 )
 
 VERIFY_COMMAND = "python tools/verify_claims.py --update"
@@ -79,6 +80,7 @@ class PaperPages:
                 fidelity=REGISTRY[ref.id].fidelity if ref.id in REGISTRY else "not registered",
                 cost=self.costs.get(ref.id),
                 stale=self.stale.get(ref.id) == "stale",
+                latency=timings_of(self.latency, ref.id),
             )
             for ref in paper.models
         )
@@ -164,6 +166,9 @@ class PaperPages:
             details=details_path(paper.id),
             relink=self.relink,
             GROUPED=GROUPED,
+            cores=self.latency.machine.cores if self.latency is not None else 0,
+            conventions_url=self.conventions_url,
+            latency_machine=self.latency.machine.describe() if self.latency is not None else "",
         )
 
     def details(self, view: PaperView) -> dict[str, str]:

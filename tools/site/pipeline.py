@@ -156,7 +156,9 @@ def build_site(
     for model_id in sorted({ref.id for p in papers for ref in p.models}):
         for rel in source_files(model_id):
             assets[posixpath.join("code", rel)] = (repo_root / rel).read_bytes()
-    insight_pages, insight_assets = build_insights(catalogue, inputs.measurements, directory_urls=directory_urls)
+    insight_pages, insight_assets = build_insights(
+        catalogue, inputs.measurements, directory_urls=directory_urls, latency=inputs.latency
+    )
     pages.update(insight_pages)
     assets.update(insight_assets)
     return SiteBundle(pages=dict(sorted(pages.items())), assets=dict(sorted(assets.items())))

@@ -55,6 +55,15 @@ class Tally:
 
 
 @dataclass(frozen=True)
+class Timing:
+    """A model's CPU latency at one thread count (tools/latency.json): median and IQR of batch-1 calls, in ms."""
+
+    threads: int
+    median_ms: float
+    iqr_ms: float
+
+
+@dataclass(frozen=True)
 class ModelRow:
     """One row of a paper's model table: what the paper calls it and what we measured."""
 
@@ -64,6 +73,10 @@ class ModelRow:
     fidelity: str
     cost: ModelCost | None
     stale: bool
+    latency: tuple[Timing, ...] = ()  # 1 thread, then all cores; empty when not timed
+
+    def timing(self, threads: int) -> Timing | None:
+        return next((t for t in self.latency if t.threads == threads), None)
 
     @property
     def state(self) -> str:
@@ -251,6 +264,15 @@ def claim_view(claim: Any, result: Any | None) -> ClaimView:
             if e.get("same_weights") and e.get("value") is not None
         ),
     )
+
+
+def timings_of(latency: Any, model_id: str) -> tuple[Timing, ...]:
+    """1-thread and all-core timings of a model from a `tools.latency.LatencyRecord` (None: nothing timed)."""
+    entry = latency.models.get(model_id) if latency is not None else None
+    if entry is None:
+        return ()
+    found = (entry.at(n) for n in sorted({1, latency.machine.cores}))
+    return tuple(Timing(t.threads, t.median_ms, t.iqr_ms) for t in found if t is not None)
 
 
 def stats_of(

@@ -14,37 +14,41 @@ light file, and a dark one in which `_DARK` swaps every colour, so both always s
 one or the other through the `#only-light` / `#only-dark` suffixes). The files are deterministic: fixed hash salt,
 no date, text kept as <text> (svg.fonttype none). Nothing here imports torch.
 
-Modules: `charts` (palette, dark variant, SVG writer, chart helpers), `data` (what the pages read and share),
-one module per group of pages (`cost_pages`, `hetconv_page`, `scaling_pages`, `compare`).
+Modules: `charts` (palette, dark variant, SVG writer, chart helpers), `data` (what the pages read and share, and
+the view objects), one module per group of pages (`cost_pages`, `latency_page`, `hetconv_page`, `scaling_pages`,
+`seed_spread`, `compare`). Each page module collects a view (a dataclass) and renders it with its template,
+`tools/site/templates/insight_<page>.md.j2`: all prose lives there, and every number in it is computed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ..render import render
 from .charts import DIR, _Styles
+from .compare import _compare
+from .cost_pages import _accuracy_vs_gmacs, _efficientnet, _params_vs_gmacs
 from .data import (
-    COMPUTED_CROSSCHECK,
-    COMPUTED_FVCORE,
-    COMPUTED_PARAMS,
     Cited,
     _Context,
     _model_names,
     _model_papers,
-    _page,
     _registry,
+    distinguishing_labels,
     growth_exponent,
     hetconv_vgg16_cifar_prediction,
     imagenet_top1,
     linear_quadratic_fit,
+    number_in_name,
     pareto_frontier,
 )
-from .compare import _compare
-from .cost_pages import _accuracy_vs_gmacs, _efficientnet, _params_vs_gmacs
 from .hetconv_page import _hetconv
-from .scaling_pages import ATTENTION_SETTINGS, RES2NET_GROUPS, _attention, _res2net
+from .latency_page import EXAMPLE_PAPERS, MACS_TOLERANCE, Pair, Timed, _latency_vs_macs, nearest_pair, widest_pair
+from .scaling_pages import _attention, _res2net
 from .seed_spread import _randwire_seeds
+
 
 class InsightPage(NamedTuple):
     """One insight page as data: where it goes, what it shows in one line, which paper's models it is about
@@ -66,14 +70,20 @@ PAGES: tuple[InsightPage, ...] = (
         _accuracy_vs_gmacs,
     ),
     InsightPage(
+        "latency-vs-macs",
+        "Every model: CPU latency at one thread against multiply-adds; equal cost, unequal speed.",
+        None,
+        _latency_vs_macs,
+    ),
+    InsightPage(
         "efficientnet-scaling",
-        "EfficientNet B0–B7 against the 2^φ rule and against the paper's Table 2.",
+        "EfficientNet's variants against the 2^φ rule and against the paper's Table 2.",
         "efficientnet",
         _efficientnet,
     ),
     InsightPage(
         "hetconv",
-        "HetConv: cost against P, the per-layer formula and the whole network; ResNet-50 at P = 4.",
+        "HetConv: cost against P, the per-layer formula and the whole network; the ImageNet pair.",
         "hetconv",
         _hetconv,
     ),
@@ -83,40 +93,28 @@ PAGES: tuple[InsightPage, ...] = (
         "spatial-attention-study",
         _attention,
     ),
-    InsightPage("res2net", "Res2Net: width and scale at constant cost, and where Res2Net-50-L sits.", "res2net", _res2net),
+    InsightPage("res2net", "Res2Net: width and scale against cost, and the two readings of one share.", "res2net", _res2net),
     InsightPage(
         "randwire-seeds",
         "RandWire: how the cost of a randomly wired network varies with its graph seed.",
         "randwire",
         _randwire_seeds,
     ),
-    InsightPage("compare", "Pick two models and compare their costs stage by stage.", None, _compare),
+    InsightPage("compare", "Pick two models and compare their costs stage by stage, and their CPU latency.", None, _compare),
 )
 
 
+@dataclass(frozen=True)
+class IndexEntry:
+    stem: str
+    summary: str
+    paper: str | None  # a paper the catalogue defines, or None
+
+
 def _index_page(ctx: _Context) -> str:
-    lines = [
-        (
-            "Charts drawn from the measurements of every registered model, each with the table behind it. A number "
-            "is either **computed** here from the reference implementation or **cited** from a paper (its table is "
-            "named and linked); the tables say which."
-        ),
-        "",
-        (
-            f"- **{COMPUTED_FVCORE}**: fvcore's FlopCountAnalysis total, what timm's GMACs columns report; one "
-            "multiply-add counts 1, an eval BatchNorm 2 per element, pooling 1 per input element."
-        ),
-        f"- **{COMPUTED_CROSSCHECK}**: PyTorch's FlopCounterMode halved; conv, linear and matmul only.",
-        f"- **{COMPUTED_PARAMS}**: the exact number of parameters.",
-        "",
-        "See [About the numbers](../about-the-numbers.md) for the counting conventions.",
-        "",
-    ]
-    for spec in PAGES:
-        defined = spec.paper and any(p.id == spec.paper for p in ctx.catalogue.papers)
-        about = f" (models of [the paper](../papers/{spec.paper}.md))" if defined else ""
-        lines.append(f"- [{spec.summary}]({spec.stem}.md){about}")
-    return _page("Insights", "\n".join(lines))
+    defined = {p.id for p in ctx.catalogue.papers}
+    entries = [IndexEntry(s.stem, s.summary, s.paper if s.paper in defined else None) for s in PAGES]
+    return render("insight_index.md.j2", pages=entries)
 
 
 def build_insights(
@@ -125,6 +123,7 @@ def build_insights(
     *,
     registry: Mapping[str, Any] | None = None,
     directory_urls: bool = True,
+    latency: Any = None,
 ) -> tuple[dict[str, str], dict[str, bytes]]:
     """The insight pages (`{docs-relative path: Markdown}`) and their assets (`{path: bytes}`: SVGs, JSON).
 
@@ -134,6 +133,7 @@ def build_insights(
             failed models are named on the pages instead of plotted.
         registry: model id -> `reference_impls.ModelSpec`; `reference_impls.REGISTRY` by default.
         directory_urls: whether pages are served as `papers/<id>/` (the paper links inside the JSON data).
+        latency: the `tools.latency.LatencyRecord` (`read_latency()`), None when nothing has been timed.
     """
     registry = dict(_registry() if registry is None else registry)
     ctx = _Context(
@@ -142,8 +142,9 @@ def build_insights(
         registry=registry,
         papers=_model_papers(catalogue),
         names=_model_names(catalogue),
-        styles=_Styles(spec.module for spec in registry.values()),
+        styles=_Styles(spec.family for spec in registry.values()),
         directory_urls=directory_urls,
+        latency=latency,
     )
     pages: dict[str, str] = {f"{DIR}/index.md": _index_page(ctx)}
     assets: dict[str, bytes] = {}
@@ -155,15 +156,21 @@ def build_insights(
 
 
 __all__ = [
-    "ATTENTION_SETTINGS",
     "Cited",
+    "EXAMPLE_PAPERS",
     "InsightPage",
+    "MACS_TOLERANCE",
     "PAGES",
-    "RES2NET_GROUPS",
+    "Pair",
+    "Timed",
     "build_insights",
+    "distinguishing_labels",
     "growth_exponent",
     "hetconv_vgg16_cifar_prediction",
     "imagenet_top1",
     "linear_quadratic_fit",
+    "nearest_pair",
+    "number_in_name",
     "pareto_frontier",
+    "widest_pair",
 ]

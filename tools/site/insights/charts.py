@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.sax.saxutils import escape
 
@@ -80,7 +80,8 @@ _RC: dict[RcKeyType, Any] = {
     "lines.markersize": 6,
 }
 
-# Registry module -> (legend label, marker). Colours follow the order of this table; other modules come after.
+# Registry family (`ModelSpec.family`, the module name unless a row says otherwise) -> (legend label, marker).
+# Colours follow the order of this table; other families come after.
 _FAMILIES: dict[str, tuple[str, str]] = {
     "resnet": ("ResNet, ResNeXt, SE-ResNet", "o"),
     "res2net": ("Res2Net", "s"),
@@ -100,34 +101,15 @@ _EXTRA_MARKERS = ("8", "d", "H", "1")
 
 # ---------------------------------------------------------------------------------------------------------------
 
-def _image(name: str, alt: str, assets: Mapping[str, bytes] | None = None) -> str:
-    """The chart in Markdown, in both palettes, each image linking to its full-size SVG. A chart of several panels
-    (`assets` holds `<name>-<n>-light.svg`) also gets one image per panel: wide screens show the whole figure,
-    phones the panels one under the other (site.css), loaded only when shown."""
-    alt = re.sub(r"[\[\]\\`*<>]", "", alt).replace("_", "\\_")  # model ids keep their underscores
-    panels = sum(1 for key in (assets or {}) if re.fullmatch(rf"{DIR}/{re.escape(name)}-\d+-light\.svg", key))
-    kind = " .cat-chart--whole" if panels else ""
-    lines = [
-        f"[![{alt}]({name}-{scheme}.svg#only-{scheme}){{ .cat-chart{kind} }}]({name}-{scheme}.svg)" for scheme in ("light", "dark")
-    ]
-    for n in range(1, panels + 1):
-        lines += [
-            f"[![{alt} (panel {n} of {panels})]({name}-{n}-{scheme}.svg#only-{scheme})"
-            f"{{ .cat-chart .cat-chart--panel loading=lazy }}]({name}-{scheme}.svg)"
-            for scheme in ("light", "dark")
-        ]
-    return "\n".join(lines) + "\n"
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Drawing
 
 
 class _Styles:
-    """Colour and marker of every registry module, stable whatever is measured."""
+    """Colour and marker of every registry family, stable whatever is measured."""
 
-    def __init__(self, modules: Iterable[str]) -> None:
-        ordered = [m for m in _FAMILIES] + sorted(set(modules) - set(_FAMILIES))
+    def __init__(self, families: Iterable[str]) -> None:
+        ordered = [m for m in _FAMILIES] + sorted(set(families) - set(_FAMILIES))
         self.colour = {m: _SERIES[i % len(_SERIES)] for i, m in enumerate(ordered)}
         self.marker = {
             m: _FAMILIES[m][1] if m in _FAMILIES else _EXTRA_MARKERS[i % len(_EXTRA_MARKERS)]
@@ -247,6 +229,11 @@ def _add_point_titles(svg: str, titles: Mapping[str, list[str]]) -> str:
     return svg
 
 
+def _stamp(figure: Any, text: str) -> None:
+    """A line of small print under the plot (e.g. the machine a timing was measured on)."""
+    figure.supxlabel(text, x=0.01, ha="left", fontsize=7.5, color=_MUTED)  # the layout keeps room for it
+
+
 def _chart_assets(name: str, chart: Chart) -> dict[str, bytes]:
     """`insights/<name>-light.svg`, `-dark.svg`, and `<name>-<n>-light.svg` ... for each panel."""
     assets = {f"{DIR}/{name}-light.svg": chart.light, f"{DIR}/{name}-dark.svg": chart.dark}
@@ -263,21 +250,42 @@ def _reference_line(ax: Any, y: float, text: str, *, style: str = "--", colour: 
 
 def _scatter_by_family(ax: Any, ctx: Any, ids: list[str], y_of: Callable[[str], float]) -> None:
     """One scatter series per model family (colour, marker and legend label from the family styles); x is GMACs."""
-    for module in ctx.styles.label:
-        members = [i for i in ids if ctx.registry[i].module == module]
+    for family in ctx.styles.label:
+        members = [i for i in ids if ctx.registry[i].family == family]
         if not members:
             continue
         points = ax.scatter(
             [ctx.cost(i).fvcore_total / 1e9 for i in members],
             [y_of(i) for i in members],
             s=34,
-            marker=ctx.styles.marker[module],
-            color=ctx.styles.colour[module],
-            label=ctx.styles.label[module],
+            marker=ctx.styles.marker[family],
+            color=ctx.styles.colour[family],
+            label=ctx.styles.label[family],
             zorder=3,
             linewidths=0.5,
         )
         points.cat_names = members  # each point's <title> names its model
+
+
+def _annotate_apart(ax: Any, labels: Sequence[tuple[str, float, float]], *, fontsize: float = 7,
+                    colour: str = _MUTED) -> None:
+    """Name points beside them, moving a label up or down a line at a time until it overlaps no earlier one
+    (boxes estimated from the text length in display space; a label near the right edge goes to the left)."""
+    ax.autoscale_view()
+    scale = ax.figure.dpi / 72  # points -> pixels
+    placed: list[tuple[float, float, float, float]] = []
+    for text, x, y in labels:
+        px, py = ax.transData.transform((x, y))
+        width, height = 0.56 * fontsize * len(text) * scale, 1.2 * fontsize * scale
+        leftwards = px + (6 * scale) + width > ax.bbox.x1
+        x0 = px - 6 * scale - width if leftwards else px + 6 * scale
+        for dy in (0, -9, 9, -18, 18, -27, 27, -36, 36):
+            box = (x0, py + dy * scale - height / 2, x0 + width, py + dy * scale + height / 2)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        placed.append(box)
+        ax.annotate(text, (x, y), xytext=(-6 if leftwards else 6, dy), textcoords="offset points",
+                    fontsize=fontsize, color=colour, ha="right" if leftwards else "left", va="center")
 
 
 def _log_axis(ax: Any, axis: str) -> None:
@@ -290,6 +298,3 @@ def _log_axis(ax: Any, axis: str) -> None:
     target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     target.set_minor_formatter(NullFormatter())
 
-
-# ---------------------------------------------------------------------------------------------------------------
-# The pages

@@ -3,30 +3,63 @@
 from __future__ import annotations
 
 import math
-import re
+from dataclasses import dataclass
 from typing import Any
 
-from ..sanitize import md_text
-from .charts import DIR, _FG, _MUTED, _SERIES, _chart_assets, _image, _log_axis, _scatter_by_family, _svg
-from .data import COMPUTED_FVCORE, COMPUTED_PARAMS, Cited, _Context, _claims, _g, _m, _missing_note, _model_cell, _nothing_to_plot, _page, _provenance, _scaled, _shape, _table, imagenet_top1, pareto_frontier
+from ..render import render
+from .charts import DIR, _FG, _MUTED, _SERIES, _annotate_apart, _chart_assets, _log_axis, _scatter_by_family, _svg
+from .data import (
+    ChartView,
+    Cited,
+    CitedRef,
+    MeasuredCost,
+    Missing,
+    ModelLink,
+    _claims,
+    _Context,
+    _scaled,
+    distinguishing_labels,
+    imagenet_top1,
+    pareto_frontier,
+)
+
+
+@dataclass(frozen=True)
+class CostRow:
+    link: ModelLink
+    family: str
+    input: tuple[int, ...]
+    cost: MeasuredCost | None
+
+
+@dataclass(frozen=True)
+class ParamsPage:
+    rows: tuple[CostRow, ...]
+    measured: int
+    smallest_input: int | None  # the smallest input side among the measured models ...
+    at_smallest: int  # ... and how many models are measured at it
+    chart: ChartView | None
+    missing: Missing
+    provenance: tuple[str, ...]
+
+
+def _headline_models(ctx: _Context, measured: list[str]) -> list[str]:
+    """The first measured model of every paper: the points the chart names."""
+    out = []
+    for paper in ctx.catalogue.papers:
+        first = next((ref.id for ref in paper.models if ref.id in measured), None)
+        if first and first not in out:
+            out.append(first)
+    return out
+
 
 def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "params-vs-gmacs", f"{DIR}/params-vs-gmacs.md"
-    ids = sorted(ctx.registry, key=lambda i: (list(ctx.styles.label).index(ctx.registry[i].module), i))
+    ids = ctx.by_family()
     measured = [i for i in ids if ctx.ok(i)]
-    # Labelled points: label offset (points) and alignment.
-    landmarks = {
-        "vgg16": (-6, -3, "right"),
-        "resnet50": (6, -3, "left"),
-        "efficientnet_b0": (6, -3, "left"),
-        "efficientnet_b7": (-6, -3, "right"),
-        "mobilenetv2_100": (6, -3, "left"),
-        "antnet_100_g2": (-6, -3, "right"),
-        "hetconv_vgg16_cifar_p1": (6, -3, "left"),
-        "hetconv_vgg16_cifar_p64": (6, -3, "left"),
-        "res2net50_26w_8s": (6, -3, "left"),
-    }
+    named = _headline_models(ctx, measured)
     alt = f"Log-log scatter of parameters against GMACs for {len(measured)} registered models, one colour and marker per family."
+    chart, assets = None, {}
     if measured:  # the extremes, read from the measurements
         cheapest = min(measured, key=lambda i: ctx.cost(i).fvcore_total)
         dearest = max(measured, key=lambda i: ctx.cost(i).fvcore_total)
@@ -34,107 +67,66 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         alt += (
             f" Cost spans from {ctx.cost(cheapest).fvcore_total / 1e9:.3g} GMACs ({cheapest}) to "
             f"{ctx.cost(dearest).fvcore_total / 1e9:.3g} GMACs ({dearest}); {largest} has the most parameters "
-            f"({ctx.cost(largest).params / 1e6:.1f} M)."
+            f"({ctx.cost(largest).params / 1e6:.1f} M). Labelled: the first model of each paper."
         )
-    body = [
-        (
-            "Every registered model: parameters against multiply-adds, both on log scales. Each model is measured at "
-            "the input size its paper evaluates it at (the *Input* column), so the CIFAR-10 HetConv networks (32×32) "
-            "sit far to the left of the ImageNet ones."
-        ),
-        "",
-    ]
-    assets: dict[str, bytes] = {}
-    if measured:
 
         def draw(fig: Any) -> None:
             ax = fig.add_subplot()
             _scatter_by_family(ax, ctx, measured, lambda i: ctx.cost(i).params / 1e6)
-            for i, (dx, dy, ha) in landmarks.items():
-                if i in measured:
-                    ax.annotate(
-                        i,
-                        (ctx.cost(i).fvcore_total / 1e9, ctx.cost(i).params / 1e6),
-                        xytext=(dx, dy),
-                        textcoords="offset points",
-                        fontsize=7,
-                        color=_MUTED,
-                        ha=ha,
-                    )
             _log_axis(ax, "x")
             _log_axis(ax, "y")
+            _annotate_apart(ax, [(i, ctx.cost(i).fvcore_total / 1e9, ctx.cost(i).params / 1e6) for i in named])
             ax.set_xlabel("GMACs (fvcore total), at each model's input size")
             ax.set_ylabel("Parameters (millions)")
             ax.legend(loc="upper left", fontsize=7.5)
 
-        assets = _chart_assets(name, _svg(draw, size=(8, 5), title="Parameters vs GMACs of every model", alt=alt))
-        body += [_image(name, alt, assets), ""]
-    else:
-        body += [_nothing_to_plot("No registered model has a measurement."), ""]
-    body.append(_missing_note(ids, ctx.measurements))
-    rows = []
-    for i in ids:
-        m = ctx.ok(i)
-        spec = ctx.registry[i]
-        rows.append(
-            [
-                _model_cell(i, path, ctx.papers),
-                md_text(ctx.styles.label[spec.module]),
-                _shape(spec.input_size),
-                _m(m.params) if m else "not measured yet",
-                _g(m.fvcore_total) if m else "—",
-                _m(m.activations) if m else "—",
-            ]
-        )
-    body += [
-        _table(
-            [
-                "Model",
-                "Family",
-                "Input",
-                f"Params (M), {COMPUTED_PARAMS}",
-                f"GMACs, {COMPUTED_FVCORE}",
-                f"Activations (M), {COMPUTED_FVCORE}",
-            ],
-            rows,
-            "lllrrr",
-        ),
-        "",
-        _provenance(ids, ctx.measurements),
-    ]
-    return _page("Parameters vs GMACs", "\n".join(body)), assets
+        drawn = _svg(draw, size=(8, 5), title="Parameters vs GMACs of every model", alt=alt)
+        assets = _chart_assets(name, drawn)
+        chart = ChartView(name, alt, len(drawn.panels))
+    sides = [ctx.registry[i].resolution for i in measured]
+    smallest = min(sides) if sides else None
+    rows = tuple(
+        CostRow(ctx.link(i, path), ctx.styles.label[ctx.registry[i].family], ctx.registry[i].input_size, ctx.ok(i))
+        for i in ids
+    )
+    page = ParamsPage(rows, len(measured), smallest, sides.count(smallest) if smallest else 0, chart,
+                      ctx.missing(ids), ctx.provenance(ids))
+    return render("insight_params.md.j2", v=page), assets
+
+
+@dataclass(frozen=True)
+class AccuracyRow:
+    link: ModelLink
+    top1: CitedRef
+    others: tuple[CitedRef, ...]
+    macs: int | None
+    input: tuple[int, ...]
+    on_frontier: bool
+
+
+@dataclass(frozen=True)
+class AccuracyPage:
+    rows: tuple[AccuracyRow, ...]
+    plotted: int
+    frontier: int
+    chart: ChartView | None
+    missing: Missing
+    provenance: tuple[str, ...]
 
 
 def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "accuracy-vs-gmacs", f"{DIR}/accuracy-vs-gmacs.md"
     cited = imagenet_top1(ctx.catalogue, ctx.registry)
-    ids = sorted(cited, key=lambda i: (ctx.registry[i].module, i))
+    order = list(ctx.styles.label)
+    ids = sorted(cited, key=lambda i: (order.index(ctx.registry[i].family), i))
     plotted = [i for i in ids if ctx.ok(i)]
     points = [(ctx.cost(i).fvcore_total / 1e9, cited[i][0].value) for i in plotted]
     frontier = [plotted[k] for k in pareto_frontier(points)]
     alt = (
         f"Scatter of cited ImageNet top-1 accuracy against computed GMACs (log scale) for {len(plotted)} models, "
-        f"with the Pareto frontier drawn as a staircase through {len(frontier)} of them (marked in the table)."
+        f"with the Pareto frontier drawn as a staircase through {len(frontier)} of them (named on the chart)."
     )
-    body = [
-        (
-            "ImageNet top-1 accuracy as the papers print it, against the multiply-adds computed here. Accuracy cannot "
-            "be recomputed without training, so every accuracy is **cited**: the absolute `top1_accuracy` or "
-            "`top1_error` claims of `papers.yaml` printed by a paper or its official code, about a registered model, "
-            "at the model's own input size (or none stated), and not about another dataset. A top-1 *error* is "
-            "converted to accuracy as 100 − error, and the table says so. When a model has several such claims, the "
-            "first in the catalogue is plotted and the others are listed. Third-party accuracies (e.g. torchvision's "
-            "retrained weights) are left out."
-        ),
-        "",
-        (
-            "The **Pareto frontier** joins the models that no other model beats: none is cheaper and at least as "
-            "accurate. Different papers train differently, so the frontier compares published results, not "
-            "architectures alone."
-        ),
-        "",
-    ]
-    assets: dict[str, bytes] = {}
+    chart, assets = None, {}
     if plotted:
 
         def draw(fig: Any) -> None:
@@ -142,224 +134,127 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             _scatter_by_family(ax, ctx, plotted, lambda i: cited[i][0].value)
             xs = [ctx.cost(i).fvcore_total / 1e9 for i in frontier]
             ys = [cited[i][0].value for i in frontier]
-            ax.step(
-                xs,
-                ys,
-                where="post",
-                color=_FG,
-                linewidth=1.0,
-                linestyle="-",
-                alpha=0.7,
-                zorder=2,
-                label="Pareto frontier",
-            )
-            for i in plotted:
-                x, y = ctx.cost(i).fvcore_total / 1e9, cited[i][0].value
-                ax.annotate(
-                    _short_id(i),
-                    (x, y),
-                    xytext=_label_offset(i),
-                    textcoords="offset points",
-                    fontsize=7,
-                    color=_FG if i in frontier else _MUTED,
-                )
+            ax.step(xs, ys, where="post", color=_FG, linewidth=1.0, alpha=0.7, zorder=2, label="Pareto frontier")
+            for k, i in enumerate(frontier):  # only the frontier is named; every point's <title> names its model
+                ax.annotate(i, (xs[k], ys[k]), xytext=(5, -9 if k % 2 else 3), textcoords="offset points",
+                            fontsize=7, color=_FG)
             _log_axis(ax, "x")
             ax.set_xlabel("GMACs, computed (fvcore), at each model's input size (log scale)")
             ax.set_ylabel("ImageNet top-1 accuracy (%), cited")
             ax.legend(loc="lower right", fontsize=7.5)
 
-        assets = _chart_assets(
-            name, _svg(draw, size=(8, 5), title="Cited ImageNet top-1 accuracy vs computed GMACs", alt=alt)
-        )
-        body += [_image(name, alt, assets), ""]
-    else:
-        body += [_nothing_to_plot("No model has both a cited ImageNet top-1 accuracy and a measurement."), ""]
-    body.append(_missing_note(ids, ctx.measurements))
+        drawn = _svg(draw, size=(8, 5), title="Cited ImageNet top-1 accuracy vs computed GMACs", alt=alt)
+        assets = _chart_assets(name, drawn)
+        chart = ChartView(name, alt, len(drawn.panels))
     rows = []
     for i in sorted(ids, key=lambda i: (ctx.cost(i).fvcore_total if ctx.ok(i) else math.inf, i)):
         first, *others = cited[i]
         m = ctx.ok(i)
-        source = first.source(path) + (f"; {md_text(first.note)}" if first.note else "")
-        also = "; ".join(
-            f"{o.value:.2f} % ({o.source(path)}{'; ' + md_text(o.note) if o.note else ''})" for o in others
-        )
         rows.append(
-            [
-                _model_cell(i, path, ctx.papers),
-                f"{first.value:.2f}",
-                source,
-                _g(m.fvcore_total) if m else "not measured yet",
-                _shape(ctx.registry[i].input_size),
-                "yes" if i in frontier else "",
-                also or "—",
-            ]
+            AccuracyRow(ctx.link(i, path), first.ref(path), tuple(o.ref(path) for o in others),
+                        m.fvcore_total if m else None, ctx.registry[i].input_size, i in frontier)
         )
-    if rows:
-        body.append(
-            _table(
-                [
-                    "Model",
-                    "Top-1 (%)",
-                    "Source of top-1",
-                    f"GMACs, {COMPUTED_FVCORE}",
-                    "Input",
-                    "On frontier",
-                    "Other cited top-1",
-                ],
-                rows,
-                "lrlrlcl",
-            )
-        )
-    else:
-        body.append("*No ImageNet top-1 claim about a registered model in the catalogue yet.*")
-    body += ["", _provenance(ids, ctx.measurements)]
-    return _page("ImageNet top-1 vs GMACs", "\n".join(body)), assets
+    page = AccuracyPage(tuple(rows), len(plotted), len(frontier), chart, ctx.missing(ids), ctx.provenance(ids))
+    return render("insight_accuracy.md.j2", v=page), assets
 
 
-def _short_id(model_id: str) -> str:
-    """A chart label: the model id without the family prefix where that stays unambiguous."""
-    match = re.fullmatch(r"efficientnet_(b\d)", model_id)
-    if match:
-        return match.group(1).upper()
-    match = re.fullmatch(r"res2net50_(\d+w_\d+s)", model_id)
-    if match:
-        return match.group(1).replace("_", "×")
-    return model_id
+# EfficientNet (Tan & Le, ICML 2019): Table 2 prints each variant's FLOPs (multiply-adds) and parameters.
+EFFICIENTNET_PAPER, EFFICIENTNET_TABLE = "efficientnet", "Table 2"
 
 
-def _label_offset(model_id: str) -> tuple[int, int]:
-    # Res2Net-50 variants at ~4.2 GMACs crowd together: spread their labels.
-    return {"res2net50_48w_2s": (5, -9), "res2net50_14w_8s": (-42, 2), "res2net50_26w_4s": (5, -2)}.get(
-        model_id, (5, -3)
-    )
+@dataclass(frozen=True)
+class Variant:
+    phi: int  # the variant's place in the paper's list, read as its compound coefficient (the page's assumption)
+    label: str  # "B3", from the paper's model names
+    link: ModelLink
+    input: tuple[int, ...]
+    cost: MeasuredCost | None
+    printed_macs: CitedRef | None
+    printed_params: CitedRef | None
+    reference: float | None  # base · 2^φ
+
+
+@dataclass(frozen=True)
+class ScalingPage:
+    variants: tuple[Variant, ...]
+    table: str
+    sources: tuple[str, ...]
+    chart: ChartView | None
+    missing: Missing
+    provenance: tuple[str, ...]
+
+    @property
+    def base(self) -> Variant | None:
+        return self.variants[0] if self.variants else None
 
 
 def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "efficientnet-scaling", f"{DIR}/efficientnet-scaling.md"
-    variants = sorted(
-        # The paper's models; the id's digit is the compound coefficient φ (B0 ... B7).
-        (int(match.group(1)), i) for i in ctx.models_of("efficientnet") if (match := re.fullmatch(r"efficientnet_b(\d)", i))
-    )
+    ids = ctx.models_of(EFFICIENTNET_PAPER)  # the paper's order: B0 (φ = 0) ... B7
+    labels = distinguishing_labels([ctx.names.get(i, i) for i in ids])
     printed: dict[str, dict[str, Cited]] = {}
     for paper, claim in _claims(ctx.catalogue):
         if (
-            claim.model in {i for _, i in variants}
+            claim.model in ids
             and claim.kind == "absolute"
             and claim.origin == "paper"
             and claim.quantity in ("macs", "params")
-            and claim.source.location.startswith("Table 2")
+            and claim.source.location.startswith(EFFICIENTNET_TABLE)
             and claim.value is not None
         ):
             printed.setdefault(claim.model, {}).setdefault(
                 claim.quantity, Cited(_scaled(claim.value, claim.unit), paper, claim)
             )
-    b0 = ctx.ok("efficientnet_b0")
+    b0 = ctx.ok(ids[0]) if ids else None
     base = b0.fvcore_total if b0 else None
-    measured = [(k, i) for k, i in variants if ctx.ok(i)]
-    alt = (
-        "Two panels for EfficientNet B0 to B7. Left: GMACs on a log scale, computed against the paper's Table 2 "
-        "and against the reference curve B0 times 2 to the power phi, with phi taken equal to the variant number. "
-        "Right: parameters, computed against Table 2."
+    variants = tuple(
+        Variant(
+            phi=k,
+            label=labels[k],
+            link=ctx.link(i, path),
+            input=ctx.registry[i].input_size,
+            cost=ctx.ok(i),
+            printed_macs=printed[i]["macs"].ref(path) if "macs" in printed.get(i, {}) else None,
+            printed_params=printed[i]["params"].ref(path) if "params" in printed.get(i, {}) else None,
+            reference=base * 2**k if base else None,
+        )
+        for k, i in enumerate(ids)
     )
-    body = [
-        (
-            "EfficientNet scales B0 with a compound coefficient φ: depth α^φ, width β^φ, resolution γ^φ, with "
-            'α·β²·γ² ≈ 2 so that "the total FLOPS will approximately increase by 2^φ" (Sec. 3.3, Eq. 3; the paper\'s '
-            "FLOPS are multiply-adds). The paper does not state φ for the released B1–B7, whose coefficients were "
-            "adjusted by hand. **Mapping Bk to φ = k is this page's assumption**, used only to draw the reference "
-            "curve B0 · 2^k from the computed B0. Each variant is measured at its own resolution (Table 2's input "
-            "sizes), as the paper counts it."
-        ),
-        "",
-    ]
-    assets: dict[str, bytes] = {}
+    measured = [v for v in variants if v.cost]
+    alt = (
+        f"Two panels for EfficientNet {variants[0].label if variants else ''} to {variants[-1].label if variants else ''}. "
+        f"Left: GMACs on a log scale, computed against the paper's {EFFICIENTNET_TABLE} and against the reference "
+        "curve B0 times 2 to the power phi, with phi taken equal to the variant's place in the paper's list. "
+        f"Right: parameters, computed against {EFFICIENTNET_TABLE}."
+    )
+    chart, assets = None, {}
     if measured:
 
         def draw(fig: Any) -> None:
             left, right = fig.subplots(1, 2)
-            ks = [k for k, _ in measured]
             panels = (
-                (left, "fvcore_total", "macs", 1e9, "computed (fvcore)", "GMACs", "Multiply-adds"),
-                (right, "params", "params", 1e6, "computed", "Parameters (millions)", "Parameters"),
+                (left, "fvcore_total", "printed_macs", 1e9, "computed (fvcore)", "GMACs", "Multiply-adds"),
+                (right, "params", "printed_params", 1e6, "computed", "Parameters (millions)", "Parameters"),
             )
-            for ax, key, quantity, scale, computed, ylabel, title in panels:
-                ax.plot(ks, [getattr(ctx.ok(i), key) / scale for _, i in measured], "o-", color=_SERIES[0], label=computed,
-                        zorder=3)
-                points = [(k, printed[i][quantity].value) for k, i in variants if quantity in printed.get(i, {})]
+            for ax, key, cited_key, scale, computed, ylabel, title in panels:
+                ax.plot([v.phi for v in measured], [getattr(v.cost, key) / scale for v in measured], "o-",
+                        color=_SERIES[0], label=computed, zorder=3)
+                points = [(v.phi, getattr(v, cited_key).value) for v in variants if getattr(v, cited_key)]
                 if points:
-                    ax.plot(
-                        [k for k, _ in points],
-                        [v / scale for _, v in points],
-                        "s",
-                        mfc="none",
-                        mew=1.4,
-                        ms=8,
-                        color=_SERIES[1],
-                        label="printed, Table 2 (cited)",
-                        zorder=4,
-                    )
+                    ax.plot([k for k, _ in points], [value / scale for _, value in points], "s", mfc="none", mew=1.4,
+                            ms=8, color=_SERIES[1], label=f"printed, {EFFICIENTNET_TABLE} (cited)", zorder=4)
                 if ax is left and base:
-                    ref = list(range(max(k for k, _ in variants) + 1))
-                    ax.plot(
-                        ref,
-                        [base * 2**k / 1e9 for k in ref],
-                        "--",
-                        color=_MUTED,
-                        linewidth=1.2,
-                        label="B0 · 2^φ, assuming Bk is φ = k",
-                    )
+                    ax.plot([v.phi for v in variants], [v.reference / 1e9 for v in variants if v.reference], "--",
+                            color=_MUTED, linewidth=1.2, label=f"{variants[0].label} · 2^φ, assuming φ = place in list")
                 _log_axis(ax, "y")
-                ax.set_xticks([k for k, _ in variants], [f"B{k}" for k, _ in variants])
+                ax.set_xticks([v.phi for v in variants], [v.label for v in variants])
                 ax.set_ylabel(ylabel)
                 ax.set_title(title)
                 ax.legend(loc="upper left")
 
-        assets = _chart_assets(
-            name, _svg(draw, size=(9, 4.2), title="EfficientNet B0–B7: GMACs and parameters", alt=alt)
-        )
-        body += [_image(name, alt, assets), ""]
-    else:
-        body += [_nothing_to_plot("No EfficientNet variant has a measurement."), ""]
-    body.append(_missing_note([i for _, i in variants], ctx.measurements))
-    rows = []
-    for k, i in variants:
-        m = ctx.ok(i)
-        p_macs = printed.get(i, {}).get("macs")
-        p_params = printed.get(i, {}).get("params")
-        reference = base * 2**k if base else None
-        rows.append(
-            [
-                _model_cell(i, path, ctx.papers),
-                _shape(ctx.registry[i].input_size),
-                _g(m.fvcore_total) if m else "not measured yet",
-                p_macs.link(path, p_macs.printed) if p_macs else "—",
-                f"{m.fvcore_total / p_macs.value:.3f}" if m and p_macs else "—",
-                _g(reference),
-                f"{m.fvcore_total / reference:.3f}" if m and reference else "—",
-                _m(m.params) if m else "—",
-                p_params.link(path, p_params.printed) if p_params else "—",
-            ]
-        )
-    body += [
-        _table(
-            [
-                "Variant",
-                "Input",
-                f"GMACs, {COMPUTED_FVCORE}",
-                "GMACs, cited (Table 2, as printed)",
-                "computed ÷ cited",
-                "B0 · 2^k (reference, φ = k assumed)",
-                "computed ÷ reference",
-                f"Params (M), {COMPUTED_PARAMS}",
-                "Params, cited (Table 2, as printed)",
-            ],
-            rows,
-            "llrrrrrrr",
-        ),
-        "",
-    ]
-    sources = sorted({c.label() for v in printed.values() for c in v.values()})
-    if sources:
-        body += ["Cited values: " + "; ".join(md_text(t) for t in sources) + " (each value links to its claim).", ""]
-    body.append(_provenance([i for _, i in variants], ctx.measurements))
-    return _page("EfficientNet: compound scaling", "\n".join(body)), assets
+        drawn = _svg(draw, size=(9, 4.2), title="EfficientNet: GMACs and parameters of each variant", alt=alt)
+        assets = _chart_assets(name, drawn)
+        chart = ChartView(name, alt, len(drawn.panels))
+    sources = tuple(sorted({c.label() for v in printed.values() for c in v.values()}))
+    page = ScalingPage(variants, EFFICIENTNET_TABLE, sources, chart, ctx.missing(ids), ctx.provenance(ids))
+    return render("insight_efficientnet.md.j2", v=page), assets

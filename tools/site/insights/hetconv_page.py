@@ -1,298 +1,79 @@
-"""Insight page: HetConv's cost against P, from the per-layer formula and from the measured networks."""
+"""Insight page: HetConv's cost against P, from the per-layer formula and from the measured networks.
+
+The models come from the catalogue paper: its models at the paper's smallest input (the CIFAR-10 VGG-16 family,
+P read from each model's name, "P = 4") and the pair of its cost claim against a model of another paper (ResNet-50
+with HetConv against ResNet-50). The formula and the predicted counts are `reference_impls.hetconv_cost`'s.
+"""
 
 from __future__ import annotations
 
 import math
-import re
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
-from reference_impls.hetconv_cost import hetconv_layer_ratio
+from reference_impls.hetconv_cost import CLASSIFIER_WIDTH, hetconv_layer_ratio, vgg_cifar_conv_layers
+from reference_impls.vgg_tables import VGG16_STAGES
 
-from ..sanitize import md_text
-from .charts import DIR, _MUTED, _PANEL, _SERIES, _chart_assets, _image, _reference_line, _svg
-from .data import COMPUTED_CROSSCHECK, COMPUTED_FVCORE, COMPUTED_PARAMS, Cited, _Context, _claims, _first_claim, _m, _missing_note, _model_cell, _nothing_to_plot, _page, _pct, _provenance, _scaled, _table, hetconv_vgg16_cifar_prediction
+from ..render import render
+from .charts import DIR, _MUTED, _PANEL, _SERIES, _chart_assets, _reference_line, _svg
+from .data import (
+    ChartView,
+    Cited,
+    CitedRef,
+    MeasuredCost,
+    Missing,
+    ModelLink,
+    _Context,
+    _scaled,
+    hetconv_vgg16_cifar_prediction,
+    number_in_name,
+)
 
-def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
-    name, path = "hetconv", f"{DIR}/hetconv.md"
-    family = sorted(
-        # The paper's CIFAR-10 VGG-16 models (32×32 inputs); the id's number is P.
-        (int(match.group(1)), i)
-        for i in ctx.models_of("hetconv")
-        if ctx.registry[i].resolution == 32 and (match := re.search(r"_p(\d+)$", i))
-    )
-    base_id = next((i for p, i in family if p == 1), None)
-    base = ctx.ok(base_id) if base_id else None
-    measured = [(p, i) for p, i in family if ctx.ok(i)] if base else []
-    resnet, het_resnet = ctx.ok("resnet50"), ctx.ok("hetconv_resnet50_p4")
-    note = _first_claim(
-        ctx.catalogue,
-        lambda p, c: (
-            c.model == "hetconv_resnet50_p4"
-            and c.compared_to == "resnet50"
-            and c.quantity == "macs"
-            and c.kind == "reduction"
-            and c.unit == "%"
-        ),
-    )
-    kept = het_resnet.fvcore_total / resnet.fvcore_total if resnet and het_resnet else None
-    alt = (
-        "Two panels. Left: cost of the CIFAR-10 VGG-16 with HetConv relative to P = 1, against P on a log-2 axis: "
-        "the per-layer formula 1/P + (1 - 1/P)/9 falls toward 1/9, while the computed whole-network multiply-adds "
-        "and parameters stay slightly above it because the first convolution and the classifier stay standard. "
-        + (
-            f"Right: ResNet-50 with HetConv P = 4 keeps {kept * 100:.1f} percent of ResNet-50's multiply-adds"
-            if kept is not None
-            else "Right: ResNet-50 with HetConv P = 4 (not measured yet)"
-        )
-        + (f", against the note's {note[1].value:g} percent reduction" if note else "")
-        + f" and the per-layer {float(hetconv_layer_ratio(4)) * 100:.1f} percent."
-    )
-    body = [
-        (
-            "HetConv replaces a 3×3 convolution over M input channels by filters with M/P kernels of 3×3 and "
-            "M − M/P of 1×1. Per layer that costs **1/P + (1 − 1/P)/9** of the standard convolution, in multiply-adds "
-            "and in parameters alike (P = 4 → exactly 1/3). A whole network saves less, because not every layer is "
-            "a HetConv:"
-        ),
-        "",
-        (
-            "- In the CIFAR-10 VGG-16 the first convolution (3 input channels, which P cannot divide) and the "
-            "classifier stay standard, and BatchNorm (counted by fvcore, and 2 parameters per channel) does not "
-            "shrink. As P grows the per-layer ratio approaches 1/9, the network's a little above it."
-        ),
-        (
-            "- In ResNet-50 only the 3×3 convolution of each bottleneck is a HetConv; the stem, the 1×1 convolutions, "
-            "the shortcuts and the classifier (most of the multiply-adds) are unchanged, so one third per layer "
-            + (f"becomes {_pct(kept)} for the network." if kept is not None else "saves much less for the network.")
-        ),
-        "",
-        (
-            "The *predicted* columns apply the formula to the twelve HetConv layers of the CIFAR VGG-16 and add the "
-            "standard first convolution and classifier (and, for parameters, BatchNorm): they match the computed "
-            "counts exactly."
-        ),
-        "",
-    ]
-    assets: dict[str, bytes] = {}
-    if measured or (resnet and het_resnet):
+HETCONV_PAPER = "hetconv"
+CIFAR10_CLASSES = 10
 
-        def draw(fig: Any) -> None:
-            left, right = fig.subplots(1, 2, width_ratios=(1.6, 1))
-            if measured and base:  # `measured` is only filled when the P = 1 base is measured
-                ps = [p for p, _ in measured]
-                grid = [2 ** (x / 8) for x in range(8 * int(math.log2(max(ps))) + 1)]
-                left.plot(
-                    grid,
-                    [_ratio_float(p) for p in grid],
-                    "-",
-                    color=_MUTED,
-                    linewidth=1.2,
-                    label="per layer: 1/P + (1 − 1/P)/9",
-                )
-                left.axhline(1 / 9, color=_MUTED, linestyle=":", linewidth=0.9)
-                left.annotate(
-                    "1/9", (max(ps), 1 / 9), xytext=(3, -10), textcoords="offset points", fontsize=7.5, color=_MUTED
-                )
-                predicted = [hetconv_vgg16_cifar_prediction(p)[0] / hetconv_vgg16_cifar_prediction(1)[0] for p in ps]
-                left.plot(
-                    ps, predicted, "--", color=_SERIES[0], linewidth=1.0, label="whole network, formula (conv + linear)"
-                )
-                left.plot(
-                    ps,
-                    [ctx.cost(i).macs_conv_linear / base.macs_conv_linear for _, i in measured],
-                    "o",
-                    color=_SERIES[0],
-                    label="MACs, computed (conv + linear)",
-                    zorder=3,
-                )
-                left.plot(
-                    ps,
-                    [ctx.cost(i).fvcore_total / base.fvcore_total for _, i in measured],
-                    "x",
-                    color=_SERIES[1],
-                    mew=1.5,
-                    label="MACs, computed (fvcore total)",
-                    zorder=3,
-                )
-                left.plot(
-                    ps,
-                    [ctx.cost(i).params / base.params for _, i in measured],
-                    "s",
-                    mfc="none",
-                    mew=1.2,
-                    ms=7,
-                    color=_SERIES[2],
-                    label="parameters, computed",
-                    zorder=3,
-                )
-                left.set_xscale("log", base=2)
-                left.set_xticks(ps, [str(p) for p in ps])
-                left.set_ylim(0, 1.05)
-                left.set_xlabel("P (each filter has M/P kernels of 3×3)")
-                left.set_ylabel("relative to P = 1 (standard VGG-16)")
-                left.set_title("VGG-16 on CIFAR-10 (32×32)")
-                left.legend(loc="upper right")
-            else:
-                left.set_axis_off()
-                left.text(0.5, 0.5, "VGG-16 HetConv family: not measured yet", ha="center", transform=left.transAxes)
-            if resnet and het_resnet:
-                bars = [
-                    ("MACs\n(fvcore)", het_resnet.fvcore_total / resnet.fvcore_total),
-                    ("MACs\n(conv + linear)", het_resnet.macs_conv_linear / resnet.macs_conv_linear),
-                    ("params", het_resnet.params / resnet.params),
-                ]
-                xs = range(len(bars))
-                right.bar(xs, [v * 100 for _, v in bars], color=_SERIES[3], width=0.6, zorder=3)
-                for x, (_, v) in zip(xs, bars):
-                    right.annotate(
-                        f"{v * 100:.1f} %",
-                        (x, v * 100 / 2),
-                        ha="center",
-                        va="center",
-                        fontsize=8.5,
-                        color=_PANEL,
-                        fontweight="bold",
-                        zorder=5,
-                    )
-                right.set_xticks(list(xs), [label for label, _ in bars])
-                _reference_line(right, 100, "ResNet-50 = 100 %", style="-")
-                if note:
-                    kept = 100 - note[1].value
-                    _reference_line(
-                        right, kept, f"note: {note[1].value:g} % fewer → {kept:g} % kept", colour=_SERIES[1]
-                    )
-                _reference_line(right, 100 / 3, "one HetConv layer, P = 4: 1/3", style=":")
-                right.set_ylim(0, 105)
-                right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7.5)
-                right.set_ylabel("% of ResNet-50")
-                right.set_title("ResNet-50, HetConv P = 4 (224×224)")
-            else:
-                right.set_axis_off()
-                right.text(0.5, 0.5, "ResNet-50 pair: not measured yet", ha="center", transform=right.transAxes)
 
-        assets = _chart_assets(name, _svg(draw, size=(10, 4.4), title="HetConv: cost against P", alt=alt))
-        body += [_image(name, alt, assets), ""]
-    else:
-        body += [_nothing_to_plot("Neither the HetConv VGG-16 family nor the ResNet-50 pair has a measurement."), ""]
-    body.append(_missing_note([i for _, i in family] + ["resnet50", "hetconv_resnet50_p4"], ctx.measurements))
-    p1_macs, p1_params = hetconv_vgg16_cifar_prediction(1)
-    cited_flops: dict[str, Cited] = {}
-    for paper, claim in _claims(ctx.catalogue):
-        if (
-            claim.model in {i for _, i in family}
-            and claim.quantity == "macs"
-            and claim.kind == "absolute"
-            and claim.value is not None
-        ):
-            cited_flops.setdefault(claim.model, Cited(_scaled(claim.value, claim.unit), paper, claim))
-    macs_rows, param_rows = [], []
-    for p, i in family:
-        m = ctx.ok(i)
-        ratio = hetconv_layer_ratio(p)
-        macs, params = hetconv_vgg16_cifar_prediction(p)
-        p_cell = str(p)
-        cited = cited_flops.get(i)
-        macs_rows.append(
-            [
-                p_cell,
-                f"{ratio} = {float(ratio):.4f}" if ratio.denominator != 1 else "1",
-                _m(m.macs_conv_linear) if m else "not measured yet",
-                _m(macs),
-                _pct(m.macs_conv_linear / base.macs_conv_linear) if m and base else "—",
-                _m(m.fvcore_total) if m else "—",
-                _pct(m.fvcore_total / base.fvcore_total) if m and base else "—",
-                cited.link(path, _m(cited.value)) if cited else "—",
-            ]
-        )
-        param_rows.append(
-            [
-                p_cell,
-                f"{m.params:,}" if m else "not measured yet",
-                f"{params:,}",
-                _pct(m.params / base.params) if m and base else "—",
-            ]
-        )
-    cited_sources = sorted({c.label() for c in cited_flops.values()})
-    body += [
-        "### VGG-16 on CIFAR-10",
-        "",
-        (
-            f"Models `hetconv_vgg16_cifar_p1` … `_p64` (P = 1 is the standard VGG-16); ratios are to P = 1. "
-            f"*Computed* multiply-adds: conv + linear = {COMPUTED_CROSSCHECK}, all = {COMPUTED_FVCORE}. *Predicted*: the "
-            "per-layer formula applied to the twelve HetConv layers."
-        ),
-        "",
-        _table(
-            [
-                "P",
-                "Per-layer formula",
-                "MMACs conv + linear, computed",
-                "MMACs conv + linear, predicted",
-                "ratio",
-                "MMACs (fvcore), computed",
-                "ratio",
-                "MFLOPs, cited (third-party)",
-            ],
-            macs_rows,
-            "rlrrrrrr",
-        ),
-        "",
-    ]
-    if cited_sources:
-        body += [
-            "The cited column: " + "; ".join(md_text(t) for t in cited_sources) + " (each value links to its "
-            "claim). The model file's Deviations discuss how they differ from the computed columns.",
-            "",
-        ]
-    body += [
-        _table(["P", f"Parameters, {COMPUTED_PARAMS}", "Parameters, predicted", "ratio"], param_rows, "rrrr"),
-        "",
-        (
-            f"Prediction at P = 1: {p1_macs:,} multiply-adds and {p1_params:,} parameters. Standard layers in every "
-            f"variant: the first convolution, 3 → 64 channels at 32×32 ({9 * 3 * 64 * 32 * 32:,} multiply-adds), and "
-            f"the classifier, Linear 512 → 10 ({512 * 10:,})."
-        ),
-        "",
-        "### ResNet-50 with P = 4",
-        "",
-    ]
-    if resnet and het_resnet:
-        res_rows = [
-            [label, f"{a:,}", f"{b:,}", _pct(b / a), _pct(1 - b / a)]
-            for label, a, b in (
-                (f"multiply-adds, {COMPUTED_FVCORE}", resnet.fvcore_total, het_resnet.fvcore_total),
-                (f"multiply-adds, {COMPUTED_CROSSCHECK}", resnet.macs_conv_linear, het_resnet.macs_conv_linear),
-                (f"parameters, {COMPUTED_PARAMS}", resnet.params, het_resnet.params),
-            )
-        ]
-        body.append(
-            _table(
-                [
-                    "Quantity",
-                    _model_cell("resnet50", path, ctx.papers),
-                    _model_cell("hetconv_resnet50_p4", path, ctx.papers),
-                    "kept",
-                    "saved",
-                ],
-                res_rows,
-                "lrrrr",
-            )
-        )
-        body.append("")
-    else:
-        body += ["*`resnet50` or `hetconv_resnet50_p4` is not measured yet.*", ""]
-    if note:
-        body += [
-            (
-                f"The reading note says HetConv cuts ResNet-50's FLOPs by **{note[1].value:g} %** "
-                f"({Cited(note[1].value, *note).source(path)}); it does not name P. With P = 4 in every "
-                "bottleneck 3×3 convolution the computed saving is in the table above. The paper's own ResNet-50 "
-                "placement table was not retrieved (see the model's deviations)."
-            ),
-            "",
-        ]
-    body.append(_provenance([i for _, i in family] + ["resnet50", "hetconv_resnet50_p4"], ctx.measurements))
-    return _page("HetConv: cost against P", "\n".join(body)), assets
+@dataclass(frozen=True)
+class PartRow:
+    part: int
+    link: ModelLink
+    ratio: Fraction  # per-layer formula
+    cost: MeasuredCost | None
+    predicted_macs: int
+    predicted_params: int
+    cited_macs: CitedRef | None
+
+
+@dataclass(frozen=True)
+class Layer:
+    in_channels: int
+    out_channels: int
+    side: int
+    macs: int
+
+
+@dataclass(frozen=True)
+class HetConvPage:
+    rows: tuple[PartRow, ...]
+    base: PartRow | None  # P = 1
+    hetconv_layers: int  # layers of the CIFAR VGG-16 that become HetConv layers
+    first_layer: Layer
+    classifier: tuple[int, int, int]  # 512 -> 512 -> 10
+    classifier_macs: int
+    pair: tuple[ModelLink, ModelLink] | None  # (HetConv model, the model it modifies)
+    pair_costs: tuple[MeasuredCost, MeasuredCost] | None
+    pair_part: int | None
+    pair_ratio: Fraction | None  # the per-layer formula at the pair's P
+    note: CitedRef | None  # the reading note's reduction claim
+    cited_sources: tuple[str, ...]
+    chart: ChartView | None
+    missing: Missing
+    provenance: tuple[str, ...]
+
+    @property
+    def kept(self) -> float | None:
+        return self.pair_costs[1].fvcore_total / self.pair_costs[0].fvcore_total if self.pair_costs else None
 
 
 def _ratio_float(part: float, kernel: int = 3) -> float:
@@ -300,4 +81,129 @@ def _ratio_float(part: float, kernel: int = 3) -> float:
     return 1 / part + (1 - 1 / part) / kernel**2
 
 
-# Generalized attention settings (Zhu et al., 2019): the registry id suffix switches E1 E2 E3 E4 on.
+def _draw(page: HetConvPage) -> Any:
+    measured = [r for r in page.rows if r.cost]
+    base = page.base.cost if page.base else None
+
+    def draw(fig: Any) -> None:
+        left, right = fig.subplots(1, 2, width_ratios=(1.6, 1))
+        if measured and base:
+            ps = [r.part for r in measured]
+            grid = [2 ** (x / 8) for x in range(8 * int(math.log2(max(ps))) + 1)]
+            left.plot(grid, [_ratio_float(p) for p in grid], "-", color=_MUTED, linewidth=1.2,
+                      label="per layer: 1/P + (1 − 1/P)/9")
+            left.axhline(1 / 9, color=_MUTED, linestyle=":", linewidth=0.9)
+            left.annotate("1/9", (max(ps), 1 / 9), xytext=(3, -10), textcoords="offset points", fontsize=7.5,
+                          color=_MUTED)
+            p1 = page.base.predicted_macs if page.base else 1
+            left.plot(ps, [r.predicted_macs / p1 for r in measured], "--", color=_SERIES[0], linewidth=1.0,
+                      label="whole network, formula (conv + linear)")
+            for key, style, colour, label in (
+                ("macs_conv_linear", "o", _SERIES[0], "MACs, computed (conv + linear)"),
+                ("fvcore_total", "x", _SERIES[1], "MACs, computed (fvcore total)"),
+                ("params", "s", _SERIES[2], "parameters, computed"),
+            ):
+                extra = {"mfc": "none", "ms": 7} if style == "s" else {}
+                left.plot(ps, [getattr(r.cost, key) / getattr(base, key) for r in measured], style, color=colour,
+                          mew=1.3, label=label, zorder=3, **extra)
+            left.set_xscale("log", base=2)
+            left.set_xticks(ps, [str(p) for p in ps])
+            left.set_ylim(0, 1.05)
+            left.set_xlabel("P (each filter has M/P kernels of 3×3)")
+            left.set_ylabel("relative to P = 1 (standard VGG-16)")
+            left.set_title(f"VGG-16 on CIFAR-10 ({page.first_layer.side}×{page.first_layer.side})")
+            left.legend(loc="upper right")
+        else:
+            left.set_axis_off()
+            left.text(0.5, 0.5, "VGG-16 HetConv family: not measured yet", ha="center", transform=left.transAxes)
+        if page.pair_costs and page.pair:
+            plain, het = page.pair_costs
+            bars = [("MACs\n(fvcore)", het.fvcore_total / plain.fvcore_total),
+                    ("MACs\n(conv + linear)", het.macs_conv_linear / plain.macs_conv_linear),
+                    ("params", het.params / plain.params)]
+            xs = range(len(bars))
+            right.bar(xs, [v * 100 for _, v in bars], color=_SERIES[3], width=0.6, zorder=3)
+            for x, (_, v) in zip(xs, bars):
+                right.annotate(f"{v * 100:.1f} %", (x, v * 100 / 2), ha="center", va="center", fontsize=8.5,
+                               color=_PANEL, fontweight="bold", zorder=5)
+            right.set_xticks(list(xs), [label for label, _ in bars])
+            _reference_line(right, 100, f"{page.pair[1].id} = 100 %", style="-")
+            if page.note:
+                kept = 100 - page.note.value
+                _reference_line(right, kept, f"note: {page.note.value:g} % fewer → {kept:g} % kept", colour=_SERIES[1])
+            if page.pair_ratio is not None:
+                _reference_line(right, float(page.pair_ratio) * 100,
+                                f"one HetConv layer, P = {page.pair_part}: {page.pair_ratio}", style=":")
+            right.set_ylim(0, 105)
+            right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7.5)
+            right.set_ylabel(f"% of {page.pair[1].id}")
+            right.set_title(f"{page.pair[0].id}")
+        else:
+            right.set_axis_off()
+            right.text(0.5, 0.5, "ImageNet pair: not measured yet", ha="center", transform=right.transAxes)
+
+    return draw
+
+
+def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
+    name, path = "hetconv", f"{DIR}/hetconv.md"
+    ids = ctx.models_of(HETCONV_PAPER)
+    smallest = min((ctx.registry[i].resolution for i in ids), default=0)
+    family = sorted(
+        (part, i) for i in ids if ctx.registry[i].resolution == smallest
+        if (part := number_in_name(ctx.names.get(i, ""), "P")) is not None
+    )
+    claims = ctx.claims_of(HETCONV_PAPER)
+    cited: dict[str, Cited] = {}
+    for paper, claim in claims:
+        if claim.quantity == "macs" and claim.kind == "absolute" and claim.value is not None and claim.model:
+            cited.setdefault(claim.model, Cited(_scaled(claim.value, claim.unit), paper, claim))
+    rows = []
+    for part, i in family:
+        macs, params = hetconv_vgg16_cifar_prediction(part)
+        rows.append(PartRow(part, ctx.link(i, path), hetconv_layer_ratio(part), ctx.ok(i), macs, params,
+                            cited[i].ref(path) if i in cited else None))
+    # The pair: the paper's cost claim against a registered model the paper does not define.
+    found = next(((p, c) for p, c in claims if c.quantity == "macs" and c.model in ids and c.compared_to in ctx.registry
+                  and c.compared_to not in ids), None)
+    pair = (ctx.link(found[1].model, path), ctx.link(found[1].compared_to, path)) if found else None
+    costs = (ctx.ok(pair[1].id), ctx.ok(pair[0].id)) if pair else (None, None)
+    pair_part = number_in_name(pair[0].name, "P") if pair else None
+    note = (Cited(float(found[1].value), *found).ref(path)
+            if found and found[1].kind == "reduction" and found[1].unit == "%" and found[1].value is not None else None)
+    layers = vgg_cifar_conv_layers(VGG16_STAGES, part=2)
+    first = vgg_cifar_conv_layers(VGG16_STAGES, part=1)[0][0]
+    last_channels = layers[-1][-1].out_channels
+    page = HetConvPage(
+        rows=tuple(rows),
+        base=next((r for r in rows if r.part == 1), None),
+        hetconv_layers=sum(1 for block in layers for layer in block if layer.part != 1),
+        first_layer=Layer(first.in_channels, first.out_channels, first.output_side,
+                          9 * first.in_channels * first.out_channels * first.output_side**2),
+        classifier=(last_channels, CLASSIFIER_WIDTH, CIFAR10_CLASSES),
+        classifier_macs=last_channels * CLASSIFIER_WIDTH + CLASSIFIER_WIDTH * CIFAR10_CLASSES,
+        pair=pair,
+        pair_costs=(costs[0], costs[1]) if costs[0] and costs[1] else None,
+        pair_part=pair_part,
+        pair_ratio=hetconv_layer_ratio(pair_part) if pair_part else None,
+        note=note,
+        cited_sources=tuple(sorted({c.label() for c in cited.values() if c.claim.model in dict(family).values()})),
+        chart=None,
+        missing=ctx.missing([i for _, i in family] + ([pair[1].id, pair[0].id] if pair else [])),
+        provenance=ctx.provenance([i for _, i in family] + ([pair[1].id, pair[0].id] if pair else [])),
+    )
+    assets: dict[str, bytes] = {}
+    if any(r.cost for r in rows) or page.pair_costs:
+        alt = (
+            "Two panels. Left: cost of the CIFAR-10 VGG-16 with HetConv relative to P = 1, against P on a log-2 axis: "
+            "the per-layer formula 1/P + (1 - 1/P)/9 falls toward 1/9, while the computed whole-network multiply-adds "
+            "and parameters stay slightly above it because the first convolution and the classifier stay standard. "
+            + (f"Right: {pair[0].id} keeps {page.kept * 100:.1f} percent of {pair[1].id}'s multiply-adds"
+               if pair and page.kept is not None else "Right: the ImageNet pair (not measured yet)")
+            + (f", against the note's {note.value:g} percent reduction" if note else "")
+            + (f" and the per-layer {float(page.pair_ratio) * 100:.1f} percent." if page.pair_ratio else ".")
+        )
+        drawn = _svg(_draw(page), size=(10, 4.4), title="HetConv: cost against P", alt=alt)
+        assets = _chart_assets(name, drawn)
+        page = HetConvPage(**{**page.__dict__, "chart": ChartView(name, alt, len(drawn.panels))})
+    return render("insight_hetconv.md.j2", v=page), assets

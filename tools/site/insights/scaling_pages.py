@@ -1,101 +1,111 @@
-"""Insight pages: attention against convolution as the input grows; Res2Net width and scale at constant cost."""
+"""Insight pages: attention against convolution as the input grows; Res2Net width and scale against cost.
+
+Both pages take their models from the catalogue paper (`models_of`) and their baseline from the data: the
+attention study's baseline is the registered model measured over the same input sweep that the paper does not
+define; Res2Net's is the model its cost claims compare with (`compared_to`).
+"""
 
 from __future__ import annotations
 
-import re
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from ..sanitize import md_text
-from .charts import DIR, _FG, _MUTED, _SERIES, _chart_assets, _image, _log_axis, _reference_line, _svg
-from .data import COMPUTED_CROSSCHECK, COMPUTED_FVCORE, COMPUTED_PARAMS, Cited, _Context, _claims, _first_claim, _g, _m, _missing_note, _model_cell, _nothing_to_plot, _page, _pct, _provenance, _quadratic_share, _sweep, _table, growth_exponent, linear_quadratic_fit
-
-ATTENTION_SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("resnet50_attn_1000", "E1", "query and key content"),
-    ("resnet50_attn_0100", "E2", "query content and relative position"),
-    ("resnet50_attn_0010", "E3", "key content only"),
-    ("resnet50_attn_0001", "E4", "relative position only"),
-    ("resnet50_attn_1111", "E1–E4", "all four terms"),
+from ..render import render
+from .charts import DIR, _FG, _MUTED, _SERIES, _chart_assets, _log_axis, _reference_line, _svg
+from .data import (
+    ChartView,
+    Cited,
+    CitedRef,
+    MeasuredCost,
+    Missing,
+    ModelLink,
+    _Context,
+    _sweep,
+    distinguishing_labels,
+    growth_exponent,
+    linear_quadratic_fit,
 )
 
+ATTENTION_PAPER = "spatial-attention-study"
+
+
+@dataclass(frozen=True)
+class Setting:
+    link: ModelLink
+    label: str  # "E1 only", from the paper's model names
+    costs: dict[int, int]  # resolution -> conv + linear + matmul MACs
+    growth: tuple[int, int, float | None, float | None, float | None] | None  # first, last, e, share first, last
+
+
+@dataclass(frozen=True)
+class AttentionPage:
+    baseline: Setting | None
+    settings: tuple[Setting, ...]
+    resolutions: tuple[int, ...]
+    chart: ChartView | None
+    missing: Missing
+    provenance: tuple[str, ...]
+
+
+def _growth(pixels: list[int], costs: list[int]) -> tuple[int, int, float | None, float | None, float | None]:
+    """(cost at the first and last input, growth exponent, quadratic share of the fit at the first and last)."""
+    fit = linear_quadratic_fit(pixels, costs) if len(pixels) >= 3 else None
+
+    def share(n: int, cost: int) -> float | None:
+        return None if fit is None or not cost else max(fit[1] * n * n / cost, 0.0)
+
+    return costs[0], costs[-1], growth_exponent(pixels, costs), share(pixels[0], costs[0]), share(pixels[-1], costs[-1])
 
 
 def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "attention-cost", f"{DIR}/attention-cost.md"
-    settings = [s for s in ATTENTION_SETTINGS if s[0] in ctx.registry]
-    base = _sweep(ctx.ok("resnet50"))
-    series = {i: _sweep(ctx.ok(i)) for i, _, _ in settings}
-    resolutions = sorted(set(base).intersection(*[set(s) for s in series.values() if s]) if base else [])
-    drawn = [(i, e, d) for i, e, d in settings if series[i] and set(resolutions) <= set(series[i])]
+    ids = [i for i in ctx.models_of(ATTENTION_PAPER) if ctx.registry[i].sweep_resolutions]
+    sweep = ctx.registry[ids[0]].sweep_resolutions if ids else ()
+    base_id = next((i for i in ctx.registry if i not in ids and sweep and ctx.registry[i].sweep_resolutions == sweep), None)
+    base = _sweep(ctx.ok(base_id)) if base_id else {}
+    series = {i: _sweep(ctx.ok(i)) for i in ids}
+    resolutions = tuple(sorted(set(base).intersection(*[set(s) for s in series.values() if s])) if base else ())
+    pixels = [r * r for r in resolutions]
+    labels = distinguishing_labels([ctx.names.get(i, i) for i in ids])
+
+    def setting(i: str, label: str, extra: bool) -> Setting:
+        values = base if i == base_id else series[i]
+        complete = bool(values) and set(resolutions) <= set(values) and bool(resolutions)
+        costs = [values[r] - (base[r] if extra else 0) for r in resolutions] if complete else []
+        return Setting(ctx.link(i, path), label, values, _growth(pixels, costs) if costs else None)
+
+    settings = tuple(setting(i, label, True) for i, label in zip(ids, labels))
+    baseline = setting(base_id, ctx.names.get(base_id, base_id), False) if base_id else None
+    drawn_settings = [s for s in settings if s.growth]
     alt = (
-        "Two panels against input pixel count. Left: total multiply-adds of ResNet-50 and of ResNet-50 with each "
-        "generalized-attention setting E1 to E4 and all four. Right, log-log: the extra cost of each setting over "
-        "ResNet-50, with guide lines for linear and quadratic growth; the terms that compare queries with keys "
-        "grow faster than linearly, the key-content-only term about linearly."
+        "Two panels against input pixel count. Left: total multiply-adds of the convolutional baseline and of each "
+        "generalized-attention setting. Right, log-log: the extra cost of each setting over the baseline, with guide "
+        "lines for linear and quadratic growth; "
+        + "; ".join(f"{s.label}: growth exponent {s.growth[2]:.2f}" for s in drawn_settings if s.growth and s.growth[2])
+        + "."
     )
-    body = [
-        (
-            "The generalized attention module (Zhu et al., ICCV 2019) adds to ResNet-50's conv4_x and conv5_x blocks "
-            "an attention over all positions. The attention map compares every query with every key, so its cost "
-            "grows with the *square* of the pixel count, while convolutions grow *linearly*. The settings switch the "
-            "four terms of the attention weight on: E1 query and key content, E2 query content and relative "
-            "position, E3 key content only, E4 relative position only. E3 does not depend on the query: it is "
-            "computed once and broadcast, so it stays linear."
-        ),
-        "",
-        (
-            "Costs come from the input-size sweep of the measurements: multiply-adds of conv, linear and matmul "
-            f"operators ({COMPUTED_CROSSCHECK}); softmax and the position embedding's sin/cos are not counted. The "
-            "*growth exponent* e fits cost ∝ pixels^e between the smallest and the largest input: 1 is linear, 2 "
-            "quadratic. The extra cost mixes both (the projections are linear, the attention map quadratic), so e "
-            "lies between; fitting it as a·N + b·N² over the pixel counts N (least squares over the four sizes) gives "
-            "the *quadratic part* b·N², a share that grows with the input."
-        ),
-        "",
-    ]
-    assets: dict[str, bytes] = {}
-    if base and resolutions and drawn:
-        pixels = [r * r for r in resolutions]
+    chart, assets = None, {}
+    if baseline and resolutions and drawn_settings:
 
         def draw(fig: Any) -> None:
             left, right = fig.subplots(1, 2)
-            left.plot(
-                pixels, [base[r] / 1e9 for r in resolutions], "o-", color=_FG, label="ResNet-50 (convolution)", zorder=3
-            )
-            for k, (i, e, _) in enumerate(drawn):
+            left.plot(pixels, [base[r] / 1e9 for r in resolutions], "o-", color=_FG, label=baseline.link.id, zorder=3)
+            for k, s in enumerate(drawn_settings):
                 colour, marker = _SERIES[k % len(_SERIES)], "^sDvP"[k % 5]
-                left.plot(
-                    pixels,
-                    [series[i][r] / 1e9 for r in resolutions],
-                    marker=marker,
-                    color=colour,
-                    label=f"{e} ({i[-4:]})",
-                    ms=5,
-                )
-                extra = [series[i][r] - base[r] for r in resolutions]
-                exponent = growth_exponent(pixels, extra)
-                right.plot(
-                    pixels,
-                    [x / 1e9 for x in extra],
-                    marker=marker,
-                    color=colour,
-                    ms=5,
-                    label=f"{e}: e = {exponent:.2f}" if exponent is not None else e,
-                )
-            lo = min(series[i][resolutions[0]] - base[resolutions[0]] for i, _, _ in drawn) / 1e9
-            hi = max(series[i][resolutions[0]] - base[resolutions[0]] for i, _, _ in drawn) / 1e9
-            for slope, anchor, text in ((1, lo * 0.6, "linear (e = 1)"), (2, hi * 1.6, "quadratic (e = 2)")):
+                left.plot(pixels, [s.costs[r] / 1e9 for r in resolutions], marker=marker, color=colour, label=s.label,
+                          ms=5)
+                extra = [s.costs[r] - base[r] for r in resolutions]
+                exponent = s.growth[2] if s.growth else None
+                right.plot(pixels, [e / 1e9 for e in extra], marker=marker, color=colour, ms=5,
+                           label=f"{s.label}: e = {exponent:.2f}" if exponent is not None else s.label)
+            first = [s.costs[resolutions[0]] - base[resolutions[0]] for s in drawn_settings]
+            for slope, anchor, text in ((1, min(first) / 1e9 * 0.6, "linear (e = 1)"),
+                                        (2, max(first) / 1e9 * 1.6, "quadratic (e = 2)")):
                 ys = [anchor * (p / pixels[0]) ** slope for p in pixels]
                 right.plot(pixels, ys, ":", color=_MUTED, linewidth=1.0)
-                right.annotate(
-                    text,
-                    (pixels[-1], ys[-1]),
-                    xytext=(-4, 2),
-                    textcoords="offset points",
-                    ha="right",
-                    va="bottom",
-                    fontsize=7.5,
-                    color=_MUTED,
-                )
+                right.annotate(text, (pixels[-1], ys[-1]), xytext=(-4, 2), textcoords="offset points", ha="right",
+                               va="bottom", fontsize=7.5, color=_MUTED)
             left.set_xlabel("input pixels (H × W)")
             left.set_ylabel("GMACs (conv + linear + matmul)")
             left.set_title("Total cost")
@@ -106,268 +116,136 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             right.set_xticks(pixels, [f"{r}²" for r in resolutions])
             right.minorticks_off()
             right.set_xlabel("input pixels (H × W), log scale")
-            right.set_ylabel("extra GMACs over ResNet-50, log scale")
+            right.set_ylabel(f"extra GMACs over {baseline.link.id}, log scale")
             right.set_title("Cost of the attention alone")
             right.legend(loc="upper left")
 
-        assets = _chart_assets(
-            name, _svg(draw, size=(10, 4.4), title="Generalized attention: cost against input size", alt=alt)
-        )
-        body += [_image(name, alt, assets), ""]
-    else:
-        body += [
-            _nothing_to_plot("ResNet-50 and the attention settings need measurements with an input-size sweep."),
-            "",
-        ]
-    body.append(_missing_note(["resnet50"] + [i for i, _, _ in settings], ctx.measurements))
-    if base and resolutions:
-        rows = []
-        for r in resolutions:
-            row = [f"{r}×{r}", f"{r * r:,}", _g(base[r])]
-            for i, _, _ in settings:
-                value = series[i].get(r)
-                row.append(f"{_g(value)} (+{_g(value - base[r])})" if value else "—")
-            rows.append(row)
-        body += [
-            _table(
-                ["Input", "Pixels", f"`resnet50` GMACs, {COMPUTED_CROSSCHECK}"]
-                + [f"{e} `{i}` GMACs (extra)" for i, e, _ in settings],
-                rows,
-                "lr" + "r" * (1 + len(settings)),
-            ),
-            "",
-        ]
-        pixels = [r * r for r in resolutions]
-        growth_rows = []
-        for i, e, description in [("resnet50", "—", "convolution only")] + settings:
-            values = base if i == "resnet50" else series[i]
-            if not values or not set(resolutions) <= set(values):
-                growth_rows.append(
-                    [_model_cell(i, path, ctx.papers), e, description, "—", "—", "not measured yet", "—"]
-                )
-                continue
-            costs = [values[r] - (0 if i == "resnet50" else base[r]) for r in resolutions]
-            exponent = growth_exponent(pixels, costs)
-            fit = linear_quadratic_fit(pixels, costs) if len(pixels) >= 3 else None
-            growth_rows.append(
-                [
-                    _model_cell(i, path, ctx.papers),
-                    e,
-                    description,
-                    _g(costs[0]),
-                    _g(costs[-1]),
-                    "—" if exponent is None else f"{exponent:.2f}",
-                    f"{_quadratic_share(fit, pixels[0], costs[0])} → {_quadratic_share(fit, pixels[-1], costs[-1])}",
-                ]
-            )
-        body += [
-            _table(
-                [
-                    "Model",
-                    "Terms",
-                    "Attention weight",
-                    f"Cost at {resolutions[0]}² (GMACs)",
-                    f"Cost at {resolutions[-1]}² (GMACs)",
-                    "Growth exponent e",
-                    f"Quadratic part, {resolutions[0]}² → {resolutions[-1]}² (fit)",
-                ],
-                growth_rows,
-                "lllrrrr",
-            ),
-            "",
-            (
-                "For ResNet-50 the cost is the whole network's; for the attention settings it is the extra over "
-                "ResNet-50."
-            ),
-            "",
-        ]
-    body.append(_provenance(["resnet50"] + [i for i, _, _ in settings], ctx.measurements))
-    return _page("Generalized attention vs convolution", "\n".join(body)), assets
+        drawn = _svg(draw, size=(10, 4.4), title="Generalized attention: cost against input size", alt=alt)
+        assets = _chart_assets(name, drawn)
+        chart = ChartView(name, alt, len(drawn.panels))
+    everything = ([base_id] if base_id else []) + ids
+    page = AttentionPage(baseline, settings, resolutions, chart, ctx.missing(everything), ctx.provenance(everything))
+    return render("insight_attention.md.j2", v=page), assets
 
 
-# Res2Net (Gao et al., TPAMI 2021) Table 3 groups, and the other Res2Net models; baselines drawn in grey.
-RES2NET_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("same cost as ResNet-50 (Table 3)", ("res2net50_48w_2s", "res2net50_26w_4s", "res2net50_14w_8s")),
-    ("more scales, more cost (Table 3)", ("res2net50_26w_6s", "res2net50_26w_8s")),
-    ("Res2Net-50-L, fewer channels (Table 3)", ("res2net50_18w_4s",)),
-    ("other Res2Net models", ("res2next50", "res2net101_26w_4s")),
-    ("baselines", ("resnet50", "resnext50_32x4d", "resnet101")),
-)
+RES2NET_PAPER = "res2net"
+SAME_COST = 0.05  # "the same cost" as the baseline: within ±5 % of its multiply-adds
+
+
+@dataclass(frozen=True)
+class Res2NetRow:
+    link: ModelLink
+    group: str
+    cost: MeasuredCost | None
+    share: float | None  # of the baseline's fvcore total
+    error: CitedRef | None  # cited top-1 error
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One printed reading of a cost share: the claim, and the computed share of its model."""
+
+    claim: CitedRef
+    model: ModelLink
+    computed: float | None  # share kept, computed
+
+
+@dataclass(frozen=True)
+class Res2NetPage:
+    example: ModelLink | None  # the paper's first model, whose name shows how the names read
+    baseline: ModelLink | None
+    rows: tuple[Res2NetRow, ...]
+    same_cost: float
+    paper_reading: Reading | None
+    note_reading: Reading | None
+    chart: ChartView | None
+    missing: Missing
+    provenance: tuple[str, ...]
 
 
 def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "res2net", f"{DIR}/res2net.md"
-    groups = [(g, tuple(i for i in ids if i in ctx.registry)) for g, ids in RES2NET_GROUPS]
-    ids = [i for _, members in groups for i in members]
-    resnet = ctx.ok("resnet50")
-    paper_claim = _first_claim(
-        ctx.catalogue,
-        lambda p, c: (
-            c.model == "res2net50_18w_4s"
-            and c.compared_to == "resnet50"
-            and c.quantity == "macs"
-            and c.kind == "ratio"
-            and c.unit == "%"
-            and c.origin == "paper"
-        ),
+    ids = ctx.models_of(RES2NET_PAPER)
+    claims = ctx.claims_of(RES2NET_PAPER)
+    compared = Counter(c.compared_to for _, c in claims if c.quantity == "macs" and c.compared_to in ctx.registry)
+    base_id = compared.most_common(1)[0][0] if compared else None
+    base = ctx.ok(base_id) if base_id else None
+
+    def share(model_id: str | None) -> float | None:
+        m = ctx.ok(model_id) if model_id else None
+        return m.fvcore_total / base.fvcore_total if m and base else None
+
+    def reading(kind: str, origin: str) -> Reading | None:
+        found = next(((p, c) for p, c in claims if c.quantity == "macs" and c.kind == kind and c.unit == "%"
+                      and c.origin == origin and c.compared_to == base_id and c.model), None)
+        if not found:
+            return None
+        paper, claim = found
+        return Reading(Cited(float(claim.value), paper, claim).ref(path), ctx.link(claim.model, path), share(claim.model))
+
+    paper_reading, note_reading = reading("ratio", "paper"), reading("reduction", "note")
+    errors: dict[str, CitedRef] = {}
+    for paper, claim in claims:
+        if claim.model in ids and claim.quantity == "top1_error" and claim.kind == "absolute" and claim.value is not None:
+            errors.setdefault(claim.model, Cited(float(claim.value), paper, claim).ref(path))
+    base_name = base_id or "the baseline"
+    groups = (f"about the cost of {base_name} (within ±{SAME_COST:.0%})", f"dearer than {base_name}",
+              f"cheaper than {base_name}", "not measured yet")
+
+    def group(model_id: str) -> str:
+        s = share(model_id)
+        if s is None:
+            return groups[3]
+        return groups[0] if abs(s - 1) <= SAME_COST else groups[1] if s > 1 else groups[2]
+
+    ordered = sorted(ids, key=lambda i: (groups.index(group(i)), share(i) or 0.0, i))
+    rows = [Res2NetRow(ctx.link(i, path), group(i), ctx.ok(i), share(i), errors.get(i)) for i in ordered]
+    if base_id:
+        rows.append(Res2NetRow(ctx.link(base_id, path), "baseline", base, 1.0 if base else None, None))
+    plotted = [r for r in rows if r.share is not None]
+    alt = (
+        f"Bar chart of each model's GMACs as a percentage of {base_id}'s: "
+        + (", ".join(f"{r.link.id} {r.share * 100:.0f} percent" for r in plotted if r.share) or "nothing measured yet")
+        + (f"; the paper prints {paper_reading.claim.value:g} percent for {paper_reading.model.id}" if paper_reading else "")
+        + (f", the note reads {note_reading.claim.value:g} percent fewer" if note_reading else "")
+        + "."
     )
-    note_claim = _first_claim(
-        ctx.catalogue,
-        lambda p, c: (
-            c.compared_to == "resnet50"
-            and c.quantity == "macs"
-            and c.kind == "reduction"
-            and c.unit == "%"
-            and c.origin == "note"
-            and (c.model or "").startswith("res2net")
-        ),
-    )
-    errors: dict[str, Cited] = {}
-    for paper, claim in _claims(ctx.catalogue):
-        if (
-            claim.model in ids
-            and claim.quantity == "top1_error"
-            and claim.kind == "absolute"
-            and claim.origin == "paper"
-            and claim.value is not None
-        ):
-            errors.setdefault(claim.model, Cited(float(claim.value), paper, claim))
-    light = ctx.ok("res2net50_18w_4s")
-    kept = light.fvcore_total / resnet.fvcore_total if light and resnet else None
-    shares = {i: ctx.cost(i).fvcore_total / resnet.fvcore_total * 100 for i in ids if ctx.ok(i) and resnet}
-    alt = "Bar chart of each Res2Net variant's GMACs as a percentage of ResNet-50's: " + (
-        ", ".join(f"{_res2net_label(i)} {share:.0f} percent" for i, share in shares.items()) or "nothing measured yet"
-    ) + (
-        f"; the paper prints {paper_claim[1].value:g} percent for Res2Net-50-L" if paper_claim else ""
-    ) + (f", the note reads {note_claim[1].value:g} percent fewer" if note_claim else "") + "."
-    body = [
-        (
-            'Res2Net splits the 3×3 convolution of each bottleneck into s groups of w channels ("26w×4s": width '
-            "w = 26, scale s = 4) and chains them, so one block sees several receptive fields. Table 3 of the paper "
-            "trades width against scale at (nearly) the cost of ResNet-50, then adds scales at a higher cost, and "
-            "Res2Net-50-L (18w×4s) is a lighter model. The bars are computed multiply-adds as a share of "
-            "ResNet-50's (fvcore, both at 224×224)."
-        ),
-        "",
-    ]
-    chosen = paper_claim or note_claim
-    if chosen:
-        printed = chosen[1].value
-        body.append(f'Two readings of "{printed:g} %":')
-        body.append("")
-        if paper_claim:
-            body.append(
-                f"- The paper (Sec. 4.2.3): Res2Net-50-L needs only **{paper_claim[1].value:g} %** of ResNet-50's "
-                f"FLOPs — {Cited(paper_claim[1].value, *paper_claim).source(path)}. Computed: "
-                + (f"**{_pct(kept)}** kept." if kept is not None else "not measured yet.")
-            )
-        if note_claim:
-            model = note_claim[1].model
-            share = ctx.cost(model).fvcore_total / resnet.fvcore_total if ctx.ok(model) and resnet else None
-            body.append(
-                f"- The reading note: Res2Net-50 (read here as `{model}`) has **{note_claim[1].value:g} % fewer** "
-                "FLOPs than ResNet-50, i.e. "
-                f"{100 - note_claim[1].value:g} % kept — {Cited(note_claim[1].value, *note_claim).source(path)}. "
-                + (
-                    f"Computed: {_pct(share)} of ResNet-50; the note turned the paper's share kept into a reduction."
-                    if share is not None
-                    else "Not measured yet."
-                )
-            )
-        body.append("")
-    assets: dict[str, bytes] = {}
-    plotted = [(g, [i for i in members if ctx.ok(i)]) for g, members in groups]
-    if resnet and any(members for _, members in plotted):
+    chart, assets = None, {}
+    if base and len(plotted) > 1:
 
         def draw(fig: Any) -> None:
             ax = fig.add_subplot()
-            x = 0
-            ticks: list[tuple[float, str]] = []
-            for k, (group, members) in enumerate(plotted):
+            x, ticks = 0, []
+            for k, g in enumerate((*groups[:3], "baseline")):
+                members = [r for r in plotted if r.group == g]
                 if not members:
                     continue
-                colour = _MUTED if group == "baselines" else _SERIES[k % len(_SERIES)]
                 xs = list(range(x, x + len(members)))
-                shares = [ctx.cost(i).fvcore_total / resnet.fvcore_total * 100 for i in members]
-                ax.bar(xs, shares, color=colour, width=0.7, label=group, zorder=3)
-                for xi, i, share in zip(xs, members, shares):
-                    ax.annotate(
-                        f"{ctx.cost(i).fvcore_total / 1e9:.2f}G\n{share:.0f} %",
-                        (xi, share),
-                        xytext=(0, 2),
-                        textcoords="offset points",
-                        ha="center",
-                        va="bottom",
-                        fontsize=6.5,
-                    )
-                    ticks.append((xi, _res2net_label(i)))
+                heights = [r.share * 100 for r in members if r.share is not None]
+                ax.bar(xs, heights, color=_MUTED if g == "baseline" else _SERIES[k], width=0.7, label=g, zorder=3)
+                for xi, r, h in zip(xs, members, heights):
+                    ax.annotate(f"{h:.0f}", (xi, h), xytext=(0, 2), textcoords="offset points", ha="center",
+                                va="bottom", fontsize=6.5)
+                    ticks.append((xi, r.link.id))
                 x += len(members) + 1
-            _reference_line(ax, 100, "ResNet-50", style="-")
-            if paper_claim:
-                _reference_line(
-                    ax, paper_claim[1].value, f"paper: Res2Net-50-L keeps {paper_claim[1].value:g} %", colour=_SERIES[1]
-                )
-            if note_claim:
-                kept_note = 100 - note_claim[1].value
-                _reference_line(
-                    ax,
-                    kept_note,
-                    f'note: "{note_claim[1].value:g} % fewer" → {kept_note:g} % kept',
-                    style=":",
-                    colour=_SERIES[1],
-                )
-            ax.set_xticks([t for t, _ in ticks], [label for _, label in ticks], rotation=35, ha="right", fontsize=7.5)
-            ax.set_ylabel("GMACs as % of ResNet-50 (fvcore, 224×224)")
-            top = max(ctx.cost(i).fvcore_total / resnet.fvcore_total * 100 for _, m in plotted for i in m)
-            ax.set_ylim(0, max(top, 100) * 1.15)
+            _reference_line(ax, 100, base_id or "baseline", style="-")
+            if paper_reading:
+                _reference_line(ax, paper_reading.claim.value,
+                                f"paper: {paper_reading.model.id} keeps {paper_reading.claim.value:g} %", colour=_SERIES[3])
+            if note_reading:
+                kept = 100 - note_reading.claim.value
+                _reference_line(ax, kept, f'note: "{note_reading.claim.value:g} % fewer" → {kept:g} % kept', style=":",
+                                colour=_SERIES[3])
+            ax.set_xticks([t for t, _ in ticks], [label for _, label in ticks], rotation=35, ha="right", fontsize=7)
+            ax.set_ylabel(f"GMACs as % of {base_id} (fvcore); bars labelled in %")
+            ax.set_ylim(0, max(max(r.share or 0 for r in plotted) * 100, 100) * 1.15)
             ax.grid(axis="x", visible=False)
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)
 
-        assets = _chart_assets(
-            name, _svg(draw, size=(10, 4.8), title="Res2Net variants: cost as a share of ResNet-50", alt=alt)
-        )
-        body += [_image(name, alt, assets), ""]
-    else:
-        body += [_nothing_to_plot("ResNet-50 and the Res2Net variants need measurements."), ""]
-    body.append(_missing_note(ids, ctx.measurements))
-    rows = []
-    for group, members in groups:
-        for i in members:
-            m = ctx.ok(i)
-            error = errors.get(i)
-            rows.append(
-                [
-                    _model_cell(i, path, ctx.papers),
-                    md_text(ctx.names.get(i, "—")),
-                    md_text(group),
-                    _m(m.params) if m else "not measured yet",
-                    _g(m.fvcore_total) if m else "—",
-                    _pct(m.fvcore_total / resnet.fvcore_total) if m and resnet else "—",
-                    f"{error.value:.2f} ({error.source(path)})" if error else "—",
-                ]
-            )
-    body += [
-        _table(
-            [
-                "Model",
-                "Name in the paper",
-                "Group",
-                f"Params (M), {COMPUTED_PARAMS}",
-                f"GMACs, {COMPUTED_FVCORE}",
-                "% of ResNet-50",
-                "Top-1 error (%), cited",
-            ],
-            rows,
-            "lllrrrl",
-        ),
-        "",
-        _provenance(ids, ctx.measurements),
-    ]
-    return _page("Res2Net: width, scale and cost", "\n".join(body)), assets
-
-
-def _res2net_label(model_id: str) -> str:
-    match = re.fullmatch(r"res2net(\d+)_(\d+)w_(\d+)s", model_id)
-    if match:
-        return f"Res2Net-{match.group(1)} {match.group(2)}w×{match.group(3)}s"
-    return model_id
+        drawn = _svg(draw, size=(10, 4.8), title="Res2Net models: cost as a share of the baseline", alt=alt)
+        assets = _chart_assets(name, drawn)
+        chart = ChartView(name, alt, len(drawn.panels))
+    everything = ids + ([base_id] if base_id else [])
+    page = Res2NetPage(ctx.link(ids[0], path) if ids else None, ctx.link(base_id, path) if base_id else None, tuple(rows), SAME_COST, paper_reading,
+                       note_reading, chart, ctx.missing(everything), ctx.provenance(everything))
+    return render("insight_res2net.md.j2", v=page), assets

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..render import render
-from .charts import _MUTED, _SERIES, _chart_assets, _image, _svg
-from .data import Cited, _claims, _Context, _missing_note, _provenance, _scaled
+from .charts import _MUTED, _SERIES, _chart_assets, _svg
+from .data import ChartView, Cited, _claims, _Context, _scaled
 
 NAME = "randwire-seeds"
 
@@ -85,7 +85,7 @@ def _randwire_seeds(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     groups = seed_groups(ctx)
     measured = [g for g in groups if g.seeds]
     assets: dict[str, bytes] = {}
-    image = ""
+    chart = None
     if measured:
         alt = "; ".join(
             f"{g.label}: {len(g.seeds)} seeds from {min(m for _, m in g.seeds) / 1e9:.3f} to "
@@ -94,14 +94,15 @@ def _randwire_seeds(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             for g in measured
         )
         title = "RandWire-WS: conv + linear GMACs of each graph seed"
-        assets = _chart_assets(NAME, _svg(_draw(measured), size=(8, 1.2 + 0.9 * len(measured)), title=title, alt=alt))
-        image = _image(NAME, alt, assets)
+        drawn = _svg(_draw(measured), size=(8, 1.2 + 0.9 * len(measured)), title=title, alt=alt)
+        assets = _chart_assets(NAME, drawn)
+        chart = ChartView(NAME, alt, len(drawn.panels))
     models = [i for g in groups for i, _ in g.seeds] + [i for g in groups for i in g.missing]
     page = render(
         "insight_seeds.md.j2",
-        groups=[(g, g.cited.source(path)) for g in groups],
-        image=image,
-        missing=_missing_note(models, ctx.measurements),
-        provenance=_provenance(models, ctx.measurements),
+        groups=[(g, g.cited.ref(path)) for g in groups],
+        chart=chart,
+        missing=ctx.missing(models),
+        provenance=ctx.provenance(models),
     )
     return page, assets
