@@ -18,7 +18,7 @@ from tools.site.search_index import (
     search_document,
     site_details,
     split_chinese,
-    word_suffixes,
+    word_pieces,
 )
 
 PAGE = """<!doctype html><html lang="en"><head><title>X</title><script>var inHead = "skip me";</script></head>
@@ -33,7 +33,8 @@ PAGE = """<!doctype html><html lang="en"><head><title>X</title><script>var inHea
 <h2 id="notes">Notes</h2>
 <div class="tabbed-set"><div class="tabbed-labels"><label>English</label><label>中文</label></div>
 <div class="tabbed-block"><p><em>No English note yet.</em></p></div>
-<div class="tabbed-block"><div class="cat-user" lang="zh"><p>Res2Net,南开大学提出。FLOPs降低69%。</p></div></div></div>
+<div class="tabbed-block"><div class="cat-user" lang="zh"><p>Res2Net,南开大学提出。FLOPs降低69%。
+<a href="#claim-flops-69">⚠ refuted: see claim <code>flops-69</code></a></p></div></div></div>
 <script>var x = "not indexed";</script>
 <h2 id="models" data-search-exclude="true">Models and measured cost</h2>
 <p>res2net50_26w_4s 25,557,032</p>
@@ -79,11 +80,13 @@ def test_split_chinese_uses_real_spaces_and_leaves_other_text_alone() -> None:
     assert "\u200b" not in split_chinese("显著降低计算量")
 
 
-def test_word_suffixes_let_a_finer_cut_of_the_query_match() -> None:
+def test_word_pieces_make_each_piece_of_a_finer_cut_an_indexed_word() -> None:
     # jieba 0.42.1: 南开大学 | 提出, 倒 | 残差 | 结构; Chromium's Intl.Segmenter cuts 倒残差结构 as 倒|残|差|结构.
-    assert word_suffixes("南开大学提出") == ["开大学", "大学", "学", "出"]
-    assert word_suffixes("倒残差结构") == ["差", "构"]
-    assert word_suffixes("FLOPs, 3×3 convolutions") == []
+    assert word_pieces("南开大学提出") == ["南", "开大学", "南开", "大学", "南开大", "学", "提", "出"]
+    assert word_pieces("倒残差结构") == ["残", "差", "结", "构"]
+    assert word_pieces("模块，模型") == ["模", "块", "型"]  # 模 once
+    assert word_pieces("大学和南开大学") == ["大", "学", "南", "开大学", "南开", "南开大"]  # not 大学: a word here
+    assert word_pieces("FLOPs, 3×3 convolutions") == []
 
 
 def test_search_document_keeps_texts_people_wrote_and_drops_numbers_code_and_chrome() -> None:
@@ -107,10 +110,12 @@ def test_search_document_keeps_texts_people_wrote_and_drops_numbers_code_and_chr
     assert "<p>Res2Net, 南开大学 提出 。 FLOPs 降低 69% 。</p>" in html  # Pagefind does not split at 。
     claim = "<p>Res2Net-200 distilled with SSLD in PaddlePaddle reaches 85.13 %.</p>"
     assert f'<h2 id="claim-ssld">cited</h2>{claim}' in html  # the anchor Pagefind reports the hit under
-    # suffixes of 尺度 骨干 网络 南开大学 提出 降低, as metadata: matched, never shown in an excerpt
-    assert '<meta data-pagefind-meta="suffixes[content]" content="度 干 络 开大学 大学 学 出 低">' in html
+    # prefixes and suffixes of 多 尺度 骨干 网络 南开大学 提出 降低, as metadata: matched, never shown in an excerpt
+    pieces = "尺 度 骨 干 网 络 南 开大学 南开 大学 南开大 学 提 出 降 低"
+    assert f'<meta data-pagefind-meta="pieces[content]" content="{pieces}">' in html
     for absent in ("Navigation", "Footer", "Catalogue", "25,699,120", "25,557,032", "Bottle2neck", "gao2021res2net",
-                   "not indexed", "Measured", "per-stage", "Deep Residual", "English", "yet", "2 claims", "4.26 G"):
+                   "not indexed", "Measured", "per-stage", "Deep Residual", "English", "yet", "2 claims", "4.26 G",
+                   "⚠", "see claim"):
         assert absent not in html, absent
 
 
@@ -173,9 +178,10 @@ def test_index_of_a_tiny_site(tmp_path: Path) -> None:
     records = read_fragments(bundle)
     assert sorted(records) == ["/", "/papers/res2net/"]
     record = records["/papers/res2net/"]
-    assert record["meta"] == {"title": "Res2Net: 多 尺度 骨干 网络", "suffixes": "度 干 络 开大学 大学 学 出 低"}
+    assert record["meta"]["title"] == "Res2Net: 多 尺度 骨干 网络"
+    assert record["meta"]["pieces"].startswith("尺 度 骨 干 网 络 南 开大学")
     assert "南开大学 提出 。 FLOPs 降低 69% 。" in record["content"]
-    assert "开大学" not in record["content"].split() and "骨干" not in record["content"]  # no suffixes, no title
+    assert "开大学" not in record["content"].split() and "骨干" not in record["content"]  # no pieces, no title
     assert "SSLD in PaddlePaddle" in record["content"]  # the claim the page loads on request
     # Each claim is a sub-result at its row's anchor, titled by its verdict.
     assert [(a["element"], a["id"], a["text"]) for a in record["anchors"]] == [

@@ -7,14 +7,19 @@ site (docs/performance.md, "Search"). It reads HTML, but not the pages as they a
   would go to a separate index without English stemming), and text split with U+200B, lunr's separator, is not
   found. So every run of Chinese characters is handed to Pagefind split by jieba with real spaces (excerpts stay
   readable: the search box joins the words again). The browser splits a query with `Intl.Segmenter`, not jieba,
-  and cuts technical words finer (模块 → 模|块); a query word matches any indexed word it begins, and every
-  suffix of jieba's words is indexed too (模块 → 块), so each piece of the browser's cut begins an indexed word.
-* **What is indexed.** Only the article of each page: the title, the TL;DR (weighted first after the title), notes,
-  strengths, weaknesses, hand-written pages and the texts of claims. The measured-cost tables, source listings,
-  BibTeX and the numeric columns of the claim tables are left out, as they are left out of lunr's index.
+  and cuts technical words finer (模块 → 模|块): every prefix and suffix of jieba's words is indexed too, as
+  metadata that is matched but never shown (`word_pieces`), so each piece of the browser's cut is an indexed word.
+* **What is indexed.** What people wrote: the title (a metadata field, ranked first), the TL;DR (weighted next),
+  notes, strengths, weaknesses, hand-written pages, and the text of every claim, those a paper page loads on
+  request from its details file included; each claim under a heading whose id is its row's anchor, so that a hit
+  in it leads to the row. Left out: sections marked `data-search-exclude` (measured costs, source listings,
+  BibTeX, the headline numbers), related papers (other pages' titles), placeholders, labels, verdict lines and
+  the marks that link a note's sentence to the claim refuting it.
+* **Index chunks** of INDEX_CHUNK_LOCATIONS word locations, not Pagefind's 20,000: a query fetches one chunk per
+  word, so smaller chunks keep a query under 200 KB at 5,000 papers.
 
-The page files are not changed: each page is reduced to a search document (title, weighted TL;DR, text blocks)
-that only Pagefind sees, under the page's own URL. Engine-agnostic: it reads any site whose pages put their
+The page files are not changed: each page is reduced to a search document (title, weighted TL;DR, text blocks,
+claims) that only Pagefind sees, under the page's own URL. Engine-agnostic: it reads any site whose pages put their
 content in `<article>` (Material for MkDocs, ProperDocs and Zensical do).
 
     python -m tools.site.search_index build/site      # writes build/site/pagefind/
@@ -92,7 +97,7 @@ BLOCK_TAGS = frozenset(
 VOID_TAGS = frozenset({"br", "img", "input", "hr", "meta", "link", "wbr", "source", "col", "area", "base"})
 # Pagefind's ranking: the title (a metadata field, weighted 5 by default) outranks any body text.
 TITLE_FIELD = "title"
-SUFFIX_FIELD = "suffixes"  # metadata, so matched but never shown in an excerpt
+PIECES_FIELD = "pieces"  # word_pieces(), as metadata: matched but never shown in an excerpt
 # Word locations per index chunk (Pagefind's default is 20,000; PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE in Pagefind 1.5.2).
 # A query fetches the chunk of each of its words, so smaller chunks mean fewer bytes per query, at the price of a
 # larger metadata file (one entry per chunk) fetched once. At 5,000 papers, 20,000 -> CHUNK_LOCATIONS takes a
@@ -102,6 +107,7 @@ INDEX_CHUNK_LOCATIONS = 2500
 CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
 _HEADING = re.compile(r"h([1-6])")
+REFUTED_MARKER = "⚠"  # a note's link to the claim that refutes a sentence (tools/site/notes.py): a mark, not text
 _VERDICT_CLASS = re.compile(r"cat-claim--([a-z-]+)")
 
 
@@ -138,21 +144,25 @@ def split_chinese(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
-def word_suffixes(text: str) -> list[str]:
-    """Every proper suffix of the Chinese words jieba finds in `text` (残差 -> 差, 南开大学 -> 开大学 大学 学), in order
-    of first appearance.
+def word_pieces(text: str) -> list[str]:
+    """Every proper prefix and suffix of the Chinese words jieba finds in `text` that is not itself one of those
+    words (南开大学 -> 南 南开 南开大 开大学 大学 学), in order of first appearance.
 
-    Pagefind matches a query word against the indexed words it begins. The browser's segmenter often cuts a phrase
-    finer than jieba does (模块 -> 模|块, 倒残差 -> 倒|残|差), and each of its pieces begins inside one of jieba's
-    words; with every suffix indexed, each piece is the beginning of an indexed word, so the page is found.
+    The browser's segmenter often cuts a phrase finer than jieba does (模块 -> 模|块, 倒残差 -> 倒|残|差, 南开大学 ->
+    南开|大学). Pagefind finds a query word as an indexed word, or as the beginning of one, but the latter only
+    within the index chunk the query word sorts into: where a chunk ends between 模 and 模块, a page with 模块 is
+    not found by 模. Indexed as words of their own, the pieces of a finer cut are found in any case.
     """
     jieba = _jieba()
-    seen: dict[str, None] = {}
-    for run in CJK_RUN.findall(text):
-        for word in jieba.cut(run):  # type: ignore[attr-defined]
-            for start in range(1, len(word)):
-                seen.setdefault(word[start:], None)
-    return list(seen)
+    words = [word for run in CJK_RUN.findall(text) for word in jieba.cut(run)]  # type: ignore[attr-defined]
+    own = set(words)
+    pieces: dict[str, None] = {}
+    for word in words:
+        for cut in range(1, len(word)):
+            for piece in (word[:cut], word[cut:]):
+                if piece not in own:
+                    pieces.setdefault(piece, None)
+    return list(pieces)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -188,12 +198,12 @@ class SearchDocument:
         anyway, so the excerpt never repeats it. Each claim follows its own heading whose id is the claim's anchor
         on the paper page: Pagefind then reports the hit as a sub-result at `page#claim-...`, the heading's text
         (the verdict) as its title."""
-        suffixes = " ".join(word_suffixes(" ".join(self.texts())))
+        pieces = " ".join(word_pieces(" ".join(self.texts())))
         parts = [
             '<!doctype html><html lang="en"><head><meta charset="utf-8">',
             f"<title>{html.escape(self.title)}</title>",
             _meta(TITLE_FIELD, split_chinese(self.title)),
-            _meta(SUFFIX_FIELD, suffixes) if suffixes else "",
+            _meta(PIECES_FIELD, pieces) if pieces else "",
             "</head><body>",
         ]
         for weight, text in self.blocks:
@@ -219,6 +229,7 @@ class _Open:
     tag: str
     skipped: bool
     user: bool = False  # inside a `cat-user` element
+    claim_link: bool = False  # a link to a claim's row: a refutation marker when its text starts with the marker
     data_src: str | None = None  # the details file (`data-src`) of this element or an enclosing one
 
 
@@ -270,7 +281,8 @@ class _ArticleReader(HTMLParser):
             return
         data_src = values.get("data-src") or (parent.data_src if parent else None)
         user = USER_CLASS in classes or (parent is not None and parent.user)
-        self._stack.append(_Open(tag, skip, user, data_src))
+        claim_link = tag == "a" and values.get("href", "").startswith("#claim-")
+        self._stack.append(_Open(tag, skip, user, claim_link, data_src))
         if CLAIM_CLASS in classes and not skip and self._claim is None:
             anchor = values.get("id") or values.get("data-claim") or ""
             verdict = _VERDICT_CLASS.search(values.get("class", ""))
@@ -297,6 +309,8 @@ class _ArticleReader(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         top = self._stack[-1] if self._stack else None
+        if top is not None and top.claim_link and data.lstrip().startswith(REFUTED_MARKER):
+            top.skipped = True  # and so is the claim id inside it
         if (top is not None and top.skipped) or self._excluded_level:
             return
         if self._user_level and not (top is not None and top.user):
@@ -537,7 +551,7 @@ __all__ = [
     "site_details",
     "site_pages",
     "split_chinese",
-    "word_suffixes",
+    "word_pieces",
 ]
 
 if __name__ == "__main__":

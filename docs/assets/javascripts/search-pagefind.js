@@ -53,13 +53,16 @@
     }).join("").replace(/\s+/g, " ").trim();
   }
 
-  /* Pagefind's excerpt is HTML with <mark> around the hits; rebuild it as text nodes and <mark> elements only. */
+  /* Pagefind's excerpt is HTML with <mark> around the hits; rebuild it as text nodes and <mark> elements only.
+     A <textarea> decodes the entities of each piece as text (nothing in it is parsed as markup) and, unlike a
+     parsed document, keeps its leading spaces: "<mark>FLOPs</mark> drop" stays two words. */
   function excerptNodes(excerpt, into) {
-    var parser = new DOMParser();
+    var decoder = document.createElement("textarea");
     excerpt.split(/(<mark>|<\/mark>)/).reduce(function (marked, piece) {
       if (piece === "<mark>") return true;
       if (piece === "</mark>") return false;
-      var text = (parser.parseFromString(piece, "text/html").body.textContent || "").replace(CJK_GAP, "$1");
+      decoder.innerHTML = piece;
+      var text = decoder.value.replace(CJK_GAP, "$1");
       if (!text) return marked;
       if (marked) {
         var mark = document.createElement("mark");
@@ -110,9 +113,15 @@
     var claim = !titleHit && best && best.anchor && CLAIM_ANCHOR.test(best.anchor.id || "") ? best : null;
     return {
       url: claim ? claim.url : data.url,
-      excerpt: claim ? claim.excerpt : data.excerpt,
+      excerpt: claim ? withoutHeading(claim.excerpt, claim.title) : data.excerpt,
       kind: claim ? (claim.title ? claim.title + " claim" : "claim") : ""
     };
+  }
+
+  /* A claim's excerpt opens with its heading, the verdict ("cited. A Res2Net-200 ..."), shown as the label. */
+  function withoutHeading(excerpt, heading) {
+    var start = /^\s*(?:<mark>)?([^<.]*)(?:<\/mark>)?\.\s*/.exec(excerpt || "");
+    return start && heading && start[1].trim() === heading ? excerpt.slice(start[0].length) : excerpt;
   }
 
   function item(result, data, i) {
