@@ -100,8 +100,8 @@ TITLE_FIELD = "title"
 PIECES_FIELD = "pieces"  # word_pieces(), as metadata: matched but never shown in an excerpt
 # Word locations per index chunk (Pagefind's default is 20,000; PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE in Pagefind 1.5.2).
 # A query fetches the chunk of each of its words, so smaller chunks mean fewer bytes per query, at the price of a
-# larger metadata file (one entry per chunk) fetched once. At 5,000 papers, 20,000 -> CHUNK_LOCATIONS takes a
-# query's chunks from 22-105 KB to 7-57 KB and the metadata from 39 to 44 KB (docs/performance.md, "Search").
+# larger metadata file (one entry per chunk) fetched once. At 5,000 papers, 20,000 -> 2,500 takes the chunks of a
+# query from 22-113 KB to 1-47 KB and the metadata from 39 to 48.5 KB (docs/performance.md, "Search").
 INDEX_CHUNK_LOCATIONS = 2500
 
 CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
