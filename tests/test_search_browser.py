@@ -182,15 +182,50 @@ def test_previews_are_clean_text(driver: WebDriver, base: str, query: str) -> No
 def test_more_results_load_on_request(driver: WebDriver, base: str) -> None:
     first = results(driver, base, "ResNet")
     shown = driver.execute_script("return window.__pagefindSearch.resultsShown")
-    assert len(first) == shown
-    more = driver.find_element(By.CSS_SELECTOR, ".pf-search__more")
-    assert more.is_displayed()
-    more.click()
-    WebDriverWait(driver, WAIT).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".pf-search__result")) > shown)
     status = driver.find_element(By.CSS_SELECTOR, ".pf-search__status").text
-    assert f"first {len(driver.find_elements(By.CSS_SELECTOR, '.pf-search__result'))} shown" in status or \
-        not driver.find_element(By.CSS_SELECTOR, ".pf-search__more").is_displayed()
+    counts = re.fullmatch(r"(\d+) matching pages \(first \d+ shown\)", status)
+    assert counts, status
+    total = int(counts.group(1))
+    assert len(first) == shown < total, status
+    driver.find_element(By.CSS_SELECTOR, ".pf-search__more").click()
+    expected = min(2 * shown, total)
+    WebDriverWait(driver, WAIT).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".pf-search__result")) == expected)
+    more = driver.find_element(By.CSS_SELECTOR, ".pf-search__more")
+    if expected < total:
+        assert driver.find_element(By.CSS_SELECTOR, ".pf-search__status").text.endswith(f"(first {expected} shown)")
+        assert more.is_displayed()
+    else:
+        assert not more.is_displayed()
     box = driver.find_element(By.CSS_SELECTOR, "input.pf-search__input")
-    box.send_keys(Keys.ARROW_DOWN)
-    assert driver.find_elements(By.CSS_SELECTOR, ".pf-search__result[aria-selected=true]")
+    assert driver.switch_to.active_element == box  # the keyboard stays in the search field
+    for _ in range(shown + 1):  # the arrows reach the results loaded last
+        box.send_keys(Keys.ARROW_DOWN)
+    selected = driver.find_elements(By.CSS_SELECTOR, ".pf-search__result a[aria-selected=true]")
+    assert [a.get_attribute("id") for a in selected] == [f"pf-search-result-{shown}"]
+
+
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (run `make browser`, which runs npm install)")
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_the_open_dialog_has_no_accessibility_violation(driver: WebDriver, base: str, scheme: str) -> None:
+    """axe-core on the dialog as a reader sees it: claim and page results, their labels and "More results"."""
+    found = results(driver, base, "refuted", at_least=5)  # claim results, with their verdict labels
+    assert any(r["kind"] == "refuted claim" for r in found)
+    body = driver.find_element(By.TAG_NAME, "body")
+    if body.get_attribute("data-md-color-scheme") != scheme:  # the palette as the header's toggle sets it
+        driver.execute_script(
+            "document.body.setAttribute('data-md-color-scheme', arguments[0]);"
+            "document.body.setAttribute('data-md-color-primary', 'indigo');", scheme)
+    assert driver.find_element(By.CSS_SELECTOR, ".pf-search__more").is_displayed()
+    WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(
+        "return document.getAnimations().every(function (a) { return a.playState !== 'running'; });"))
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    violations = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document.querySelector('dialog.pf-search'), {resultTypes: ['violations']}).then(function (r) {"
+        "  done(r.violations.map(function (v) { return [v.id, v.impact,"
+        "    v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })]; })); });")
+    assert not violations, violations

@@ -90,8 +90,9 @@
     return pagefind;
   }
 
+  /* The options are the result links themselves (a link inside an option would nest two interactive elements). */
   function select(index) {
-    var items = list.querySelectorAll(".pf-search__result");
+    var items = list.querySelectorAll(".pf-search__result a");
     if (!items.length) { selected = -1; return; }
     selected = (index + items.length) % items.length;
     items.forEach(function (item, i) {
@@ -128,12 +129,13 @@
     var where = place(result, data);
     var entry = document.createElement("li");
     entry.className = "pf-search__result";
-    entry.id = "pf-search-result-" + i;
-    entry.setAttribute("role", "option");
-    entry.setAttribute("aria-selected", "false");
+    entry.setAttribute("role", "presentation");
     var link = document.createElement("a");
     link.href = where.url;
     link.tabIndex = -1;
+    link.id = "pf-search-result-" + i;
+    link.setAttribute("role", "option");
+    link.setAttribute("aria-selected", "false");
     var title = document.createElement("span");
     title.className = "pf-search__title";
     title.textContent = ((data.meta && data.meta.title) || data.url).replace(CJK_GAP, "$1");
@@ -225,7 +227,7 @@
       '<input class="pf-search__input" type="search" autocomplete="off" spellcheck="false" ' +
       'placeholder="Search · 搜索" aria-label="Search" role="combobox" aria-expanded="true" ' +
       'aria-controls="pf-search-results" aria-autocomplete="list">' +
-      '<button class="pf-search__close" type="submit" value="close" aria-label="Close search">Esc</button></form>' +
+      '<button class="pf-search__close" type="submit" value="close" aria-label="Esc: close search">Esc</button></form>' +
       '<p class="pf-search__status" role="status"></p>' +
       '<ul class="pf-search__results" id="pf-search-results" role="listbox" aria-label="Results"></ul>' +
       '<button class="pf-search__more" type="button" hidden>More results</button>';
