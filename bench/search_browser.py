@@ -70,8 +70,8 @@ const [queries, done] = arguments;
 
 
 class _Counting(SimpleHTTPRequestHandler):
-    """Serves files quietly and records (path, bytes) of every file it sends: Pagefind fetches its index chunks
-    from a Web Worker, whose requests the page's Performance API does not list."""
+    """Serves files quietly and records (path, bytes) of every file it sends, whoever asks: the page, or a Web
+    Worker, whose requests the page's Performance API does not list (Pagefind's, where it runs in one)."""
 
     sent: list[tuple[str, int]]
 

@@ -107,6 +107,7 @@ INDEX_CHUNK_LOCATIONS = 2500
 CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
 _HEADING = re.compile(r"h([1-6])")
+_ARTICLE = re.compile(r"<article\b[^>]*>", re.I)
 REFUTED_MARKER = "⚠"  # a note's link to the claim that refutes a sentence (tools/site/notes.py): a mark, not text
 _VERDICT_CLASS = re.compile(r"cat-claim--([a-z-]+)")
 
@@ -374,7 +375,6 @@ def _article(page_html: str) -> str | None:
     return page_html[start.end() : end]
 
 
-_ARTICLE = re.compile(r"<article\b[^>]*>", re.I)
 DetailsLoader = Callable[[str], dict[str, str]]  # a page's `data-src` -> its details file (anchor -> HTML)
 
 

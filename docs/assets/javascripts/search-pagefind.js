@@ -4,10 +4,10 @@
  * closes it, the arrow keys move through the results and Enter opens one. Nothing is loaded until the dialog first
  * opens: then pagefind/pagefind.js and the few index chunks a query needs, all from this site (no CDN).
  *
- * Chinese: the index holds Chinese split into words by jieba with real spaces, and Pagefind matches a query word
- * against the words it begins. A query is split the same way here, with the browser's own segmenter
- * (`Intl.Segmenter`), so "FLOPs降低" becomes "FLOPs 降低". In excerpts the spaces between Chinese characters are
- * removed again.
+ * Chinese: the index holds Chinese split into words by jieba with real spaces, and every prefix and suffix of
+ * those words as words of their own. A query is split here with the browser's own segmenter (`Intl.Segmenter`),
+ * so "FLOPs降低" becomes "FLOPs 降低" and each piece of a finer cut (模块 -> 模 块) is an indexed word. In excerpts
+ * the spaces between Chinese characters are removed again.
  *
  * What a query fetches (docs/performance.md, "Search"): Pagefind's script, WebAssembly and metadata once, then the
  * index chunks of the query's words and one fragment per result shown. The search runs on the page, not in
