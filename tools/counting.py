@@ -291,12 +291,13 @@ def _model_for_counting(model_id: str, meta: nn.Module) -> nn.Module:
     if index_tables:
         torch.manual_seed(0)
         return create_model(model_id)
-    model = meta.to(TRACE_DTYPE).to_empty(device="cpu")  # cast while still shapes only: one allocation
+    # Cast and lay out while the model is still shapes only, so the CPU memory is allocated once, in place.
+    # torch's stubs omit Module.to(memory_format=...), which torch supports (it lays out the 4-d weights).
+    laid_out: nn.Module = meta.to(TRACE_DTYPE).to(memory_format=TRACE_LAYOUT)  # type: ignore[call-overload]
+    model = laid_out.to_empty(device="cpu")  # empty_like: keeps the channels-last strides
     for tensor in (*model.parameters(), *model.buffers()):
         tensor.zero_()
-    # torch's stubs omit Module.to(memory_format=...), which torch supports (it lays out the 4-d weights).
-    laid_out: nn.Module = model.to(memory_format=TRACE_LAYOUT)  # type: ignore[call-overload]
-    return laid_out.eval()
+    return model.eval()
 
 
 def warm_up() -> None:
