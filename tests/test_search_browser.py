@@ -51,7 +51,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mkdocs = Path(sys.executable).with_name("mkdocs")
     result = subprocess.run(
         [str(mkdocs), "build", "--strict", "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
     return site_dir
@@ -81,7 +86,8 @@ def results(driver: WebDriver, base: str, query: str, at_least: int = 1) -> list
     driver.get(base)
     driver.find_element(By.TAG_NAME, "body").send_keys("/")
     box = WebDriverWait(driver, WAIT).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, "dialog.pf-search[open] input.pf-search__input"))
+        lambda d: d.find_element(By.CSS_SELECTOR, "dialog.pf-search[open] input.pf-search__input")
+    )
     box.send_keys(query)
 
     def listed(d: WebDriver) -> list[dict[str, str]] | None:
@@ -92,7 +98,8 @@ def results(driver: WebDriver, base: str, query: str, at_least: int = 1) -> list
             "return Array.from(document.querySelectorAll('.pf-search__result a')).map(function (a) { return {"
             "  href: a.href, title: a.querySelector('.pf-search__title').firstChild.textContent,"
             "  kind: (a.querySelector('.pf-search__kind') || {}).textContent || '',"
-            "  excerpt: a.querySelector('.pf-search__excerpt').textContent}; });")
+            "  excerpt: a.querySelector('.pf-search__excerpt').textContent}; });"
+        )
         return rows if len(rows) >= at_least else None
 
     try:
@@ -124,7 +131,8 @@ def test_a_claim_loaded_on_request_is_found_and_opens_at_its_row(driver: WebDriv
 
     driver.find_element(By.CSS_SELECTOR, ".pf-search__result a").click()
     row = WebDriverWait(driver, WAIT).until(  # lazy.js opens the group and marks the row
-        lambda d: d.find_elements(By.CSS_SELECTOR, f'.cat-claim--target[data-claim="{GROUPED_CLAIM}"]'))
+        lambda d: d.find_elements(By.CSS_SELECTOR, f'.cat-claim--target[data-claim="{GROUPED_CLAIM}"]')
+    )
     assert GROUPED_CLAIM_WORD in row[0].text
 
 
@@ -135,7 +143,8 @@ def test_a_claim_shown_on_the_page_is_found_at_its_anchor(driver: WebDriver, bas
     holders = [d.url for d in search_documents(site) if any(re.search(r"\bfebruar", t, re.I) for t in d.texts())]
     assert holders == ["/papers/res2net/"], holders
     assert f'<div id="{anchor}" class="cat-claim cat-claim--refuted">' in (
-        site / "papers" / "res2net" / "index.html").read_text(encoding="utf-8")
+        site / "papers" / "res2net" / "index.html"
+    ).read_text(encoding="utf-8")
 
     found = results(driver, base, word)
     assert [(urlsplit(r["href"]).path, urlsplit(r["href"]).fragment) for r in found] == [("/papers/res2net/", anchor)]
@@ -189,8 +198,7 @@ def test_more_results_load_on_request(driver: WebDriver, base: str) -> None:
     assert len(first) == shown < total, status
     driver.find_element(By.CSS_SELECTOR, ".pf-search__more").click()
     expected = min(2 * shown, total)
-    WebDriverWait(driver, WAIT).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".pf-search__result")) == expected)
+    WebDriverWait(driver, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".pf-search__result")) == expected)
     more = driver.find_element(By.CSS_SELECTOR, ".pf-search__more")
     if expected < total:
         assert driver.find_element(By.CSS_SELECTOR, ".pf-search__status").text.endswith(f"(first {expected} shown)")
@@ -218,14 +226,20 @@ def test_the_open_dialog_has_no_accessibility_violation(driver: WebDriver, base:
     if body.get_attribute("data-md-color-scheme") != scheme:  # the palette as the header's toggle sets it
         driver.execute_script(
             "document.body.setAttribute('data-md-color-scheme', arguments[0]);"
-            "document.body.setAttribute('data-md-color-primary', 'indigo');", scheme)
+            "document.body.setAttribute('data-md-color-primary', 'indigo');",
+            scheme,
+        )
     assert driver.find_element(By.CSS_SELECTOR, ".pf-search__more").is_displayed()
-    WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(
-        "return document.getAnimations().every(function (a) { return a.playState !== 'running'; });"))
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.execute_script(
+            "return document.getAnimations().every(function (a) { return a.playState !== 'running'; });"
+        )
+    )
     driver.execute_script(AXE.read_text(encoding="utf-8"))
     violations = driver.execute_async_script(
         "var done = arguments[arguments.length - 1];"
         "axe.run(document.querySelector('dialog.pf-search'), {resultTypes: ['violations']}).then(function (r) {"
         "  done(r.violations.map(function (v) { return [v.id, v.impact,"
-        "    v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })]; })); });")
+        "    v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })]; })); });"
+    )
     assert not violations, violations

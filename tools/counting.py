@@ -105,15 +105,35 @@ def fvcore_counts(model: nn.Module, x: torch.Tensor) -> tuple[dict[str, Counter[
 
 _aten = torch.ops.aten
 # Element-wise operators whose output, for inputs of one shape, layout and floating dtype, is another such tensor.
-_SAME_SHAPE_OUT_OF_PLACE = frozenset({
-    _aten.add.Tensor, _aten.sub.Tensor, _aten.mul.Tensor, _aten.div.Tensor, _aten.relu.default,
-    _aten.sigmoid.default, _aten.silu.default, _aten.hardswish.default, _aten.hardsigmoid.default,
-    _aten.hardtanh.default, _aten.gelu.default, _aten.clamp.default,
-})
-_SAME_SHAPE_IN_PLACE = frozenset({
-    _aten.add_.Tensor, _aten.mul_.Tensor, _aten.relu_.default, _aten.sigmoid_.default, _aten.silu_.default,
-    _aten.hardswish_.default, _aten.hardsigmoid_.default, _aten.hardtanh_.default, _aten.clamp_.default,
-})
+_SAME_SHAPE_OUT_OF_PLACE = frozenset(
+    {
+        _aten.add.Tensor,
+        _aten.sub.Tensor,
+        _aten.mul.Tensor,
+        _aten.div.Tensor,
+        _aten.relu.default,
+        _aten.sigmoid.default,
+        _aten.silu.default,
+        _aten.hardswish.default,
+        _aten.hardsigmoid.default,
+        _aten.hardtanh.default,
+        _aten.gelu.default,
+        _aten.clamp.default,
+    }
+)
+_SAME_SHAPE_IN_PLACE = frozenset(
+    {
+        _aten.add_.Tensor,
+        _aten.mul_.Tensor,
+        _aten.relu_.default,
+        _aten.sigmoid_.default,
+        _aten.silu_.default,
+        _aten.hardswish_.default,
+        _aten.hardsigmoid_.default,
+        _aten.hardtanh_.default,
+        _aten.clamp_.default,
+    }
+)
 
 
 def _like(x: torch.Tensor) -> torch.Tensor:
@@ -129,8 +149,12 @@ def _same_shape_operands(args: Any, kwargs: Any) -> torch.Tensor | None:
                 if value.device.type != "meta" or not value.is_floating_point():
                     return None
                 first = value
-            elif (value.device != first.device or value.dtype != first.dtype or value.size() != first.size()
-                  or value.stride() != first.stride()):
+            elif (
+                value.device != first.device
+                or value.dtype != first.dtype
+                or value.size() != first.size()
+                or value.stride() != first.stride()
+            ):
                 return None
         elif not (value is None or isinstance(value, (bool, int, float, str))):
             return None
@@ -186,8 +210,11 @@ def executed_work(model: nn.Module, x: torch.Tensor, paths: Iterable[str] = ("",
 
         return record
 
-    hooks = [module.register_forward_hook(recorder(name)) for name, module in model.named_modules()
-             if isinstance(module, nn.modules.batchnorm._BatchNorm)]
+    hooks = [
+        module.register_forward_hook(recorder(name))
+        for name, module in model.named_modules()
+        if isinstance(module, nn.modules.batchnorm._BatchNorm)
+    ]
     try:
         with FlopCounterMode(display=False) as counter, _MetaShapes():  # type: ignore[no-untyped-call]  # as above
             model(x)
@@ -199,8 +226,9 @@ def executed_work(model: nn.Module, x: torch.Tensor, paths: Iterable[str] = ("",
     macs, batchnorm = {}, {}
     for path in paths:
         macs[path] = sum(flops.get(f"{root}.{path}" if path else "Global", {}).values()) // 2
-        batchnorm[path] = sum(n for name, n in elements.items() if not path or name == path
-                              or name.startswith(path + "."))
+        batchnorm[path] = sum(
+            n for name, n in elements.items() if not path or name == path or name.startswith(path + ".")
+        )
     return ExecutedWork(macs, batchnorm)
 
 
@@ -227,8 +255,10 @@ def breakdown_modules(model: nn.Module) -> list[tuple[str, str]]:
     if names is None:
         return rows
     if len(names) != len(rows):
-        raise ValueError(f"{type(model).__name__}.stage_names has {len(names)} names for {len(rows)} rows "
-                         f"({', '.join(path for _, path in rows)}); give one name per row")
+        raise ValueError(
+            f"{type(model).__name__}.stage_names has {len(names)} names for {len(rows)} rows "
+            f"({', '.join(path for _, path in rows)}); give one name per row"
+        )
     return [(name, path) for name, (_, path) in zip(names, rows, strict=True)]
 
 
@@ -286,8 +316,9 @@ def _model_for_counting(model_id: str, meta: nn.Module) -> nn.Module:
     number. Models with integer buffers (index tables) are built normally instead, since their values cannot be
     recreated from shapes.
     """
-    index_tables = [n for n, b in meta.named_buffers() if not b.is_floating_point()
-                    and not n.endswith("num_batches_tracked")]  # BatchNorm's step counter starts at zero anyway
+    index_tables = [
+        n for n, b in meta.named_buffers() if not b.is_floating_point() and not n.endswith("num_batches_tracked")
+    ]  # BatchNorm's step counter starts at zero anyway
     if index_tables:
         torch.manual_seed(0)
         return create_model(model_id)
@@ -341,8 +372,12 @@ def measure_model(model_id: str, *, today: dt.date | None = None) -> dict[str, A
         by_operator = _split(per_module[""], _FLOPS)
         activations = _split(per_module[""], _ACTS)
         stages = [
-            {"name": display, "params": stage_params[display], "output_shape": recorder.shapes.get(display, []),
-             **readings(work, per_module.get(path, Counter()), path)}
+            {
+                "name": display,
+                "params": stage_params[display],
+                "output_shape": recorder.shapes.get(display, []),
+                **readings(work, per_module.get(path, Counter()), path),
+            }
             for display, path in breakdown_modules(model)
         ]
 
