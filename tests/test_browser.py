@@ -387,7 +387,7 @@ def test_details_load_on_demand(page: Browser, real_site: Site) -> None:
 PAGE_TYPES = (
     "", "catalogue/", "claims/", "queue/", "tags/", "tags/attention/", "papers/res2net/", "papers/efficientnet/",
     "papers/hetconv/", "insights/", "insights/params-vs-gmacs/", "insights/efficientnet-scaling/",
-    "insights/randwire-seeds/", "insights/compare/", "conventions/",
+    "insights/randwire-seeds/", "insights/latency-vs-macs/", "insights/compare/", "conventions/",
 )
 PHONE = (390, 844)
 
