@@ -89,6 +89,7 @@ _ROWS: tuple[ModelSpec, ...] = (
     ModelSpec("resnext50_32x4d",    "resnet",   "resnext50_32x4d",    224, fidelity="official"),
     ModelSpec("resnext101_32x4d",   "resnet",   "resnext101_32x4d",   224, fidelity="official"),
     ModelSpec("resnext101_64x4d",   "resnet",   "resnext101_64x4d",   224, fidelity="official"),
+    ModelSpec("resnext29_8x64d",    "resnet",   "resnext29_8x64d",    32, fidelity="paper"),
     ModelSpec("seresnet50",         "resnet",   "seresnet50",         224, fidelity="official"),
     # SENet (Hu et al., TPAMI 2020), Table 2: SE-ResNet-50 in the authors' Caffe layout, SE-ResNeXt-50 (timm).
     ModelSpec("legacy_seresnet50",  "resnet",   "legacy_seresnet50",  224, fidelity="official"),

@@ -6,8 +6,9 @@ SENet (Hu et al., CVPR 2018 / TPAMI 2020, arXiv:1709.01507).
 
 Implements: ResNet Fig. 5 right (bottleneck) and left (basic block), Eq. (2) (projection shortcut, option B of
 Sec. 4.1), Table 1 (all five columns: 18, 34, 50, 101 and 152 layers); ResNeXt Fig. 3(c) and Table 1 (32x4d:
-grouped 3x3), and the 101-layer 32x4d / 64x4d models of ResNeXt Table 5; SENet Fig. 3 (SE-ResNet module,
-reduction r = 16) in SE-ResNet-50, SE-ResNeXt-50 and SE-ResNeXt-101 (32x4d) of SENet Table 2.
+grouped 3x3), the 101-layer 32x4d / 64x4d models of ResNeXt Table 5 and the CIFAR ResNeXt-29 (8x64d) of
+ResNeXt Sec. 5.3 and Appendix A; SENet Fig. 3 (SE-ResNet module, reduction r = 16) in SE-ResNet-50, SE-ResNeXt-50
+and SE-ResNeXt-101 (32x4d) of SENet Table 2.
 
 Deviations:
 - `resnet50`, `resnet101`, `resnet152`, `resnext50_32x4d`, `seresnet50` and `seresnext50_32x4d` put the stride-2 of
@@ -29,9 +30,14 @@ Deviations:
   channels, subsampled with stride 2 where the map halves). It exists in no library, so its fidelity is `paper`,
   pinned against Table 1's 3.6 x 10^9 (3.645 G; torchvision's option-B `resnet34` counts 3.664 G, which does not
   round to it). Its shortcuts have no weights, so its counts are also those of the plain 34-layer network of Sec. 3.3.
-- `resnext101_32x4d` (timm), `resnext101_64x4d` (torchvision and timm) and `seresnext101_32x4d` (timm) use the
-  V1.5 stride placement like their 50-layer siblings; timm's `legacy_seresnext101_32x4d` (SENet's Caffe models)
-  has the same parameters and MACs, since ResNeXt's own blocks already stride on the 3x3.
+- `resnext101_32x4d` (timm), `resnext101_64x4d` (torchvision and timm) and `seresnext101_32x4d` (timm) put the
+  stride on the 3x3, which for ResNeXt is the paper's own layout (ResNeXt Sec. 4: conv3, 4 and 5 downsample with
+  stride-2 3x3 convs in the first block of each stage); timm's `legacy_seresnext101_32x4d` (SENet's Caffe models)
+  has the same parameters and MACs.
+- `resnext29_8x64d` (CIFAR) exists in no library; it is built from ResNeXt Sec. 5.3 and Appendix A (the official
+  Lua code was not run) with projection shortcuts where the width changes (Sec. 4, type B) and the CIFAR-10 head,
+  so its fidelity is `paper`, pinned against the 34.4M of Sec. 5.3 (34,426,698). With a 100-class head it has
+  34.52M, so the 34.4M that Res2Net Table 4 prints beside CIFAR-100 errors matches the CIFAR-10 count instead.
 - The 3x3 max-pool that Table 1 lists at the top of conv2_x lives in `stem` here, so every stage is a pure stack of
   bottlenecks; `stem` ends at 56x56x64 at 224 px.
 - SE reduction width is rounded to a multiple of 8 as in timm (channels / 16 is already a multiple of 8 for every
@@ -255,6 +261,8 @@ class ResNet(nn.Module):
             max-pool with ceil_mode and no padding (see module Deviations).
         basic_block: two-3x3 blocks (Fig. 5 left; 18 and 34 layers) instead of bottlenecks; `width` is unused.
         zero_pad_shortcuts: option (A) shortcuts in the basic blocks (Sec. 3.3; the 34-layer ResNet of Table 2).
+        cifar_stem: the CIFAR stem of ResNeXt Appendix A (one 3x3 conv with 64 filters, no pooling; the stages'
+            output sizes are then those of a 32x32 input) instead of Table 1's 7x7/2 conv and max pool.
         conv3x3: per-stage conv2 factory (one entry per row of `stages`, None = plain 3x3); None = plain everywhere.
         after_conv2: per-stage factory of a module after conv2 -> bn2 -> relu (None = nothing); None = nowhere.
     """
@@ -270,6 +278,7 @@ class ResNet(nn.Module):
         caffe_senet: bool = False,
         basic_block: bool = False,
         zero_pad_shortcuts: bool = False,
+        cifar_stem: bool = False,
         conv3x3: Sequence[Conv3x3Factory | None] | None = None,
         after_conv2: Sequence[AfterConv2Factory | None] | None = None,
     ) -> None:
@@ -297,8 +306,17 @@ class ResNet(nn.Module):
                 maxpool=maxpool,
             )
         )
-
         in_channels, in_size = 64, 56
+        if cifar_stem:  # ResNeXt Appendix A: "The first layer is 3x3 conv with 64 filters" on the 32x32 image
+            self.stem = nn.Sequential(
+                OrderedDict(
+                    conv1=nn.Conv2d(3, 64, kernel_size=3, padding=1, bias=False),
+                    bn1=nn.BatchNorm2d(64),
+                    relu=nn.ReLU(inplace=True),
+                )
+            )
+            in_size = 32
+
         layers: list[nn.Module] = []
         for spec, make_conv3x3, make_after_conv2 in zip(stages, conv3x3, after_conv2, strict=True):
             stride = in_size // spec.output_size  # Sec. 3.3: conv3_1, conv4_1, conv5_1 downsample with stride 2
@@ -406,6 +424,16 @@ RESNEXT101_32X4D_STAGES = with_blocks(RESNEXT50_32X4D_STAGES, (3, 4, 23, 3))
 RESNEXT101_64X4D_STAGES = tuple(replace(spec, width=2 * spec.width) for spec in RESNEXT101_32X4D_STAGES)
 RESNEXT101_64X4D_CARDINALITY = 64
 
+# ResNeXt Sec. 5.3 and Appendix A, CIFAR ResNeXt-29 (8x64d): three stages of three bottlenecks at 32, 16 and 8 px,
+# template [1x1, 64; 3x3, 64; 1x1, 256] with C = 8 paths of d = 64 channels (grouped width C * d = 512), every
+# width doubling at each downsampling (Sec. 3.1).
+RESNEXT29_8X64D_STAGES = (
+    StageSpec(layer_name="stage1", output_size=32, width=512, out_channels=256, blocks=3),
+    StageSpec(layer_name="stage2", output_size=16, width=1024, out_channels=512, blocks=3),
+    StageSpec(layer_name="stage3", output_size=8, width=2048, out_channels=1024, blocks=3),
+)
+RESNEXT29_8X64D_CARDINALITY = 8
+
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Builders
@@ -489,6 +517,13 @@ def resnext101_64x4d(*, num_classes: int = 1000) -> ResNet:
     return ResNet(RESNEXT101_64X4D_STAGES, num_classes=num_classes, groups=RESNEXT101_64X4D_CARDINALITY)
 
 
+def resnext29_8x64d(*, num_classes: int = 10) -> ResNet:
+    """CIFAR ResNeXt-29 (8x64d): 3x3 stem, [3, 3, 3] bottlenecks, cardinality 8 of width 64 (ResNeXt Sec. 5.3)."""
+    return ResNet(
+        RESNEXT29_8X64D_STAGES, num_classes=num_classes, groups=RESNEXT29_8X64D_CARDINALITY, cifar_stem=True
+    )
+
+
 def seresnext101_32x4d(*, num_classes: int = 1000) -> ResNet:
     """SE-ResNeXt-101 (32x4d): ResNeXt-101 (cardinality 32, V1.5) with an SE module (r = 16) in every bottleneck."""
     return ResNet(
@@ -502,6 +537,7 @@ __all__ = [
     "RESNET50_STAGES",
     "RESNET101_STAGES",
     "RESNET152_STAGES",
+    "RESNEXT29_8X64D_STAGES",
     "RESNEXT50_32X4D_STAGES",
     "RESNEXT101_32X4D_STAGES",
     "RESNEXT101_64X4D_STAGES",
@@ -523,6 +559,7 @@ __all__ = [
     "resnet101_v1",
     "resnet152",
     "resnet152_v1",
+    "resnext29_8x64d",
     "resnext50_32x4d",
     "resnext101_32x4d",
     "resnext101_64x4d",

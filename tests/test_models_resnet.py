@@ -36,6 +36,9 @@ PARAMS = {
     "resnext101_32x4d": 44_177_704,
     "resnext101_64x4d": 83_455_272,
     "seresnext101_32x4d": 48_955_416,
+    # CIFAR ResNeXt-29 (8x64d), in no library: our count, equal to a shape-arithmetic count (stem 1,856; stage
+    # bottlenecks with grouped 3x3 convs of 512 / 1024 / 2048 channels in 8 groups; 10-class fc 10,250).
+    "resnext29_8x64d": 34_426_698,
     "vgg16": 138_357_544,
     "vgg16_bn": 138_365_992,
     "vgg19": 143_667_240,
@@ -90,6 +93,7 @@ BLOCKS = {"resnet101": [3, 4, 23, 3], "resnet101_v1": [3, 4, 23, 3], "resnet152"
           "resnet152_v1": [3, 8, 36, 3], "resnet18": [2, 2, 2, 2], "resnext101_32x4d": [3, 4, 23, 3],
           "resnext101_64x4d": [3, 4, 23, 3], "seresnext101_32x4d": [3, 4, 23, 3]}  # fmt: skip  # others: [3, 4, 6, 3]
 BASIC_BLOCK_NETS = {"resnet18", "resnet34", "resnet34_shortcut_a"}  # Table 1's 18- and 34-layer columns
+CIFAR_NETS = {"resnext29_8x64d"}  # ResNeXt Sec. 5.3: 32x32 input, three stages
 
 
 def conv_fc_macs(model_id: str, resolution: int = 224) -> int:
@@ -102,7 +106,7 @@ def test_family_is_registered() -> None:
         "resnet18", "resnet34", "resnet34_shortcut_a",
         "resnet50", "resnet50_v1", "resnet101", "resnet101_v1", "resnet152", "resnet152_v1", "resnext50_32x4d",
         "seresnet50", "legacy_seresnet50", "seresnext50_32x4d", "resnext101_32x4d", "resnext101_64x4d",
-        "seresnext101_32x4d",
+        "seresnext101_32x4d", "resnext29_8x64d",
     ]) == RESNETS  # fmt: skip
     assert VGGS == ["vgg16", "vgg16_bn", "vgg19"]
 
@@ -110,12 +114,12 @@ def test_family_is_registered() -> None:
 def test_fidelity_of_the_layouts() -> None:
     # Proven identical to timm (pinned counts below) -> official; the 2015 layouts exist in no library -> paper.
     fidelity = {model_id: REGISTRY[model_id].fidelity for model_id in RESNETS}
-    paper_only = {"resnet50_v1", "resnet101_v1", "resnet152_v1", "resnet34_shortcut_a"}
+    paper_only = {"resnet50_v1", "resnet101_v1", "resnet152_v1", "resnet34_shortcut_a", "resnext29_8x64d"}
     assert {m for m, f in fidelity.items() if f == "paper"} == paper_only
     assert all(f == "official" for m, f in fidelity.items() if m not in paper_only)
 
 
-@pytest.mark.parametrize("model_id", RESNETS)
+@pytest.mark.parametrize("model_id", sorted(set(RESNETS) - CIFAR_NETS))
 def test_resnet_stage_shapes_match_table1(model_id: str) -> None:
     # ResNet Table 1 at 224 px: conv1 + max pool -> 56x56x64, then conv2_x .. conv5_x (ResNeXt Table 1 is the same).
     expected = [(256, 56), (512, 28), (1024, 14), (2048, 7)]
@@ -132,6 +136,23 @@ def test_resnet_stage_shapes_match_table1(model_id: str) -> None:
         x = stage(x)
         assert x.shape == (1, channels, size, size)
     assert model.head(x).shape == (1, 1000)
+
+
+def test_cifar_resnext29_stages_match_sec_5_3() -> None:
+    # Appendix A: 3x3 conv with 64 filters, then 3 stages of 3 blocks with maps of 32, 16 and 8 px; widths double.
+    with torch.device("meta"):
+        model = create_model("resnext29_8x64d")
+        x = model.stem(torch.empty(1, 3, 32, 32))
+        assert x.shape == (1, 64, 32, 32)
+        assert [len(stage) for stage in model.stages] == [3, 3, 3]
+        for stage, (channels, size) in zip(model.stages, [(256, 32), (512, 16), (1024, 8)], strict=True):
+            x = stage(x)
+            assert x.shape == (1, channels, size, size)
+        assert model.head(x).shape == (1, 10)
+    assert [(s[0].conv2.in_channels, s[0].conv2.groups) for s in model.stages] == [(512, 8), (1024, 8), (2048, 8)]
+    # Sec. 5.3 prints 34.4M; a 100-class head (Res2Net Table 4 is CIFAR-100) would give 34.52M.
+    assert round(PARAMS["resnext29_8x64d"] / 1e6, 1) == 34.4
+    assert round(param_count(meta_model("resnext29_8x64d", num_classes=100)) / 1e6, 2) == 34.52
 
 
 @pytest.mark.parametrize("model_id", VGGS)
@@ -309,6 +330,7 @@ def test_bad_arguments_raise_value_error() -> None:
         (resnet.resnext101_32x4d, ["ResNeXt-101", "32x4d", "[3, 4, 23, 3]"]),
         (resnet.resnext101_64x4d, ["ResNeXt-101", "64x4d", "[3, 4, 23, 3]"]),
         (resnet.seresnext101_32x4d, ["SE-ResNeXt-101", "32x4d", "r = 16"]),
+        (resnet.resnext29_8x64d, ["CIFAR ResNeXt-29", "8x64d", "[3, 3, 3]"]),
         (vgg.vgg19, ["VGG-19", "configuration E"]),
         (vgg.vgg16, ["VGG-16", "configuration D"]),
         (vgg.vgg16_bn, ["VGG-16", "configuration D", "BatchNorm"]),
