@@ -485,7 +485,7 @@ def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, 
         pytest.fail(f"search for {query!r} did not list {sorted(expected)}: {status!r}")
     assert expected <= set(papers)
     box.send_keys(Keys.ARROW_DOWN)  # the arrow keys select a result, Enter opens it
-    first = page.driver.find_element(By.CSS_SELECTOR, ".pf-search__result[aria-selected=true] a").get_attribute("href")
+    first = page.driver.find_element(By.CSS_SELECTOR, ".pf-search__result a[aria-selected=true]").get_attribute("href")
     box.send_keys(Keys.ENTER)
     page.wait.until(lambda driver: driver.current_url == first)
     page.check_page()

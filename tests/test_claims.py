@@ -143,15 +143,26 @@ def test_a_table_takes_the_reading_that_reproduces_most_rows() -> None:
     assert results[0].table_rule == "EfficientNet Table 2: conv + linear + BatchNorm once reproduces 2 of 2 rows"
 
 
-def test_ties_go_to_conv_linear_and_the_other_row_is_refuted_with_the_other_reading() -> None:
+def test_a_tie_leaves_the_reading_open_and_rows_that_depend_on_it_inconclusive() -> None:
+    """ResNet-50 v1's 3.86 holds under conv + linear only, B1's 0.70B under BN-once only: 1 row each, a tie.
+
+    Those two rows depend on the reading the table leaves open; B0's 0.39B holds under both (verified); a B1 at
+    0.80B holds under neither (refuted, judged under conv + linear)."""
     table = {"version": "v", "location": "Table 2", "table": "T2"}
     fits_conv = claim(id="r50", model="resnet50_v1", printed="3.86", value=3.86, source=table)
     fits_bn = claim(id="b1", model="efficientnet_b1", printed="0.70B", value=0.70, unit="B", source=table)
-    contexts = table_contexts(catalogue(fits_conv, fits_bn), MEASUREMENTS)
-    assert contexts[("paper", "r50")].reading == "macs_conv_linear"
-    refuted = evaluate_claims(catalogue(fits_conv, fits_bn), MEASUREMENTS)[1]
-    assert refuted.verdict == "refuted"
-    assert refuted.diagnosis[0] == "another reading: conv + linear + BatchNorm once gives 0.698 B"
+    fits_both = claim(id="b0", model="efficientnet_b0", printed="0.39B", value=0.39, unit="B", source=table)
+    fits_none = claim(id="b1x", model="efficientnet_b1", printed="0.80B", value=0.80, unit="B", source=table)
+    rows = catalogue(fits_conv, fits_bn, fits_both, fits_none)
+    context = table_contexts(rows, MEASUREMENTS)[("paper", "r50")]
+    assert context.reading == "macs_conv_linear" and context.tied == ("macs_conv_linear", "macs_conv_linear_bn")
+    assert context.rule == ("T2: conv + linear MACs and conv + linear + BatchNorm once each reproduce 2 of 4 rows, "
+                            "so the table does not decide its reading")
+    r50, b1, b0, b1x = evaluate_claims(rows, MEASUREMENTS)
+    assert (r50.verdict, b1.verdict, b0.verdict, b1x.verdict) == ("inconclusive", "inconclusive", "verified", "refuted")
+    assert "this row holds under conv + linear + BatchNorm once and not under conv + linear MACs" in b1.summary
+    assert "this row holds under conv + linear MACs and not under conv + linear + BatchNorm once" in r50.summary
+    assert b1x.reading == "conv + linear MACs"
 
 
 def test_an_override_needs_a_reason_from_the_source_and_is_shown() -> None:

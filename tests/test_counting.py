@@ -163,9 +163,13 @@ def test_fvcore_agrees_with_the_executed_counts_for_every_measured_model() -> No
         assert record.fvcore_by_operator.get("batch_norm", 0) == 2 * traced_bn, model_id
 
 
-@pytest.mark.parametrize("model_id", ["densenet121", "efficientnet_b0", "dla34", "resnet50_fpn"])
-def test_the_meta_batchnorm_shortcut_changes_no_count(monkeypatch: pytest.MonkeyPatch, model_id: str) -> None:
-    """Per module, the executed work with BatchNorm answered by its shape equals torch's own meta BatchNorm."""
+@pytest.mark.parametrize("model_id", [
+    "densenet121", "efficientnet_b0", "dla34", "resnet50_fpn", "randwire_ws_small_s0", "resnet50_attn_1111",
+    "mobilenetv2_100", "res2net50_26w_4s",
+])
+def test_the_meta_shape_shortcuts_change_no_count(monkeypatch: pytest.MonkeyPatch, model_id: str) -> None:
+    """Per module, the executed work with BatchNorm and element-wise operators answered by their shapes equals
+    the work with torch's own meta kernels."""
     import contextlib
 
     from tools import counting
@@ -177,7 +181,7 @@ def test_the_meta_batchnorm_shortcut_changes_no_count(monkeypatch: pytest.Monkey
     paths = ["", *(path for _, path in breakdown_modules(model))]
     with torch.no_grad():
         fast = executed_work(model, x, paths)
-        monkeypatch.setattr(counting, "_MetaBatchNormShapes", contextlib.nullcontext)
+        monkeypatch.setattr(counting, "_MetaShapes", contextlib.nullcontext)
         plain = executed_work(model, x, paths)
     assert fast == plain
     assert fast.batchnorm_elements[""] > 0 and fast.macs[""] > 0

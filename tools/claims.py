@@ -13,8 +13,10 @@ Verdicts (docs/conventions.md, "Verdicts"):
 * `error`: a model the claim needs has no usable measurement.
 
 Multiply-add claims are read the way their table is read: for each source table, the reading (conv + linear,
-conv + linear + BatchNorm once, or fvcore's total) that reproduces the most of its rows, ties going to
-conv + linear. A claim overrides it only with `convention` and a `convention_reason` taken from the source.
+conv + linear + BatchNorm once, or fvcore's total) that reproduces the most of its rows. When readings tie, the
+table does not decide: a row that holds under one tied reading and not another is `inconclusive`, and the
+others are judged under conv + linear. A claim overrides it only with `convention` and a `convention_reason`
+taken from the source.
 
 Nothing here imports torch: verdicts are computed from the measurements file.
 """
@@ -259,6 +261,7 @@ class TableContext:
     reading: str | None = None
     rule: str | None = None
     column: tuple[Claim, ...] = ()
+    tied: tuple[str, ...] = ()  # readings that reproduce as many rows as `reading` (the table does not decide)
 
 
 def _unconfirmed(claim: Claim) -> list[str]:
@@ -286,7 +289,7 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
     for table, claims in groups.items():
         voters = [c for c in claims if c.quantity == "macs" and c.kind != "range"
                   and c.convention in ("unspecified", "flops_2x") and not _unconfirmed(c)]
-        reading, rule = None, None
+        reading, rule, tied = None, None, ()
         if voters:
             hits = dict.fromkeys(READINGS, 0)
             counted = 0
@@ -305,9 +308,15 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
                 reading = max(READINGS, key=lambda n: (hits[n], -READINGS.index(n)))
                 rows = "row" if counted == 1 else "rows"
                 rule = f"{table}: {reading_label(reading)} reproduces {hits[reading]} of {counted} {rows}"
+                tied = tuple(n for n in READINGS if hits[n] == hits[reading])
+                if len(tied) > 1:
+                    rule = (f"{table}: {' and '.join(reading_label(n) for n in tied)} each reproduce "
+                            f"{hits[reading]} of {counted} {rows}, so the table does not decide its reading")
+                else:
+                    tied = ()
         for claim in claims:
             column = tuple(c for c in claims if c.quantity == claim.quantity and c.unit == claim.unit)
-            out[(owner[id(claim)], claim.id)] = TableContext(reading, rule, column)
+            out[(owner[id(claim)], claim.id)] = TableContext(reading, rule, column, tied)
     return out
 
 
@@ -554,6 +563,11 @@ def _judge(claim: Claim, paper: Paper | None, paper_id: str, measurements: Measu
         return ClaimResult(verdict="inconclusive", basis="computation", **common,
                            summary=f"Inconclusive: {levels}, not confirmed against the source, so a gap could be "
                                    f"ours. Measured {measured} against the printed {claim.printed}.")
+    undecided = _undecided_reading(claim, measurements, interval, context)
+    if undecided:
+        return ClaimResult(verdict="inconclusive", basis="computation", **common,
+                           summary=f"Inconclusive: {undecided}. Measured {measured} against the printed "
+                                   f"{claim.printed} under {used.label}.")
     if inside:
         plain = rule_interval(claim, context.column)
         why = (" — within the rounding of the entries it was computed from"
@@ -573,6 +587,24 @@ def _judge(claim: Claim, paper: Paper | None, paper_id: str, measurements: Measu
     summary = f"Refuted: measured {measured}{relation}; {diagnosis[0]}."
     return ClaimResult(verdict="refuted", basis="computation", summary=summary,
                        diagnosis=tuple(diagnosis), **common)
+
+
+def _undecided_reading(claim: Claim, measurements: Measurements, interval: Interval,
+                       context: TableContext) -> str | None:
+    """Why the verdict depends on a reading the table leaves open, or None when it does not.
+
+    When two readings reproduce equally many rows of a table, which one the table uses is unknown. A row that holds
+    under some of them and not under others can then be neither verified nor refuted.
+    """
+    if claim.quantity != "macs" or claim.convention in READINGS or not context.tied:
+        return None
+    factor = 2 if claim.convention == "flops_2x" else 1
+    holds = {n: interval.contains(_value(claim, measurements, Reading(n, factor)).measured) for n in context.tied}
+    if len(set(holds.values())) == 1:
+        return None
+    under = " and ".join(reading_label(n) for n, ok in holds.items() if ok)
+    not_under = " and ".join(reading_label(n) for n, ok in holds.items() if not ok)
+    return f"{context.rule}; this row holds under {under} and not under {not_under}"
 
 
 def evaluate_claims(catalogue: Catalogue, measurements: Measurements,
