@@ -214,7 +214,6 @@ _ROWS: tuple[ModelSpec, ...] = (
 # fmt: on
 
 
-
 def index_rows(rows: tuple[ModelSpec, ...]) -> dict[str, ModelSpec]:
     """The rows keyed by id, sorted; two rows with one id, or two ids built by one builder, are an error."""
     seen_ids: set[str] = set()
@@ -279,6 +278,13 @@ def create_model(model_id: str, **kwargs: Any) -> nn.Module:
 
 
 __all__ = [
-    "CONFIRMED_FIDELITY", "REGISTRY", "Fidelity", "ModelSpec", "UnknownModelError",
-    "create_model", "get_spec", "input_size", "list_models",
+    "CONFIRMED_FIDELITY",
+    "REGISTRY",
+    "Fidelity",
+    "ModelSpec",
+    "UnknownModelError",
+    "create_model",
+    "get_spec",
+    "input_size",
+    "list_models",
 ]

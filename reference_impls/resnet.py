@@ -324,8 +324,12 @@ class ResNet(nn.Module):
             for i in range(spec.blocks):
                 if basic_block:
                     blocks.append(
-                        BasicBlock(in_channels, spec.out_channels, stride if i == 0 else 1,
-                                   zero_pad_shortcut=zero_pad_shortcuts)
+                        BasicBlock(
+                            in_channels,
+                            spec.out_channels,
+                            stride if i == 0 else 1,
+                            zero_pad_shortcut=zero_pad_shortcuts,
+                        )
                     )
                     in_channels = spec.out_channels
                     continue
@@ -495,16 +499,12 @@ def seresnet50(*, num_classes: int = 1000) -> ResNet:
 
 def legacy_seresnet50(*, num_classes: int = 1000) -> ResNet:
     """SE-ResNet-50 in SENet's Caffe layout (SENet Table 2): [3, 4, 6, 3], stride on the first 1x1, SE r = 16."""
-    return ResNet(
-        RESNET50_STAGES, num_classes=num_classes, stride_on_3x3=False, squeeze_excite=True, caffe_senet=True
-    )
+    return ResNet(RESNET50_STAGES, num_classes=num_classes, stride_on_3x3=False, squeeze_excite=True, caffe_senet=True)
 
 
 def seresnext50_32x4d(*, num_classes: int = 1000) -> ResNet:
     """SE-ResNeXt-50 (32x4d): ResNeXt-50 (cardinality 32, V1.5) with an SE module (r = 16) in every bottleneck."""
-    return ResNet(
-        RESNEXT50_32X4D_STAGES, num_classes=num_classes, groups=RESNEXT50_CARDINALITY, squeeze_excite=True
-    )
+    return ResNet(RESNEXT50_32X4D_STAGES, num_classes=num_classes, groups=RESNEXT50_CARDINALITY, squeeze_excite=True)
 
 
 def resnext101_32x4d(*, num_classes: int = 1000) -> ResNet:
@@ -519,16 +519,12 @@ def resnext101_64x4d(*, num_classes: int = 1000) -> ResNet:
 
 def resnext29_8x64d(*, num_classes: int = 10) -> ResNet:
     """CIFAR ResNeXt-29 (8x64d): 3x3 stem, [3, 3, 3] bottlenecks, cardinality 8 of width 64 (ResNeXt Sec. 5.3)."""
-    return ResNet(
-        RESNEXT29_8X64D_STAGES, num_classes=num_classes, groups=RESNEXT29_8X64D_CARDINALITY, cifar_stem=True
-    )
+    return ResNet(RESNEXT29_8X64D_STAGES, num_classes=num_classes, groups=RESNEXT29_8X64D_CARDINALITY, cifar_stem=True)
 
 
 def seresnext101_32x4d(*, num_classes: int = 1000) -> ResNet:
     """SE-ResNeXt-101 (32x4d): ResNeXt-101 (cardinality 32, V1.5) with an SE module (r = 16) in every bottleneck."""
-    return ResNet(
-        RESNEXT101_32X4D_STAGES, num_classes=num_classes, groups=RESNEXT50_CARDINALITY, squeeze_excite=True
-    )
+    return ResNet(RESNEXT101_32X4D_STAGES, num_classes=num_classes, groups=RESNEXT50_CARDINALITY, squeeze_excite=True)
 
 
 __all__ = [

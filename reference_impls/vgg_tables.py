@@ -45,8 +45,7 @@ VGG16_STAGES: tuple[tuple[ConvSpec, ...], ...] = (
 
 # VGG Table 1, configuration E (19 weight layers): D with a fourth 3x3 conv in each of the last three blocks.
 VGG19_STAGES: tuple[tuple[ConvSpec, ...], ...] = tuple(
-    rows if len(rows) < 3 else (*rows, ConvSpec(receptive_field=3, channels=rows[-1].channels))
-    for rows in VGG16_STAGES
+    rows if len(rows) < 3 else (*rows, ConvSpec(receptive_field=3, channels=rows[-1].channels)) for rows in VGG16_STAGES
 )
 
 

@@ -110,9 +110,7 @@ def test_stage_shapes_match_the_tables(model_id: str) -> None:
     assert all(isinstance(block, densenet.DenseBlock) for block in blocks)
     assert [len(block) for block in blocks] == LAYERS_PER_BLOCK[model_id]
     # A transition opens every stage but the first (Table 1: between two dense blocks).
-    assert [isinstance(stage[0], densenet.Transition) for stage in model.stages] == [False] + [True] * (
-        len(blocks) - 1
-    )
+    assert [isinstance(stage[0], densenet.Transition) for stage in model.stages] == [False] + [True] * (len(blocks) - 1)
     classes = 10 if model_id in CIFAR else 1000
     assert model.head(x).shape == (1, classes)
 

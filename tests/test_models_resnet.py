@@ -202,8 +202,15 @@ def test_conv_linear_and_bn_once_equal_timm(model_id: str) -> None:
     assert readings(model_id) == (PARAMS[model_id], *TIMM_CONV_LINEAR_AND_BN_224[model_id])
 
 
-@pytest.mark.parametrize(("v15_id", "v1_id"), [("resnet50", "resnet50_v1"), ("resnet101", "resnet101_v1"),
-                                               ("resnet152", "resnet152_v1"), ("seresnet50", "legacy_seresnet50")])
+@pytest.mark.parametrize(
+    ("v15_id", "v1_id"),
+    [
+        ("resnet50", "resnet50_v1"),
+        ("resnet101", "resnet101_v1"),
+        ("resnet152", "resnet152_v1"),
+        ("seresnet50", "legacy_seresnet50"),
+    ],
+)
 def test_v1_and_v1_5_differ_only_in_stride_placement(v15_id: str, v1_id: str) -> None:
     v15, v1 = meta_model(v15_id), meta_model(v1_id)
     for stage in (1, 2, 3):  # conv3_1, conv4_1, conv5_1 downsample (ResNet Sec. 3.3)
