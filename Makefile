@@ -44,11 +44,12 @@ check: $(STAMP)
 	$(BIN)/python tools/verify_claims.py --check
 
 # Lint and types (pinned in requirements-dev.txt, configured in pyproject.toml): ruff's checks on all Python code,
-# mypy --strict on tools/ and reference_impls/. ruff's formatter is not enforced: the code keeps its hand-wrapped
+# mypy --strict on tools/ and reference_impls/, the GitHub workflows against GitHub's schema. ruff's formatter is not enforced: the code keeps its hand-wrapped
 # layout, which `ruff format` would rewrite in 67 files.
 lint: $(STAMP)
 	$(BIN)/ruff check tools reference_impls tests bench
 	$(BIN)/mypy
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 build-site: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir $(SITE_DIR)

@@ -85,8 +85,13 @@ def run(url: str, form: str) -> tuple[dict[str, Any], str]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
         command = [
-            str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
-            f"--chrome-path={CHROMIUM}", f"--chrome-flags={CHROME_FLAGS}",
+            str(LIGHTHOUSE),
+            url,
+            "--quiet",
+            "--output=json",
+            f"--output-path={out}",
+            f"--chrome-path={CHROMIUM}",
+            f"--chrome-flags={CHROME_FLAGS}",
             f"--only-categories={','.join(CATEGORIES)}",
         ]
         if form == "desktop":

@@ -34,8 +34,13 @@ TARGET_SPREAD = 0.05
 def run_step() -> tuple[float, LatencyRecord]:
     """One `--update-latency` run: its wall time and the record it wrote."""
     start = time.perf_counter()
-    completed = subprocess.run([sys.executable, "tools/verify_claims.py", "--update-latency"], cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=sys.stderr, check=False)
+    completed = subprocess.run(
+        [sys.executable, "tools/verify_claims.py", "--update-latency"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=sys.stderr,
+        check=False,
+    )
     seconds = time.perf_counter() - start
     if completed.returncode == 2:
         raise SystemExit("verify_claims.py --update-latency failed (invalid catalogue or usage)")
@@ -52,8 +57,16 @@ def spreads(first: LatencyRecord, second: LatencyRecord) -> list[dict[str, Any]]
         if b is None:
             continue
         spread = abs(a.ratio_median - b.ratio_median) / ((a.ratio_median + b.ratio_median) / 2)
-        rows.append({"model": a.model, "baseline": a.baseline, "threads": a.threads, "run_1": a.ratio_median,
-                     "run_2": b.ratio_median, "spread": round(spread, 5)})
+        rows.append(
+            {
+                "model": a.model,
+                "baseline": a.baseline,
+                "threads": a.threads,
+                "run_1": a.ratio_median,
+                "run_2": b.ratio_median,
+                "spread": round(spread, 5),
+            }
+        )
     return rows
 
 
@@ -62,22 +75,32 @@ def main() -> int:
     seconds_2, second = run_step()
     rows = spreads(first, second)
     machine = second.machine
-    result = LatencyResult.model_validate({
-        "machine": Machine(cores=machine.cores, python=machine.python, platform=machine.platform,
-                           cpu_model=machine.cpu_model, torch=machine.torch, torch_build=machine.torch_build),
-        "date": machine.date,
-        "models": len(second.models),
-        "wall_seconds": [round(seconds_1, 1), round(seconds_2, 1)],
-        "target_seconds": TARGET_SECONDS,
-        "ratios": rows,
-        "worst_spread": max((r["spread"] for r in rows), default=0.0),
-        "target_spread": TARGET_SPREAD,
-    })
+    result = LatencyResult.model_validate(
+        {
+            "machine": Machine(
+                cores=machine.cores,
+                python=machine.python,
+                platform=machine.platform,
+                cpu_model=machine.cpu_model,
+                torch=machine.torch,
+                torch_build=machine.torch_build,
+            ),
+            "date": machine.date,
+            "models": len(second.models),
+            "wall_seconds": [round(seconds_1, 1), round(seconds_2, 1)],
+            "target_seconds": TARGET_SECONDS,
+            "ratios": rows,
+            "worst_spread": max((r["spread"] for r in rows), default=0.0),
+            "target_spread": TARGET_SPREAD,
+        }
+    )
     path = write_result("latency", result)
     longest = max(seconds_1, seconds_2)
-    print(f"{path.relative_to(REPO)}: {len(second.models)} models in {seconds_1:.0f} s and {seconds_2:.0f} s "
-          f"(target {TARGET_SECONDS:.0f} s: {'met' if longest <= TARGET_SECONDS else 'missed'}); largest spread "
-          f"{100 * result.worst_spread:.1f} % (target {100 * TARGET_SPREAD:.0f} %)")
+    print(
+        f"{path.relative_to(REPO)}: {len(second.models)} models in {seconds_1:.0f} s and {seconds_2:.0f} s "
+        f"(target {TARGET_SECONDS:.0f} s: {'met' if longest <= TARGET_SECONDS else 'missed'}); largest spread "
+        f"{100 * result.worst_spread:.1f} % (target {100 * TARGET_SPREAD:.0f} %)"
+    )
     return 0
 
 

@@ -80,8 +80,9 @@ def main() -> int:
         try:
             previous = read_result("speed")
         except BenchResultError as exc:
-            print(f"{exc}\n--warm-only keeps the cold figures of the previous run: run without it first",
-                  file=sys.stderr)
+            print(
+                f"{exc}\n--warm-only keeps the cold figures of the previous run: run without it first", file=sys.stderr
+            )
             return 2
         _publish(previous.model_copy(update={**warm, "machine": Machine.here()}))
         return 0
@@ -92,16 +93,20 @@ def main() -> int:
         measured = json.loads(empty.read_text())["models"]
     plain = wall([python, "-c", PLAIN_LOOP], 1)
 
-    _publish(SpeedResult.model_validate({
-        "machine": Machine.here(),
-        "date": today(),
-        "models": len(measured),
-        **warm,
-        "cold_update_s": round(cold[0], 2),
-        "plain_fvcore_loop_s": round(plain[0], 2),
-        "cold_ratio": round(cold[0] / plain[0], 3),
-        "cold_target": 0.5,
-    }))
+    _publish(
+        SpeedResult.model_validate(
+            {
+                "machine": Machine.here(),
+                "date": today(),
+                "models": len(measured),
+                **warm,
+                "cold_update_s": round(cold[0], 2),
+                "plain_fvcore_loop_s": round(plain[0], 2),
+                "cold_ratio": round(cold[0] / plain[0], 3),
+                "cold_target": 0.5,
+            }
+        )
+    )
     return 0
 
 

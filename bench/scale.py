@@ -116,7 +116,11 @@ _CODE_LISTING = re.compile(r'<details class="example"[^>]*>.*?</details>', re.DO
 def timed(command: list[str], log: Path, *, env: dict[str, str] | None = None) -> dict:
     """Run `command` (cwd = the repository); return wall and CPU seconds and peak memory (MB). Fails loudly."""
     out = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, str(log), *command], cwd=REPO, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", _WRAPPER, str(log), *command],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
         check=True,
     )
     result = json.loads(out.stdout)
@@ -157,9 +161,12 @@ def sizes(site: Path) -> dict:
     search: dict[str, object] = {"search_engine": None}  # neither build indexes with Pagefind (search_scale.py does)
     if lunr.is_file():  # Material's lunr index (before Pagefind replaced it)
         index = lunr.read_bytes()
-        search = {"search_engine": "lunr", "search_index_mb": round(len(index) / 2**20, 2),
-                  "search_index_gzip_mb": round(len(gzip.compress(index, 6)) / 2**20, 2),
-                  "search_index_docs": len(json.loads(index)["docs"])}
+        search = {
+            "search_engine": "lunr",
+            "search_index_mb": round(len(index) / 2**20, 2),
+            "search_index_gzip_mb": round(len(gzip.compress(index, 6)) / 2**20, 2),
+            "search_index_docs": len(json.loads(index)["docs"]),
+        }
     catalogue = (site / "catalogue" / "index.html").read_text(encoding="utf-8")
     papers_json = (site / "data" / "papers.json").read_bytes()
     claims_json = (site / "data" / "claims.json").read_bytes()
@@ -219,8 +226,11 @@ def wait_for_load(most: float, patience_s: float = 900) -> None:
 
 
 def _times(runs: list[dict]) -> dict:
-    return {"cpu_s": [round(r["cpu"], 2) for r in runs], "wall_s": [round(r["wall"], 2) for r in runs],
-            "peak_memory_mb": round(max(r["maxrss_mb"] for r in runs))}
+    return {
+        "cpu_s": [round(r["cpu"], 2) for r in runs],
+        "wall_s": [round(r["wall"], 2) for r in runs],
+        "peak_memory_mb": round(max(r["maxrss_mb"] for r in runs)),
+    }
 
 
 def measure(n: int, work: Path, repeat: int, seed: int) -> dict:
@@ -240,24 +250,43 @@ def measure(n: int, work: Path, repeat: int, seed: int) -> dict:
 
     validation = validation_seconds(catalogue)
     docs = work / f"docs-{n}"
-    generate = timed([sys.executable, "-m", "tools.site.generate", "--catalogue", str(catalogue), "--out", str(docs)],
-                     work / f"generate-{n}.log", env=uncached)
-    breakdown = json.loads(subprocess.run([sys.executable, "-c", _BREAKDOWN, str(catalogue)], cwd=REPO,
-                                          env=uncached, capture_output=True, text=True, check=True).stdout)
+    generate = timed(
+        [sys.executable, "-m", "tools.site.generate", "--catalogue", str(catalogue), "--out", str(docs)],
+        work / f"generate-{n}.log",
+        env=uncached,
+    )
+    breakdown = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", _BREAKDOWN, str(catalogue)],
+            cwd=REPO,
+            env=uncached,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     config, repo_config = plain_config(docs, work / f"plain-{n}.yml"), REPO / "mkdocs.yml"
     sites = {kind: work / f"site-{kind}-{n}" for kind in ("baseline", "cold", "warm", "plain")}
     primed = work / f"cache-primed-{n}"  # the cache a build of the catalogue before the edit leaves behind
     shutil.rmtree(primed, ignore_errors=True)
-    build(repo_config, work / f"site-primer-{n}", work / f"primer-{n}.log",
-          {**env, "SITE_CACHE_DIR": str(primed), "PAPERS_CATALOGUE": str(before_edit)}, CATALOGUE_HOOK)
+    build(
+        repo_config,
+        work / f"site-primer-{n}",
+        work / f"primer-{n}.log",
+        {**env, "SITE_CACHE_DIR": str(primed), "PAPERS_CATALOGUE": str(before_edit)},
+        CATALOGUE_HOOK,
+    )
     runs: dict[str, list[dict]] = {kind: [] for kind in sites}
     for _ in range(repeat):
         cold, warm = work / f"cache-cold-{n}", work / f"cache-warm-{n}"
         for folder in (cold, warm):
             shutil.rmtree(folder, ignore_errors=True)
         shutil.copytree(primed, warm)
-        for kind, kind_env in (("baseline", uncached), ("cold", {**env, "SITE_CACHE_DIR": str(cold)}),
-                               ("warm", {**env, "SITE_CACHE_DIR": str(warm)})):
+        for kind, kind_env in (
+            ("baseline", uncached),
+            ("cold", {**env, "SITE_CACHE_DIR": str(cold)}),
+            ("warm", {**env, "SITE_CACHE_DIR": str(warm)}),
+        ):
             runs[kind].append(build(repo_config, sites[kind], work / f"{kind}-{n}.log", kind_env, CATALOGUE_HOOK))
         runs["plain"].append(build(config, sites["plain"], work / f"plain-{n}.log", env))
     changed = same_files(sites["baseline"], sites["warm"]) + same_files(sites["baseline"], sites["cold"])
@@ -265,8 +294,10 @@ def measure(n: int, work: Path, repeat: int, seed: int) -> dict:
         raise SystemExit(f"{n}: the cached builds differ from the build without caches: {', '.join(changed[:10])}")
     difference = compare_sites(sites["warm"], sites["plain"])
     if not difference.same:
-        raise SystemExit(f"{n}: the hook and plain builds differ: missing {difference.missing[:5]}, extra "
-                         f"{difference.extra[:5]}, changed {list(difference.changed.items())[:3]}")
+        raise SystemExit(
+            f"{n}: the hook and plain builds differ: missing {difference.missing[:5]}, extra "
+            f"{difference.extra[:5]}, changed {list(difference.changed.items())[:3]}"
+        )
     pages = len(html_pages(sites["warm"]))
     hook_runs, plain_runs = runs["warm"], runs["plain"]
     hook = statistics.median(r["wall"] for r in hook_runs)
@@ -314,19 +345,30 @@ def assess(results: list[dict]) -> dict:
         if largest > REFERENCE_N:
             ratio = by_n[largest]["hook_ms_per_page"] / by_n[REFERENCE_N]["hook_ms_per_page"]
             verdict["linearity"] = {
-                "per_page_ratio": round(ratio, 3), "from": REFERENCE_N, "to": largest,
-                "target": f"within ±{TARGET_LINEAR:.0%}", "met": abs(ratio - 1) <= TARGET_LINEAR,
+                "per_page_ratio": round(ratio, 3),
+                "from": REFERENCE_N,
+                "to": largest,
+                "target": f"within ±{TARGET_LINEAR:.0%}",
+                "met": abs(ratio - 1) <= TARGET_LINEAR,
             }
     page = max(r["paper_page_max_kb"] for r in results)
     page_plain = max(r["paper_page_max_without_code_kb"] for r in results)
     no_models = max(r["paper_page_max_no_models_kb"] for r in results)
-    verdict["paper_page"] = {"max_kb": page, "max_without_code_kb": page_plain, "max_no_models_kb": no_models,
-                             "median_kb": by_n[largest]["paper_page_median_kb"], "target_kb": TARGET_PAGE_KB,
-                             "met": page_plain <= TARGET_PAGE_KB}
-    verdict["index"] = {"static_rows": by_n[largest]["catalogue_static_rows"], "papers": largest,
-                        "catalogue_page_kb": by_n[largest]["catalogue_page_kb"],
-                        "papers_json_gzip_kb": by_n[largest]["papers_json_gzip_kb"],
-                        "met": by_n[largest]["catalogue_static_rows"] < largest}
+    verdict["paper_page"] = {
+        "max_kb": page,
+        "max_without_code_kb": page_plain,
+        "max_no_models_kb": no_models,
+        "median_kb": by_n[largest]["paper_page_median_kb"],
+        "target_kb": TARGET_PAGE_KB,
+        "met": page_plain <= TARGET_PAGE_KB,
+    }
+    verdict["index"] = {
+        "static_rows": by_n[largest]["catalogue_static_rows"],
+        "papers": largest,
+        "catalogue_page_kb": by_n[largest]["catalogue_page_kb"],
+        "papers_json_gzip_kb": by_n[largest]["papers_json_gzip_kb"],
+        "met": by_n[largest]["catalogue_static_rows"] < largest,
+    }
     return verdict
 
 
@@ -337,8 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big-repeat", type=int, default=2, help=f"builds of each kind above {REFERENCE_N:,}")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
-    parser.add_argument("--max-load", type=float,
-                        help="before each size, wait (up to 15 minutes) for a 1-minute load average at most this")
+    parser.add_argument(
+        "--max-load",
+        type=float,
+        help="before each size, wait (up to 15 minutes) for a 1-minute load average at most this",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; do not write bench/results/scale.json")
     args = parser.parse_args(argv)
 
@@ -356,15 +401,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    result = ScaleResult.model_validate({
-        "machine": Machine.here(mkdocs=mkdocs.__version__, material=getattr(material, "__version__", "?")),
-        "date": today(),
-        "repeat": args.repeat,
-        "big_repeat": args.big_repeat,
-        "seed": args.seed,
-        "results": results,
-        "verdict": assess(results),
-    })
+    result = ScaleResult.model_validate(
+        {
+            "machine": Machine.here(mkdocs=mkdocs.__version__, material=getattr(material, "__version__", "?")),
+            "date": today(),
+            "repeat": args.repeat,
+            "big_repeat": args.big_repeat,
+            "seed": args.seed,
+            "results": results,
+            "verdict": assess(results),
+        }
+    )
     print(result.verdict.model_dump_json(indent=2, by_alias=True))
     if not args.no_write:
         print(f"wrote {write_result('scale', result).relative_to(REPO)}")

@@ -1,7 +1,8 @@
 """Run the site's two searches in headless Chromium: Pagefind (as `search-pagefind.js` calls it) and Material's lunr
 worker (as Material's search box calls it), and count the bytes a Pagefind query fetches.
 
-Used by `bench/search_scale.py` and `tests/test_search.py`. Debian's `chromium` and `chromium-driver` (`make browser`).
+Used by `bench/search_scale.py` and `tests/test_search_browser.py`. Debian's `chromium` and `chromium-driver`
+(`make browser`).
 The site is served by http.server on 127.0.0.1; Chromium resolves no other host.
 """
 
@@ -19,24 +20,24 @@ from bench.chromium import CHROMEDRIVER, CHROMIUM, HEADLESS_ARGS, OFFLINE_ARGS
 
 CHROMIUM_ARGS = [*HEADLESS_ARGS, *OFFLINE_ARGS, "--window-size=1280,900"]
 SENT: dict[str, list[tuple[str, int]]] = {}  # base URL -> (path, bytes) of every file the server sent
-RESULTS_SHOWN = 10  # what the search box loads per query (search-pagefind.js RESULTS_SHOWN)
 
-# The query preprocessing of search-pagefind.js, then Pagefind. `all` loads every result's URL (for recall);
-# otherwise only the first RESULTS_SHOWN, as the search box does. Reports the bytes of every /pagefind/ file fetched.
+# The query preprocessing and the Pagefind options of search-pagefind.js, then Pagefind. `all` loads every result's
+# URL (for recall); otherwise only the results the search box shows first (its `resultsShown`).
 _PAGEFIND = """
-const [query, all, shown, done] = arguments;
+const [query, all, done] = arguments;
 (async () => {
   for (let waited = 0; !window.__pagefindSearch; waited += 50) {  // the page's scripts, in case load fired early
     if (waited > 10000) throw new Error('search-pagefind.js did not load');
     await new Promise(resolve => setTimeout(resolve, 50));
   }
+  const box = window.__pagefindSearch;
   const pf = await import('/pagefind/pagefind.js');
-  await pf.options({baseUrl: '/'});
-  const segmented = window.__pagefindSearch.segmentQuery(query);
+  await pf.options(Object.assign({baseUrl: '/'}, box.options));
+  const segmented = box.segmentQuery(query);
   const found = await pf.search(segmented);
-  const wanted = all ? found.results : found.results.slice(0, shown);
+  const wanted = all ? found.results : found.results.slice(0, box.resultsShown);
   const data = await Promise.all(wanted.map(r => r.data()));
-  done({segmented, total: found.results.length, urls: data.map(d => d.url)});
+  done({segmented, total: found.results.length, shown: wanted.length, urls: data.map(d => d.url)});
 })().catch(e => done({error: String(e)}));
 """
 # Material's search worker, fed the site's search_index.json and the raw query, as its search box does.
@@ -69,8 +70,8 @@ const [queries, done] = arguments;
 
 
 class _Counting(SimpleHTTPRequestHandler):
-    """Serves files quietly and records (path, bytes) of every file it sends: Pagefind fetches its index chunks
-    from a Web Worker, whose requests the page's Performance API does not list."""
+    """Serves files quietly and records (path, bytes) of every file it sends, whoever asks: the page, or a Web
+    Worker, whose requests the page's Performance API does not list (Pagefind's, where it runs in one)."""
 
     sent: list[tuple[str, int]]
 
@@ -128,13 +129,13 @@ class SearchBrowser:
         self.driver.get(self.page)
 
     def pagefind(self, query: str, *, all_results: bool = False) -> dict[str, Any]:
-        """One query in a fresh page: {segmented, total, urls, files: [[path, bytes]], bytes}.
+        """One query in a fresh page: {segmented, total, shown, urls, files: [[path, bytes]], bytes}.
 
         `files` are the /pagefind/ files the query fetched: the script, its worker and WebAssembly, the entry and
         metadata files, the index chunks and the fragments of the results loaded."""
         self._fresh()
         del self.sent[:]
-        result: dict[str, Any] = self.driver.execute_async_script(_PAGEFIND, query, all_results, RESULTS_SHOWN)
+        result: dict[str, Any] = self.driver.execute_async_script(_PAGEFIND, query, all_results)
         if "error" in result:
             raise RuntimeError(f"Pagefind query {query!r} failed in the browser: {result['error']}")
         result["files"] = [[path, size] for path, size in self.sent if path.startswith("/pagefind/")]
@@ -150,4 +151,4 @@ class SearchBrowser:
         return list(result)
 
 
-__all__ = ["CHROMIUM", "RESULTS_SHOWN", "SearchBrowser", "served"]
+__all__ = ["CHROMIUM", "SearchBrowser", "served"]

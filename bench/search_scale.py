@@ -6,20 +6,22 @@ For each size N (default 1,000 and 5,000 papers, `bench/synthetic.py`, seed 0):
   index included, no hooks), then the Pagefind index step (`python -m tools.site.search_index`) alone, timed with
   its peak memory (the largest process: Python or the Pagefind binary);
 * in headless Chromium, each query of `QUERIES` from a fresh page with an empty cache, through the search box's
-  own query preprocessing (`search-pagefind.js`): the bytes of every Pagefind file the query fetched, loading the
-  first 10 results as the search box does (the HTTP server counts them: the Web Worker's requests are invisible
-  to the page). Reported as served here and as a static host serving `.js`/`.json` gzipped sends them (Pagefind's
-  index chunks, fragments and WebAssembly are gzip files already);
-* recall of each query for both engines: the right answers are the paper pages whose article, as built (title,
-  TL;DR, notes, strengths, weaknesses, the claim texts on the page), contains every term of the query (a Chinese
-  term anywhere, a Latin one as a word or its plural), and recall is the share of them each engine returns among
-  all its results. lunr ORs the words of a query, so its result lists are longer; recall ignores that.
+  own query preprocessing and Pagefind options (`search-pagefind.js`): the bytes of every Pagefind file the query
+  fetched, loading the results the search box shows first (the HTTP server counts them). Reported as served here
+  and as a static host serving `.js`/`.json` gzipped sends them (Pagefind's index chunks, fragments, metadata and
+  WebAssembly are gzip files already), in total and by kind: runtime (script and WebAssembly), metadata, index
+  chunks, fragments;
+* recall of each query for both engines: the right answers are the paper pages whose text (title, TL;DR, notes,
+  strengths, weaknesses and every claim text, those the page loads on request included: what
+  `tools/site/search_index.py` reads) contains every term of the query (a Chinese term anywhere, a Latin one as a
+  word or its plural), and recall is the share of them each engine returns among all its results. lunr ORs the
+  words of a query, so its result lists are longer; recall ignores that.
 
 Targets: ≤ 200 KB fetched per query at 5,000 papers; no query that lunr answers is lost.
-Results: bench/results/search.json and the `<!-- bench:search -->` section of docs/performance.md.
+Results: bench/results/search.json (the script writes nothing else; it prints a summary).
 
     python bench/search_scale.py [--sizes 1000 5000] [--keep DIR]
-    python bench/search_scale.py --report-only
+    python bench/search_scale.py --report-only      # print the summary of the recorded results
 """
 
 from __future__ import annotations
@@ -41,12 +43,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.report import write_section  # noqa: E402
 from bench.scale import timed  # noqa: E402
 from bench.synthetic import synthetic_catalogue  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "search.json"
-DOCS_PAGE = REPO / "docs" / "performance.md"
 TARGET_QUERY_KB = 200
 # (query, kind, terms a paper's text must all contain to be a right answer; Latin terms compared case-insensitively)
 QUERIES: list[tuple[str, str, list[str]]] = [
@@ -76,6 +76,7 @@ LUNR_PLUGIN = {
 }
 CJK = re.compile(r"[\u3400-\u9fff]")
 _COMPRESSED_ALREADY = (".pf_index", ".pf_fragment", ".pf_meta", ".pagefind", ".pf_filter")
+FILE_KINDS = ("runtime", "metadata", "index", "fragments")
 
 
 def lunr_config(docs: Path, path: Path) -> Path:
@@ -90,16 +91,17 @@ def lunr_config(docs: Path, path: Path) -> Path:
 
 
 def paper_texts(site: Path) -> dict[str, str]:
-    """Paper page URL -> the lower-cased text of its article as built (what either engine can index: the claims
-    that a page loads on request, such as grouped `cited` ones, are not in it)."""
-    from tools.site.search_index import search_document
+    """Paper page URL -> the lower-cased text a reader can search it by: title, TL;DR, notes, strengths,
+    weaknesses and every claim, those the page loads on request included (lunr sees only the claims on the page)."""
+    from tools.site.search_index import search_document, site_details
 
+    details = site_details(site)
     texts = {}
     for page in sorted((site / "papers").glob("*/index.html")):
         url = f"/papers/{page.parent.name}/"
-        document = search_document(page.read_text(encoding="utf-8"), url)
+        document = search_document(page.read_text(encoding="utf-8"), url, details)
         if document is not None:
-            texts[url] = " ".join([document.title, *(text for _, text in document.blocks)]).lower()
+            texts[url] = " ".join(document.texts()).lower()
     return texts
 
 
@@ -112,6 +114,18 @@ def _contains(text: str, term: str) -> bool:
 
 def expected(texts: dict[str, str], terms: list[str]) -> set[str]:
     return {url for url, text in texts.items() if all(_contains(text, term) for term in terms)}
+
+
+def file_kind(path: str) -> str:
+    """What a Pagefind file is for: runtime (script, WebAssembly), metadata (entry, page list), index, fragment."""
+    name = path.rsplit("/", 1)[-1]
+    if "/index/" in path:
+        return "index"
+    if "/fragment/" in path:
+        return "fragments"
+    if name.endswith(".pf_meta") or name == "pagefind-entry.json":
+        return "metadata"
+    return "runtime"
 
 
 def transfer_bytes(files: list[list[Any]], site: Path) -> int:
@@ -176,7 +190,8 @@ def measure(n: int, work: Path) -> dict[str, Any]:
                 shown = browser.pagefind(query)
                 everything = browser.pagefind(query, all_results=True)
                 right = expected(texts, terms)
-                later = [f for f in shown["files"] if f[0].startswith(("/pagefind/index/", "/pagefind/fragment/"))]
+                later = [f for f in shown["files"] if file_kind(f[0]) in ("index", "fragments")]
+                kinds = {kind: [f for f in shown["files"] if file_kind(f[0]) == kind] for kind in FILE_KINDS}
                 rows.append(
                     {
                         "query": query,
@@ -190,6 +205,8 @@ def measure(n: int, work: Path) -> dict[str, Any]:
                         "bytes_served": shown["bytes"],
                         "bytes_transfer": transfer_bytes(shown["files"], site),
                         "bytes_later_query": sum(size for _, size in later),
+                        "bytes_by_kind": {kind: transfer_bytes(files, site) for kind, files in kinds.items()},
+                        "results_loaded": shown["shown"],
                         "files": len(shown["files"]),
                     }
                 )
@@ -295,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--keep", type=Path, help="keep the catalogues and sites in this folder")
-    parser.add_argument("--report-only", action="store_true", help="rewrite the docs section from the results")
+    parser.add_argument("--report-only", action="store_true", help="print the summary of the recorded results")
     args = parser.parse_args(argv)
     if not args.report_only:
         work = (args.keep or Path(tempfile.mkdtemp(prefix="search-bench-"))).resolve()
@@ -306,15 +323,17 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if args.keep is None:
                 shutil.rmtree(work, ignore_errors=True)
+        from tools.site.search_index import INDEX_CHUNK_LOCATIONS
+
         data = {
             "measured_on": started,
             "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+            "index_chunk_locations": INDEX_CHUNK_LOCATIONS,
             "results": results,
         }
         data["summary"] = summary(results)
         RESULTS.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     data = json.loads(RESULTS.read_text(encoding="utf-8"))
-    write_section(DOCS_PAGE, "search", report(data))
     print(report(data))
     return 0
 

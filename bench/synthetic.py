@@ -32,49 +32,140 @@ if str(REPO) not in sys.path:
 # ---- vocabulary ------------------------------------------------------------------------------------------------
 
 BASELINES = [  # (name as printed, registered model id it is compared with)
-    ("ResNet-50", "resnet50"), ("ResNet-101", "resnet101"), ("ResNeXt-50 (32×4d)", "resnext50_32x4d"),
-    ("SE-ResNet-50", "seresnet50"), ("MobileNetV2", "mobilenetv2_100"), ("EfficientNet-B0", "efficientnet_b0"),
-    ("EfficientNet-B3", "efficientnet_b3"), ("VGG-16", "vgg16"), ("Res2Net-50", "res2net50_26w_4s"),
+    ("ResNet-50", "resnet50"),
+    ("ResNet-101", "resnet101"),
+    ("ResNeXt-50 (32×4d)", "resnext50_32x4d"),
+    ("SE-ResNet-50", "seresnet50"),
+    ("MobileNetV2", "mobilenetv2_100"),
+    ("EfficientNet-B0", "efficientnet_b0"),
+    ("EfficientNet-B3", "efficientnet_b3"),
+    ("VGG-16", "vgg16"),
+    ("Res2Net-50", "res2net50_26w_4s"),
 ]
 PREFIXES = [
-    "Dense", "Shuffle", "Ghost", "Squeeze", "Pyramid", "Dual", "Octave", "Dilated", "Sparse", "Hybrid", "Cross",
-    "Deformable", "Gated", "Split", "Mixed", "Dynamic", "Lite", "Reg", "Conv", "Swin", "Focal", "Twins", "Poly",
-    "Hier", "Axial", "Token", "Patch", "Wave", "Fractal", "Capsule", "Inverted", "Channel", "Bi", "Multi", "Meta",
+    "Dense",
+    "Shuffle",
+    "Ghost",
+    "Squeeze",
+    "Pyramid",
+    "Dual",
+    "Octave",
+    "Dilated",
+    "Sparse",
+    "Hybrid",
+    "Cross",
+    "Deformable",
+    "Gated",
+    "Split",
+    "Mixed",
+    "Dynamic",
+    "Lite",
+    "Reg",
+    "Conv",
+    "Swin",
+    "Focal",
+    "Twins",
+    "Poly",
+    "Hier",
+    "Axial",
+    "Token",
+    "Patch",
+    "Wave",
+    "Fractal",
+    "Capsule",
+    "Inverted",
+    "Channel",
+    "Bi",
+    "Multi",
+    "Meta",
 ]
 SUFFIXES = [
-    "Net", "Former", "Mixer", "Block", "Conv", "ViT", "NeXt", "Res", "Attn", "Pool", "Stage", "Path", "Fuse",
-    "Scale", "Mobile", "Flow", "Shift", "Grid", "Cell", "Stem",
+    "Net",
+    "Former",
+    "Mixer",
+    "Block",
+    "Conv",
+    "ViT",
+    "NeXt",
+    "Res",
+    "Attn",
+    "Pool",
+    "Stage",
+    "Path",
+    "Fuse",
+    "Scale",
+    "Mobile",
+    "Flow",
+    "Shift",
+    "Grid",
+    "Cell",
+    "Stem",
 ]
 COMPONENTS = [  # (English, Chinese)
-    ("depthwise separable convolution", "深度可分离卷积"), ("squeeze-and-excitation block", "SE 通道注意力模块"),
-    ("group convolution", "分组卷积"), ("dilated convolution", "空洞卷积"), ("skip connection", "跳跃连接"),
-    ("batch normalization", "批归一化"), ("layer normalization", "层归一化"),
-    ("multi-head self-attention", "多头自注意力"), ("feature pyramid", "特征金字塔"), ("bottleneck block", "瓶颈结构"),
-    ("inverted residual block", "倒残差结构"), ("channel shuffle", "通道混洗"), ("patch embedding", "图像块嵌入"),
-    ("relative position bias", "相对位置偏置"), ("spatial attention map", "空间注意力图"),
-    ("deformable convolution", "可变形卷积"), ("1×1 pointwise convolution", "1×1 逐点卷积"),
-    ("global average pooling", "全局平均池化"), ("shifted window attention", "移位窗口注意力"),
-    ("Ghost module", "Ghost 模块"), ("octave convolution", "八度卷积"), ("split-attention block", "分离注意力模块"),
-    ("hard-swish activation", "h-swish 激活函数"), ("stem of three 3×3 convolutions", "三个 3×3 卷积组成的 stem"),
+    ("depthwise separable convolution", "深度可分离卷积"),
+    ("squeeze-and-excitation block", "SE 通道注意力模块"),
+    ("group convolution", "分组卷积"),
+    ("dilated convolution", "空洞卷积"),
+    ("skip connection", "跳跃连接"),
+    ("batch normalization", "批归一化"),
+    ("layer normalization", "层归一化"),
+    ("multi-head self-attention", "多头自注意力"),
+    ("feature pyramid", "特征金字塔"),
+    ("bottleneck block", "瓶颈结构"),
+    ("inverted residual block", "倒残差结构"),
+    ("channel shuffle", "通道混洗"),
+    ("patch embedding", "图像块嵌入"),
+    ("relative position bias", "相对位置偏置"),
+    ("spatial attention map", "空间注意力图"),
+    ("deformable convolution", "可变形卷积"),
+    ("1×1 pointwise convolution", "1×1 逐点卷积"),
+    ("global average pooling", "全局平均池化"),
+    ("shifted window attention", "移位窗口注意力"),
+    ("Ghost module", "Ghost 模块"),
+    ("octave convolution", "八度卷积"),
+    ("split-attention block", "分离注意力模块"),
+    ("hard-swish activation", "h-swish 激活函数"),
+    ("stem of three 3×3 convolutions", "三个 3×3 卷积组成的 stem"),
     ("anti-aliased downsampling", "抗混叠下采样"),
 ]
 TECHNIQUES = [
-    ("stochastic depth", "随机深度"), ("label smoothing", "标签平滑"), ("mixup", "mixup 数据增强"),
-    ("CutMix", "CutMix"), ("RandAugment", "RandAugment"), ("knowledge distillation", "知识蒸馏"),
-    ("neural architecture search", "神经架构搜索"), ("compound scaling", "复合缩放"),
-    ("cosine learning-rate schedule", "余弦学习率衰减"), ("AutoAugment", "AutoAugment"),
-    ("exponential moving average of weights", "权重滑动平均"), ("progressive resizing", "渐进式分辨率训练"),
-    ("structural re-parameterization", "结构重参数化"), ("weight decay of 5e-5", "5e-5 的权重衰减"),
+    ("stochastic depth", "随机深度"),
+    ("label smoothing", "标签平滑"),
+    ("mixup", "mixup 数据增强"),
+    ("CutMix", "CutMix"),
+    ("RandAugment", "RandAugment"),
+    ("knowledge distillation", "知识蒸馏"),
+    ("neural architecture search", "神经架构搜索"),
+    ("compound scaling", "复合缩放"),
+    ("cosine learning-rate schedule", "余弦学习率衰减"),
+    ("AutoAugment", "AutoAugment"),
+    ("exponential moving average of weights", "权重滑动平均"),
+    ("progressive resizing", "渐进式分辨率训练"),
+    ("structural re-parameterization", "结构重参数化"),
+    ("weight decay of 5e-5", "5e-5 的权重衰减"),
 ]
 DATASETS = [
-    ("ImageNet-1k", "ImageNet-1k"), ("ImageNet-21k", "ImageNet-21k"), ("COCO", "COCO"), ("ADE20K", "ADE20K"),
-    ("Cityscapes", "Cityscapes"), ("CIFAR-100", "CIFAR-100"), ("CIFAR-10", "CIFAR-10"), ("Pascal VOC", "Pascal VOC"),
-    ("JFT-300M", "JFT-300M"), ("Places365", "Places365"), ("iNaturalist 2018", "iNaturalist 2018"),
+    ("ImageNet-1k", "ImageNet-1k"),
+    ("ImageNet-21k", "ImageNet-21k"),
+    ("COCO", "COCO"),
+    ("ADE20K", "ADE20K"),
+    ("Cityscapes", "Cityscapes"),
+    ("CIFAR-100", "CIFAR-100"),
+    ("CIFAR-10", "CIFAR-10"),
+    ("Pascal VOC", "Pascal VOC"),
+    ("JFT-300M", "JFT-300M"),
+    ("Places365", "Places365"),
+    ("iNaturalist 2018", "iNaturalist 2018"),
 ]
 TASKS = [
-    ("image classification", "图像分类"), ("object detection", "目标检测"), ("semantic segmentation", "语义分割"),
-    ("instance segmentation", "实例分割"), ("key-point estimation", "关键点检测"),
-    ("salient-object detection", "显著性检测"), ("mobile inference", "移动端推理"), ("transfer learning", "迁移学习"),
+    ("image classification", "图像分类"),
+    ("object detection", "目标检测"),
+    ("semantic segmentation", "语义分割"),
+    ("instance segmentation", "实例分割"),
+    ("key-point estimation", "关键点检测"),
+    ("salient-object detection", "显著性检测"),
+    ("mobile inference", "移动端推理"),
+    ("transfer learning", "迁移学习"),
 ]
 EFFECTS = [
     ("enlarges the receptive field without extra parameters", "在不增加参数的情况下扩大了感受野"),
@@ -115,18 +206,88 @@ OPINIONS_ZH = [
     "思路很简单，可以很快在任何骨干网络上尝试。",
 ]
 GIVEN = [
-    "Wei", "Jian", "Xiangyu", "Kaiming", "Ross", "Piotr", "Saining", "Zhuang", "Gao", "Mingxing", "Quoc", "Andrew",
-    "Mark", "Menglong", "Barret", "Jie", "Li", "Yunpeng", "Ilija", "Hugo", "Matthieu", "Alexey", "Lucas", "Ze",
-    "Yutong", "Han", "Ningning", "Chen", "Yann", "Olga", "Fei", "Jia", "Ming-Ming", "Shang-Hua", "Xiaohan", "Yue",
+    "Wei",
+    "Jian",
+    "Xiangyu",
+    "Kaiming",
+    "Ross",
+    "Piotr",
+    "Saining",
+    "Zhuang",
+    "Gao",
+    "Mingxing",
+    "Quoc",
+    "Andrew",
+    "Mark",
+    "Menglong",
+    "Barret",
+    "Jie",
+    "Li",
+    "Yunpeng",
+    "Ilija",
+    "Hugo",
+    "Matthieu",
+    "Alexey",
+    "Lucas",
+    "Ze",
+    "Yutong",
+    "Han",
+    "Ningning",
+    "Chen",
+    "Yann",
+    "Olga",
+    "Fei",
+    "Jia",
+    "Ming-Ming",
+    "Shang-Hua",
+    "Xiaohan",
+    "Yue",
 ]
 FAMILY = [
-    "Zhang", "Ren", "Sun", "He", "Girshick", "Dollár", "Xie", "Liu", "Huang", "Tan", "Le", "Howard", "Sandler",
-    "Zhu", "Zoph", "Hu", "Shen", "Chen", "Radosavovic", "Touvron", "Cord", "Dosovitskiy", "Beyer", "Wang", "Lin",
-    "Ma", "Wu", "Deng", "Li", "Cheng", "Gao", "Ding", "Wei", "Guo", "Zhao", "Yang", "Krizhevsky", "Simonyan",
+    "Zhang",
+    "Ren",
+    "Sun",
+    "He",
+    "Girshick",
+    "Dollár",
+    "Xie",
+    "Liu",
+    "Huang",
+    "Tan",
+    "Le",
+    "Howard",
+    "Sandler",
+    "Zhu",
+    "Zoph",
+    "Hu",
+    "Shen",
+    "Chen",
+    "Radosavovic",
+    "Touvron",
+    "Cord",
+    "Dosovitskiy",
+    "Beyer",
+    "Wang",
+    "Lin",
+    "Ma",
+    "Wu",
+    "Deng",
+    "Li",
+    "Cheng",
+    "Gao",
+    "Ding",
+    "Wei",
+    "Guo",
+    "Zhao",
+    "Yang",
+    "Krizhevsky",
+    "Simonyan",
 ]
 VENUES = ["CVPR", "ICCV", "ECCV", "NeurIPS", "ICLR", "ICML", "AAAI", "BMVC", "WACV", "IEEE TPAMI", "IJCV"]
-JOURNALS = {"IEEE TPAMI": "IEEE Transactions on Pattern Analysis and Machine Intelligence",
-            "IJCV": "International Journal of Computer Vision"}
+JOURNALS = {
+    "IEEE TPAMI": "IEEE Transactions on Pattern Analysis and Machine Intelligence",
+    "IJCV": "International Journal of Computer Vision",
+}
 TAG_GROUPS = [  # tags that go together, so a paper's tags look chosen rather than drawn
     ["backbone", "classification", "residual", "baseline"],
     ["efficiency", "mobile", "classification", "nas"],
@@ -138,10 +299,26 @@ TAG_GROUPS = [  # tags that go together, so a paper's tags look chosen rather th
     ["segmentation", "multi-scale", "attention"],
 ]
 STATUSES = ["read"] * 5 + ["reading"] * 1 + ["to-read"] * 4
-LABS_ZH = ["清华大学", "南开大学", "旷视研究院", "微软亚洲研究院", "Google Brain", "Facebook AI Research", "商汤科技",
-           "中科院自动化所"]
-LABS_EN = ["Tsinghua University", "Nankai University", "Megvii Research", "Microsoft Research Asia", "Google Brain",
-           "Facebook AI Research", "SenseTime", "Oxford VGG"]
+LABS_ZH = [
+    "清华大学",
+    "南开大学",
+    "旷视研究院",
+    "微软亚洲研究院",
+    "Google Brain",
+    "Facebook AI Research",
+    "商汤科技",
+    "中科院自动化所",
+]
+LABS_EN = [
+    "Tsinghua University",
+    "Nankai University",
+    "Megvii Research",
+    "Microsoft Research Asia",
+    "Google Brain",
+    "Facebook AI Research",
+    "SenseTime",
+    "Oxford VGG",
+]
 SETTINGS = ["k=3", "k=5", "k=7", "g=32", "s=2", "r=16"]
 
 
@@ -323,67 +500,111 @@ class _PaperWriter:
         claims: list[dict] = []
         label = f"{self.name}-{self.depth}"
         if r.random() < 0.9:
-            claims.append({
-                "id": "top1-accuracy",
-                "text": f"{label} reaches {self.top1} % top-1 accuracy on {self.dataset[0]} at 224×224, "
-                        f"trained with {self.technique[0]}.",
-                "kind": "absolute", "quantity": "top1_accuracy", "model_label": label,
-                "printed": f"{self.top1}%", "value": self.top1, "unit": "%", "resolution": 224,
-                "source": {"version": source_version, "location": f"Table {self.table()}"},
-                "origin": "paper", "confidence": r.choice("AB"),
-            })
+            claims.append(
+                {
+                    "id": "top1-accuracy",
+                    "text": f"{label} reaches {self.top1} % top-1 accuracy on {self.dataset[0]} at 224×224, "
+                    f"trained with {self.technique[0]}.",
+                    "kind": "absolute",
+                    "quantity": "top1_accuracy",
+                    "model_label": label,
+                    "printed": f"{self.top1}%",
+                    "value": self.top1,
+                    "unit": "%",
+                    "resolution": 224,
+                    "source": {"version": source_version, "location": f"Table {self.table()}"},
+                    "origin": "paper",
+                    "confidence": r.choice("AB"),
+                }
+            )
         if r.random() < 0.8:
             base_name, base_id = self.baseline
-            claims.append({
-                "id": f"top1-error-vs-{base_id.replace('_', '-')}",
-                "text": f"{label} lowers top-1 error by {self.gain} points against {base_name} at about the same cost.",
-                "quote": f"{self.name} outperforms {base_name} by {self.gain}% in terms of top-1 error.",
-                "kind": "reduction", "quantity": "top1_error", "model_label": label,
-                "compared_to": base_id, "compared_label": base_name,
-                "printed": f"{self.gain}%", "value": self.gain, "unit": "pp",
-                "source": {"version": source_version, "location": f"Sec. {r.randint(3, 5)}.{r.randint(1, 4)}"},
-                "origin": "paper", "confidence": "B",
-            })
+            claims.append(
+                {
+                    "id": f"top1-error-vs-{base_id.replace('_', '-')}",
+                    "text": (
+                        f"{label} lowers top-1 error by {self.gain} points against {base_name} at about the same cost."
+                    ),
+                    "quote": f"{self.name} outperforms {base_name} by {self.gain}% in terms of top-1 error.",
+                    "kind": "reduction",
+                    "quantity": "top1_error",
+                    "model_label": label,
+                    "compared_to": base_id,
+                    "compared_label": base_name,
+                    "printed": f"{self.gain}%",
+                    "value": self.gain,
+                    "unit": "pp",
+                    "source": {"version": source_version, "location": f"Sec. {r.randint(3, 5)}.{r.randint(1, 4)}"},
+                    "origin": "paper",
+                    "confidence": "B",
+                }
+            )
         if r.random() < 0.4:
             ms = round(r.uniform(3, 80), 1)
-            claims.append({
-                "id": "latency-gpu",
-                "text": f"One forward pass of {label} takes {ms} ms on a single GPU at batch size 1.",
-                "kind": "absolute", "quantity": "latency", "model_label": label,
-                "printed": f"{ms}ms", "value": ms, "unit": "ms",
-                "source": {"version": source_version, "location": f"Table {self.table()}"},
-                "origin": "paper", "confidence": "C",
-            })
+            claims.append(
+                {
+                    "id": "latency-gpu",
+                    "text": f"One forward pass of {label} takes {ms} ms on a single GPU at batch size 1.",
+                    "kind": "absolute",
+                    "quantity": "latency",
+                    "model_label": label,
+                    "printed": f"{ms}ms",
+                    "value": ms,
+                    "unit": "ms",
+                    "source": {"version": source_version, "location": f"Table {self.table()}"},
+                    "origin": "paper",
+                    "confidence": "C",
+                }
+            )
         if r.random() < 0.3:
             x = round(r.uniform(1.2, 6.0), 1)
             base_name, base_id = r.choice(BASELINES)
-            claims.append({
-                "id": "speedup-cpu",
-                "text": f"{label} runs {x}× faster than {base_name} on a mobile CPU.",
-                "kind": "ratio", "quantity": "speedup", "model_label": label,
-                "compared_to": base_id, "compared_label": base_name,
-                "printed": f"{x}x", "value": x, "unit": "x",
-                "source": {"version": source_version, "location": f"Fig. {r.randint(1, 8)}"},
-                "origin": "paper", "confidence": "B",
-            })
+            claims.append(
+                {
+                    "id": "speedup-cpu",
+                    "text": f"{label} runs {x}× faster than {base_name} on a mobile CPU.",
+                    "kind": "ratio",
+                    "quantity": "speedup",
+                    "model_label": label,
+                    "compared_to": base_id,
+                    "compared_label": base_name,
+                    "printed": f"{x}x",
+                    "value": x,
+                    "unit": "x",
+                    "source": {"version": source_version, "location": f"Fig. {r.randint(1, 8)}"},
+                    "origin": "paper",
+                    "confidence": "B",
+                }
+            )
         if r.random() < 0.3:
             ap = round(r.uniform(30, 55), 1)
-            claims.append({
-                "id": "coco-box-ap",
-                "text": f"With {label} as the backbone of Mask R-CNN, box AP on COCO val2017 is {ap}.",
-                "kind": "absolute", "quantity": "box_ap", "model_label": label,
-                "printed": f"{ap}", "value": ap, "unit": "",
-                "source": {"version": source_version, "location": f"Table {self.table()}"},
-                "origin": "paper", "confidence": "B",
-            })
+            claims.append(
+                {
+                    "id": "coco-box-ap",
+                    "text": f"With {label} as the backbone of Mask R-CNN, box AP on COCO val2017 is {ap}.",
+                    "kind": "absolute",
+                    "quantity": "box_ap",
+                    "model_label": label,
+                    "printed": f"{ap}",
+                    "value": ap,
+                    "unit": "",
+                    "source": {"version": source_version, "location": f"Table {self.table()}"},
+                    "origin": "paper",
+                    "confidence": "B",
+                }
+            )
         if r.random() < 0.5:
-            claims.append({
-                "id": "finding-" + r.choice(["ablation", "scale", "transfer", "robustness"]),
-                "text": self.en_sentence(),
-                "kind": "finding", "quantity": "other",
-                "source": {"version": source_version, "location": f"Sec. {r.randint(3, 6)}"},
-                "origin": r.choice(["paper", "note"]), "confidence": r.choice("AB"),
-            })
+            claims.append(
+                {
+                    "id": "finding-" + r.choice(["ablation", "scale", "transfer", "robustness"]),
+                    "text": self.en_sentence(),
+                    "kind": "finding",
+                    "quantity": "other",
+                    "source": {"version": source_version, "location": f"Sec. {r.randint(3, 6)}"},
+                    "origin": r.choice(["paper", "note"]),
+                    "confidence": r.choice("AB"),
+                }
+            )
         return claims
 
 
@@ -423,14 +644,21 @@ def _params_claims(model_ids: list[str]) -> list[dict]:
     for model_id in model_ids:
         params = (measured.get(model_id) or {}).get("params") or 25_000_000
         value = round(params / 1e6, 1)
-        claims.append({
-            "id": f"params-{model_id.replace('_', '-')}",
-            "text": f"`{model_id}` has {value}M parameters.",
-            "kind": "absolute", "quantity": "params", "model": model_id,
-            "printed": f"{value}M", "value": value, "unit": "M",
-            "source": {"version": "arXiv v1", "location": "Table 1"},
-            "origin": "paper", "confidence": "A",
-        })
+        claims.append(
+            {
+                "id": f"params-{model_id.replace('_', '-')}",
+                "text": f"`{model_id}` has {value}M parameters.",
+                "kind": "absolute",
+                "quantity": "params",
+                "model": model_id,
+                "printed": f"{value}M",
+                "value": value,
+                "unit": "M",
+                "source": {"version": "arXiv v1", "location": "Table 1"},
+                "origin": "paper",
+                "confidence": "A",
+            }
+        )
     return claims
 
 
@@ -483,7 +711,7 @@ def _emit(value: object, indent: int, out: list[str]) -> None:
             if isinstance(item, dict):
                 lines: list[str] = []
                 _emit(item, indent + 2, lines)
-                lines[0] = f"{pad}- {lines[0][indent + 2:]}"
+                lines[0] = f"{pad}- {lines[0][indent + 2 :]}"
                 out.extend(lines)
             else:
                 out.append(f"{pad}- {_scalar(item)}")

@@ -66,17 +66,19 @@ def summarise(junit: Path, wall_s: float | None, load: dict[str, list[float]]) -
     total = sum(per_file.values())
     files = sorted(per_file.items(), key=lambda item: -item[1])
     slowest = sorted(tests, key=lambda item: -item[1])[:30]
-    return TestDurationsResult.model_validate({
-        "date": today(),
-        "machine": Machine.here(),
-        "command": "pytest " + " ".join(PYTEST_ARGS[:-3]),
-        "load_average_1_5_15": load,
-        "wall_s": None if wall_s is None else round(wall_s, 1),
-        "tests": outcomes,
-        "test_seconds_total": round(total, 1),
-        "files": [{"file": f, "seconds": round(s, 1), "share": round(s / total, 3)} for f, s in files],
-        "slowest_tests": [{"test": t, "seconds": round(s, 1)} for t, s in slowest],
-    })
+    return TestDurationsResult.model_validate(
+        {
+            "date": today(),
+            "machine": Machine.here(),
+            "command": "pytest " + " ".join(PYTEST_ARGS[:-3]),
+            "load_average_1_5_15": load,
+            "wall_s": None if wall_s is None else round(wall_s, 1),
+            "tests": outcomes,
+            "test_seconds_total": round(total, 1),
+            "files": [{"file": f, "seconds": round(s, 1), "share": round(s / total, 3)} for f, s in files],
+            "slowest_tests": [{"test": t, "seconds": round(s, 1)} for t, s in slowest],
+        }
+    )
 
 
 def main() -> int:

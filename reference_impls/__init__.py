@@ -76,6 +76,9 @@ _ATTENTION_SWEEP = (224, 320, 448, 640)
 # fmt: off
 _ROWS: tuple[ModelSpec, ...] = (
     # ResNet (He et al., 2015) and the baselines built on its bottleneck.
+    ModelSpec("resnet18",           "resnet",   "resnet18",           224, fidelity="official"),
+    ModelSpec("resnet34",           "resnet",   "resnet34",           224, fidelity="official"),
+    ModelSpec("resnet34_shortcut_a", "resnet",  "resnet34_shortcut_a", 224, fidelity="paper"),
     ModelSpec("resnet50",           "resnet",   "resnet50",           224, sweep_resolutions=_ATTENTION_SWEEP,
               fidelity="official"),
     ModelSpec("resnet50_v1",        "resnet",   "resnet50_v1",        224, fidelity="paper"),
@@ -84,10 +87,14 @@ _ROWS: tuple[ModelSpec, ...] = (
     ModelSpec("resnet152",          "resnet",   "resnet152",          224, fidelity="official"),
     ModelSpec("resnet152_v1",       "resnet",   "resnet152_v1",       224, fidelity="paper"),
     ModelSpec("resnext50_32x4d",    "resnet",   "resnext50_32x4d",    224, fidelity="official"),
+    ModelSpec("resnext101_32x4d",   "resnet",   "resnext101_32x4d",   224, fidelity="official"),
+    ModelSpec("resnext101_64x4d",   "resnet",   "resnext101_64x4d",   224, fidelity="official"),
+    ModelSpec("resnext29_8x64d",    "resnet",   "resnext29_8x64d",    32, fidelity="paper"),
     ModelSpec("seresnet50",         "resnet",   "seresnet50",         224, fidelity="official"),
     # SENet (Hu et al., TPAMI 2020), Table 2: SE-ResNet-50 in the authors' Caffe layout, SE-ResNeXt-50 (timm).
     ModelSpec("legacy_seresnet50",  "resnet",   "legacy_seresnet50",  224, fidelity="official"),
     ModelSpec("seresnext50_32x4d",  "resnet",   "seresnext50_32x4d",  224, fidelity="official"),
+    ModelSpec("seresnext101_32x4d", "resnet",   "seresnext101_32x4d", 224, fidelity="official"),
     # Res2Net (Gao et al., TPAMI 2021), Table 3, the official model zoo and the TPAMI version's v1b rows.
     ModelSpec("res2net50_26w_4s",   "res2net",  "res2net50_26w_4s",   224, fidelity="official"),
     ModelSpec("res2net50_14w_8s",   "res2net",  "res2net50_14w_8s",   224, fidelity="official"),
@@ -118,6 +125,8 @@ _ROWS: tuple[ModelSpec, ...] = (
     # MobileNetV2 (Sandler et al., 2018), Table 2.
     ModelSpec("mobilenetv2_100",    "mobilenetv2", "mobilenetv2_100", 224, fidelity="official"),
     ModelSpec("mobilenetv2_140",    "mobilenetv2", "mobilenetv2_140", 224, fidelity="official"),
+    # MobileNet (Howard et al., 2017), the "1.0 MobileNet-224" baseline of SENet Table 3 and EfficientNet Table 3.
+    ModelSpec("mobilenetv1_100",    "mobilenetv1", "mobilenetv1_100", 224, fidelity="official"),
     # EfficientNet (Tan & Le, 2019), Table 1 scaled by the compound-scaling table.
     ModelSpec("efficientnet_b0",    "efficientnet", "efficientnet_b0", 224, fidelity="official"),
     ModelSpec("efficientnet_b1",    "efficientnet", "efficientnet_b1", 240, fidelity="official"),
@@ -139,9 +148,14 @@ _ROWS: tuple[ModelSpec, ...] = (
     ModelSpec("densenet_bc_cifar_k12_l100", "densenet", "densenet_bc_cifar_k12_l100", 32, fidelity="paper"),
     ModelSpec("densenet_bc_cifar_k24_l250", "densenet", "densenet_bc_cifar_k24_l250", 32, fidelity="paper"),
     ModelSpec("densenet_bc_cifar_k40_l190", "densenet", "densenet_bc_cifar_k40_l190", 32, fidelity="paper"),
-    # VGG (Simonyan & Zisserman, 2015), configuration D.
+    # ... and the official README's Wide-DenseNet-BC (L = 40).
+    ModelSpec("densenet_bc_cifar_k36_l40",  "densenet", "densenet_bc_cifar_k36_l40",  32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k48_l40",  "densenet", "densenet_bc_cifar_k48_l40",  32, fidelity="paper"),
+    ModelSpec("densenet_bc_cifar_k60_l40",  "densenet", "densenet_bc_cifar_k60_l40",  32, fidelity="paper"),
+    # VGG (Simonyan & Zisserman, 2015), configurations D and E.
     ModelSpec("vgg16",              "vgg",      "vgg16",              224, fidelity="official"),
     ModelSpec("vgg16_bn",           "vgg",      "vgg16_bn",           224, fidelity="official"),
+    ModelSpec("vgg19",              "vgg",      "vgg19",              224, fidelity="official"),
     # ANTNets (Xiong et al., 2019).
     ModelSpec("antnet_100_g1",      "antnet",   "antnet_100_g1",      224, fidelity="reimplementation"),
     ModelSpec("antnet_100_g2",      "antnet",   "antnet_100_g2",      224, fidelity="reimplementation"),
@@ -198,7 +212,6 @@ _ROWS: tuple[ModelSpec, ...] = (
     ModelSpec("resnet101_fpn",      "fpn",      "resnet101_fpn",      800, width=1344, fidelity="paper"),
 )
 # fmt: on
-
 
 
 def index_rows(rows: tuple[ModelSpec, ...]) -> dict[str, ModelSpec]:
@@ -265,6 +278,13 @@ def create_model(model_id: str, **kwargs: Any) -> nn.Module:
 
 
 __all__ = [
-    "CONFIRMED_FIDELITY", "REGISTRY", "Fidelity", "ModelSpec", "UnknownModelError",
-    "create_model", "get_spec", "input_size", "list_models",
+    "CONFIRMED_FIDELITY",
+    "REGISTRY",
+    "Fidelity",
+    "ModelSpec",
+    "UnknownModelError",
+    "create_model",
+    "get_spec",
+    "input_size",
+    "list_models",
 ]

@@ -7,7 +7,8 @@ DenseNets are ported from the Lua weights).
 Implements: Sec. 3 (dense connectivity x_l = H_l([x_0, ..., x_{l-1}]), H_l = BN-ReLU-Conv3x3, growth rate k;
 DenseNet-B bottleneck BN-ReLU-Conv1x1(4k)-BN-ReLU-Conv3x3(k); transition BN-Conv1x1-AvgPool2x2 with compression
 theta = 0.5 for DenseNet-C); Table 1 (ImageNet DenseNet-121/169/201/264, k = 32) and DenseNet-161 (k = 48) of the
-official code; the CIFAR networks of Table 2 (three dense blocks at 32, 16 and 8 px).
+official code; the CIFAR networks of Table 2 (three dense blocks at 32, 16 and 8 px) and the three
+Wide-DenseNet-BC networks of the official README (BC, L = 40, k = 36 / 48 / 60).
 
 Deviations:
 - Layout: Table 1 lists each transition layer as its own row between two dense blocks. Here a transition opens the
@@ -28,6 +29,9 @@ Deviations:
   The BC models use 2k, as both the paper and the code do. Depth L counts convolutions and the classifier:
   (L - 4) / 3 layers per block, or (L - 4) / 6 for BC models (two convs per layer). Fidelity `paper`: pinned
   against Table 2's printed parameters; the Lua code itself was not run.
+- Wide-DenseNet-BC (official README, "Wide-DenseNet"): the README gives them by their training options only
+  (`-depth 40 -growthRate 36` and so on, BC being the code's default), so they are built with the same Table 2
+  rules as the BC models above; fidelity `paper`, pinned against the README's printed 1.5M, 2.7M and 4.3M.
 - Dropout (0.2 after each conv, used only for CIFAR without data augmentation) is left out: it has no parameters
   and no multiply-adds. Conv layers have no bias, as in the official code and torchvision.
 - Random initialisation (PyTorch defaults); no pretrained weights.
@@ -260,6 +264,21 @@ def densenet_bc_cifar_k40_l190(*, num_classes: int = 10) -> DenseNet:
     return DenseNet(cifar_spec(190, 40, bc=True), num_classes=num_classes)
 
 
+def densenet_bc_cifar_k36_l40(*, num_classes: int = 10) -> DenseNet:
+    """Wide-DenseNet-BC (official README), k = 36, L = 40: 6 bottleneck layers per block, theta = 0.5."""
+    return DenseNet(cifar_spec(40, 36, bc=True), num_classes=num_classes)
+
+
+def densenet_bc_cifar_k48_l40(*, num_classes: int = 10) -> DenseNet:
+    """Wide-DenseNet-BC (official README), k = 48, L = 40: 6 bottleneck layers per block, theta = 0.5."""
+    return DenseNet(cifar_spec(40, 48, bc=True), num_classes=num_classes)
+
+
+def densenet_bc_cifar_k60_l40(*, num_classes: int = 10) -> DenseNet:
+    """Wide-DenseNet-BC (official README), k = 60, L = 40: 6 bottleneck layers per block, theta = 0.5."""
+    return DenseNet(cifar_spec(40, 60, bc=True), num_classes=num_classes)
+
+
 __all__ = [
     "BOTTLENECK_FACTOR",
     "CIFAR_RESOLUTION",
@@ -281,7 +300,10 @@ __all__ = [
     "densenet264",
     "densenet_bc_cifar_k12_l100",
     "densenet_bc_cifar_k24_l250",
+    "densenet_bc_cifar_k36_l40",
     "densenet_bc_cifar_k40_l190",
+    "densenet_bc_cifar_k48_l40",
+    "densenet_bc_cifar_k60_l40",
     "densenet_cifar_k12_l40",
     "densenet_cifar_k12_l100",
     "densenet_cifar_k24_l100",

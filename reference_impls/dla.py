@@ -353,9 +353,7 @@ VARIANTS: dict[str, DlaVariant] = {
     "dla102x2": DlaVariant("DLA-X-102 64", (1, 1, 1, 3, 4, 1), _WIDE, "bottleneck", cardinality=64, residual_root=True),
     "dla169": DlaVariant("DLA-169", (1, 1, 2, 3, 5, 1), _WIDE, "bottleneck", residual_root=True),
     "dla60_res2net": DlaVariant("Res2Net-DLA-60", (1, 1, 1, 2, 3, 1), _WIDE, "res2net", base_width=28),
-    "dla60_res2next": DlaVariant(
-        "Res2NeXt-DLA-60", (1, 1, 1, 2, 3, 1), _WIDE, "res2net", cardinality=8, base_width=4
-    ),
+    "dla60_res2next": DlaVariant("Res2NeXt-DLA-60", (1, 1, 1, 2, 3, 1), _WIDE, "res2net", cardinality=8, base_width=4),
 }
 
 
@@ -373,7 +371,6 @@ def build(model_id: str, *, dead_projections: bool = False, num_classes: int = 1
         dead_projections=dead_projections,
         num_classes=num_classes,
     )
-
 
 
 def dla34(*, dead_projections: bool = False, num_classes: int = 1000) -> DLA:

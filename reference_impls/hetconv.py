@@ -113,9 +113,7 @@ class HetConv2d(nn.Module):
         self.register_buffer("restore", torch.argsort(filter_order), persistent=False)  # inverse permutation
 
         # "3x3 kernels" of Fig. 3: group j maps the M/P channels of residue j to the N/P filters of residue j.
-        self.kernels_3x3 = nn.Conv2d(
-            in_channels, out_channels, 3, stride=stride, padding=1, groups=part, bias=False
-        )
+        self.kernels_3x3 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, groups=part, bias=False)
         # "1x1 kernels" of Fig. 3: group j maps the M - M/P other channels to the same N/P filters.
         self.kernels_1x1 = (
             nn.Conv2d(part * channels_1x1, out_channels, 1, stride=stride, groups=part, bias=False)

@@ -100,8 +100,9 @@ def vgg16_cifar_predicted_cost(part: int, *, num_classes: int = 10) -> CostReadi
     channels = 3
     for block in vgg_cifar_conv_layers(VGG16_STAGES, part=part):
         for layer in block:
-            weights, layer_macs = hetconv_layer_cost(layer.in_channels, layer.out_channels, layer.part,
-                                                     layer.output_side)
+            weights, layer_macs = hetconv_layer_cost(
+                layer.in_channels, layer.out_channels, layer.part, layer.output_side
+            )
             params += weights + 2 * layer.out_channels  # conv (no bias) + BatchNorm affine
             macs += layer_macs
             bn_elements += layer.out_channels * layer.output_side**2

@@ -86,8 +86,9 @@ class StageGraph:
     def __post_init__(self) -> None:
         for i, j in self.edges:
             if not 0 <= i < j < self.num_nodes:
-                raise ValueError(f"edge ({i}, {j}) must point from a lower to a higher index in 0 ... "
-                                 f"{self.num_nodes - 1}")
+                raise ValueError(
+                    f"edge ({i}, {j}) must point from a lower to a higher index in 0 ... {self.num_nodes - 1}"
+                )
 
     @classmethod
     def from_undirected(cls, graph: nx.Graph) -> StageGraph:
@@ -133,8 +134,9 @@ class SeparableConv3x3(nn.Sequential):
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1) -> None:
         super().__init__(
             OrderedDict(
-                depthwise=nn.Conv2d(in_channels, in_channels, 3, stride=stride, padding=1, groups=in_channels,
-                                    bias=False),
+                depthwise=nn.Conv2d(
+                    in_channels, in_channels, 3, stride=stride, padding=1, groups=in_channels, bias=False
+                ),
                 pointwise=nn.Conv2d(in_channels, out_channels, 1, bias=False),
             )
         )
@@ -195,7 +197,8 @@ class RandomStage(nn.Module):
         self.graph = graph
         inputs = set(graph.input_nodes)
         self.nodes = nn.ModuleList(
-            Node(in_channels, out_channels, 1, stride=2) if n in inputs
+            Node(in_channels, out_channels, 1, stride=2)
+            if n in inputs
             else Node(out_channels, out_channels, len(graph.predecessors[n]))
             for n in range(graph.num_nodes)
         )

@@ -60,6 +60,7 @@ def relative_position_embedding(
 # ---------------------------------------------------------------------------------------------------------------------
 _T = TypeVar("_T")
 
+
 # Block
 # ---------------------------------------------------------------------------------------------------------------------
 def _part(part: _T | None, name: str) -> _T:
@@ -210,9 +211,7 @@ class GeneralizedAttention(nn.Module):
 ATTENTION_STAGES: tuple[bool, bool, bool, bool] = (False, False, True, True)
 
 
-def resnet50_attention(
-    *, terms: str, num_classes: int = 1000, stages: Sequence[bool] = ATTENTION_STAGES
-) -> ResNet:
+def resnet50_attention(*, terms: str, num_classes: int = 1000, stages: Sequence[bool] = ATTENTION_STAGES) -> ResNet:
     """ResNet-50 (timm layout) with `GeneralizedAttention(terms, num_heads=8, kv_stride=2)` after conv2 of every
     bottleneck in the stages switched on in `stages` (one flag per row of ResNet Table 1)."""
     if len(stages) != len(RESNET50_STAGES):

@@ -2,10 +2,11 @@
 
 Karen Simonyan, Andrew Zisserman. ICLR 2015. arXiv:1409.1556.
 
-Implements: Table 1, configuration D (VGG-16: 13 conv layers in 5 blocks, each closed by a 2x2 max-pool, then
-FC-4096, FC-4096, FC-1000); Sec. 2.1 (3x3 convs, stride 1, padding 1; ReLU after every layer; dropout 0.5 on the
-first two FC layers, Sec. 3.1); Sec. 3.2 dense evaluation (FC layers as a 7x7 conv and a 1x1 conv, class scores
-averaged over the spatial map), which is how timm's VGG is built, so at 224 px the network is the paper's.
+Implements: Table 1, configurations D (VGG-16: 13 conv layers in 5 blocks, each closed by a 2x2 max-pool, then
+FC-4096, FC-4096, FC-1000) and E (VGG-19: 16 conv layers, the reference network of ResNet Fig. 3); Sec. 2.1
+(3x3 convs, stride 1, padding 1; ReLU after every layer; dropout 0.5 on the first two FC layers, Sec. 3.1);
+Sec. 3.2 dense evaluation (FC layers as a 7x7 conv and a 1x1 conv, class scores averaged over the spatial map),
+which is how timm's VGG is built, so at 224 px the network is the paper's.
 
 Deviations:
 - Head layout follows timm exactly: FC-4096 / FC-4096 are a 7x7 and a 1x1 conv ("pre-logits"), then global average
@@ -27,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reference_impls.vgg_tables import VGG16_STAGES, ConvSpec
+from reference_impls.vgg_tables import VGG16_STAGES, VGG19_STAGES, ConvSpec
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -140,5 +141,10 @@ def vgg16_bn(*, num_classes: int = 1000) -> VGG:
     return VGG(VGG16_STAGES, num_classes=num_classes, batch_norm=True)
 
 
-__all__ = ["VGG", "VGG16_STAGES", "ConvReLU", "ConvSpec", "PreLogits", "vgg16", "vgg16_bn"]
+def vgg19(*, num_classes: int = 1000) -> VGG:
+    """VGG-19 (Table 1, configuration E: 16 conv layers, 3 FC layers), no BatchNorm."""
+    return VGG(VGG19_STAGES, num_classes=num_classes)
+
+
+__all__ = ["VGG", "VGG16_STAGES", "VGG19_STAGES", "ConvReLU", "ConvSpec", "PreLogits", "vgg16", "vgg16_bn", "vgg19"]
 # --8<-- [end:model]

@@ -79,8 +79,12 @@ def test_inproceedings_with_doi(catalogue: Path) -> None:
     assert run(FIXTURES / "hetconv.bib", catalogue, "--id", "hetconv", "--status", "reading") == 0
     assert catalogue.read_bytes().startswith(original)
     paper = load_catalogue(catalogue).papers[-1]
-    assert (paper.id, paper.venue, paper.doi, paper.status) == ("hetconv", "CVPR 2019", "10.1109/CVPR.2019.00497",
-                                                                "reading")
+    assert (paper.id, paper.venue, paper.doi, paper.status) == (
+        "hetconv",
+        "CVPR 2019",
+        "10.1109/CVPR.2019.00497",
+        "reading",
+    )
     assert paper.title == "HetConv: Heterogeneous Kernel-Based Convolutions for Deep CNNs"
     assert paper.authors == ["Pravendra Singh", "Vinay Kumar Verma", "Piyush Rai", "Vinay P. Namboodiri"]
     assert paper.arxiv is None and paper.links.pdf is None
@@ -91,9 +95,10 @@ def test_inproceedings_with_doi(catalogue: Path) -> None:
 def test_appended_entry_follows_the_house_layout(catalogue: Path) -> None:
     original = catalogue.read_text(encoding="utf-8")
     assert run(FIXTURES / "mobilenetv3.bib", catalogue, "--id", "mobilenetv3") == 0
-    added = catalogue.read_text(encoding="utf-8")[len(original):]
-    assert added.startswith("\n  - id: mobilenetv3\n    title: Searching for MobileNetV3\n    authors:\n"
-                            "      - Andrew Howard\n")
+    added = catalogue.read_text(encoding="utf-8")[len(original) :]
+    assert added.startswith(
+        "\n  - id: mobilenetv3\n    title: Searching for MobileNetV3\n    authors:\n      - Andrew Howard\n"
+    )
     assert '    arxiv:\n      id: "1905.02244"\n' in added  # quoted: YAML would read 1905.02244 as a number
     assert "\n    added: 2026-11-28\n" in added and added.endswith("    claims: []\n")
 
@@ -106,7 +111,7 @@ def test_column0_crlf_layout_is_followed(tmp_path: Path) -> None:
     assert run(FIXTURES / "hetconv.bib", path) == 0
     new = path.read_bytes()
     assert new.startswith(original)
-    added = new[len(original):].decode("utf-8")
+    added = new[len(original) :].decode("utf-8")
     assert "\n" not in added.replace("\r\n", "")  # CRLF throughout
     assert "\r\n- id: singh-2019-hetconv\r\n  title:" in added
     assert "\r\n  authors:\r\n  - Pravendra Singh\r\n" in added  # indentless nested lists, as in the file
@@ -133,13 +138,16 @@ def test_dry_run_writes_nothing(catalogue: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_latex_and_name_forms_are_decoded(catalogue: Path) -> None:
-    bib = write_bib(catalogue.parent, r"""@inproceedings{muller2019,
+    bib = write_bib(
+        catalogue.parent,
+        r"""@inproceedings{muller2019,
   title     = {Sch{\"o}ne {CNNs}: 50\% Fewer Multiply-Adds},
   author    = {M{\"u}ller, J{\"o}rg and van der Berg, Jan and Li Fei-Fei and {Google Brain Team}},
   booktitle = {Proceedings of the IEEE International Conference on Computer Vision (ICCV)},
   year      = 2019,
   url       = {https://example.org/paper.pdf}
-}""")
+}""",
+    )
     assert run(bib, catalogue) == 0
     paper = load_catalogue(catalogue).papers[-1]
     assert paper.id == "muller-2019-schone"
@@ -153,17 +161,23 @@ def test_latex_and_name_forms_are_decoded(catalogue: Path) -> None:
     ("fields", "arxiv_id", "version"),
     [
         ("eprint = {1905.11946v5}, archivePrefix = {arXiv}, primaryClass = {cs.LG}", "1905.11946", 5),
-        ("journal = {CoRR}, volume = {abs/1905.11946}, eprinttype = {arXiv}, eprint = {1905.11946}", "1905.11946",
-         None),
+        (
+            "journal = {CoRR}, volume = {abs/1905.11946}, eprinttype = {arXiv}, eprint = {1905.11946}",
+            "1905.11946",
+            None,
+        ),
         ("journal = {arXiv preprint arXiv:1905.11946}", "1905.11946", None),
         ("url = {https://arxiv.org/abs/1905.11946v3}", "1905.11946", 3),
         ("doi = {10.48550/arXiv.1905.11946}", "1905.11946", None),
     ],
 )
 def test_arxiv_id_forms(catalogue: Path, fields: str, arxiv_id: str, version: int | None) -> None:
-    bib = write_bib(catalogue.parent, "@misc{tan2019efficientnet, title = {EfficientNet: Rethinking Model Scaling "
-                                      "for Convolutional Neural Networks}, author = {Tan, Mingxing and Le, Quoc V.}, "
-                                      f"year = {{2019}}, {fields}}}")
+    bib = write_bib(
+        catalogue.parent,
+        "@misc{tan2019efficientnet, title = {EfficientNet: Rethinking Model Scaling "
+        "for Convolutional Neural Networks}, author = {Tan, Mingxing and Le, Quoc V.}, "
+        f"year = {{2019}}, {fields}}}",
+    )
     assert run(bib, catalogue) == 0
     paper = load_catalogue(catalogue).papers[-1]
     assert paper.arxiv is not None and (paper.arxiv.id, paper.arxiv.version) == (arxiv_id, version)
@@ -188,71 +202,121 @@ def test_duplicate_id_refused(catalogue: Path, capsys: pytest.CaptureFixture[str
     before = snapshot(catalogue)
     code = run(FIXTURES / "mobilenetv3.bib", catalogue, "--id", "res2net")
     line = line_of(catalogue, "  - id: res2net")
-    assert_refused(code, catalogue, before, capsys.readouterr().err,
-                   f"papers.yaml:{line}: papers[0] `res2net`", "already uses the id `res2net`", "choose another --id")
+    assert_refused(
+        code,
+        catalogue,
+        before,
+        capsys.readouterr().err,
+        f"papers.yaml:{line}: papers[0] `res2net`",
+        "already uses the id `res2net`",
+        "choose another --id",
+    )
 
 
 def test_duplicate_arxiv_id_refused(catalogue: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bib = write_bib(catalogue.parent, "@article{gao2019res2net, title = {Res2Net (preprint)}, author = {Gao, "
-                                      "Shang-Hua}, journal = {arXiv preprint arXiv:1904.01169}, year = {2019}}")
+    bib = write_bib(
+        catalogue.parent,
+        "@article{gao2019res2net, title = {Res2Net (preprint)}, author = {Gao, "
+        "Shang-Hua}, journal = {arXiv preprint arXiv:1904.01169}, year = {2019}}",
+    )
     before = snapshot(catalogue)
     code = run(bib, catalogue)
     line = line_of(catalogue, "  - id: res2net")
-    assert_refused(code, catalogue, before, capsys.readouterr().err,
-                   f"papers.yaml:{line}: papers[0] `res2net`", "the same arXiv id 1904.01169",
-                   "already in the catalogue")
+    assert_refused(
+        code,
+        catalogue,
+        before,
+        capsys.readouterr().err,
+        f"papers.yaml:{line}: papers[0] `res2net`",
+        "the same arXiv id 1904.01169",
+        "already in the catalogue",
+    )
 
 
 def test_duplicate_doi_refused(catalogue: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bib = write_bib(catalogue.parent, "@inproceedings{he2016deep, title = {Deep Residual Learning}, author = {He, "
-                                      "Kaiming and Zhang, Xiangyu}, booktitle = {CVPR}, year = {2016}, "
-                                      "doi = {https://doi.org/10.1109/cvpr.2016.90}}")
+    bib = write_bib(
+        catalogue.parent,
+        "@inproceedings{he2016deep, title = {Deep Residual Learning}, author = {He, "
+        "Kaiming and Zhang, Xiangyu}, booktitle = {CVPR}, year = {2016}, "
+        "doi = {https://doi.org/10.1109/cvpr.2016.90}}",
+    )
     before = snapshot(catalogue)
     code = run(bib, catalogue)
     line = line_of(catalogue, "  - id: resnet")
-    assert_refused(code, catalogue, before, capsys.readouterr().err,
-                   f"papers.yaml:{line}: papers[1] `resnet`", "the same DOI 10.1109/CVPR.2016.90")
+    assert_refused(
+        code,
+        catalogue,
+        before,
+        capsys.readouterr().err,
+        f"papers.yaml:{line}: papers[1] `resnet`",
+        "the same DOI 10.1109/CVPR.2016.90",
+    )
 
 
 def test_second_add_of_the_same_paper_refused(catalogue: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(FIXTURES / "hetconv.bib", catalogue) == 0
     before = snapshot(catalogue)
     code = run(FIXTURES / "hetconv.bib", catalogue, "--id", "hetconv-again")
-    assert_refused(code, catalogue, before, capsys.readouterr().err,
-                   "papers[2] `singh-2019-hetconv`", "the same DOI 10.1109/CVPR.2019.00497 and the same title")
+    assert_refused(
+        code,
+        catalogue,
+        before,
+        capsys.readouterr().err,
+        "papers[2] `singh-2019-hetconv`",
+        "the same DOI 10.1109/CVPR.2019.00497 and the same title",
+    )
 
 
 MALFORMED = {
-    "unbalanced-open": ("@article{x,\n  title = {Searching for {MobileNetV3},\n  author = {Howard, Andrew},\n"
-                        "  year = {2019}\n", ["entry.bib:2:", "this `{` is never closed"]),
-    "unbalanced-close": ("@article{x,\n  title = {Searching for MobileNetV3}},\n  author = {Howard, Andrew},\n"
-                         "  year = {2019}\n}\n",
-                         ["entry.bib:5:1:", "this `}` closes nothing", "text outside any entry"]),
+    "unbalanced-open": (
+        "@article{x,\n  title = {Searching for {MobileNetV3},\n  author = {Howard, Andrew},\n  year = {2019}\n",
+        ["entry.bib:2:", "this `{` is never closed"],
+    ),
+    "unbalanced-close": (
+        "@article{x,\n  title = {Searching for MobileNetV3}},\n  author = {Howard, Andrew},\n  year = {2019}\n}\n",
+        ["entry.bib:5:1:", "this `}` closes nothing", "text outside any entry"],
+    ),
     "empty-file": ("", ["the file is empty"]),
     "no-entries": ("% only a comment\n", ["no BibTeX entry found"]),
-    "garbage": ("Howard et al., Searching for MobileNetV3, ICCV 2019", ["entry.bib:1: text outside any entry",
-                                                                       "no BibTeX entry found"]),
-    "two-entries": ("@misc{a, title = {A}, author = {B C}, year = {2019}}\n"
-                    "@misc{b, title = {D}, author = {E F}, year = {2020}}\n",
-                    ["found 2 entries: `a` (line 1), `b` (line 2)", "one entry per file"]),
-    "duplicate-key": ("@misc{a, title = {A}, author = {B C}, year = {2019}}\n"
-                      "@misc{a, title = {A}, author = {B C}, year = {2019}}\n",
-                      ["entry.bib:2: the entry key `a` is used twice"]),
-    "missing-title": ("@misc{a,\n  author = {B C},\n  year = {2019}\n}\n",
-                      ["entry.bib:1: the @misc entry `a` has no `title`", "add `title = {...}`"]),
+    "garbage": (
+        "Howard et al., Searching for MobileNetV3, ICCV 2019",
+        ["entry.bib:1: text outside any entry", "no BibTeX entry found"],
+    ),
+    "two-entries": (
+        "@misc{a, title = {A}, author = {B C}, year = {2019}}\n@misc{b, title = {D}, author = {E F}, year = {2020}}\n",
+        ["found 2 entries: `a` (line 1), `b` (line 2)", "one entry per file"],
+    ),
+    "duplicate-key": (
+        "@misc{a, title = {A}, author = {B C}, year = {2019}}\n@misc{a, title = {A}, author = {B C}, year = {2019}}\n",
+        ["entry.bib:2: the entry key `a` is used twice"],
+    ),
+    "missing-title": (
+        "@misc{a,\n  author = {B C},\n  year = {2019}\n}\n",
+        ["entry.bib:1: the @misc entry `a` has no `title`", "add `title = {...}`"],
+    ),
     "missing-year": ("@misc{a, title = {A}, author = {B C}}", ["has no `year`", "add `year = {2019}`"]),
     "missing-author": ("@misc{a, title = {A}, year = {2019}}", ["has no `author`"]),
     "bad-year": ("@misc{a, title = {A}, author = {B C}, year = {in press}}", ["write the year as four digits"]),
-    "missing-comma": ("@misc{a title = {A}, author = {B C}, year = {2019}}",
-                      ["entry.bib:1: cannot parse the block", "Expected comma after entry key"]),
-    "repeated-field": ("@misc{a, title = {A}, title = {B}, author = {B C}, year = {2019}}",
-                       ["repeats the field(s) title"]),
-    "undefined-string": ("@inproceedings{a, title = {A}, author = {B C}, year = {2019}, booktitle = cvpr}",
-                         ["`booktitle = cvpr` uses an undefined @string abbreviation"]),
-    "bad-doi": ("@misc{a, title = {A}, author = {B C}, year = {2019}, doi = {see the paper}}",
-                ["entry.bib:1: `doi = see the paper` is not a DOI"]),
-    "non-utf8": (b"@misc{a,\n  title = {Caf\xe9 Networks},\n  author = {B C},\n  year = {2019}\n}\n",
-                 ["entry.bib:2:15: byte 0xe9 is not valid UTF-8", "save the BibTeX file as UTF-8"]),
+    "missing-comma": (
+        "@misc{a title = {A}, author = {B C}, year = {2019}}",
+        ["entry.bib:1: cannot parse the block", "Expected comma after entry key"],
+    ),
+    "repeated-field": (
+        "@misc{a, title = {A}, title = {B}, author = {B C}, year = {2019}}",
+        ["repeats the field(s) title"],
+    ),
+    "undefined-string": (
+        "@inproceedings{a, title = {A}, author = {B C}, year = {2019}, booktitle = cvpr}",
+        ["`booktitle = cvpr` uses an undefined @string abbreviation"],
+    ),
+    "bad-doi": (
+        "@misc{a, title = {A}, author = {B C}, year = {2019}, doi = {see the paper}}",
+        ["entry.bib:1: `doi = see the paper` is not a DOI"],
+    ),
+    "non-utf8": (
+        b"@misc{a,\n  title = {Caf\xe9 Networks},\n  author = {B C},\n  year = {2019}\n}\n",
+        ["entry.bib:2:15: byte 0xe9 is not valid UTF-8", "save the BibTeX file as UTF-8"],
+    ),
 }
 
 
@@ -266,15 +330,27 @@ def test_malformed_bibtex_refused(case: str, catalogue: Path, capsys: pytest.Cap
 
 def test_invalid_id_refused(catalogue: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = snapshot(catalogue)
-    assert_refused(run(FIXTURES / "hetconv.bib", catalogue, "--id", "HetConv_2019"), catalogue, before,
-                   capsys.readouterr().err, "--id 'HetConv_2019' is not a valid id")
+    assert_refused(
+        run(FIXTURES / "hetconv.bib", catalogue, "--id", "HetConv_2019"),
+        catalogue,
+        before,
+        capsys.readouterr().err,
+        "--id 'HetConv_2019' is not a valid id",
+    )
 
 
 def test_invalid_catalogue_is_reported_not_touched(catalogue: Path, capsys: pytest.CaptureFixture[str]) -> None:
     catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("status: read", "status: done"), "utf-8")
     before = snapshot(catalogue)
-    assert_refused(run(FIXTURES / "hetconv.bib", catalogue), catalogue, before, capsys.readouterr().err,
-                   "papers.yaml:", "papers[0].status", "the catalogue is invalid already")
+    assert_refused(
+        run(FIXTURES / "hetconv.bib", catalogue),
+        catalogue,
+        before,
+        capsys.readouterr().err,
+        "papers.yaml:",
+        "papers[0].status",
+        "the catalogue is invalid already",
+    )
 
 
 def test_missing_files_are_reported(tmp_path: Path, catalogue: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -289,22 +365,46 @@ def test_missing_files_are_reported(tmp_path: Path, catalogue: Path, capsys: pyt
 
 
 def test_script_from_repo_root(catalogue: Path) -> None:
-    command = [sys.executable, "tools/add_paper.py", "--bibtex", str(FIXTURES / "mobilenetv3.bib"),
-               "--catalogue", str(catalogue), "--date", DATE]
+    command = [
+        sys.executable,
+        "tools/add_paper.py",
+        "--bibtex",
+        str(FIXTURES / "mobilenetv3.bib"),
+        "--catalogue",
+        str(catalogue),
+        "--date",
+        DATE,
+    ]
     ok = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert "left to fill in" in ok.stdout
     bad = write_bib(catalogue.parent, "@article{x, title = {A}")
     before = snapshot(catalogue)
-    refused = subprocess.run([*command[:3], str(bad), *command[4:]], cwd=REPO, capture_output=True, text=True,
-                             timeout=120)
+    refused = subprocess.run(
+        [*command[:3], str(bad), *command[4:]], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert_refused(refused.returncode, catalogue, before, refused.stderr, "never closed")
 
 
 @pytest.mark.parametrize(
     "title",
-    ["yes", "null", "1e9", "2019", "Res2Net: A New Backbone", "# not a comment", "- not a list", "50% fewer #FLOPs",
-     "'quoted'", '"double"', "@home", "a {braced} [flow] title", "中文标题：多尺度", "ends with colon:", "x\ty"],
+    [
+        "yes",
+        "null",
+        "1e9",
+        "2019",
+        "Res2Net: A New Backbone",
+        "# not a comment",
+        "- not a list",
+        "50% fewer #FLOPs",
+        "'quoted'",
+        '"double"',
+        "@home",
+        "a {braced} [flow] title",
+        "中文标题：多尺度",
+        "ends with colon:",
+        "x\ty",
+    ],
 )
 def test_rendered_values_read_back_unchanged(title: str) -> None:
     import yaml
@@ -318,13 +418,19 @@ def test_rendered_values_read_back_unchanged(title: str) -> None:
 
 
 def test_field_names_in_any_case(catalogue: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bib = write_bib(catalogue.parent, "@INPROCEEDINGS{Singh2019, Author = {Singh, Pravendra and Rai, Piyush}, "
-                                      "Title = {{HetConv}: Heterogeneous Kernel-Based Convolutions for Deep {CNNs}}, "
-                                      "BookTitle = {CVPR}, Year = {2019}, DOI = {10.1109/CVPR.2019.00497}}")
+    bib = write_bib(
+        catalogue.parent,
+        "@INPROCEEDINGS{Singh2019, Author = {Singh, Pravendra and Rai, Piyush}, "
+        "Title = {{HetConv}: Heterogeneous Kernel-Based Convolutions for Deep {CNNs}}, "
+        "BookTitle = {CVPR}, Year = {2019}, DOI = {10.1109/CVPR.2019.00497}}",
+    )
     assert run(bib, catalogue) == 0
     paper = load_catalogue(catalogue).papers[-1]
-    assert (paper.authors, paper.doi, paper.venue) == (["Pravendra Singh", "Piyush Rai"], "10.1109/CVPR.2019.00497",
-                                                       "CVPR 2019")
+    assert (paper.authors, paper.doi, paper.venue) == (
+        ["Pravendra Singh", "Piyush Rai"],
+        "10.1109/CVPR.2019.00497",
+        "CVPR 2019",
+    )
     before = snapshot(catalogue)
     bib = write_bib(catalogue.parent, "@misc{a, title = {A}, Title = {B}, author = {B C}, year = {2019}}")
     assert_refused(run(bib, catalogue), catalogue, before, capsys.readouterr().err, "repeats the field(s) title")

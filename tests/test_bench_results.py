@@ -113,7 +113,7 @@ def test_a_malformed_results_file_names_the_file_and_the_field(tmp_path: Path) -
     with pytest.raises(BenchMarkerError) as caught:
         expand_bench_markers(SECTION, source="docs/p.md", results_dir=results_dir(tmp_path, speed=broken))
     lines = str(caught.value).splitlines()
-    assert lines[1].endswith('speed.json: models: Field required')
+    assert lines[1].endswith("speed.json: models: Field required")
     assert lines[2].endswith(
         'speed.json: warm_check_s: Input should be a valid number, unable to parse string as a number (got "fast")'
     )
@@ -124,8 +124,11 @@ def test_a_nested_field_is_named_by_its_path(tmp_path: Path) -> None:
     data = json.loads((RESULTS / "scale.json").read_text(encoding="utf-8"))
     data["results"][1]["hook_work_s"]["markdown"] = None
     folder = results_dir(tmp_path, scale=data)
-    with pytest.raises(BenchResultError, match=r"scale\.json: results\[1\]\.hook_work_s\.markdown: Input should be a "
-                                               r"valid number \(got null\)"):
+    with pytest.raises(
+        BenchResultError,
+        match=r"scale\.json: results\[1\]\.hook_work_s\.markdown: Input should be a "
+        r"valid number \(got null\)",
+    ):
         read_result("scale", folder)
 
 
@@ -186,12 +189,16 @@ def test_the_test_durations_script_writes_a_typed_result(tmp_path: Path) -> None
     out = tmp_path / "test_durations.json"
     subprocess.run(
         [sys.executable, "bench/test_durations.py", "--junit", str(junit), "--wall", "12.5", "--out", str(out)],
-        cwd=REPO_ROOT, check=True, capture_output=True,
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
     )
     result = read_result("test_durations", tmp_path)
     assert (result.tests.passed, result.tests.skipped, result.tests.failed) == (1, 1, 1)
-    assert [(f.file, f.seconds, f.share) for f in result.files] == [("tests/test_a.py", 3.0, 0.75),
-                                                                    ("tests/test_b.py", 1.0, 0.25)]
+    assert [(f.file, f.seconds, f.share) for f in result.files] == [
+        ("tests/test_a.py", 3.0, 0.75),
+        ("tests/test_b.py", 1.0, 0.25),
+    ]
     assert result.wall_s == 12.5 and result.machine.cores >= 1 and result.machine.python
 
 

@@ -67,10 +67,14 @@ def _catalogue(**overrides) -> Catalogue:
 def test_hostile_values_cannot_break_the_file() -> None:
     catalogue = _catalogue(
         papers=[
-            {"title": "Unbalanced } brace { and @misc{evil, title={x}} % not a comment \\",
-             "authors": ["Smith and Jones"]},
-            {"title": "Braces {kept} when balanced, $\\ell_1$ math", "bibtex": {"type": "article", "key": "k1",
-                                                                                   "fields": {"journal": "J}} @x{"}}},
+            {
+                "title": "Unbalanced } brace { and @misc{evil, title={x}} % not a comment \\",
+                "authors": ["Smith and Jones"],
+            },
+            {
+                "title": "Braces {kept} when balanced, $\\ell_1$ math",
+                "bibtex": {"type": "article", "key": "k1", "fields": {"journal": "J}} @x{"}},
+            },
             {"title": "Line\nbreak\n@misc{injected,\ntitle={no}}", "bibtex": {"type": "article", "key": "k1"}},
             {"title": "Same key, different case", "bibtex": {"type": "misc", "key": "K1"}},
         ]
@@ -94,15 +98,27 @@ def test_hostile_fixture_round_trips() -> None:
 def test_cli_writes_the_file(tmp_path: Path) -> None:
     out = tmp_path / "papers.bib"
     result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "tools" / "bibtex_export.py"), "--catalogue", str(FIXTURES / "catalogue.yaml"),
-         "--out", str(out)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(REPO_ROOT / "tools" / "bibtex_export.py"),
+            "--catalogue",
+            str(FIXTURES / "catalogue.yaml"),
+            "--out",
+            str(out),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert out.read_text(encoding="utf-8") == export_bibtex(load_catalogue(FIXTURES / "catalogue.yaml"))
     bad = subprocess.run(
         [sys.executable, str(REPO_ROOT / "tools" / "bibtex_export.py"), "--catalogue", str(FIXTURES / "invalid.yaml")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert bad.returncode == 2 and "invalid.yaml:8:22" in bad.stderr
 

@@ -82,7 +82,12 @@ def build_site(site_dir: Path, catalogue: Path | None = None, measurements: Path
         env["PAPERS_MEASUREMENTS"] = str(measurements)
     result = subprocess.run(
         [str(MKDOCS), "build", "--strict", "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
     return site_dir
@@ -125,8 +130,9 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    root = build_site(tmp_path_factory.mktemp("browser-hostile") / "site", FIXTURES / "hostile.yaml",
-                      FIXTURES / "measurements.json")
+    root = build_site(
+        tmp_path_factory.mktemp("browser-hostile") / "site", FIXTURES / "hostile.yaml", FIXTURES / "measurements.json"
+    )
     site = Site(root)
     yield site
     site.close()
@@ -139,7 +145,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def _is_local(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme == "blob":
-        return _is_local(url[len("blob:"):])
+        return _is_local(url[len("blob:") :])
     if parts.scheme in ("data", "about"):
         return True
     return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname in ("127.0.0.1", "localhost")
@@ -198,7 +204,9 @@ class Browser:
         # One scroll straight there (scrolling back up would bring out Material's "Back to top" button).
         self.driver.execute_script(
             "window.scrollTo(0, arguments[0].getBoundingClientRect().top + window.scrollY"
-            " - document.querySelector('.md-header').offsetHeight - 12);", heading)
+            " - document.querySelector('.md-header').offsetHeight - 12);",
+            heading,
+        )
         # Past the page's title, the header shows it instead of the site name.
         self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".md-header__title--active"))
 
@@ -210,9 +218,13 @@ class Browser:
         # then wait for every one to finish.
         self.driver.execute_async_script(
             "var done = arguments[arguments.length - 1];"
-            "requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });")
-        self.wait.until(lambda d: d.execute_script(
-            "return document.getAnimations().every(function (a) { return a.playState !== 'running'; });"))
+            "requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });"
+        )
+        self.wait.until(
+            lambda d: d.execute_script(
+                "return document.getAnimations().every(function (a) { return a.playState !== 'running'; });"
+            )
+        )
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         assert self.driver.save_screenshot(str(path)), path
@@ -223,8 +235,11 @@ class Browser:
         body = self.driver.find_element(By.TAG_NAME, "body")
         if body.get_attribute("data-md-color-scheme") == scheme:
             return
-        toggle = next(label for label in self.driver.find_elements(By.CSS_SELECTOR, "[data-md-component=palette] label")
-                      if label.is_displayed())
+        toggle = next(
+            label
+            for label in self.driver.find_elements(By.CSS_SELECTOR, "[data-md-component=palette] label")
+            if label.is_displayed()
+        )
         toggle.click()
         self.wait.until(lambda d: body.get_attribute("data-md-color-scheme") == scheme)
 
@@ -244,8 +259,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     try:
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_DIALOGS})
         # Pages open in the light palette whatever the machine prefers; the tests switch to dark themselves.
-        driver.execute_cdp_cmd("Emulation.setEmulatedMedia",
-                               {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+        driver.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]}
+        )
         # A 1280×900 viewport: the window is larger by the height of the (headless) browser chrome.
         driver.set_window_size(*VIEWPORT)
         inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
@@ -280,13 +296,17 @@ def test_every_paper_page_renders_without_errors(page: Browser, real_site: Site)
         # The numbers come first: the stats block sits above the notes, the first thing after the metadata.
         order = page.driver.execute_script(
             "var s = document.querySelector('article .cat-stats'), n = document.querySelector('article h2#notes');"
-            "return s && n ? s.compareDocumentPosition(n) & Node.DOCUMENT_POSITION_FOLLOWING : 0;")
+            "return s && n ? s.compareDocumentPosition(n) & Node.DOCUMENT_POSITION_FOLLOWING : 0;"
+        )
         assert order, f"{paper.id}: no stats block above the notes"
-        labels = [e.get_attribute("textContent") for e in page.driver.find_elements(
-            By.CSS_SELECTOR, "h2#notes + .tabbed-set .tabbed-labels > label")]
+        labels = [
+            e.get_attribute("textContent")
+            for e in page.driver.find_elements(By.CSS_SELECTOR, "h2#notes + .tabbed-set .tabbed-labels > label")
+        ]
         assert labels == ["English", "中文"], paper.id
         broken = page.driver.execute_script(
-            "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src);")
+            "return Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src);"
+        )
         assert not broken, f"{paper.id}: broken images {broken}"
         page.check_page()
 
@@ -304,7 +324,8 @@ def test_the_network_checks_catch_a_request_to_another_host(page: Browser, real_
     page.open(real_site.url())
     page.driver.execute_script(
         "var img = new Image(); img.id = 'probe'; img.src = 'https://example.com/probe.png'; "
-        "document.body.appendChild(img);")
+        "document.body.appendChild(img);"
+    )
     page.wait.until(lambda d: d.execute_script("var i = document.getElementById('probe'); return i.complete;"))
     assert page.driver.execute_script("return document.getElementById('probe').naturalWidth;") == 0
     with pytest.raises(AssertionError, match=r"example\.com/probe\.png"):
@@ -336,7 +357,8 @@ def test_a_refuted_note_sentence_is_marked_in_both_tabs(page: Browser, real_site
     page.open(real_site.url("papers/res2net/"))
     for lang in ("en", "zh"):
         marker = page.driver.find_elements(
-            By.CSS_SELECTOR, f"h2#notes + .tabbed-set [lang={lang}] a[href='#claim-note-flops-reduction-69']")
+            By.CSS_SELECTOR, f"h2#notes + .tabbed-set [lang={lang}] a[href='#claim-note-flops-reduction-69']"
+        )
         assert marker and "refuted" in marker[0].get_attribute("textContent"), lang
     claim = page.find("#claim-note-flops-reduction-69")
     assert "cat-claim--refuted" in claim.get_attribute("class")
@@ -355,7 +377,8 @@ def _open_every_detail(page: Browser) -> int:
         "  Promise.all(closed.filter(function (d) { return d.classList.contains('cat-lazy'); })"
         "    .map(function (d) { return window.catLazyFill(d); })).then(round);"
         "}"
-        "round();")
+        "round();"
+    )
 
 
 def test_details_load_on_demand(page: Browser, real_site: Site) -> None:
@@ -385,9 +408,22 @@ def test_details_load_on_demand(page: Browser, real_site: Site) -> None:
 
 # Pages of every type (the audit and the phone test visit these).
 PAGE_TYPES = (
-    "", "catalogue/", "claims/", "queue/", "tags/", "tags/attention/", "papers/res2net/", "papers/efficientnet/",
-    "papers/hetconv/", "insights/", "insights/params-vs-gmacs/", "insights/efficientnet-scaling/",
-    "insights/randwire-seeds/", "insights/compare/", "conventions/",
+    "",
+    "catalogue/",
+    "claims/",
+    "queue/",
+    "tags/",
+    "tags/attention/",
+    "papers/res2net/",
+    "papers/efficientnet/",
+    "papers/hetconv/",
+    "insights/",
+    "insights/params-vs-gmacs/",
+    "insights/efficientnet-scaling/",
+    "insights/randwire-seeds/",
+    "insights/latency-vs-macs/",
+    "insights/compare/",
+    "conventions/",
 )
 PHONE = (390, 844)
 
@@ -395,8 +431,10 @@ PHONE = (390, 844)
 def test_no_page_is_wider_than_a_phone(page: Browser, real_site: Site) -> None:
     """At 390 px, with every detail open, nothing scrolls the page sideways: wide tables scroll in their box."""
     driver = page.driver
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 2, "mobile": True})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 2, "mobile": True},
+    )
     try:
         for path in PAGE_TYPES:
             page.open(real_site.url(path))
@@ -413,7 +451,8 @@ def test_no_page_is_wider_than_a_phone(page: Browser, real_site: Site) -> None:
             if path.startswith("papers/"):  # wide tables are stacked cards: no header row, labelled cells
                 header = driver.execute_script(
                     "var h = document.querySelector('table.cat-cards thead'); "
-                    "return h && h.getBoundingClientRect().height;")
+                    "return h && h.getBoundingClientRect().height;"
+                )
                 assert header is not None and header <= 1, path
             page.check_page()
     finally:
@@ -435,19 +474,25 @@ def test_axe_finds_no_violation(page: Browser, real_site: Site, scheme: str) -> 
         page.set_scheme(scheme)
         _open_every_detail(page)
         # Material fades colours when the palette changes: audit the settled page, not a frame of the fade.
-        page.wait.until(lambda d: d.execute_script(
-            "return document.getAnimations().every(function (a) { return a.playState !== 'running'; });"))
+        page.wait.until(
+            lambda d: d.execute_script(
+                "return document.getAnimations().every(function (a) { return a.playState !== 'running'; });"
+            )
+        )
         page.driver.execute_script(source)
         result = page.driver.execute_async_script(
             "var done = arguments[arguments.length - 1];"
             "axe.run(document, {resultTypes: ['violations']}).then(function (r) {"
             "  done(r.violations.map(function (v) { return [v.id, v.impact, v.nodes.length,"
-            "    v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })]; })); });")
+            "    v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })]; })); });"
+        )
         if result:
             report[f"/{path}"] = result
     assert not report, "\n".join(
         f"{path}: {rule} ({impact}) ×{count}: {', '.join(targets)}"
-        for path, violations in report.items() for rule, impact, count, targets in violations)
+        for path, violations in report.items()
+        for rule, impact, count, targets in violations
+    )
 
 
 @pytest.mark.parametrize(
@@ -473,8 +518,8 @@ def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, 
 
     def found(driver: WebDriver) -> list[str]:
         hrefs = driver.execute_script(  # read in one step: the result list is re-rendered while typing
-            "return Array.from(document.querySelectorAll('.pf-search__result a'))"
-            ".map(function (a) { return a.href; });")
+            "return Array.from(document.querySelectorAll('.pf-search__result a')).map(function (a) { return a.href; });"
+        )
         papers = [p.split("/")[2] for p in (urlsplit(href).path for href in hrefs) if p.startswith("/papers/")]
         return papers if expected <= set(papers) else []
 
@@ -485,7 +530,7 @@ def test_search_finds_chinese_and_english_terms(page: Browser, real_site: Site, 
         pytest.fail(f"search for {query!r} did not list {sorted(expected)}: {status!r}")
     assert expected <= set(papers)
     box.send_keys(Keys.ARROW_DOWN)  # the arrow keys select a result, Enter opens it
-    first = page.driver.find_element(By.CSS_SELECTOR, ".pf-search__result[aria-selected=true] a").get_attribute("href")
+    first = page.driver.find_element(By.CSS_SELECTOR, ".pf-search__result a[aria-selected=true]").get_attribute("href")
     box.send_keys(Keys.ENTER)
     page.wait.until(lambda driver: driver.current_url == first)
     page.check_page()
@@ -504,7 +549,8 @@ def test_search_dialog_closes_with_escape(page: Browser, real_site: Site) -> Non
 def _column(page: Browser, index: int) -> list[str]:
     return page.driver.execute_script(
         "return Array.from(document.querySelectorAll('.cat-table[data-kind=papers] tbody tr'))"
-        f".map(function (tr) {{ return tr.cells[{index}].textContent.trim(); }});")
+        f".map(function (tr) {{ return tr.cells[{index}].textContent.trim(); }});"
+    )
 
 
 def test_catalogue_table_sorts_and_filters(page: Browser, real_site: Site) -> None:
@@ -522,14 +568,16 @@ def test_catalogue_table_sorts_and_filters(page: Browser, real_site: Site) -> No
     ascending = _column(page, 0)
     assert ascending != before
     assert ascending == page.driver.execute_script(
-        "return arguments[0].slice().sort(function (a, b) { return a.localeCompare(b); });", ascending)
+        "return arguments[0].slice().sort(function (a, b) { return a.localeCompare(b); });", ascending
+    )
     title.click()
     page.wait.until(lambda d: title.get_attribute("aria-sort") == "descending")
     assert _column(page, 0) == ascending[::-1]
     year = page.find(".cat-table thead th[data-sort-key=year]")
     year.click()  # another column: ascending, numerically
     page.wait.until(
-        lambda d: year.get_attribute("aria-sort") == "ascending" and title.get_attribute("aria-sort") is None)
+        lambda d: year.get_attribute("aria-sort") == "ascending" and title.get_attribute("aria-sort") is None
+    )
     years = [int(y) for y in _column(page, 1)]
     assert years == sorted(years) and len(set(years)) > 1
     params = page.find(".cat-table thead th[data-sort-key=params]")
@@ -537,12 +585,15 @@ def test_catalogue_table_sorts_and_filters(page: Browser, real_site: Site) -> No
     page.wait.until(lambda d: params.get_attribute("aria-sort") == "ascending")
     counts = _column(page, 5)
     known = [int(c.replace(",", "")) for c in counts if c != "—"]
-    assert known == sorted(known) and len(known) > 2 and counts[len(known):] == ["—"] * (len(counts) - len(known))
+    assert known == sorted(known) and len(known) > 2 and counts[len(known) :] == ["—"] * (len(counts) - len(known))
 
     # Filter: typing narrows the rows to the matches (title, authors, venue, year, tags, models).
     query = "attention"
-    expected = sorted(r["title"] for r in rows if query in " ".join(
-        [r["title"], r["authors"], r["venue"], str(r["year"]), *r["tags"], *r["models"]]).lower())
+    expected = sorted(
+        r["title"]
+        for r in rows
+        if query in " ".join([r["title"], r["authors"], r["venue"], str(r["year"]), *r["tags"], *r["models"]]).lower()
+    )
     assert 0 < len(expected) < len(rows)
     page.scroll_to(search).send_keys(query)
     page.wait.until(lambda d: len(_column(page, 0)) == len(expected))
@@ -600,9 +651,12 @@ def _chart_pages(site: Site) -> list[str]:
 def _charts(page: Browser) -> list[dict]:
     """Every chart element once the images that are rendered have loaded (a lazy image that is not rendered,
     such as a chart's phone-only panel on a wide screen, is never requested)."""
-    page.wait.until(lambda d: d.execute_script(
-        "return Array.from(document.querySelectorAll('article img')).every(function (i) {"
-        "  return i.complete || (i.loading === 'lazy' && !i.getClientRects().length); });"))
+    page.wait.until(
+        lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('article img')).every(function (i) {"
+            "  return i.complete || (i.loading === 'lazy' && !i.getClientRects().length); });"
+        )
+    )
     return page.driver.execute_script(CHART_STATE, CHARTS)
 
 
@@ -652,8 +706,9 @@ def test_compare_view_picks_two_models(page: Browser, real_site: Site) -> None:
     Select(page.find(".cat-compare__controls label:nth-of-type(2) select")).select_by_value(third)
     page.wait.until(lambda d: heads(d) == [first, third])
     assert urlsplit(page.driver.current_url).fragment == f"{first},{third}"
-    params = page.driver.find_element(By.XPATH, "//table[contains(@class,'cat-compare__table')]"
-                                                "//tr[th[normalize-space()='Parameters (M)']]")
+    params = page.driver.find_element(
+        By.XPATH, "//table[contains(@class,'cat-compare__table')]//tr[th[normalize-space()='Parameters (M)']]"
+    )
     cells = [td.text for td in params.find_elements(By.TAG_NAME, "td")]
     assert cells[:2] == [f"{models[first]['params'] / 1e6:.2f}", f"{models[third]['params'] / 1e6:.2f}"]
     page.scroll_to(page.find(".cat-compare__controls button")).click()  # swap
@@ -669,8 +724,9 @@ def test_screenshots(page: Browser, real_site: Site) -> None:
     fc_list = shutil.which("fc-list")
     fonts = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False).stdout if fc_list else ""
     if not fonts.strip():
-        warnings.warn("no CJK font installed (make browser installs fonts-wqy-microhei): Chinese shows as boxes",
-                      stacklevel=2)
+        warnings.warn(
+            "no CJK font installed (make browser installs fonts-wqy-microhei): Chinese shows as boxes", stacklevel=2
+        )
     page.open(real_site.url())
     assert page.find("body").get_attribute("data-md-color-scheme") == "default"
     page.screenshot("home")
@@ -743,9 +799,12 @@ return {
 def assert_inert(page: Browser, site: Site, path: str) -> None:
     """Open a page built from hostile text, provoke every payload it could hold, and assert none ran."""
     page.open(site.url(path))
-    page.wait.until(lambda d: d.execute_script(
-        "return Array.from(document.querySelectorAll('.cat-table[data-kind]'))"
-        ".every(function (b) { return b.querySelector('.cat-table__controls'); });"))  # JS-rendered rows too
+    page.wait.until(
+        lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('.cat-table[data-kind]'))"
+            ".every(function (b) { return b.querySelector('.cat-table__controls'); });"
+        )
+    )  # JS-rendered rows too
     page.driver.execute_script(PROVOKE)
     assert urlsplit(page.driver.current_url).path == f"/{path}", f"{path}: a click navigated away"
     try:
@@ -781,7 +840,8 @@ def test_hostile_catalogue_runs_nothing_in_the_browser(page: Browser, hostile_si
         state = page.driver.execute_script(
             "return {pwned: typeof window.__pwned !== 'undefined', dialogs: window.__dialogs || [],"
             " active: Array.from(document.querySelectorAll('script, foreignObject, iframe, *[onload], *[onclick]'))"
-            "   .map(function (e) { return e.outerHTML.slice(0, 120); })};")
+            "   .map(function (e) { return e.outerHTML.slice(0, 120); })};"
+        )
         assert state == {"pwned": False, "dialogs": [], "active": []}, f"{path}: {state}"
         page.check_page()
 

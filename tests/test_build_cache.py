@@ -169,15 +169,20 @@ def test_a_changed_measurement_or_cited_claim_redraws_the_charts(  # type: ignor
     # A cited top-1 accuracy of the accuracy chart, changed in the catalogue.
     _plant(cache_folder, "insights/accuracy-vs-gmacs.md", "stale")
     index, paper = next((i, p) for i, p in enumerate(catalogue.papers) if p.id == "efficientnet")
-    claims = [c.model_copy(update={"value": 12.34, "printed": "12.34%"}) if c.id == "table2-top1-b0" else c
-              for c in paper.claims]
+    claims = [
+        c.model_copy(update={"value": 12.34, "printed": "12.34%"}) if c.id == "table2-top1-b0" else c
+        for c in paper.claims
+    ]
     papers = list(catalogue.papers)
     papers[index] = paper.model_copy(update={"claims": claims})
     cited = catalogue.model_copy(update={"papers": papers})
     with build_cache.build_cache(REPO_ROOT):
         shown = build_insights(cited, more_params)[0]["insights/accuracy-vs-gmacs.md"]
-    assert shown == build_insights(cited, more_params)[0]["insights/accuracy-vs-gmacs.md"] != pages[
-        "insights/accuracy-vs-gmacs.md"]
+    assert (
+        shown
+        == build_insights(cited, more_params)[0]["insights/accuracy-vs-gmacs.md"]
+        != pages["insights/accuracy-vs-gmacs.md"]
+    )
     assert "12.34" in shown
 
 
@@ -186,8 +191,11 @@ def test_the_insight_pages_read_only_the_fingerprinted_fields_of_a_paper() -> No
     of a paper there (notes, tags...) would serve stale pages when that field changes: key it first."""
     read = set()
     for path in (REPO_ROOT / "tools" / "site" / "insights").glob("*.py"):
-        read |= {node.attr for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                 if isinstance(node, ast.Attribute)}
+        read |= {
+            node.attr
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Attribute)
+        }
     assert read & set(Paper.model_fields) == {"id", "title", "models", "claims"}
     templates = list((REPO_ROOT / "tools" / "site" / "templates").glob("insight*.j2"))
     assert len(templates) >= 5

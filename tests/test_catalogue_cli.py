@@ -17,15 +17,28 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def run(*command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def test_add_is_tools_add_paper(tmp_path: Path) -> None:
     catalogue = tmp_path / "papers.yaml"
     shutil.copy(FIXTURES / "add_paper" / "catalogue.yaml", catalogue)
-    args = ["--bibtex", str(FIXTURES / "add_paper" / "mobilenetv3.bib"), "--catalogue", str(catalogue),
-            "--date", "2026-12-01", "--dry-run"]
+    args = [
+        "--bibtex",
+        str(FIXTURES / "add_paper" / "mobilenetv3.bib"),
+        "--catalogue",
+        str(catalogue),
+        "--date",
+        "2026-12-01",
+        "--dry-run",
+    ]
     module, script = run("-m", "tools.catalogue", "add", *args), run("tools/add_paper.py", *args)
     assert (module.returncode, module.stdout) == (script.returncode, script.stdout) == (0, script.stdout)
     assert "would append `howard-2019-searching`" in module.stdout

@@ -60,14 +60,34 @@ def text_mutations(draw: st.DrawFn) -> str:
 
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=40), st.dates(min_value=dt.date(1, 1, 1)),
-    st.sampled_from(["javascript:alert(1)", "<script>alert(1)</script>", "4.1G", "no", "1e9", "", "resnet50",
-                     "https://example.org/x", "read", "backbone", "absolute", "macs"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.dates(min_value=dt.date(1, 1, 1)),
+    st.sampled_from(
+        [
+            "javascript:alert(1)",
+            "<script>alert(1)</script>",
+            "4.1G",
+            "no",
+            "1e9",
+            "",
+            "resnet50",
+            "https://example.org/x",
+            "read",
+            "backbone",
+            "absolute",
+            "macs",
+        ]
+    ),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                      max_leaves=6)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=6,
+)
 
 
 def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -94,13 +94,23 @@ CASES: list[tuple[str, Callable[[str], str], int, str]] = [
     ("unknown-top-level-key", lambda t: t + "version: 2\n", 64, "unknown field `version`"),
     # duplicates
     ("duplicate-key", insert_after(7, "    year: 2017"), 8, "duplicate key `year` (first written on line 7"),
-    ("duplicate-paper-id", replace_line(38, "  - id: resnet"), 38,
-     "duplicate paper id `resnet` (also papers[0] on line 4)"),
+    (
+        "duplicate-paper-id",
+        replace_line(38, "  - id: resnet"),
+        38,
+        "duplicate paper id `resnet` (also papers[0] on line 4)",
+    ),
     ("duplicate-arxiv-id", replace_line(43, '    arxiv: {id: "1512.03385"}'), 43, "duplicate paper arXiv id"),
     ("duplicate-doi", insert_after(43, "    doi: 10.1109/cvpr.2016.90"), 44, "duplicate paper DOI"),
-    ("duplicate-bibtex-key", chain(insert_after(47, "    bibtex: {type: article, key: he2016deep}"),
-                                   insert_after(21, "    bibtex: {type: inproceedings, key: he2016deep}")), 49,
-     "duplicate paper BibTeX key `he2016deep` (also papers[0] on line 22)"),
+    (
+        "duplicate-bibtex-key",
+        chain(
+            insert_after(47, "    bibtex: {type: article, key: he2016deep}"),
+            insert_after(21, "    bibtex: {type: inproceedings, key: he2016deep}"),
+        ),
+        49,
+        "duplicate paper BibTeX key `he2016deep` (also papers[0] on line 22)",
+    ),
     ("duplicate-claim-id", lambda t: t + "".join(VALID_LINES[50:63]), 64, "duplicate claim id `flops-vs-resnet50`"),
     # missing and unknown fields
     ("missing-title", delete_line(5), 4, "required field `title` is missing"),
@@ -121,8 +131,12 @@ CASES: list[tuple[str, Callable[[str], str], int, str]] = [
     ("negative-params", replace_line(33, "        value: -25.6"), 27, "cannot be negative"),
     ("year-3024", replace_line(7, "    year: 3024"), 7, "less than or equal to 2100"),
     ("year-1800", replace_line(7, "    year: 1800"), 7, "greater than or equal to 1950"),
-    ("arxiv-version-zero", replace_line(9, '    arxiv: {id: "1512.03385", version: 0}'), 9,
-     "greater than or equal to 1"),
+    (
+        "arxiv-version-zero",
+        replace_line(9, '    arxiv: {id: "1512.03385", version: 0}'),
+        9,
+        "greater than or equal to 1",
+    ),
     # vocabularies
     ("unknown-tag", replace_line(13, "    tags: [backbone, transformers]"), 13, "unknown tag 'transformers'"),
     ("repeated-tag", replace_line(13, "    tags: [backbone, backbone]"), 13, "listed twice"),
@@ -135,20 +149,33 @@ CASES: list[tuple[str, Callable[[str], str], int, str]] = [
     # links
     ("javascript-link", replace_line(12, "      pdf: javascript:alert(1)"), 12, "only http:// and https://"),
     ("data-link", replace_line(12, "      pdf: data:text/html;base64,PHNjcmlwdD4="), 12, "only http:// and https://"),
-    ("link-with-space", replace_line(12, '      pdf: "https://arxiv.org/pdf/1512 03385"'), 12, "only http:// and https://"),
+    (
+        "link-with-space",
+        replace_line(12, '      pdf: "https://arxiv.org/pdf/1512 03385"'),
+        12,
+        "only http:// and https://",
+    ),
     ("file-link", replace_line(12, "      pdf: file:///etc/passwd"), 12, "only http:// and https://"),
     # references
     ("unknown-related-id", replace_line(22, "    related: [densenet]"), 22, "no paper has id `densenet`"),
     ("self-related", replace_line(22, "    related: [resnet]"), 22, "related to itself"),
     ("unknown-model-id", replace_line(24, "      - {id: resnet51, name: ResNet-51}"), 24, "not a registered model"),
-    ("model-defined-twice", insert_after(49, "      - {id: resnet50, name: ResNet-50}"), 50,
-     "already defined by papers[0]"),
+    (
+        "model-defined-twice",
+        insert_after(49, "      - {id: resnet50, name: ResNet-50}"),
+        50,
+        "already defined by papers[0]",
+    ),
     ("claim-model-not-listed", replace_line(55, "        model: resnet50_v1"), 55, "does not list model `resnet50_v1`"),
     ("claim-unknown-compared-to", replace_line(56, "        compared_to: resnet51"), 56, "not a registered model"),
     ("macs-claim-without-convention", delete_line(60), 51, "states its `convention`"),
     ("range-without-high", replace_line(53, "        kind: range"), 51, "needs `value_high`"),
-    ("tolerance-abs-and-rel", insert_after(37, "        tolerance: {abs: 0.1, rel: 0.1, reason: rounding}"), 38,
-     "exactly one of `abs` or `rel`"),
+    (
+        "tolerance-abs-and-rel",
+        insert_after(37, "        tolerance: {abs: 0.1, rel: 0.1, reason: rounding}"),
+        38,
+        "exactly one of `abs` or `rel`",
+    ),
     # hostile structure and size
     ("yaml-anchor", replace_line(13, "    tags: &t [backbone, residual]"), 13, "anchors and aliases"),
     ("billion-laughs", whole(BILLION_LAUGHS), 1, "anchors and aliases"),
@@ -183,8 +210,9 @@ def test_case_count_covers_the_issue() -> None:
 
 
 @pytest.mark.parametrize(("mutation", "line", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_catalogue_is_rejected_with_location(tmp_path: Path, mutation: Callable[[str], str], line: int,
-                                                 words: str) -> None:
+def test_bad_catalogue_is_rejected_with_location(
+    tmp_path: Path, mutation: Callable[[str], str], line: int, words: str
+) -> None:
     code, out, err = _run(tmp_path, mutation(VALID_TEXT))
     assert code == 2, out + err
     assert "Traceback" not in err
@@ -197,12 +225,16 @@ def test_bad_catalogue_is_rejected_with_location(tmp_path: Path, mutation: Calla
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    text = chain(replace_line(7, "    year: 3024"), replace_line(13, "    tags: [nope]"),
-                 replace_line(12, "      pdf: javascript:x"))(VALID_TEXT)
+    text = chain(
+        replace_line(7, "    year: 3024"),
+        replace_line(13, "    tags: [nope]"),
+        replace_line(12, "      pdf: javascript:x"),
+    )(VALID_TEXT)
     code, _, err = _run(tmp_path, text)
     assert code == 2
-    assert {"papers.yaml:7:", "papers.yaml:12:", "papers.yaml:13:"} <= {m.group(0) for m in
-                                                                        re.finditer(r"papers\.yaml:\d+:", err)}
+    assert {"papers.yaml:7:", "papers.yaml:12:", "papers.yaml:13:"} <= {
+        m.group(0) for m in re.finditer(r"papers\.yaml:\d+:", err)
+    }
     assert "3 problems found" in err
 
 
@@ -243,11 +275,19 @@ def test_bad_fixture_files(fixture: Path) -> None:
 
 def test_command_line_exit_codes() -> None:
     script = Path(verify_claims.__file__)
-    ok = subprocess.run([sys.executable, str(script), "--validate-only", "--catalogue", str(VALID)],
-                        capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        [sys.executable, str(script), "--validate-only", "--catalogue", str(VALID)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
-    bad = subprocess.run([sys.executable, str(script), "--validate-only", "--catalogue",
-                          str(FIXTURES / "bad" / "unknown_tag.yaml")], capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, str(script), "--validate-only", "--catalogue", str(FIXTURES / "bad" / "unknown_tag.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2
     assert "unknown_tag.yaml:" in bad.stderr and "Traceback" not in bad.stderr
     usage = subprocess.run([sys.executable, str(script), "--no-such-flag"], capture_output=True, text=True, check=False)
@@ -255,9 +295,11 @@ def test_command_line_exit_codes() -> None:
 
 
 def test_validation_imports_no_torch() -> None:
-    code = ("import sys; from tools import verify_claims; "
-            f"rc = verify_claims.main(['--validate-only', '--catalogue', {str(VALID)!r}]); "
-            "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(rc)")
+    code = (
+        "import sys; from tools import verify_claims; "
+        f"rc = verify_claims.main(['--validate-only', '--catalogue', {str(VALID)!r}]); "
+        "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(rc)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 

@@ -16,28 +16,67 @@ from tools.tolerance import claim_interval, parse_printed, printed_decimals, rul
 KEY = "0" * 64
 
 
-def record(model_id: str, *, params: int, conv: int, bn: int = 0, fvcore: int | None = None, head: int = 0,
-           head_params: int = 0, res: int = 224, error: str | None = None) -> MeasurementRecord:
+def record(
+    model_id: str,
+    *,
+    params: int,
+    conv: int,
+    bn: int = 0,
+    fvcore: int | None = None,
+    head: int = 0,
+    head_params: int = 0,
+    res: int = 224,
+    error: str | None = None,
+) -> MeasurementRecord:
     """A measurement with the three readings given directly (bn = BatchNorm output elements)."""
     numbers: dict[str, Any] = {
-        "params": params, "macs_conv_linear": conv, "macs_conv_linear_bn": conv + bn,
-        "fvcore_total": fvcore if fvcore is not None else conv + 2 * bn, "flopcounter_macs": conv,
-        "batchnorm_elements": bn, "activations": params // 2,
+        "params": params,
+        "macs_conv_linear": conv,
+        "macs_conv_linear_bn": conv + bn,
+        "fvcore_total": fvcore if fvcore is not None else conv + 2 * bn,
+        "flopcounter_macs": conv,
+        "batchnorm_elements": bn,
+        "activations": params // 2,
     }
     if error:
         numbers = dict.fromkeys(numbers)
-    stages = [] if error else [{"name": "stage3", "output_shape": [256, 8, 8], "params": 1,
-                                "macs_conv_linear": conv // 4, "macs_conv_linear_bn": conv // 4,
-                                "fvcore_total": conv // 4},
-                               {"name": "head", "output_shape": [1000], "params": head_params,
-                                "macs_conv_linear": head, "macs_conv_linear_bn": head, "fvcore_total": head}]
-    return MeasurementRecord(id=model_id, key=KEY, input_size=[3, res, res], stages=stages, measured_on="2026-12-01",
-                             error=error, **numbers)
+    stages = (
+        []
+        if error
+        else [
+            {
+                "name": "stage3",
+                "output_shape": [256, 8, 8],
+                "params": 1,
+                "macs_conv_linear": conv // 4,
+                "macs_conv_linear_bn": conv // 4,
+                "fvcore_total": conv // 4,
+            },
+            {
+                "name": "head",
+                "output_shape": [1000],
+                "params": head_params,
+                "macs_conv_linear": head,
+                "macs_conv_linear_bn": head,
+                "fvcore_total": head,
+            },
+        ]
+    )
+    return MeasurementRecord(
+        id=model_id, key=KEY, input_size=[3, res, res], stages=stages, measured_on="2026-12-01", error=error, **numbers
+    )
 
 
 MEASUREMENTS = {
-    "resnet50": record("resnet50", params=25_557_032, conv=4_089_184_256, bn=11_113_984, fvcore=4_111_512_576,
-                       head=2_048_000, head_params=2_049_000),
+    "resnet50": record(
+        "resnet50",
+        params=25_557_032,
+        conv=4_089_184_256,
+        bn=11_113_984,
+        fvcore=4_111_512_576,
+        head=2_048_000,
+        head_params=2_049_000,
+    ),
     "resnet50_v1": record("resnet50_v1", params=25_557_032, conv=3_858_000_000, bn=10_600_000),
     "res2net50_26w_4s": record("res2net50_26w_4s", params=25_699_120, conv=4_255_166_464, bn=12_600_000),
     "res2net50_18w_4s": record("res2net50_18w_4s", params=18_095_104, conv=2_898_407_424, bn=11_100_000),
@@ -50,9 +89,18 @@ MEASUREMENTS = {
 
 def claim(**fields: Any) -> Claim:
     base: dict[str, Any] = {
-        "id": "c", "text": "t", "kind": "absolute", "quantity": "macs", "model": "resnet50", "printed": "4.1B",
-        "value": 4.1, "unit": "G", "convention": "unspecified",
-        "source": {"version": "v1", "location": "Table 1"}, "origin": "paper", "confidence": "B",
+        "id": "c",
+        "text": "t",
+        "kind": "absolute",
+        "quantity": "macs",
+        "model": "resnet50",
+        "printed": "4.1B",
+        "value": 4.1,
+        "unit": "G",
+        "convention": "unspecified",
+        "source": {"version": "v1", "location": "Table 1"},
+        "origin": "paper",
+        "confidence": "B",
     }
     base.update(fields)
     if base["quantity"] != "macs" and "convention" not in fields:
@@ -65,21 +113,42 @@ def judge(c: Claim, measurements: dict[str, Any] | None = None) -> ClaimResult:
 
 
 def catalogue(*claims: Claim, models: tuple[str, ...] = ()) -> Catalogue:
-    return Catalogue.model_validate({"papers": [{
-        "id": "paper", "title": "T", "authors": ["A"], "year": 2020, "venue": "V", "status": "read",
-        "added": dt.date(2026, 12, 1), "models": [{"id": m, "name": m} for m in models],
-        "claims": [c.model_dump(exclude_none=True) for c in claims],
-    }]})
+    return Catalogue.model_validate(
+        {
+            "papers": [
+                {
+                    "id": "paper",
+                    "title": "T",
+                    "authors": ["A"],
+                    "year": 2020,
+                    "venue": "V",
+                    "status": "read",
+                    "added": dt.date(2026, 12, 1),
+                    "models": [{"id": m, "name": m} for m in models],
+                    "claims": [c.model_dump(exclude_none=True) for c in claims],
+                }
+            ]
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
 # The tolerance rule
 
 
-@pytest.mark.parametrize(("printed", "value", "decimals"), [
-    ("25.6M", 25.6, 1), ("4.1B", 4.1, 1), ("300M", 300, 0), ("0.39B", 0.39, 2), ("25,557,032", 25_557_032, 0),
-    ("3.8 × 10^9", 3.8, 1), ("69%", 69, 0), ("3X to 8X", 8, 0),
-])
+@pytest.mark.parametrize(
+    ("printed", "value", "decimals"),
+    [
+        ("25.6M", 25.6, 1),
+        ("4.1B", 4.1, 1),
+        ("300M", 300, 0),
+        ("0.39B", 0.39, 2),
+        ("25,557,032", 25_557_032, 0),
+        ("3.8 × 10^9", 3.8, 1),
+        ("69%", 69, 0),
+        ("3X to 8X", 8, 0),
+    ],
+)
 def test_printed_precision(printed: str, value: float, decimals: int) -> None:
     assert printed_decimals(claim(printed=printed, value=value)) == decimals
 
@@ -96,8 +165,11 @@ def test_trailing_zeros_take_the_precision_of_the_column() -> None:
     assert rule_interval(row, (row, other)).high == pytest.approx(300.5)
     assert "other rows of its column" in rule_interval(row, (row, other)).rule
     thirty = claim(id="a", printed="30M", value=30, unit="M", quantity="params")
-    column = (thirty, claim(id="b", printed="5.3M", value=5.3, unit="M", quantity="params"),
-              claim(id="c", printed="43M", value=43, unit="M", quantity="params"))
+    column = (
+        thirty,
+        claim(id="b", printed="5.3M", value=5.3, unit="M", quantity="params"),
+        claim(id="c", printed="43M", value=43, unit="M", quantity="params"),
+    )
     assert rule_interval(thirty, column).high == pytest.approx(30.5)
     alone = rule_interval(row)
     assert (alone.low, alone.high) == (250, 350) and "significant digits" in alone.rule
@@ -105,8 +177,15 @@ def test_trailing_zeros_take_the_precision_of_the_column() -> None:
 
 def test_interval_arithmetic_over_the_entries_a_ratio_came_from() -> None:
     """2.9 / 4.2 stands for 2.85 / 4.25 … 2.95 / 4.15 = 67.06 … 71.08 %."""
-    c = claim(kind="ratio", model="res2net50_18w_4s", compared_to="resnet50", printed="69%", value=69, unit="%",
-              entries={"model": "2.9G", "compared": "4.2G"})
+    c = claim(
+        kind="ratio",
+        model="res2net50_18w_4s",
+        compared_to="resnet50",
+        printed="69%",
+        value=69,
+        unit="%",
+        entries={"model": "2.9G", "compared": "4.2G"},
+    )
     interval = claim_interval(c)
     assert interval.low == pytest.approx(2.85 / 4.25 * 100) and interval.high == pytest.approx(2.95 / 4.15 * 100)
     result = judge(c)  # measured 70.88 %: outside 68.5–69.5, inside the entries' interval
@@ -115,8 +194,13 @@ def test_interval_arithmetic_over_the_entries_a_ratio_came_from() -> None:
 
 
 def test_declared_tolerance_is_used_with_its_reason() -> None:
-    c = claim(printed="around 25M", value=25, unit="M", quantity="params",
-              tolerance={"abs": 1, "reason": "one figure for four baselines", "source": "Sec. 3.3: \"around\""})
+    c = claim(
+        printed="around 25M",
+        value=25,
+        unit="M",
+        quantity="params",
+        tolerance={"abs": 1, "reason": "one figure for four baselines", "source": 'Sec. 3.3: "around"'},
+    )
     assert judge(c).verdict == "verified"
     assert "one figure for four baselines" in judge(c).rule
 
@@ -143,22 +227,41 @@ def test_a_table_takes_the_reading_that_reproduces_most_rows() -> None:
     assert results[0].table_rule == "EfficientNet Table 2: conv + linear + BatchNorm once reproduces 2 of 2 rows"
 
 
-def test_ties_go_to_conv_linear_and_the_other_row_is_refuted_with_the_other_reading() -> None:
+def test_a_tie_leaves_the_reading_open_and_rows_that_depend_on_it_inconclusive() -> None:
+    """ResNet-50 v1's 3.86 holds under conv + linear only, B1's 0.70B under BN-once only: 1 row each, a tie.
+
+    Those two rows depend on the reading the table leaves open; B0's 0.39B holds under both (verified); a B1 at
+    0.80B holds under neither (refuted, judged under conv + linear)."""
     table = {"version": "v", "location": "Table 2", "table": "T2"}
     fits_conv = claim(id="r50", model="resnet50_v1", printed="3.86", value=3.86, source=table)
     fits_bn = claim(id="b1", model="efficientnet_b1", printed="0.70B", value=0.70, unit="B", source=table)
-    contexts = table_contexts(catalogue(fits_conv, fits_bn), MEASUREMENTS)
-    assert contexts[("paper", "r50")].reading == "macs_conv_linear"
-    refuted = evaluate_claims(catalogue(fits_conv, fits_bn), MEASUREMENTS)[1]
-    assert refuted.verdict == "refuted"
-    assert refuted.diagnosis[0] == "another reading: conv + linear + BatchNorm once gives 0.698 B"
+    fits_both = claim(id="b0", model="efficientnet_b0", printed="0.39B", value=0.39, unit="B", source=table)
+    fits_none = claim(id="b1x", model="efficientnet_b1", printed="0.80B", value=0.80, unit="B", source=table)
+    rows = catalogue(fits_conv, fits_bn, fits_both, fits_none)
+    context = table_contexts(rows, MEASUREMENTS)[("paper", "r50")]
+    assert context.reading == "macs_conv_linear" and context.tied == ("macs_conv_linear", "macs_conv_linear_bn")
+    assert context.rule == (
+        "T2: conv + linear MACs and conv + linear + BatchNorm once each reproduce 2 of 4 rows, "
+        "so the table does not decide its reading"
+    )
+    r50, b1, b0, b1x = evaluate_claims(rows, MEASUREMENTS)
+    assert (r50.verdict, b1.verdict, b0.verdict, b1x.verdict) == ("inconclusive", "inconclusive", "verified", "refuted")
+    assert "this row holds under conv + linear + BatchNorm once and not under conv + linear MACs" in b1.summary
+    assert "this row holds under conv + linear MACs and not under conv + linear + BatchNorm once" in r50.summary
+    assert b1x.reading == "conv + linear MACs"
 
 
 def test_an_override_needs_a_reason_from_the_source_and_is_shown() -> None:
     with pytest.raises(ValueError, match="convention_reason"):
         claim(convention="macs_conv_linear")
-    result = judge(claim(convention="fvcore_total", printed="4.11", value=4.11,
-                         convention_reason="timm's GMACs column is fvcore's total"))
+    result = judge(
+        claim(
+            convention="fvcore_total",
+            printed="4.11",
+            value=4.11,
+            convention_reason="timm's GMACs column is fvcore's total",
+        )
+    )
     assert result.verdict == "verified" and result.reading == "fvcore total"
     assert "timm's GMACs column" in (result.table_rule or "")
 
@@ -180,8 +283,7 @@ def test_claim_about_a_reimplementation_is_inconclusive_never_refuted() -> None:
 
 def test_the_circular_hetconv_30_percent_is_inconclusive() -> None:
     """P = 4 on every 3×3 is the catalogue's own reading (a construction), so the 30 % cannot confirm itself."""
-    c = claim(kind="reduction", model="hetconv_resnet50_p4", compared_to="resnet50", printed="30%", value=30,
-              unit="%")
+    c = claim(kind="reduction", model="hetconv_resnet50_p4", compared_to="resnet50", printed="30%", value=30, unit="%")
     result = judge(c)
     assert result.verdict == "inconclusive" and "construction" in result.summary
 
@@ -191,13 +293,22 @@ def test_the_circular_hetconv_30_percent_is_inconclusive() -> None:
 
 
 def test_complement_for_a_model_the_source_defines() -> None:
-    c = claim(kind="reduction", model="res2net50_26w_4s", compared_to="resnet50", printed="69%", value=69,
-              unit="%", could_mean=["res2net50_18w_4s"])
+    c = claim(
+        kind="reduction",
+        model="res2net50_26w_4s",
+        compared_to="resnet50",
+        printed="69%",
+        value=69,
+        unit="%",
+        could_mean=["res2net50_18w_4s"],
+    )
     result = judge(c)
     assert result.verdict == "refuted"
     assert result.measured == "4.1 % more"  # a negative reduction is said as an increase
-    assert result.diagnosis == ("complement for `res2net50_18w_4s`, which the source also defines: 69% is the "
-                                "share kept (70.9 %), not the reduction (29.1 %)",)
+    assert result.diagnosis == (
+        "complement for `res2net50_18w_4s`, which the source also defines: 69% is the "
+        "share kept (70.9 %), not the reduction (29.1 %)",
+    )
 
 
 def test_no_sibling_is_named_unless_the_claim_says_it_could_mean_it() -> None:
@@ -222,8 +333,9 @@ def test_resolution_diagnosis_only_for_resolutions_the_source_uses() -> None:
     from tools.catalogue.schema import Paper
 
     c = claim(model="efficientnet_b0", printed="0.44B", value=0.44, resolution=224)
-    without = evaluate_claim(c, Paper.model_validate(catalogue(c, models=("efficientnet_b0",)).papers[0].model_dump()),
-                             MEASUREMENTS)
+    without = evaluate_claim(
+        c, Paper.model_validate(catalogue(c, models=("efficientnet_b0",)).papers[0].model_dump()), MEASUREMENTS
+    )
     assert not any(d.startswith("resolution") for d in without.diagnosis)
     paper = catalogue(c, models=("efficientnet_b0", "efficientnet_b1")).papers[0]
     with_240 = evaluate_claim(c, paper, MEASUREMENTS)
@@ -235,20 +347,40 @@ def test_resolution_diagnosis_only_for_resolutions_the_source_uses() -> None:
 
 
 def test_internal_consistency_verified_and_refuted_by_the_sources_own_table() -> None:
-    ok = claim(kind="consistency", quantity="top1_error", printed="0.93%", value=0.93, unit="pp", model=None,
-               consistency={"operation": "difference", "operands": ["23.85", "22.92"], "where": "Table 3"})
+    ok = claim(
+        kind="consistency",
+        quantity="top1_error",
+        printed="0.93%",
+        value=0.93,
+        unit="pp",
+        model=None,
+        consistency={"operation": "difference", "operands": ["23.85", "22.92"], "where": "Table 3"},
+    )
     assert judge(ok).verdict == "verified" and judge(ok).basis == "internal consistency"
-    typo = claim(kind="consistency", quantity="top1_error", printed="1.27%", value=1.27, unit="pp", model=None,
-                 consistency={"operation": "difference", "operands": ["23.32", "21.53"], "where": "Table 1"})
+    typo = claim(
+        kind="consistency",
+        quantity="top1_error",
+        printed="1.27%",
+        value=1.27,
+        unit="pp",
+        model=None,
+        consistency={"operation": "difference", "operands": ["23.32", "21.53"], "where": "Table 1"},
+    )
     result = judge(typo)
     assert result.verdict == "refuted" and result.measured == "1.790 pp"
     assert "Table 1 gives 1.790 pp, not 1.27%" in result.summary
 
 
 def test_product_consistency_alpha_beta_gamma() -> None:
-    c = claim(kind="consistency", quantity="other", printed="α · β^2 · γ^2 ≈ 2", value=2, unit="", model=None,
-              consistency={"operation": "product", "operands": ["1.2", "1.1", "1.1", "1.15", "1.15"],
-                           "where": "Sec. 4"})
+    c = claim(
+        kind="consistency",
+        quantity="other",
+        printed="α · β^2 · γ^2 ≈ 2",
+        value=2,
+        unit="",
+        model=None,
+        consistency={"operation": "product", "operands": ["1.2", "1.1", "1.1", "1.15", "1.15"], "where": "Sec. 4"},
+    )
     result = judge(c)
     assert result.verdict == "verified" and result.measured == "1.9"
 
@@ -267,14 +399,24 @@ def test_error_when_a_model_has_no_measurement() -> None:
 
 
 def test_stage_claims_compare_one_part_of_the_network() -> None:
-    c = claim(kind="ratio", model="res2net50_18w_4s", compared_to="resnet50", stage="stage3", printed="0.709",
-              value=0.709, unit="")
+    c = claim(
+        kind="ratio",
+        model="res2net50_18w_4s",
+        compared_to="resnet50",
+        stage="stage3",
+        printed="0.709",
+        value=0.709,
+        unit="",
+    )
     assert judge(c).verdict == "verified"
 
 
 def test_no_internal_names_or_none_in_what_a_reader_sees() -> None:
-    for c in (claim(), claim(quantity="params", printed="25.6M", value=25.6, unit="M"),
-              claim(quantity="top1_accuracy", printed="76.3%", value=76.3, unit="%")):
+    for c in (
+        claim(),
+        claim(quantity="params", printed="25.6M", value=25.6, unit="M"),
+        claim(quantity="top1_accuracy", printed="76.3%", value=76.3, unit="%"),
+    ):
         result = judge(c)
         shown = " ".join([result.claimed, result.summary, result.measured or "", result.tolerance])
         for internal in ("macs_conv_linear", "fvcore_total", "None", "top1_accuracy", "+0.0 %"):
@@ -307,5 +449,6 @@ def test_a_widened_tolerance_without_a_source_is_caught() -> None:
 
     widened = claim(printed="25.6M", value=25.6, unit="M", quantity="params", tolerance={"rel": 0.1, "reason": "r"})
     assert wider_than_rule(widened)
-    assert not wider_than_rule(claim(printed="25.6M", value=25.6, unit="M", quantity="params",
-                                     tolerance={"abs": 0.01, "reason": "r"}))
+    assert not wider_than_rule(
+        claim(printed="25.6M", value=25.6, unit="M", quantity="params", tolerance={"abs": 0.01, "reason": "r"})
+    )

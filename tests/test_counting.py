@@ -32,8 +32,12 @@ def plain_counts(model_id: str) -> tuple[int, int, int, int]:
             analysis.uncalled_modules_warnings(False)
         with FlopCounterMode(display=False) as counter:
             model(x)
-        return (sum(p.numel() for p in model.parameters()), int(flops.total()), int(acts.total()),
-                int(counter.get_total_flops()) // 2)
+        return (
+            sum(p.numel() for p in model.parameters()),
+            int(flops.total()),
+            int(acts.total()),
+            int(counter.get_total_flops()) // 2,
+        )
 
 
 def at_resolution(monkeypatch: pytest.MonkeyPatch, model_id: str, resolution: int, sweep: tuple[int, ...] = ()) -> None:
@@ -45,9 +49,15 @@ def at_resolution(monkeypatch: pytest.MonkeyPatch, model_id: str, resolution: in
 # The shortcuts (one trace, bfloat16, zero weights, the meta device) do not depend on the input size, so a small
 # input proves the same as the paper's, at a fraction of the cost: 96 px keeps every ImageNet stage at 3 px or
 # more (attention still has 9 positions to relate in the last stage); the CIFAR model keeps its 32 px.
-@pytest.mark.parametrize(("model_id", "resolution"), [
-    ("mobilenetv2_100", 96), ("hetconv_vgg16_cifar_p4", 32), ("resnet50_attn_0010", 96), ("dla46x_c", 96),
-])
+@pytest.mark.parametrize(
+    ("model_id", "resolution"),
+    [
+        ("mobilenetv2_100", 96),
+        ("hetconv_vgg16_cifar_p4", 32),
+        ("resnet50_attn_0010", 96),
+        ("dla46x_c", 96),
+    ],
+)
 def test_measurement_equals_the_plain_counts(monkeypatch: pytest.MonkeyPatch, model_id: str, resolution: int) -> None:
     at_resolution(monkeypatch, model_id, resolution)
     measured = measure_model(model_id)
@@ -70,8 +80,13 @@ def test_stage_breakdown_adds_up_and_has_the_paper_shapes() -> None:
         assert sum(s[reading] for s in stages) == measured[reading]
     assert sum(s["params"] for s in stages) == measured["params"]
     # ResNet Table 1 at 224 px
-    assert [s["output_shape"] for s in stages[:5]] == [[64, 56, 56], [256, 56, 56], [512, 28, 28], [1024, 14, 14],
-                                                      [2048, 7, 7]]
+    assert [s["output_shape"] for s in stages[:5]] == [
+        [64, 56, 56],
+        [256, 56, 56],
+        [512, 28, 28],
+        [1024, 14, 14],
+        [2048, 7, 7],
+    ]
     # fvcore counts an eval BatchNorm (with affine) as 2 per element; the BN-once reading adds 1 per element
     assert measured["fvcore_by_operator"]["batch_norm"] == 2 * measured["batchnorm_elements"]
     assert measured["macs_conv_linear_bn"] - measured["macs_conv_linear"] == measured["batchnorm_elements"]
@@ -117,8 +132,9 @@ def toy_readings(model: nn.Module) -> tuple[dict[str, int], dict[str, int]]:
     per_module, _ = fvcore_counts(model, torch.zeros(1, 1, 10, 10))
     meta = copy.deepcopy(model).to("meta")
     work = executed_work(meta, torch.zeros(1, 1, 10, 10, device="meta"))
-    return readings(work, per_module[""]), {k.removeprefix("flops:"): v for k, v in per_module[""].items()
-                                            if k.startswith("flops:")}
+    return readings(work, per_module[""]), {
+        k.removeprefix("flops:"): v for k, v in per_module[""].items() if k.startswith("flops:")
+    }
 
 
 def test_three_readings_on_a_toy_model_against_hand_counts() -> None:
@@ -134,8 +150,11 @@ def test_an_executed_but_unused_conv_counts_in_the_executed_readings_only() -> N
     FlopCounterMode and the BatchNorm hooks see it run; fvcore's TorchScript trace removes it, so fvcore's total
     and its own conv count stay those of the toy without it."""
     measured, by_operator = toy_readings(_Toy(dead_conv=True))
-    assert measured == {"macs_conv_linear": 7_216 + 3_200, "macs_conv_linear_bn": 8_016 + 3_200 + 400,
-                        "fvcore_total": 9_616}
+    assert measured == {
+        "macs_conv_linear": 7_216 + 3_200,
+        "macs_conv_linear_bn": 8_016 + 3_200 + 400,
+        "fvcore_total": 9_616,
+    }
     assert conv_linear_macs(by_operator) == 7_216
 
 
@@ -163,9 +182,22 @@ def test_fvcore_agrees_with_the_executed_counts_for_every_measured_model() -> No
         assert record.fvcore_by_operator.get("batch_norm", 0) == 2 * traced_bn, model_id
 
 
-@pytest.mark.parametrize("model_id", ["densenet121", "efficientnet_b0", "dla34", "resnet50_fpn"])
-def test_the_meta_batchnorm_shortcut_changes_no_count(monkeypatch: pytest.MonkeyPatch, model_id: str) -> None:
-    """Per module, the executed work with BatchNorm answered by its shape equals torch's own meta BatchNorm."""
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        "densenet121",
+        "efficientnet_b0",
+        "dla34",
+        "resnet50_fpn",
+        "randwire_ws_small_s0",
+        "resnet50_attn_1111",
+        "mobilenetv2_100",
+        "res2net50_26w_4s",
+    ],
+)
+def test_the_meta_shape_shortcuts_change_no_count(monkeypatch: pytest.MonkeyPatch, model_id: str) -> None:
+    """Per module, the executed work with BatchNorm and element-wise operators answered by their shapes equals
+    the work with torch's own meta kernels."""
     import contextlib
 
     from tools import counting
@@ -177,7 +209,7 @@ def test_the_meta_batchnorm_shortcut_changes_no_count(monkeypatch: pytest.Monkey
     paths = ["", *(path for _, path in breakdown_modules(model))]
     with torch.no_grad():
         fast = executed_work(model, x, paths)
-        monkeypatch.setattr(counting, "_MetaBatchNormShapes", contextlib.nullcontext)
+        monkeypatch.setattr(counting, "_MetaShapes", contextlib.nullcontext)
         plain = executed_work(model, x, paths)
     assert fast == plain
     assert fast.batchnorm_elements[""] > 0 and fast.macs[""] > 0

@@ -18,11 +18,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _build(site_dir: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "PAPERS_CATALOGUE",
-                                                           "PAPERS_MEASUREMENTS")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "PAPERS_CATALOGUE", "PAPERS_MEASUREMENTS")
+    }
     env["PYTHONHASHSEED"] = "random"  # nothing may depend on set or dict iteration order
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir",
-                             str(site_dir)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -53,14 +60,24 @@ def test_measuring_twice_gives_identical_entries() -> None:
         "print(json.dumps([measure_model(m, today=dt.date(2026, 1, 1)) for m in "
         "['hetconv_vgg16_cifar_p8', 'mobilenetv2_100']], sort_keys=True))"
     )
-    runs = [subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": "random"}).stdout for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": "random"},
+        ).stdout
+        for _ in range(2)
+    ]
     assert runs[0] == runs[1]
     first = json.loads(runs[0])
     committed = read_measurements()
     for entry in first:  # and they agree with the committed file (apart from the date of measuring)
         assert {k: v for k, v in entry.items() if k != "measured_on"} == {
-            k: v for k, v in committed[entry["id"]].model_dump(mode="json").items() if k != "measured_on"}
+            k: v for k, v in committed[entry["id"]].model_dump(mode="json").items() if k != "measured_on"
+        }
 
 
 def test_committed_measurements_file_is_in_canonical_form() -> None:

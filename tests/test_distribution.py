@@ -94,9 +94,19 @@ def test_bad_input_is_a_clear_error(args: tuple, words: str) -> None:
 # ---------------------------------------------------------------------------------------------------------------------
 SEEDS = [f"randwire_ws_small_s{seed}" for seed in range(5)]
 BASE = {
-    "id": "small-flops", "text": "583 ± 6.2 MFLOPs.", "kind": "distribution", "quantity": "macs", "models": SEEDS,
-    "printed": "583±6.2", "value": 583.0, "value_std": 6.2, "unit": "M", "convention": "unspecified",
-    "source": {"version": "ICCV 2019", "location": "Table 2"}, "origin": "paper", "confidence": "C",
+    "id": "small-flops",
+    "text": "583 ± 6.2 MFLOPs.",
+    "kind": "distribution",
+    "quantity": "macs",
+    "models": SEEDS,
+    "printed": "583±6.2",
+    "value": 583.0,
+    "value_std": 6.2,
+    "unit": "M",
+    "convention": "unspecified",
+    "source": {"version": "ICCV 2019", "location": "Table 2"},
+    "origin": "paper",
+    "confidence": "C",
 }
 
 
@@ -128,8 +138,12 @@ def test_bad_distribution_claims_are_rejected(change: dict, words: str) -> None:
 def test_randwire_counts_are_distribution_claims_over_five_seeds() -> None:
     paper = next(p for p in load_catalogue(DEFAULT_CATALOGUE).papers if p.id == "randwire")
     counts = [c for c in paper.claims if c.quantity in ("params", "macs")]
-    assert {c.id for c in counts} == {"table2-small-flops", "table2-small-params", "table3-c154-params",
-                                      "table3-c154-flops"}
+    assert {c.id for c in counts} == {
+        "table2-small-flops",
+        "table2-small-params",
+        "table3-c154-params",
+        "table3-c154-flops",
+    }
     for claim in counts:
         assert claim.kind == "distribution" and len(claim.models) == 5
         assert len({m.rsplit("_s", 1)[0] for m in claim.models}) == 1, "one setting, five seeds"

@@ -56,8 +56,11 @@ def test_committed_file_is_valid_and_keeps_provenance() -> None:
     # Res2NeXt-DLA-60, Res2Net-v1b-50 and -v1b-101: the authors' README @219c8c6 and timm's evaluation @aa4b585.
     assert len(rows) == 259
     assert sum(r.independent for r in rows) == 113
-    v1b = [(r.evaluator, r.top1, r.top5, r.independent) for r in rows
-           if r.weights == "res2net-official/res2net50_v1b_26w_4s"]
+    v1b = [
+        (r.evaluator, r.top1, r.top5, r.independent)
+        for r in rows
+        if r.weights == "res2net-official/res2net50_v1b_26w_4s"
+    ]
     assert v1b == [("Res2Net authors", 80.27, 95.04, False), ("timm", 80.28, 95.028, True)]
     # every evaluation by timm, torchvision and mmpretrain is a single centre crop; the others do not say
     crops = {(r.evaluator in ("timm", "torchvision", "mmpretrain"), r.settings.crops) for r in rows}
@@ -90,8 +93,10 @@ def test_a_misspelt_field_is_reported_at_its_line_with_the_allowed_fields(tmp_pa
 
 def test_a_percentage_out_of_range_names_the_line(tmp_path: Path) -> None:
     (message,) = problems(write(tmp_path, ROW.replace("top1: 78.950", "top1: 789.50")))
-    assert message == ("evaluations.yaml:5:11: evaluations[0].top1: Input should be less than or equal to 100 "
-                       "(got 789.5) — check the value")
+    assert message == (
+        "evaluations.yaml:5:11: evaluations[0].top1: Input should be less than or equal to 100 "
+        "(got 789.5) — check the value"
+    )
 
 
 def test_the_test_protocol_is_read_and_a_zero_crop_count_names_the_line(tmp_path: Path) -> None:
@@ -99,8 +104,10 @@ def test_the_test_protocol_is_read_and_a_zero_crop_count_names_the_line(tmp_path
     (row,) = load_evaluations(write(tmp_path, ten))
     assert row.settings.crops == 10 and row.settings_text() == "224 px, crop 0.875, bilinear, 10-crop"
     (message,) = problems(write(tmp_path, ten.replace("crops: 10", "crops: 0")))
-    assert message == ("evaluations.yaml:15:14: evaluations[0].settings.crops: Input should be greater than or "
-                       "equal to 1 (got 0) — check the value")
+    assert message == (
+        "evaluations.yaml:15:14: evaluations[0].settings.crops: Input should be greater than or "
+        "equal to 1 (got 0) — check the value"
+    )
 
 
 def test_an_error_written_as_top5_is_caught(tmp_path: Path) -> None:
@@ -137,20 +144,44 @@ def test_a_malformed_weights_id_and_a_missing_source_are_reported(tmp_path: Path
 
 
 def claim(**fields: object) -> Claim:
-    base = {"id": "c", "text": "t", "kind": "absolute", "quantity": "top1_accuracy", "unit": "%",
-            "source": {"version": "v1", "location": "Table 3"}, "origin": "paper", "confidence": "A"}
+    base = {
+        "id": "c",
+        "text": "t",
+        "kind": "absolute",
+        "quantity": "top1_accuracy",
+        "unit": "%",
+        "source": {"version": "v1", "location": "Table 3"},
+        "origin": "paper",
+        "confidence": "A",
+    }
     return Claim.model_validate({**base, **fields})
 
 
-def evaluation(weights: str, top1: float, *, independent: bool = True, evaluator: str = "timm",
-               model: str = "res2net50_26w_8s", top5: float | None = None, crops: int | None = None) -> Evaluation:
-    return Evaluation.model_validate({
-        "weights": weights, "model": model, "dataset": "imagenet-1k-val", "top1": top1, "top5": top5,
-        "independent": independent, "evaluator": evaluator, "evaluation": f"{evaluator} {weights}",
-        "weights_origin": "w",
-        "settings": {"image_size": 224, "crop_pct": 0.875, "interpolation": "bilinear", "crops": crops},
-        "source": {"repository": "o/r", "path": "p", "commit": "c"},
-    })
+def evaluation(
+    weights: str,
+    top1: float,
+    *,
+    independent: bool = True,
+    evaluator: str = "timm",
+    model: str = "res2net50_26w_8s",
+    top5: float | None = None,
+    crops: int | None = None,
+) -> Evaluation:
+    return Evaluation.model_validate(
+        {
+            "weights": weights,
+            "model": model,
+            "dataset": "imagenet-1k-val",
+            "top1": top1,
+            "top5": top5,
+            "independent": independent,
+            "evaluator": evaluator,
+            "evaluation": f"{evaluator} {weights}",
+            "weights_origin": "w",
+            "settings": {"image_size": 224, "crop_pct": 0.875, "interpolation": "bilinear", "crops": crops},
+            "source": {"repository": "o/r", "path": "p", "commit": "c"},
+        }
+    )
 
 
 RES2NET_26W_8S = (
@@ -165,12 +196,20 @@ def test_the_slack_is_declared_in_points() -> None:
 
 
 def test_an_error_claim_is_verified_by_the_same_weights_and_every_evaluation_is_listed() -> None:
-    c = claim(quantity="top1_error", model="res2net50_26w_8s", printed="20.80", value=20.8,
-              weights="res2net-official/res2net50_26w_8s")
+    c = claim(
+        quantity="top1_error",
+        model="res2net50_26w_8s",
+        printed="20.80",
+        value=20.8,
+        weights="res2net-official/res2net50_26w_8s",
+    )
     evidence = judge_accuracy(c, RES2NET_26W_8S, half_unit=0.005)
     assert evidence is not None and evidence.verdict == "verified" and evidence.basis == "independent evaluation"
     assert [(r.evaluator, r.value, r.independent, r.within) for r in evidence.evaluations] == [
-        ("Res2Net authors", 20.8, False, True), ("mmpretrain", 20.8, True, True), ("timm", 21.05, True, True)]
+        ("Res2Net authors", 20.8, False, True),
+        ("mmpretrain", 20.8, True, True),
+        ("timm", 21.05, True, True),
+    ]
     assert (round(evidence.low, 3), round(evidence.high, 3)) == (20.495, 21.105)
     assert evidence.summary.startswith("2 of 2 independent evaluation(s) of the released weights lie within")
 
@@ -199,11 +238,17 @@ def test_other_weights_are_context_only_never_a_verdict() -> None:
     evidence = judge_accuracy(c, [tv], half_unit=0.05)
     assert evidence is not None and evidence.verdict == "cited" and evidence.evaluations == ()
     assert [(r.weights, r.value, r.within, r.same_weights) for r in evidence.context] == [
-        ("torchvision/ResNet50_Weights.IMAGENET1K_V1", 76.13, None, False)]
+        ("torchvision/ResNet50_Weights.IMAGENET1K_V1", 76.13, None, False)
+    ]
     assert "shown for context only, never as a verdict" in evidence.summary
     # with weights named, the other training still only shows as context
-    named = claim(model="resnet50", printed="76.130", value=76.13, weights="torchvision/ResNet50_Weights.IMAGENET1K_V2",
-                  dataset="imagenet-1k-val")
+    named = claim(
+        model="resnet50",
+        printed="76.130",
+        value=76.13,
+        weights="torchvision/ResNet50_Weights.IMAGENET1K_V2",
+        dataset="imagenet-1k-val",
+    )
     other = judge_accuracy(named, [tv], half_unit=0.0005)
     assert other is not None and other.verdict == "cited" and len(other.context) == 1
 
@@ -217,8 +262,15 @@ def test_top5_error_uses_top5_and_rows_without_it_are_listed_not_judged() -> Non
 
 
 def test_claims_that_are_not_absolute_accuracy_get_no_evidence() -> None:
-    gain = claim(kind="reduction", quantity="top1_error", model="res2net50_26w_8s", compared_to="resnet50",
-                 printed="1.84%", value=1.84, unit="pp")
+    gain = claim(
+        kind="reduction",
+        quantity="top1_error",
+        model="res2net50_26w_8s",
+        compared_to="resnet50",
+        printed="1.84%",
+        value=1.84,
+        unit="pp",
+    )
     params = claim(quantity="params", model="res2net50_26w_8s", printed="25.7M", value=25.7, unit="M")
     unnamed = claim(model="res2net50_26w_8s", printed="79.2", value=79.2)
     assert [judge_accuracy(c, RES2NET_26W_8S, half_unit=0.05) for c in (gain, params, unnamed)] == [None] * 3
@@ -237,38 +289,52 @@ DENSENET121 = "torchvision/DenseNet121_Weights.IMAGENET1K_V1"
 
 
 def test_a_claim_of_another_test_protocol_is_inconclusive_with_the_evaluations_shown() -> None:
-    rows = [evaluation(DENSENET121, 74.434, evaluator="torchvision", model="densenet121", crops=1),
-            evaluation(DENSENET121, 74.75, model="densenet121", crops=1),
-            evaluation(DENSENET121, 76.0, evaluator="authors", independent=False, model="densenet121")]
-    ten_crop = claim(quantity="top1_error", model="densenet121", printed="23.61", value=23.61, weights=DENSENET121,
-                     test_crops=10)
+    rows = [
+        evaluation(DENSENET121, 74.434, evaluator="torchvision", model="densenet121", crops=1),
+        evaluation(DENSENET121, 74.75, model="densenet121", crops=1),
+        evaluation(DENSENET121, 76.0, evaluator="authors", independent=False, model="densenet121"),
+    ]
+    ten_crop = claim(
+        quantity="top1_error", model="densenet121", printed="23.61", value=23.61, weights=DENSENET121, test_crops=10
+    )
     evidence = judge_accuracy(ten_crop, rows, half_unit=0.005)
     assert evidence is not None and evidence.verdict == "inconclusive"
     assert evidence.basis == "independent evaluation" and evidence.gap == pytest.approx(1.64)
-    assert evidence.summary.startswith(f"the printed number is 10-crop, but every independent evaluation of "
-                                       f"`{DENSENET121}` is single-crop (25.57 % (torchvision), 25.25 % (timm))")
+    assert evidence.summary.startswith(
+        f"the printed number is 10-crop, but every independent evaluation of "
+        f"`{DENSENET121}` is single-crop (25.57 % (torchvision), 25.25 % (timm))"
+    )
     # every row is listed; none is held against the printed interval
     assert [(r.evaluator, r.crops, r.same_protocol, r.within) for r in evidence.evaluations] == [
-        ("torchvision", 1, False, None), ("timm", 1, False, None), ("authors", None, False, None)]
+        ("torchvision", 1, False, None),
+        ("timm", 1, False, None),
+        ("authors", None, False, None),
+    ]
     # the same rows judge the single-crop claim, as without a declared protocol
-    single = claim(quantity="top1_error", model="densenet121", printed="25.02", value=25.02, weights=DENSENET121,
-                   test_crops=1)
+    single = claim(
+        quantity="top1_error", model="densenet121", printed="25.02", value=25.02, weights=DENSENET121, test_crops=1
+    )
     judged = judge_accuracy(single, rows, half_unit=0.005)
     assert judged is not None and judged.verdict == "verified" and judged.gap == pytest.approx(0.23)
     assert [r.within for r in judged.evaluations] == [False, True, None]
 
 
 def test_only_evaluations_of_the_declared_protocol_decide_and_an_unstated_one_is_not_assumed() -> None:
-    rows = [evaluation(DENSENET121, 74.75, model="densenet121", crops=1),
-            evaluation(DENSENET121, 76.30, evaluator="mmpretrain", model="densenet121", crops=10)]
-    ten_crop = claim(quantity="top1_error", model="densenet121", printed="23.61", value=23.61, weights=DENSENET121,
-                     test_crops=10)
+    rows = [
+        evaluation(DENSENET121, 74.75, model="densenet121", crops=1),
+        evaluation(DENSENET121, 76.30, evaluator="mmpretrain", model="densenet121", crops=10),
+    ]
+    ten_crop = claim(
+        quantity="top1_error", model="densenet121", printed="23.61", value=23.61, weights=DENSENET121, test_crops=10
+    )
     evidence = judge_accuracy(ten_crop, rows, half_unit=0.005)
     # the single-crop 25.25 % would refute the 10-crop number; only the 10-crop evaluation decides
     assert evidence is not None and evidence.verdict == "verified" and evidence.gap == pytest.approx(0.09)
     assert evidence.summary.startswith("1 of 1 independent evaluation(s) of the released weights lie within")
     assert [(r.evaluator, r.same_protocol, r.within) for r in evidence.evaluations] == [
-        ("timm", False, None), ("mmpretrain", True, True)]
+        ("timm", False, None),
+        ("mmpretrain", True, True),
+    ]
     unstated = [evaluation(DENSENET121, 76.39, model="densenet121")]
     open_protocol = judge_accuracy(ten_crop, unstated, half_unit=0.005)
     assert open_protocol is not None and open_protocol.verdict == "inconclusive"
@@ -276,6 +342,7 @@ def test_only_evaluations_of_the_declared_protocol_decide_and_an_unstated_one_is
 
 
 # ------------------------------------------------------------------------------------------------ the catalogue
+
 
 def printed_half_unit(claim: Claim) -> float:
     """Half a unit of the last printed digit of `claim.value` ("20.80" -> 0.005): the default tolerance rule."""
@@ -290,8 +357,9 @@ def test_every_weights_id_in_the_catalogue_is_evaluated_and_a_typo_is_located(tm
     rows = load_evaluations()
     assert unknown_weights(DEFAULT_CATALOGUE, rows) == []
     text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
-    typo = text.replace('weights: "res2net-official/res2net50_26w_8s"', 'weights: "res2net-official/res2net50_26w_9s"',
-                        1)
+    typo = text.replace(
+        'weights: "res2net-official/res2net50_26w_8s"', 'weights: "res2net-official/res2net50_26w_9s"', 1
+    )
     line = text[: text.index('weights: "res2net-official/res2net50_26w_8s"')].count("\n") + 1
     path = tmp_path / "papers.yaml"
     path.write_text(typo, encoding="utf-8")

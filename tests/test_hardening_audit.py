@@ -20,8 +20,9 @@ MODELS = ["hetconv_vgg16_cifar_p4", "hetconv_vgg16_cifar_p64"]
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -41,10 +42,20 @@ def edit(path: Path, model_id: str, field: str, factor: float) -> None:
 
 
 def test_numeric_fields_walk_the_whole_record() -> None:
-    record = {"params": 5, "key": "k", "stages": [{"name": "s", "output_shape": [3, 2], "macs": 7}], "ok": True,
-              "error": None}
-    assert list(numeric_fields(record)) == [("error", None), ("params", 5), ("stages[0].macs", 7),
-                                            ("stages[0].output_shape[0]", 3), ("stages[0].output_shape[1]", 2)]
+    record = {
+        "params": 5,
+        "key": "k",
+        "stages": [{"name": "s", "output_shape": [3, 2], "macs": 7}],
+        "ok": True,
+        "error": None,
+    }
+    assert list(numeric_fields(record)) == [
+        ("error", None),
+        ("params", 5),
+        ("stages[0].macs", 7),
+        ("stages[0].output_shape[0]", 3),
+        ("stages[0].output_shape[1]", 2),
+    ]
     assert differences({"params": 5}, {"params": 6}) == ["params: recorded 5, measured 6"]
 
 

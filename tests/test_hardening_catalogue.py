@@ -43,6 +43,7 @@ def after_line(number: int, *new: str) -> str:
 
 # --- item 4: forged tolerances and values -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("tolerance", ["{abs: .inf, reason: r}", "{abs: .nan, reason: r}", "{rel: .inf, reason: r}"])
 def test_infinite_or_nan_tolerance_is_refused(tmp_path: Path, tolerance: str) -> None:
     problems = problems_of(tmp_path, after_line(37, f"        tolerance: {tolerance}"))
@@ -61,8 +62,9 @@ def test_relative_tolerance_of_one_is_refused(tmp_path: Path) -> None:
 def test_absolute_tolerance_as_wide_as_the_value_is_refused(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, after_line(37, "        tolerance: {abs: 26, reason: wide}"))
     assert len(problems) == 1
-    assert problems[0].startswith("papers.yaml:38:26: papers[0].claims[0].tolerance.abs: 26 is not below the claimed "
-                                  "value 25.6")
+    assert problems[0].startswith(
+        "papers.yaml:38:26: papers[0].claims[0].tolerance.abs: 26 is not below the claimed value 25.6"
+    )
 
 
 def test_value_that_printed_does_not_show_is_refused(tmp_path: Path) -> None:
@@ -76,10 +78,18 @@ def test_value_that_printed_does_not_show_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("printed", "value", "unit", "shown"),
     [
-        ("7.6×10⁹", 7.6, "G", True), ("3X to 8X", 8, "x", True), ("1/3", 0.333, "x", True), ("1/3", 0.34, "x", False),
-        ("69%", 69, "%", True), ("0.554 s", 0.554, "s", True), ("25,557,032", 25557032, "", True),
-        ("25,557,032", 25.557032, "M", True), ("96M", 3.5, "M", False), ("76.3% … 82.6%", 6.3, "pp", True),
-        ("76.3% … 82.6%", 6.3, "%", False), ("4.1B", 4.2, "B", False),
+        ("7.6×10⁹", 7.6, "G", True),
+        ("3X to 8X", 8, "x", True),
+        ("1/3", 0.333, "x", True),
+        ("1/3", 0.34, "x", False),
+        ("69%", 69, "%", True),
+        ("0.554 s", 0.554, "s", True),
+        ("25,557,032", 25557032, "", True),
+        ("25,557,032", 25.557032, "M", True),
+        ("96M", 3.5, "M", False),
+        ("76.3% … 82.6%", 6.3, "pp", True),
+        ("76.3% … 82.6%", 6.3, "%", False),
+        ("4.1B", 4.2, "B", False),
     ],
 )
 def test_printed_numbers(printed: str, value: float, unit: str, shown: bool) -> None:
@@ -95,6 +105,7 @@ def test_every_claim_of_the_catalogue_shows_its_value() -> None:
 
 # --- item 10: error output is bounded ----------------------------------------------------------------------------
 
+
 def test_a_million_unknown_keys_is_refused_at_once(tmp_path: Path) -> None:
     keys = "".join(f"    junk{i}: 1\n" for i in range(1_000_000))
     text = VALID_TEXT.replace("  - id: resnet\n", "  - id: resnet\n" + keys, 1)
@@ -103,8 +114,10 @@ def test_a_million_unknown_keys_is_refused_at_once(tmp_path: Path) -> None:
     # It used to take 126 s and print 1,000,003 lines; a bound far above today's few seconds catches that on any
     # machine without making the test depend on how busy this one is (speed targets live in bench/).
     assert time.perf_counter() - start < 60
-    assert problems == ["papers.yaml:204:5: a mapping has more than 200 entries; nothing after this point was read "
-                        "— this is not a catalogue; check what was pasted"]
+    assert problems == [
+        "papers.yaml:204:5: a mapping has more than 200 entries; nothing after this point was read "
+        "— this is not a catalogue; check what was pasted"
+    ]
 
 
 def test_a_report_lists_at_most_a_hundred_problems(tmp_path: Path) -> None:
@@ -121,6 +134,7 @@ def test_a_report_lists_at_most_a_hundred_problems(tmp_path: Path) -> None:
 
 # --- item 12: control characters in catalogue text ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("escape", "named"),
     [("\\e[2J", "U+001B"), ("\\e]52;c;aGk=\\a", "U+001B"), ("\\x9b31m", "U+009B"), ("\\u202e", "U+202E RIGHT-TO-LEFT")],
@@ -134,13 +148,19 @@ def test_terminal_escapes_in_text_fields_are_refused(tmp_path: Path, escape: str
 def test_escape_in_an_unknown_key_is_printed_escaped(tmp_path: Path) -> None:
     path = tmp_path / "papers.yaml"
     path.write_text(after_line(4, '    "bad\\e[2Jkey": 1'), encoding="utf-8")
-    result = subprocess.run([sys.executable, "tools/verify_claims.py", "--catalogue", str(path), "--validate-only"],
-                            cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "tools/verify_claims.py", "--catalogue", str(path), "--validate-only"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2 and "\x1b" not in result.stderr
     assert "unknown field `bad\\u001b[2Jkey`" in result.stderr
 
 
 # --- item 15: spoofed titles ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("invisible", ["\\u200b", "\\u200d", "\\ufeff", "\\u2060"])
 def test_zero_width_characters_in_titles_are_refused(tmp_path: Path, invisible: str) -> None:
@@ -169,6 +189,7 @@ def test_title_key_folds_width_case_and_homoglyphs() -> None:
 
 
 # --- item 16: line numbers as editors count them ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u0085", "\u2029"])
 def test_line_numbers_after_a_unicode_line_separator(tmp_path: Path, separator: str) -> None:

@@ -36,8 +36,9 @@ def mirror(tmp_path: Path) -> Path:
     root.mkdir()
     shutil.copy(REPO_ROOT / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(REPO_ROOT / "docs", root / "docs")
-    shutil.copytree(REPO_ROOT / "reference_impls", root / "reference_impls",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO_ROOT / "reference_impls", root / "reference_impls", ignore=shutil.ignore_patterns("__pycache__")
+    )
     (root / "tools").symlink_to(REPO_ROOT / "tools")
     (root / ".git").mkdir()
     (root / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: basic SECRET-TOKEN-42\n")
@@ -45,18 +46,33 @@ def mirror(tmp_path: Path) -> Path:
 
 
 def mkdocs_build(root: Path, catalogue: Path = CATALOGUE) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PAPERS_CATALOGUE": str(catalogue), "PAPERS_MEASUREMENTS": str(MEASUREMENTS),
-           "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(root)}
-    return subprocess.run([str(MKDOCS), "build", "--strict", "--site-dir", str(root / "site")], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "PAPERS_CATALOGUE": str(catalogue),
+        "PAPERS_MEASUREMENTS": str(MEASUREMENTS),
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONPATH": str(root),
+    }
+    return subprocess.run(
+        [str(MKDOCS), "build", "--strict", "--site-dir", str(root / "site")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def site_text(root: Path) -> str:
-    return "".join(p.read_text(errors="replace") for p in (root / "site").rglob("*") if p.is_file()) \
-        if (root / "site").exists() else ""
+    return (
+        "".join(p.read_text(errors="replace") for p in (root / "site").rglob("*") if p.is_file())
+        if (root / "site").exists()
+        else ""
+    )
 
 
 # --- item 1: symbolic links and oversized notes -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("target", ["/etc/passwd", "../../.git/config", "/proc/self/environ"])
 def test_a_symlinked_note_is_refused(tmp_path: Path, target: str) -> None:
@@ -79,8 +95,10 @@ def test_oversized_costly_and_non_utf8_notes_are_refused(tmp_path: Path) -> None
     (tmp_path / "docs" / "page.md").symlink_to("/etc/hostname")
     problems = docs_folder_problems(tmp_path / "docs")
     assert problems[0].startswith("docs/page.md: is a symbolic link (to /etc/hostname)")
-    assert problems[1] == "docs/notes/a.md: is 256 KiB; the limit is 256 KiB — shorten it or split it into sections " \
-                          "of the catalogue entry"
+    assert (
+        problems[1] == "docs/notes/a.md: is 256 KiB; the limit is 256 KiB — shorten it or split it into sections "
+        "of the catalogue entry"
+    )
     assert problems[2].startswith("docs/notes/b.md: this Markdown would take too long to render")
     assert problems[3] == "docs/notes/c.md:2: byte 0xff is not valid UTF-8 — save it as UTF-8"
     assert len(problems) == 4
@@ -98,8 +116,13 @@ def test_validate_only_checks_the_notes_folder(tmp_path: Path) -> None:
     shutil.copy(CATALOGUE, tmp_path / "papers.yaml")
     (tmp_path / "docs" / "notes").mkdir(parents=True)
     (tmp_path / "docs" / "notes" / "resnet.md").symlink_to("../../.git/config")
-    result = subprocess.run([sys.executable, "tools/verify_claims.py", "--catalogue", str(tmp_path / "papers.yaml"),
-                             "--validate-only"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "tools/verify_claims.py", "--catalogue", str(tmp_path / "papers.yaml"), "--validate-only"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("docs/notes/resnet.md: is a symbolic link (to ../../.git/config)")
 
@@ -117,17 +140,19 @@ def test_mkdocs_build_fails_on_a_symlinked_note(tmp_path: Path) -> None:
 
 # --- item 2: snippets reach reference_impls/ only -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("include", [".git/config", "../.git/config"])
 def test_a_snippet_cannot_include_the_git_config(tmp_path: Path, include: str) -> None:
     root = mirror(tmp_path)
     page = root / "docs" / "leak.md"
-    page.write_text(f"# Leak\n\n--8<-- \"{include}\"\n")
+    page.write_text(f'# Leak\n\n--8<-- "{include}"\n')
     result = mkdocs_build(root)
     assert result.returncode != 0 and "Snippet" in result.stderr
     assert "SECRET-TOKEN-42" not in site_text(root)
 
 
 # --- item 3: --out never deletes the repository ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", [".git", "tools", "reference_impls", "docs", ".", ".."])
 def test_out_inside_the_repository_is_refused(name: str) -> None:
@@ -136,8 +161,7 @@ def test_out_inside_the_repository_is_refused(name: str) -> None:
     assert (REPO_ROOT / "tools" / "site" / "output_dir.py").is_file()
 
 
-def test_out_build_is_allowed_and_a_foreign_folder_is_kept(tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_out_build_is_allowed_and_a_foreign_folder_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert check_output_dir(REPO_ROOT / "build" / "pages", REPO_ROOT) == (REPO_ROOT / "build" / "pages").resolve()
     foreign = tmp_path / "mine"
     foreign.mkdir()
@@ -154,8 +178,11 @@ def test_out_build_is_allowed_and_a_foreign_folder_is_kept(tmp_path: Path,
 
 # --- item 9: quadratic Markdown ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["[" * 40_000, "![" * 20_000, "[^" * 20_000, "<a " * 13_000, "[a](" * 10_000,
-                                  "&amp;" * 8_000, "*a* " * 10_000])
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 40_000, "![" * 20_000, "[^" * 20_000, "<a " * 13_000, "[a](" * 10_000, "&amp;" * 8_000, "*a* " * 10_000],
+)
 def test_worst_case_markdown_renders_within_seconds(text: str) -> None:
     start = time.perf_counter()
     html = render_markdown(text)
@@ -166,8 +193,12 @@ def test_worst_case_markdown_renders_within_seconds(text: str) -> None:
 def test_the_validator_refuses_quadratic_markdown(tmp_path: Path) -> None:
     text = (REPO_ROOT / "tests" / "fixtures" / "catalogue" / "valid.yaml").read_text(encoding="utf-8")
     path = tmp_path / "papers.yaml"
-    path.write_text(text.replace("    tldr: Residual blocks make very deep networks trainable.",
-                                 "    tldr: \"" + "[" * 3_000 + "\"", 1), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "    tldr: Residual blocks make very deep networks trainable.", '    tldr: "' + "[" * 3_000 + '"', 1
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(CatalogueError) as caught:
         load_catalogue(path, display_name="papers.yaml")
     [problem] = caught.value.problems
@@ -175,6 +206,7 @@ def test_the_validator_refuses_quadratic_markdown(tmp_path: Path) -> None:
 
 
 # --- item 17: mkdocs serve with a broken catalogue -------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -207,15 +239,26 @@ def test_serve_shows_the_last_good_site_and_the_errors(tmp_path: Path) -> None:
     catalogue = tmp_path / "papers.yaml"
     shutil.copy(CATALOGUE, catalogue)
     port = _free_port()
-    env = {**os.environ, "PAPERS_CATALOGUE": str(catalogue), "PAPERS_MEASUREMENTS": str(MEASUREMENTS),
-           "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(root)}
-    server = subprocess.Popen([str(MKDOCS), "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=root,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "PAPERS_CATALOGUE": str(catalogue),
+        "PAPERS_MEASUREMENTS": str(MEASUREMENTS),
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONPATH": str(root),
+    }
+    server = subprocess.Popen(
+        [str(MKDOCS), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_for(url, "</html>", 240)
-        catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("status: read", "status: done", 1),
-                             encoding="utf-8")
+        catalogue.write_text(
+            catalogue.read_text(encoding="utf-8").replace("status: read", "status: done", 1), encoding="utf-8"
+        )
         page = _wait_for(url, "The last edit broke the build", 240)
         assert "papers.yaml:" in page and "papers[0].status" in page
         assert "</html>" in _get(f"http://127.0.0.1:{port}/catalogue/")  # the last good pages are served

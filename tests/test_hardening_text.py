@@ -23,10 +23,12 @@ VALID = ROOT / "tests" / "fixtures" / "catalogue" / "valid.yaml"
 
 # --- item 12: one helper for every line printed ------------------------------------------------------------------
 
+
 def test_terminal_safe_escapes_controls_c1_and_bidi() -> None:
     hostile = "ok\x1b[2J\x1b]52;c;aGVsbG8=\x07\x9b31m\u202eevil\u2066\r\nnext\tcol 中文"
-    assert terminal_safe(hostile) == ("ok\\u001b[2J\\u001b]52;c;aGVsbG8=\\u0007\\u009b31m\\u202eevil\\u2066\\u000d\n"
-                                      "next\tcol 中文")
+    assert terminal_safe(hostile) == (
+        "ok\\u001b[2J\\u001b]52;c;aGVsbG8=\\u0007\\u009b31m\\u202eevil\\u2066\\u000d\nnext\tcol 中文"
+    )
 
 
 def test_a_models_exception_text_is_printed_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,8 +58,10 @@ def test_add_paper_escapes_a_hostile_key_and_refuses_a_hostile_venue(
     tmp_path: Path, catalogue: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = catalogue.read_bytes()
-    bib = ("@inproceedings{evil\x1b[2J,\n  title = {A Fine Title},\n  author = {Doe, Jane},\n"
-           "  booktitle = {CVPR \x1b]52;c;aGk=\x07},\n  year = {2020}\n}\n")
+    bib = (
+        "@inproceedings{evil\x1b[2J,\n  title = {A Fine Title},\n  author = {Doe, Jane},\n"
+        "  booktitle = {CVPR \x1b]52;c;aGk=\x07},\n  year = {2020}\n}\n"
+    )
     assert add(tmp_path, catalogue, bib, "--dry-run") == 2
     captured = capsys.readouterr()
     assert "\x1b" not in captured.out + captured.err and "\x07" not in captured.out + captured.err
@@ -67,25 +71,33 @@ def test_add_paper_escapes_a_hostile_key_and_refuses_a_hostile_venue(
 
 # --- item 11: a huge title is cut before it is decoded -----------------------------------------------------------
 
-def test_a_900_kb_title_is_cut_before_decoding(tmp_path: Path, catalogue: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    title = ("Sch\\\"{o}n " * 90_000)[:900_000]
-    bib = (f"@article{{big2020,\n  title = {{{title}}},\n  author = {{Doe, Jane}},\n  journal = {{IJCV}},\n"
-           "  year = {2020}\n}\n")
+
+def test_a_900_kb_title_is_cut_before_decoding(
+    tmp_path: Path, catalogue: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    title = ('Sch\\"{o}n ' * 90_000)[:900_000]
+    bib = (
+        f"@article{{big2020,\n  title = {{{title}}},\n  author = {{Doe, Jane}},\n  journal = {{IJCV}},\n"
+        "  year = {2020}\n}\n"
+    )
     start = time.perf_counter()
     assert add(tmp_path, catalogue, bib, "--dry-run") == 0
     assert time.perf_counter() - start < 5
     out = capsys.readouterr().out
     assert "title: cut to 300 characters — check it" in out
-    assert "    title: Schön Schön Schön" in out or "    title: \"Schön Schön Schön" in out
+    assert "    title: Schön Schön Schön" in out or '    title: "Schön Schön Schön' in out
 
 
 # --- item 14: astral characters and U+200B -----------------------------------------------------------------------
 
-def test_an_astral_title_with_a_zero_width_space_is_added(tmp_path: Path, catalogue: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    bib = ("@article{x2020,\n  title = {𝒳-Net: Zero\u200bWidth Title},\n  author = {Doe, Jane},\n"
-           "  journal = {IJCV},\n  year = {2020}\n}\n")
+
+def test_an_astral_title_with_a_zero_width_space_is_added(
+    tmp_path: Path, catalogue: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bib = (
+        "@article{x2020,\n  title = {𝒳-Net: Zero\u200bWidth Title},\n  author = {Doe, Jane},\n"
+        "  journal = {IJCV},\n  year = {2020}\n}\n"
+    )
     assert add(tmp_path, catalogue, bib) == 0
     out = capsys.readouterr().out
     assert "title: invisible zero-width characters were removed — check it" in out
@@ -98,26 +110,33 @@ def test_yaml_quoted_round_trips_every_kind_of_character() -> None:
 
     from tools.catalogue.emit import yaml_quoted
 
-    text = "𝒳 \"q\" \\ \x85 \u2028 é\ttab"
+    text = '𝒳 "q" \\ \x85 \u2028 é\ttab'
     assert yaml.safe_load(f"k: {yaml_quoted(text)}") == {"k": text}
 
 
 # --- item 15: a look-alike copy of an existing title -------------------------------------------------------------
 
-def test_a_cyrillic_copy_of_a_title_is_refused_naming_the_paper(tmp_path: Path, catalogue: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_a_cyrillic_copy_of_a_title_is_refused_naming_the_paper(
+    tmp_path: Path, catalogue: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     spoof = "R\u0435s2N\u0435t: A N\u0435w Multi-scal\u0435 Backbon\u0435 Archit\u0435cture"
-    bib = (f"@article{{spoof2021,\n  title = {{{spoof}}},\n  author = {{Doe, Jane}},\n  journal = {{IJCV}},\n"
-           "  year = {2021}\n}\n")
+    bib = (
+        f"@article{{spoof2021,\n  title = {{{spoof}}},\n  author = {{Doe, Jane}},\n  journal = {{IJCV}},\n"
+        "  year = {2021}\n}\n"
+    )
     before = catalogue.read_bytes()
     assert add(tmp_path, catalogue, bib) == 2
     err = capsys.readouterr().err
-    assert "`res2net` ('Res2Net: A New Multi-scale Backbone Architecture') has the same title, once look-alike " \
-           "characters are folded" in err
+    assert (
+        "`res2net` ('Res2Net: A New Multi-scale Backbone Architecture') has the same title, once look-alike "
+        "characters are folded" in err
+    )
     assert catalogue.read_bytes() == before
 
 
 # --- item 13: LaTeX in papers.bib ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("given", "exported"),
@@ -136,11 +155,23 @@ def test_only_braces_and_accents_are_exported_as_latex(given: str, exported: str
 
 def test_a_hostile_catalogue_exports_no_live_macro() -> None:
     base = {"authors": ["Jane \\input{x} Doe"], "year": 2020, "venue": "V", "status": "read", "added": "2026-01-01"}
-    catalogue = Catalogue.model_validate({"papers": [
-        {**base, "id": "p", "title": "\\input{/etc/passwd}",
-         "bibtex": {"type": "misc", "key": "k",
-                    "fields": {"note": "\\immediate\\write18{id}", "publisher": "\\catcode"}}},
-    ]}, strict=False)
+    catalogue = Catalogue.model_validate(
+        {
+            "papers": [
+                {
+                    **base,
+                    "id": "p",
+                    "title": "\\input{/etc/passwd}",
+                    "bibtex": {
+                        "type": "misc",
+                        "key": "k",
+                        "fields": {"note": "\\immediate\\write18{id}", "publisher": "\\catcode"},
+                    },
+                },
+            ]
+        },
+        strict=False,
+    )
     text = export_bibtex(catalogue)
     body = text.split("\n", 2)[2]
     assert "\\input" not in body and "\\immediate" not in body and "\\write18" not in body and "\\catcode" not in body
@@ -149,8 +180,8 @@ def test_a_hostile_catalogue_exports_no_live_macro() -> None:
 
 def test_bibtex_field_names_are_the_known_fields(tmp_path: Path) -> None:
     text = VALID.read_text(encoding="utf-8").replace(
-        "    related: [resnet]\n",
-        "    related: [resnet]\n    bibtex: {type: misc, key: k, fields: {preamble: x}}\n", 1)
+        "    related: [resnet]\n", "    related: [resnet]\n    bibtex: {type: misc, key: k, fields: {preamble: x}}\n", 1
+    )
     path = tmp_path / "papers.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogueError) as caught:

@@ -97,8 +97,13 @@ DRIVER = textwrap.dedent(
 
 def _driver(path: Path, models: list[str], seconds: float) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FAKE_SECONDS": str(seconds)}
-    return subprocess.Popen([sys.executable, "-c", DRIVER, str(path), *models], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(path), *models],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_concurrent_runs_keep_every_model(tmp_path: Path) -> None:
@@ -131,11 +136,20 @@ def test_workers_die_with_their_parent(tmp_path: Path) -> None:
     run.send_signal(signal.SIGKILL)
     run.wait()
     deadline = time.monotonic() + 5
-    while any(Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
-              for w in workers if Path(f"/proc/{w}/stat").exists()) and time.monotonic() < deadline:
+    while (
+        any(
+            Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
+            for w in workers
+            if Path(f"/proc/{w}/stat").exists()
+        )
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
-    alive = [w for w in workers if Path(f"/proc/{w}/stat").exists()
-             and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    alive = [
+        w
+        for w in workers
+        if Path(f"/proc/{w}/stat").exists() and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    ]
     assert not alive, f"workers {alive} outlived their parent"
 
 
@@ -151,11 +165,17 @@ def test_only_temporary_files_of_dead_processes_are_removed(tmp_path: Path) -> N
     assert live_file.exists() and not dead_file.exists()
 
 
-@pytest.mark.parametrize(("code", "words"), [(errno.ENOSPC, "No space left on device"),
-                                             (errno.EROFS, "Read-only file system")])
-def test_a_full_or_read_only_disk_gives_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str],
-                                                        fake_measure: dict[str, str], code: int, words: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "words"), [(errno.ENOSPC, "No space left on device"), (errno.EROFS, "Read-only file system")]
+)
+def test_a_full_or_read_only_disk_gives_a_clear_message(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fake_measure: dict[str, str],
+    code: int,
+    words: str,
+) -> None:
     path = tmp_path / "measurements.json"
     write_measurements({"resnet50": quick_entry("resnet50").model_copy(update={"key": "0" * 64})}, path)
     before = path.read_bytes()
@@ -164,8 +184,9 @@ def test_a_full_or_read_only_disk_gives_a_clear_message(tmp_path: Path, monkeypa
         raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr(files.os, "fsync", no_space)
-    status = verify_claims.main(["--catalogue", str(FIXTURE), "--measurements", str(path), "--update",
-                                 "--paper", "resnet"])
+    status = verify_claims.main(
+        ["--catalogue", str(FIXTURE), "--measurements", str(path), "--update", "--paper", "resnet"]
+    )
     err = capsys.readouterr().err
     assert status == 2 and "Traceback" not in err
     assert f"error: cannot write {path}: {words}; the previous file is unchanged" in err

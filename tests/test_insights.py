@@ -174,7 +174,8 @@ def test_charts_of_several_panels_also_come_one_panel_at_a_time(bundle) -> None:
             root = ET.fromstring(assets[f"insights/{stem}-{n}-light.svg"])
             assert root.find(f"{SVG}title").text.endswith(f"({n} of {panels})")
             assert float(root.get("width").removesuffix("pt")) < float(
-                ET.fromstring(assets[f"insights/{stem}-light.svg"]).get("width").removesuffix("pt"))
+                ET.fromstring(assets[f"insights/{stem}-light.svg"]).get("width").removesuffix("pt")
+            )
             panel = f"]({stem}-{n}-light.svg#only-light){{ .cat-chart .cat-chart--panel loading=lazy }}"
             assert panel in pages[f"insights/{stem}.md"]
 

@@ -37,8 +37,10 @@ def test_latency_page_fits_a_phone_and_links_its_full_size_chart(page: Browser, 
     if not (real_site.root / "insights" / "latency-vs-macs-light.svg").is_file():
         pytest.skip("nothing is timed yet")
     driver = page.driver
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 2, "mobile": True})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 2, "mobile": True},
+    )
     try:
         for path in ("insights/latency-vs-macs/", "insights/compare/"):
             page.open(real_site.url(path))

@@ -61,13 +61,23 @@ def record(
         models[model_id] = ModelLatency(
             key="0" * 64 if model_id in stale else latency_key(model_id),
             input_size=(3, 224, 224),
-            timings=(Stats(threads=1, median_ms=one, iqr_ms=round(one / 50, 4), runs=9, calls_per_run=1),
-                     Stats(threads=2, median_ms=round(one * 0.6, 4), iqr_ms=0.1, runs=9, calls_per_run=1)),
+            timings=(
+                Stats(threads=1, median_ms=one, iqr_ms=round(one / 50, 4), runs=9, calls_per_run=1),
+                Stats(threads=2, median_ms=round(one * 0.6, 4), iqr_ms=0.1, runs=9, calls_per_run=1),
+            ),
         )
-    machine = Machine(cpu_model=CPU, cores=2, torch="2.13.0+cpu", torch_build="oneDNN v3, MKL, OpenMP",
-                      python="3.11.7", platform="Linux", date="2026-12-01")
-    protocol = Protocol(warmup_runs=1, min_runs=5, max_runs=15, target_seconds=1.0, min_sample_seconds=0.01,
-                    rewarm_below_seconds=0.1)
+    machine = Machine(
+        cpu_model=CPU,
+        cores=2,
+        torch="2.13.0+cpu",
+        torch_build="oneDNN v3, MKL, OpenMP",
+        python="3.11.7",
+        platform="Linux",
+        date="2026-12-01",
+    )
+    protocol = Protocol(
+        warmup_runs=1, min_runs=5, max_runs=15, target_seconds=1.0, min_sample_seconds=0.01, rewarm_below_seconds=0.1
+    )
     return LatencyRecord(format=1, machine=machine, protocol=protocol, elapsed_seconds=1.0, models=models, ratios=())
 
 
@@ -79,7 +89,8 @@ def _paragraph(page: str, heading: str) -> str:
 def _cheapest_partner(macs: dict[str, int], model_id: str) -> str:
     """The cheapest model within the tolerance of `model_id`'s cost (another way of finding the widest pair)."""
     near = [
-        i for i in macs
+        i
+        for i in macs
         if i != model_id and max(macs[i], macs[model_id]) / min(macs[i], macs[model_id]) <= 1 + MACS_TOLERANCE
     ]
     return min(near, key=lambda i: macs[i])
@@ -144,8 +155,12 @@ def test_page_names_the_pair_the_data_gives_and_follows_it(catalogue, measuremen
     pages, _ = build_insights(catalogue, measurements, latency=record(measured, {"resnet50": 3.0}))
     page = pages[PAGE]
     assert "**EfficientNet-B4 against" not in page
-    close = [(e, r) for e in eff for r in res if max(measured[e], measured[r]) / min(measured[e], measured[r]) <= 1.1
-             and r != "resnet50"]
+    close = [
+        (e, r)
+        for e in eff
+        for r in res
+        if max(measured[e], measured[r]) / min(measured[e], measured[r]) <= 1.1 and r != "resnet50"
+    ]
     expected = max(close, key=lambda p: measured[p[0]] / measured[p[1]])  # all other models at one speed per MAC
     example = _paragraph(page, f"**{_name(catalogue, expected[0])} against {_name(catalogue, expected[1])}")
     assert f"[`{expected[0]}`]" in example and f"[`{expected[1]}`]" in example
@@ -188,7 +203,8 @@ def test_chart_has_one_titled_point_per_timed_model_and_the_machine(catalogue, m
 def test_stale_and_absent_latency_are_said(catalogue, measurements, measured) -> None:
     pages, assets = build_insights(catalogue, measurements, latency=record(measured, stale=("vgg16",)))
     assert "Timed before a source change" in pages[PAGE] and "`vgg16`" in _paragraph(
-        pages[PAGE], '!!! note "Timed before a source change"\n\n')
+        pages[PAGE], '!!! note "Timed before a source change"\n\n'
+    )
     pages, assets = build_insights(catalogue, measurements)  # no latency file yet
     assert "Not timed yet" in pages[PAGE] and "--update-latency" in pages[PAGE]
     assert CHART not in assets and "**The widest gap" not in pages[PAGE]
@@ -235,13 +251,14 @@ def test_paper_tables_have_latency_columns(catalogue, measured) -> None:
 
     records = read_measurements()
     latency = record({i: v for i, v in measured.items() if i != "efficientnet_b7"})
-    site = build_site(SiteInputs(catalogue, records, evaluate_claims(catalogue, records), latency=latency),
-                      repo_root=REPO_ROOT)
+    site = build_site(
+        SiteInputs(catalogue, records, evaluate_claims(catalogue, records), latency=latency), repo_root=REPO_ROOT
+    )
     page = site.pages["papers/efficientnet.md"]
     assert '<th scope="col">CPU latency, 1 thread (ms)</th><th scope="col">CPU latency, 2 cores (ms)</th>' in page
     b0 = latency.models["efficientnet_b0"].timings
     row = next(line for line in page.splitlines() if line.startswith('<tr id="model-efficientnet_b0">'))
-    assert f">{b0[0].median_ms:.1f} <span class=\"cat-iqr\">(IQR {b0[0].iqr_ms:.1f})</span></td>" in row
+    assert f'>{b0[0].median_ms:.1f} <span class="cat-iqr">(IQR {b0[0].iqr_ms:.1f})</span></td>' in row
     assert f">{b0[1].median_ms:.1f} <span" in row
     row = next(line for line in page.splitlines() if line.startswith('<tr id="model-efficientnet_b7">'))
     assert row.count("<em>not measured</em>") == 2

@@ -46,8 +46,13 @@ def _serve(root: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 def _check(site: Path) -> subprocess.CompletedProcess[str]:
     server, url = _serve(site)
     try:
-        return subprocess.run([_linkchecker(), "--config", str(CONFIG), "--no-status", url],
-                              capture_output=True, text=True, check=False, timeout=600)
+        return subprocess.run(
+            [_linkchecker(), "--config", str(CONFIG), "--no-status", url],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
     finally:
         server.shutdown()
 
@@ -55,8 +60,13 @@ def _check(site: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.slow
 def test_built_site_has_no_broken_links_or_anchors(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site)],
-                           cwd=REPO, capture_output=True, text=True, check=False)
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert build.returncode == 0, build.stderr
     result = _check(site)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

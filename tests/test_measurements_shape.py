@@ -30,13 +30,19 @@ def broken(tmp_path: Path, edit: Callable[[dict[str, Any]], object]) -> Path:
 CASES = {
     "models is a number": (lambda d: d.update(models=5), "models: Input should be a valid dictionary"),
     "an entry is a string": (lambda d: d["models"].update(resnet50="oops"), "models.resnet50"),
-    "params is null without an error": (lambda d: d["models"]["resnet50"].update(params=None),
-                                        "params missing although `error` is null"),
-    "a stage cost is not a number": (lambda d: d["models"]["resnet50"]["stages"][0].update(fvcore_total="many"),
-                                     "models.resnet50.stages.0.fvcore_total"),
+    "params is null without an error": (
+        lambda d: d["models"]["resnet50"].update(params=None),
+        "params missing although `error` is null",
+    ),
+    "a stage cost is not a number": (
+        lambda d: d["models"]["resnet50"]["stages"][0].update(fvcore_total="many"),
+        "models.resnet50.stages.0.fvcore_total",
+    ),
     "an old key is left": (lambda d: d["models"]["resnet50"].update(flops=1), "models.resnet50.flops"),
-    "a negative count": (lambda d: d["models"]["resnet50"].update(macs_conv_linear=-1),
-                         "models.resnet50.macs_conv_linear"),
+    "a negative count": (
+        lambda d: d["models"]["resnet50"].update(macs_conv_linear=-1),
+        "models.resnet50.macs_conv_linear",
+    ),
     "format 1": (lambda d: d.update(format=1), "format 1, expected 2"),
 }
 
@@ -69,7 +75,13 @@ def test_the_site_build_reports_a_wrong_shape_without_a_traceback(tmp_path: Path
 
     path = broken(tmp_path, lambda d: d["models"]["resnet50"].update(params="lots"))
     env = {**os.environ, "PAPERS_MEASUREMENTS": str(path)}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir",
-                             str(tmp_path / "site")], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(tmp_path / "site")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode != 0
     assert "models.resnet50.params" in result.stderr and "Traceback" not in result.stderr

@@ -13,6 +13,7 @@ IMAGENET = ["densenet121", "densenet169", "densenet201", "densenet161", "densene
 CIFAR = [
     "densenet_cifar_k12_l40", "densenet_cifar_k12_l100", "densenet_cifar_k24_l100",
     "densenet_bc_cifar_k12_l100", "densenet_bc_cifar_k24_l250", "densenet_bc_cifar_k40_l190",
+    "densenet_bc_cifar_k36_l40", "densenet_bc_cifar_k48_l40", "densenet_bc_cifar_k60_l40",
 ]  # fmt: skip
 
 # torchvision 0.29.1 and timm 1.0.31 (torch 2.14.1, fvcore 0.1.5.post20221221), obtained in a throwaway venv; both
@@ -37,7 +38,16 @@ OWN_COUNTS = {
     "densenet_bc_cifar_k12_l100": (769_162, 287_929_692, 292_206_300),
     "densenet_bc_cifar_k24_l250": (15_324_406, 5_418_785_724, 5_461_476_540),
     "densenet_bc_cifar_k40_l190": (25_624_430, 9_301_945_740, 9_345_250_700),
+    # Wide-DenseNet-BC of the official README (L = 40): our counts, pinned against drift.
+    "densenet_bc_cifar_k36_l40": (1_542_682, 647_298_936, 650_331_000),
+    "densenet_bc_cifar_k48_l40": (2_733_130, 1_149_867_168, 1_153_909_920),
+    "densenet_bc_cifar_k60_l40": (4_261_690, 1_795_836_360, 1_800_889_800),
 }
+
+# The official README's Wide-DenseNet table (liuzhuang13/DenseNet @e3d24fb): params in M, CIFAR-10 head.
+README_WIDE_PARAMS_M = {
+    "densenet_bc_cifar_k36_l40": 1.5, "densenet_bc_cifar_k48_l40": 2.7, "densenet_bc_cifar_k60_l40": 4.3,
+}  # fmt: skip
 
 # Table 2's printed parameters, in M (DenseNet arXiv 1608.06993, Table 2; the official README repeats them).
 TABLE2_PARAMS_M = {
@@ -60,6 +70,9 @@ STAGE_SHAPES = {
     "densenet_bc_cifar_k12_l100": [(24, 32), (216, 32), (300, 16), (342, 8)],
     "densenet_bc_cifar_k24_l250": [(48, 32), (1032, 32), (1500, 16), (1734, 8)],
     "densenet_bc_cifar_k40_l190": [(80, 32), (1320, 32), (1900, 16), (2190, 8)],
+    "densenet_bc_cifar_k36_l40": [(72, 32), (288, 32), (360, 16), (396, 8)],
+    "densenet_bc_cifar_k48_l40": [(96, 32), (384, 32), (480, 16), (528, 8)],
+    "densenet_bc_cifar_k60_l40": [(120, 32), (480, 32), (600, 16), (660, 8)],
 }
 LAYERS_PER_BLOCK = {
     "densenet121": [6, 12, 24, 16], "densenet169": [6, 12, 32, 32], "densenet201": [6, 12, 48, 32],
@@ -67,6 +80,7 @@ LAYERS_PER_BLOCK = {
     "densenet_cifar_k12_l40": [12] * 3, "densenet_cifar_k12_l100": [32] * 3, "densenet_cifar_k24_l100": [32] * 3,
     "densenet_bc_cifar_k12_l100": [16] * 3, "densenet_bc_cifar_k24_l250": [41] * 3,
     "densenet_bc_cifar_k40_l190": [31] * 3,
+    "densenet_bc_cifar_k36_l40": [6] * 3, "densenet_bc_cifar_k48_l40": [6] * 3, "densenet_bc_cifar_k60_l40": [6] * 3,
 }  # fmt: skip
 
 
@@ -96,9 +110,7 @@ def test_stage_shapes_match_the_tables(model_id: str) -> None:
     assert all(isinstance(block, densenet.DenseBlock) for block in blocks)
     assert [len(block) for block in blocks] == LAYERS_PER_BLOCK[model_id]
     # A transition opens every stage but the first (Table 1: between two dense blocks).
-    assert [isinstance(stage[0], densenet.Transition) for stage in model.stages] == [False] + [True] * (
-        len(blocks) - 1
-    )
+    assert [isinstance(stage[0], densenet.Transition) for stage in model.stages] == [False] + [True] * (len(blocks) - 1)
     classes = 10 if model_id in CIFAR else 1000
     assert model.head(x).shape == (1, classes)
 
@@ -116,6 +128,11 @@ def test_own_counts(model_id: str) -> None:
 @pytest.mark.parametrize("model_id", sorted(TABLE2_PARAMS_M))
 def test_table2_parameters_are_reproduced(model_id: str) -> None:
     assert round(param_count(meta_model(model_id)) / 1e6, 1) == TABLE2_PARAMS_M[model_id]
+
+
+@pytest.mark.parametrize("model_id", sorted(README_WIDE_PARAMS_M))
+def test_readme_wide_densenet_parameters_are_reproduced(model_id: str) -> None:
+    assert round(param_count(meta_model(model_id)) / 1e6, 1) == README_WIDE_PARAMS_M[model_id]
 
 
 def test_official_lua_stem_does_not_reproduce_table2() -> None:

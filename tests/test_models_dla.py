@@ -189,8 +189,12 @@ def test_res2net_dla_split_widths() -> None:
         ("dla60_res2next", [32, 64, 128, 256], 8),
     ):
         model = meta_model(model_id)
-        firsts = [model.stages[2].tree1, model.stages[3].tree1.tree1, model.stages[4].tree1.tree1.tree1,
-                  model.stages[5].tree1]
+        firsts = [
+            model.stages[2].tree1,
+            model.stages[3].tree1.tree1,
+            model.stages[4].tree1.tree1.tree1,
+            model.stages[5].tree1,
+        ]
         assert [block.width for block in firsts] == widths
         assert all(isinstance(block, dla.DlaBottle2neck) and block.scale == 4 for block in firsts)
         assert all(block.stage_first and block.pool is not None for block in firsts)  # the strided block
@@ -249,8 +253,16 @@ def _dead_projection_macs(tree: dla.Tree, pixels: int) -> int:
 
 # Conv + linear GMACs of the official code, which runs the dead projections (the same analytic count, 3 decimals).
 OFFICIAL_GMACS = {
-    "dla34": 3.073, "dla46_c": 0.576, "dla46x_c": 0.534, "dla60x_c": 0.585, "dla60": 4.313, "dla60x": 3.594,
-    "dla102": 7.293, "dla102x": 5.976, "dla102x2": 9.412, "dla169": 11.725,
+    "dla34": 3.073,
+    "dla46_c": 0.576,
+    "dla46x_c": 0.534,
+    "dla60x_c": 0.585,
+    "dla60": 4.313,
+    "dla60x": 3.594,
+    "dla102": 7.293,
+    "dla102x": 5.976,
+    "dla102x2": 9.412,
+    "dla169": 11.725,
 }
 
 

@@ -99,8 +99,14 @@ def test_top_down_pathway_and_p6_subsampling() -> None:
 def test_per_stage_rows_show_backbone_stages_and_the_pyramid() -> None:
     with torch.device("meta"):
         model = create_model("resnet50_fpn")
-    assert breakdown_modules(model) == [("stem", "stem"), ("conv2", "stages.0"), ("conv3", "stages.1"),
-                                        ("conv4", "stages.2"), ("conv5", "stages.3"), ("pyramid", "head")]
+    assert breakdown_modules(model) == [
+        ("stem", "stem"),
+        ("conv2", "stages.0"),
+        ("conv3", "stages.1"),
+        ("conv4", "stages.2"),
+        ("conv5", "stages.3"),
+        ("pyramid", "head"),
+    ]
     model.stage_names = ("stem", "pyramid")
     with pytest.raises(ValueError, match="2 names for 6 rows"):
         breakdown_modules(model)

@@ -194,8 +194,10 @@ def test_conv_layer_table_is_vgg16_config_d() -> None:
 
 def test_analytic_cost_imports_without_torch() -> None:
     # The site and tools import the formula without torch (tools/site imports no torch).
-    code = ("import sys, reference_impls.hetconv_cost as c; assert 'torch' not in sys.modules, 'torch imported'; "
-            "print(c.vgg16_cifar_predicted_cost(4).params)")
+    code = (
+        "import sys, reference_impls.hetconv_cost as c; assert 'torch' not in sys.modules, 'torch imported'; "
+        "print(c.vgg16_cifar_predicted_cost(4).params)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(VGG_CIFAR_COUNTS[4][0])

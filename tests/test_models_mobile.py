@@ -1,4 +1,4 @@
-"""Tests for the mobile families: MobileNetV2, EfficientNet B0-B7 and ANTNets (reference_impls)."""
+"""Tests for the mobile families: MobileNetV1, MobileNetV2, EfficientNet B0-B7 and ANTNets (reference_impls)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,16 @@ import torch
 from conftest import batchnorm_elements, conv_linear_macs, meta_model, param_count, stage_shapes
 from torch import nn
 
-from reference_impls import antnet, create_model, efficientnet, input_size, list_models, mobilenetv2
+from reference_impls import (
+    REGISTRY,
+    antnet,
+    create_model,
+    efficientnet,
+    input_size,
+    list_models,
+    mobilenetv1,
+    mobilenetv2,
+)
 from reference_impls._common import ConvBNAct, make_divisible
 
 MOBILENETV2_IDS = ["mobilenetv2_100", "mobilenetv2_140"]
@@ -23,6 +32,7 @@ FAMILY_IDS = MOBILENETV2_IDS + EFFICIENTNET_IDS + ANTNET_IDS
 # and the output elements of every BatchNorm layer. Our models are architecturally identical (`official`), so the
 # three counts must agree to the unit. (torchvision 0.29.1's `num_params` agrees for mobilenet_v2 and b0..b7.)
 TIMM_COUNTS = {  # id: (params, conv + linear MACs, BatchNorm output elements)
+    "mobilenetv1_100": (4_231_976, 568_740_352, 5_042_688),
     "mobilenetv2_100": (3_504_872, 300_774_272, 6_678_112),
     "mobilenetv2_140": (6_108_776, 582_195_824, 9_573_424),
     "efficientnet_b0": (5_288_548, 385_814_752, 6_737_696),
@@ -106,8 +116,29 @@ def test_mobilenetv2_against_table_4_and_the_slim_readme() -> None:
     assert round(conv_linear_macs(_model("mobilenetv2_140"), (3, 224, 224)) / 1e6) == 582
 
 
+def test_mobilenetv1_against_senet_table_3() -> None:
+    # SENet Table 3 (re-implemented 1.0 MobileNet-224): 569 MFLOPs and 4.2M parameters; MobileNetV2 Table 4: 4.2M.
+    model = _model("mobilenetv1_100")
+    assert round(conv_linear_macs(model, (3, 224, 224)) / 1e6) == 569
+    assert round(param_count(model) / 1e6, 1) == 4.2
+    assert REGISTRY["mobilenetv1_100"].fidelity == "official"  # = timm's mobilenetv1_100 (TIMM_COUNTS)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Per-stage shapes against the paper tables, at 224 px
+
+
+def test_mobilenetv1_stage_shapes_match_table_1() -> None:
+    # Table 1 output sizes: conv s2 -> 112; then dw/pw pairs ending at 112 (64), 56 (128), 28 (256), 14 (512), 7 (1024).
+    model = _model("mobilenetv1_100")
+    assert [name for name, _ in model.named_children()] == ["stem", "stages", "head"]
+    assert stage_shapes(model, 224) == [
+        (32, 112, 112), (64, 112, 112), (128, 56, 56), (256, 28, 28), (512, 14, 14), (1024, 7, 7)]  # fmt: skip
+    assert sum(spec.repeats for spec in mobilenetv1.STAGES) == 13  # 13 depthwise separable layers
+    # The last stage's second depthwise conv keeps stride 1 (Table 1 prints s2 there; see mobilenetv1.py).
+    last = model.stages[-1]
+    assert [block.depthwise.conv.stride for block in last] == [(2, 2), (1, 1)]
+    assert all(block.depthwise.conv.groups == block.depthwise.conv.in_channels for s in model.stages for block in s)
 
 
 def test_mobilenetv2_stage_shapes_match_table_2() -> None:
@@ -313,12 +344,25 @@ def test_bad_arguments_raise_value_error() -> None:
         antnet.ChannelAttention(16, 32)
     with pytest.raises(ValueError, match="num_classes"):
         create_model("antnet_100_g1", num_classes=0)
+    with pytest.raises(ValueError, match="num_classes"):
+        create_model("mobilenetv1_100", num_classes=0)
+    with pytest.raises(ValueError, match="stride"):
+        mobilenetv1.DepthwiseSeparable(32, 64, stride=3)
 
 
 @pytest.mark.parametrize(
     "builder",
-    [mobilenetv2.mobilenetv2_100, efficientnet.efficientnet_b0, antnet.antnet_100_g2],
+    [mobilenetv2.mobilenetv2_100, efficientnet.efficientnet_b0, antnet.antnet_100_g2, mobilenetv1.mobilenetv1_100],
 )
 def test_builders_are_keyword_only(builder) -> None:
     with pytest.raises(TypeError):
         builder(10)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")
+def test_mobilenetv1_fvcore_total_equals_timm() -> None:
+    from conftest import fvcore_total
+
+    # fvcore 0.1.5 FlopCountAnalysis(...).total() of timm 1.0.31's mobilenetv1_100 at 1x3x224x224 (throwaway venv).
+    assert fvcore_total("mobilenetv1_100") == 578_875_904

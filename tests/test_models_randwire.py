@@ -48,8 +48,11 @@ def test_five_seeds_per_setting_are_registered_as_reimplementations() -> None:
 # Graphs
 # ---------------------------------------------------------------------------------------------------------------------
 def test_the_same_seed_gives_the_same_graphs_and_counts() -> None:
-    first, again, other = meta_model("randwire_ws_small_s3"), meta_model("randwire_ws_small_s3"), meta_model(
-        "randwire_ws_small_s4")
+    first, again, other = (
+        meta_model("randwire_ws_small_s3"),
+        meta_model("randwire_ws_small_s3"),
+        meta_model("randwire_ws_small_s4"),
+    )
     graphs = [stage.graph for stage in first.stages if isinstance(stage, RandomStage)]
     assert len(graphs) == 3  # conv3, conv4, conv5
     assert graphs == [stage.graph for stage in again.stages if isinstance(stage, RandomStage)]
@@ -97,8 +100,24 @@ def test_rewiring_statistics_match_p() -> None:
 
 def test_dag_by_node_index_on_the_ring_lattice() -> None:
     lattice = StageGraph.from_undirected(nx.watts_strogatz_graph(8, 4, 0.0, seed=0))
-    assert lattice.edges == ((0, 1), (0, 2), (0, 6), (0, 7), (1, 2), (1, 3), (1, 7), (2, 3), (2, 4), (3, 4), (3, 5),
-                             (4, 5), (4, 6), (5, 6), (5, 7), (6, 7))
+    assert lattice.edges == (
+        (0, 1),
+        (0, 2),
+        (0, 6),
+        (0, 7),
+        (1, 2),
+        (1, 3),
+        (1, 7),
+        (2, 3),
+        (2, 4),
+        (3, 4),
+        (3, 5),
+        (4, 5),
+        (4, 6),
+        (5, 6),
+        (5, 7),
+        (6, 7),
+    )
     assert lattice.input_nodes == (0,) and lattice.output_nodes == (7,)
     assert lattice.predecessors[7] == (0, 1, 5, 6) and lattice.predecessors[1] == (0,)
 

@@ -114,7 +114,9 @@ def test_v1b_deep_stem_and_average_pool_shortcuts() -> None:
         model = create_model("res2net50d")
     stem_convs = [m for m in model.stem if isinstance(m, nn.Conv2d)]
     assert [(c.in_channels, c.out_channels, c.kernel_size, c.stride) for c in stem_convs] == [
-        (3, 32, (3, 3), (2, 2)), (32, 32, (3, 3), (1, 1)), (32, 64, (3, 3), (1, 1))
+        (3, 32, (3, 3), (2, 2)),
+        (32, 32, (3, 3), (1, 1)),
+        (32, 64, (3, 3), (1, 1)),
     ]
     assert isinstance(model.stem[-1], nn.MaxPool2d)
     first_stage_shortcut = model.stages[0][0].shortcut  # stride 1: no pooling, a 1x1 conv + BN

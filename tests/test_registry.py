@@ -20,7 +20,7 @@ CLASSIFIERS = [m for m in ALL if m not in PYRAMIDS]
 def test_every_source_row_is_registered_once() -> None:
     # The rows as written in reference_impls/__init__.py, not the dict built from them (a dict drops duplicates).
     row_ids = [row.model_id for row in reference_impls._ROWS]
-    assert len(row_ids) == len(set(row_ids)) == len(REGISTRY) == 89
+    assert len(row_ids) == len(set(row_ids)) == len(REGISTRY) == 101
     assert sorted(row_ids) == ALL
     builders = [(row.module, row.builder) for row in reference_impls._ROWS]
     assert len(builders) == len(set(builders))

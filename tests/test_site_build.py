@@ -30,8 +30,9 @@ FIXTURE_MEASUREMENTS = FIXTURES / "measurements.json"
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 
 
-def run_mkdocs(site_dir: Path, catalogue: Path,
-               measurements: Path | None = FIXTURE_MEASUREMENTS) -> subprocess.CompletedProcess:
+def run_mkdocs(
+    site_dir: Path, catalogue: Path, measurements: Path | None = FIXTURE_MEASUREMENTS
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "PAPERS_CATALOGUE": str(catalogue), "NO_MKDOCS_2_WARNING": "1"}
     if measurements is not None:
         env["PAPERS_MEASUREMENTS"] = str(measurements)
@@ -253,8 +254,9 @@ def test_search_index_holds_segmented_chinese(fixture_site: Path) -> None:
     assert "ResNet-50" in record["content"]  # claim texts are searchable
     papers = [r for url, r in records.items() if url.startswith("/papers/")]
     assert len(papers) == len(load_catalogue(FIXTURE_CATALOGUE).papers)
-    assert not any("--8<--" in r["content"] or "def forward" in r["content"] or "@inproceedings" in r["content"]
-                   for r in papers)  # source listings and BibTeX (hand-written pages may quote the syntax)
+    assert not any(
+        "--8<--" in r["content"] or "def forward" in r["content"] or "@inproceedings" in r["content"] for r in papers
+    )  # source listings and BibTeX (hand-written pages may quote the syntax)
 
 
 def test_no_page_loads_fonts_or_scripts_from_another_host(fixture_site: Path) -> None:
@@ -285,7 +287,18 @@ def test_invalid_catalogue_fails_the_build_with_file_line(tmp_path: Path) -> Non
 # Hostile input (issue 6)
 
 DANGEROUS_TAGS = {
-    "script", "iframe", "img", "svg", "object", "embed", "frame", "frameset", "form", "base", "meta", "style",
+    "script",
+    "iframe",
+    "img",
+    "svg",
+    "object",
+    "embed",
+    "frame",
+    "frameset",
+    "form",
+    "base",
+    "meta",
+    "style",
 }
 
 
@@ -438,8 +451,9 @@ def test_long_form_notes_are_pulled_in_and_sanitized(tmp_path: Path) -> None:
 
     notes = tmp_path / "docs" / "notes"
     notes.mkdir(parents=True)
-    (notes / "resnet.md").write_text("# Derivation\n\nThe **identity** shortcut.<script>alert(1)</script>\n",
-                                     encoding="utf-8")
+    (notes / "resnet.md").write_text(
+        "# Derivation\n\nThe **identity** shortcut.<script>alert(1)</script>\n", encoding="utf-8"
+    )
     inputs = _inputs()
     bundle = build_site(inputs, repo_root=tmp_path)
     page = bundle.pages["papers/resnet.md"]
@@ -457,8 +471,9 @@ def test_unknown_or_malformed_markers_fail() -> None:
     nested = expand_markers("<!-- catalogue:recent -->\n", page_path="guide/start.md", catalogue=catalogue)
     assert "../papers/resnet.md" in nested
     with pytest.raises(MarkerError, match=r"docs/index.md:3: unknown marker `catalogue:nope`"):
-        expand_markers("# Home\n\n<!-- catalogue:nope -->\n", page_path="index.md", catalogue=catalogue,
-                       source="docs/index.md")
+        expand_markers(
+            "# Home\n\n<!-- catalogue:nope -->\n", page_path="index.md", catalogue=catalogue, source="docs/index.md"
+        )
     with pytest.raises(MarkerError, match=r"index.md:2: malformed"):
         expand_markers("x\n<!-- catalogue:recent\n", page_path="index.md", catalogue=catalogue)
     with pytest.raises(MarkerError, match="unknown argument"):
@@ -502,9 +517,21 @@ def test_hook_turns_marker_and_catalogue_errors_into_plugin_errors(monkeypatch: 
 def test_cli_writes_pages_for_another_engine(tmp_path: Path) -> None:
     out = tmp_path / "pages"
     result = subprocess.run(
-        [sys.executable, "-m", "tools.site.generate", "--out", str(out), "--catalogue", str(FIXTURE_CATALOGUE),
-         "--measurements", str(FIXTURE_MEASUREMENTS)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "tools.site.generate",
+            "--out",
+            str(out),
+            "--catalogue",
+            str(FIXTURE_CATALOGUE),
+            "--measurements",
+            str(FIXTURE_MEASUREMENTS),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert (out / "papers" / "resnet.md").is_file() and (out / "papers.bib").is_file()
@@ -512,15 +539,21 @@ def test_cli_writes_pages_for_another_engine(tmp_path: Path) -> None:
     assert "<!-- catalogue:" not in home and "papers/mobilenetv2.md" in home
     refused = subprocess.run(
         [sys.executable, "-m", "tools.site.generate", "--out", str(REPO_ROOT / "docs" / "generated")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert refused.returncode == 2 and not (REPO_ROOT / "docs" / "generated").exists()
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_table_script_parses() -> None:
-    result = subprocess.run(["node", "--check", str(REPO_ROOT / "docs" / "assets" / "javascripts" / "tables.js")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["node", "--check", str(REPO_ROOT / "docs" / "assets" / "javascripts" / "tables.js")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -582,17 +615,37 @@ def test_refuted_note_sentences_get_a_marker_in_either_language() -> None:
     from tools.site.views import ClaimView
 
     claim = ClaimView(
-        id="note-69", text="", quote="比如A相比B，误差降低0.93%，而FLOPs降低69%。", subject="", verdict="refuted",
-        summary="", basis="", claimed="", measured="", printed="", computation="", rule="", table_rule="", diagnosis=(),
-        readings=(), acknowledged="", source=None, source_text="", origin="note", confidence="A", models=(),
+        id="note-69",
+        text="",
+        quote="比如A相比B，误差降低0.93%，而FLOPs降低69%。",
+        subject="",
+        verdict="refuted",
+        summary="",
+        basis="",
+        claimed="",
+        measured="",
+        printed="",
+        computation="",
+        rule="",
+        table_rule="",
+        diagnosis=(),
+        readings=(),
+        acknowledged="",
+        source=None,
+        source_text="",
+        origin="note",
+        confidence="A",
+        models=(),
     )
     zh = "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。最后一句。"
     en = "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %. Last."
     marker = " [⚠ refuted: see claim `note-69`](#claim-note-69)"
     assert mark_refuted_sentences(zh, [claim]) == (
-        "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。" + marker + "最后一句。")
+        "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。" + marker + "最后一句。"
+    )
     assert mark_refuted_sentences(en, [claim]) == (
-        "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %." + marker + " Last.")
+        "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %." + marker + " Last."
+    )
     verified = ClaimView(**{**claim.__dict__, "verdict": "verified"})
     assert mark_refuted_sentences(en, [verified]) == en  # only refutations are marked
 
@@ -601,7 +654,8 @@ def test_code_links_are_named_by_repository() -> None:
     from tools.site.views import repository_name
 
     assert repository_name("https://github.com/Res2Net/Res2Net-PretrainedModels") == (
-        "GitHub: Res2Net/Res2Net-PretrainedModels")
+        "GitHub: Res2Net/Res2Net-PretrainedModels"
+    )
     assert repository_name("https://github.com/a/b.git/tree/main") == "GitHub: a/b"
     assert repository_name("https://gitee.com/x/y") == "Gitee: x/y"
     assert repository_name("https://example.org/code") == "example.org"
@@ -611,8 +665,12 @@ def test_home_page_finding_is_the_largest_refutation() -> None:
     from tools.site.markers import expand_markers
 
     inputs = _inputs()
-    text = expand_markers("<!-- catalogue:finding -->\n", page_path="index.md", catalogue=inputs.catalogue,
-                          claim_results=inputs.claim_results)
+    text = expand_markers(
+        "<!-- catalogue:finding -->\n",
+        page_path="index.md",
+        catalogue=inputs.catalogue,
+        claim_results=inputs.claim_results,
+    )
     assert text.startswith('!!! failure "Refuted: Res2Net: A New Multi-scale Backbone Architecture"'), text
     assert "Printed: **69%**. Recomputed: **4.4 % more**. Measured 4.4 % more" in text
     assert "(papers/res2net.md#claim-flops-vs-resnet50)" in text
@@ -624,9 +682,27 @@ def test_stats_block_reads_latency_and_independent_top1() -> None:
     from tools.site.views import ClaimView, Evaluation, ModelRow, stats_of
 
     claim = ClaimView(
-        id="top1", text="", quote="", subject="", verdict="verified", summary="", basis="", claimed="", measured="",
-        printed="", computation="", rule="", table_rule="", diagnosis=(), readings=(), acknowledged="", source=None,
-        source_text="", origin="paper", confidence="A", models=("m",),
+        id="top1",
+        text="",
+        quote="",
+        subject="",
+        verdict="verified",
+        summary="",
+        basis="",
+        claimed="",
+        measured="",
+        printed="",
+        computation="",
+        rule="",
+        table_rule="",
+        diagnosis=(),
+        readings=(),
+        acknowledged="",
+        source=None,
+        source_text="",
+        origin="paper",
+        confidence="A",
+        models=("m",),
         evidence=(Evaluation(22.5, "timm", True), Evaluation(22.0, "the authors", False)),
     )
     model = ModelRow(id="m", name="M", table="", fidelity="official", cost=None, stale=False)

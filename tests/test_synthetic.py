@@ -37,8 +37,11 @@ def test_same_seed_same_text_other_seed_other_text() -> None:
 
 def test_command_line_writes_the_same_bytes(tmp_path: Path) -> None:
     out = tmp_path / "p.yaml"
-    subprocess.run([sys.executable, str(REPO_ROOT / "bench" / "synthetic.py"), "--papers", "30", "--out", str(out)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "synthetic.py"), "--papers", "30", "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
     assert out.read_text(encoding="utf-8") == synthetic_catalogue(30)
 
 
@@ -107,11 +110,22 @@ def test_libyaml_tree_reads_what_the_pure_composer_reads(
     assert _libyaml_tree_is_used(small.read_text(encoding="utf-8"))
     assert _read(small, True, monkeypatch) == _read(small, False, monkeypatch)
     plain = synthetic_catalogue(4, seed=5) + "# flow: {a: [x, y], b: {c: 1}}\n"
-    plain += "  - {id: extra, title: \"T\", venue: v, tags: [backbone, 中文], source: {version: 1, location: T2}}\n"
+    plain += '  - {id: extra, title: "T", venue: v, tags: [backbone, 中文], source: {version: 1, location: T2}}\n'
     quirky = plain.replace("{version: 1, location: T2}", "{version: ?, location: }")  # read by the pure composer
     alphabet = [
         *":-[]{}#&*!|>'\",?% \t\n中é0.~\u2028\x85",
-        "  ", ": ", "- ", "!!str ", "!!int ", "!x ", "&a ", "*a", "<<: ", "? ", "\n  ", "\n    year: 2017",
+        "  ",
+        ": ",
+        "- ",
+        "!!str ",
+        "!!int ",
+        "!x ",
+        "&a ",
+        "*a",
+        "<<: ",
+        "? ",
+        "\n  ",
+        "\n    year: 2017",
         "\n    added: 2026-13-01",
     ]
     rng = random.Random(0)
@@ -124,7 +138,7 @@ def test_libyaml_tree_reads_what_the_pure_composer_reads(
             if rng.random() < 0.7:
                 text = text[:at] + rng.choice(alphabet) + text[at:]
             else:
-                text = text[:at] + text[at + rng.randint(1, 4):]
+                text = text[:at] + text[at + rng.randint(1, 4) :]
         path.write_text(text, encoding="utf-8")
         assert _read(path, True, monkeypatch) == _read(path, False, monkeypatch), text
         read_by_libyaml += _libyaml_tree_is_used(text)
@@ -158,8 +172,7 @@ def test_deep_nesting_never_reaches_libyaml_recursion(tmp_path: Path) -> None:
     """libyaml's composer recurses on the C stack and crashes the process past ~30,000 levels: refuse first."""
     path = tmp_path / "papers.yaml"
     texts = ["papers: " + "[" * depth + "]" * depth + "\n" for depth in (50_000, 200_000)]  # own stack; counted
-    texts += ["papers:\n" + "- " * 200_000 + "x\n",
-              "papers:\n" + "".join(" " * i + "- a:\n" for i in range(0, 90, 2))]
+    texts += ["papers:\n" + "- " * 200_000 + "x\n", "papers:\n" + "".join(" " * i + "- a:\n" for i in range(0, 90, 2))]
     for text in texts:
         path.write_text(text, encoding="utf-8")
         with pytest.raises(CatalogueError, match=f"nesting deeper than {yaml_lines.MAX_DEPTH} levels"):
@@ -174,15 +187,39 @@ def test_prose_shortcut_of_the_renderer_changes_nothing(monkeypatch: pytest.Monk
     texts = [
         t
         for p in papers
-        for t in (p.get("tldr"), *p.get("strengths", []), *p.get("weaknesses", []),
-                  *(c["text"] for c in p["claims"]), *(c.get("quote") for c in p["claims"]))
+        for t in (
+            p.get("tldr"),
+            *p.get("strengths", []),
+            *p.get("weaknesses", []),
+            *(c["text"] for c in p["claims"]),
+            *(c.get("quote") for c in p["claims"]),
+        )
         if t
     ]
     rng = random.Random(1)
     alphabet = [
         *"abcXYZ019 .,;:!?'\"()%=+-#>/@×→—中文，。“”",
-        "\u200b", "\u00a0", "\u3000", "\ufeff", "é", "😀", "&", "<", "`", "*", "_", "~", "$", "|", "\\", "[", "{", "^",
-        "\t", "\n", "  ",
+        "\u200b",
+        "\u00a0",
+        "\u3000",
+        "\ufeff",
+        "é",
+        "😀",
+        "&",
+        "<",
+        "`",
+        "*",
+        "_",
+        "~",
+        "$",
+        "|",
+        "\\",
+        "[",
+        "{",
+        "^",
+        "\t",
+        "\n",
+        "  ",
     ]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 10))) for _ in range(20_000)]
     shortcut = [t for t in texts if sanitize._PROSE.fullmatch(t) and not sanitize._PLAIN.match(t)]

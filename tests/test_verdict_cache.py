@@ -30,8 +30,14 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(root: Path, *args: str) -> tuple[int, str]:
     env = {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "160"}
-    result = subprocess.run([sys.executable, str(root / "tools" / "verify_claims.py"), *args], cwd=root, env=env,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, str(root / "tools" / "verify_claims.py"), *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return result.returncode, result.stdout
 
 
@@ -55,11 +61,19 @@ def test_a_report_is_stored_once_and_served_unchanged(copy: Path) -> None:
 def test_editing_a_claim_gives_its_new_verdict(copy: Path) -> None:
     code, output = run(copy, "--json")
     data, positions, _ = load_yaml_with_positions(copy / "papers.yaml")
-    verified = {(c["paper"], c["id"]) for c in json.loads(output)["claims"]
-                if c["verdict"] == "verified" and c["basis"] == "computation"}
-    i, j, claim = next((i, j, c) for i, p in enumerate(data["papers"]) for j, c in enumerate(p["claims"])
-                       if (p["id"], c["id"]) in verified and c["kind"] == "absolute"
-                       and str(c.get("printed", "")).startswith(f"{c['value']:g}"))
+    verified = {
+        (c["paper"], c["id"])
+        for c in json.loads(output)["claims"]
+        if c["verdict"] == "verified" and c["basis"] == "computation"
+    }
+    i, j, claim = next(
+        (i, j, c)
+        for i, p in enumerate(data["papers"])
+        for j, c in enumerate(p["claims"])
+        if (p["id"], c["id"]) in verified
+        and c["kind"] == "absolute"
+        and str(c.get("printed", "")).startswith(f"{c['value']:g}")
+    )
     lines = (copy / "papers.yaml").read_text(encoding="utf-8").split("\n")
     tripled = f"{claim['value'] * 3:g}"
     for field, old, new in (("value", f"{claim['value']}", tripled), ("printed", f"{claim['value']:g}", tripled)):
@@ -94,8 +108,17 @@ def test_an_unreadable_entry_is_ignored(copy: Path) -> None:
     assert run(copy, "--check") == before
 
 
-@pytest.mark.parametrize("argv", [["--update"], ["--validate-only"], ["--audit"], ["--check", "--workers", "2"],
-                                  ["--check", "--check=1"], ["--paper"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--update"],
+        ["--validate-only"],
+        ["--audit"],
+        ["--check", "--workers", "2"],
+        ["--check", "--check=1"],
+        ["--paper"],
+    ],
+)
 def test_only_reports_are_cached(argv: list[str]) -> None:
     assert verdict_cache.cache_key(argv) is None
 

@@ -12,8 +12,14 @@ from tools.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from tools.claims import ClaimResult, evaluate_claims
 from tools.measurements import read_measurements
 
-ALLOWED_DIAGNOSES = ("another reading:", "resolution: the source also uses", "complement", "head scope:",
-                     "another model:", "no possible cause found")
+ALLOWED_DIAGNOSES = (
+    "another reading:",
+    "resolution: the source also uses",
+    "complement",
+    "head scope:",
+    "another model:",
+    "no possible cause found",
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +28,15 @@ def results() -> dict[tuple[str, str], ClaimResult]:
     return {(r.paper, r.claim_id): r for r in evaluate_claims(catalogue, read_measurements())}
 
 
-@pytest.mark.parametrize(("paper", "claim", "model"), [
-    ("resnet", "table1-flops-resnet101", "resnet101_v1"),  # ResNet Table 1: 7.6×10⁹ is the 2015 layout
-    ("senet", "table2-gflops-seresnet50", "legacy_seresnet50"),  # SENet Table 2: 3.87, the Caffe layout
-    ("resnext", "senet-flops-resnext50", "resnext50_32x4d"),  # 4.24 under the table's BatchNorm-once reading
-    ("hetconv", "cifar10-vgg16-flops-p1", "hetconv_vgg16_cifar_p1"),  # 313.74M with the source code's classifier
-])
+@pytest.mark.parametrize(
+    ("paper", "claim", "model"),
+    [
+        ("resnet", "table1-flops-resnet101", "resnet101_v1"),  # ResNet Table 1: 7.6×10⁹ is the 2015 layout
+        ("senet", "table2-gflops-seresnet50", "legacy_seresnet50"),  # SENet Table 2: 3.87, the Caffe layout
+        ("resnext", "senet-flops-resnext50", "resnext50_32x4d"),  # 4.24 under the table's BatchNorm-once reading
+        ("hetconv", "cifar10-vgg16-flops-p1", "hetconv_vgg16_cifar_p1"),  # 313.74M with the source code's classifier
+    ],
+)
 def test_refutations_that_were_our_own_fault_are_verified(results, paper: str, claim: str, model: str) -> None:
     result = results[(paper, claim)]
     assert result.verdict == "verified", result.summary

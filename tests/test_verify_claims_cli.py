@@ -29,11 +29,23 @@ FIXTURE_MODELS = ["res2net50_26w_4s", "resnet50", "resnet50_v1"]
 def fresh_entry(model_id: str, *, conv: int = 4_089_184_256, bn: int = 11_113_984, **numbers: Any) -> dict[str, Any]:
     """A measurement whose key is current (so no re-measuring is needed); numbers are illustrative."""
     entry = {
-        "id": model_id, "key": measurement_key(model_id), "input_size": [3, 224, 224], "params": 25_557_032,
-        "macs_conv_linear": conv, "macs_conv_linear_bn": conv + bn, "fvcore_total": conv + 2 * bn + 100_352,
-        "flopcounter_macs": conv, "batchnorm_elements": bn, "activations": 11_114_984,
-        "unsupported_ops": {"aten::add": 16}, "stages": [], "sweep": [], "fvcore_by_operator": {},
-        "versions": {"torch": "x", "fvcore": "y"}, "measured_on": "2026-11-28", "error": None,
+        "id": model_id,
+        "key": measurement_key(model_id),
+        "input_size": [3, 224, 224],
+        "params": 25_557_032,
+        "macs_conv_linear": conv,
+        "macs_conv_linear_bn": conv + bn,
+        "fvcore_total": conv + 2 * bn + 100_352,
+        "flopcounter_macs": conv,
+        "batchnorm_elements": bn,
+        "activations": 11_114_984,
+        "unsupported_ops": {"aten::add": 16},
+        "stages": [],
+        "sweep": [],
+        "fvcore_by_operator": {},
+        "versions": {"torch": "x", "fvcore": "y"},
+        "measured_on": "2026-11-28",
+        "error": None,
     }
     entry.update(numbers)
     return entry
@@ -42,11 +54,14 @@ def fresh_entry(model_id: str, *, conv: int = 4_089_184_256, bn: int = 11_113_98
 @pytest.fixture
 def measured(tmp_path: Path) -> Path:
     path = tmp_path / "measurements.json"
-    write_measurements({
-        "resnet50": fresh_entry("resnet50"),
-        "resnet50_v1": fresh_entry("resnet50_v1", conv=3_858_000_000),
-        "res2net50_26w_4s": fresh_entry("res2net50_26w_4s", params=25_699_120, conv=4_255_166_464),
-    }, path)
+    write_measurements(
+        {
+            "resnet50": fresh_entry("resnet50"),
+            "resnet50_v1": fresh_entry("resnet50_v1", conv=3_858_000_000),
+            "res2net50_26w_4s": fresh_entry("res2net50_26w_4s", params=25_699_120, conv=4_255_166_464),
+        },
+        path,
+    )
     return path
 
 
@@ -65,8 +80,9 @@ def test_refuted_note_claim_exits_1_and_table_lists_every_claim(measured: Path) 
 
 
 def test_acknowledged_refutation_exits_0(measured: Path, tmp_path: Path) -> None:
-    text = FIXTURE.read_text().replace("        confidence: D\n",
-                                       "        confidence: D\n        acknowledged: kept as the note wrote it\n")
+    text = FIXTURE.read_text().replace(
+        "        confidence: D\n", "        confidence: D\n        acknowledged: kept as the note wrote it\n"
+    )
     catalogue = tmp_path / "papers.yaml"
     catalogue.write_text(text)
     code, out, _ = run("--catalogue", str(catalogue), "--measurements", str(measured))
@@ -81,14 +97,33 @@ def test_json_document(measured: Path) -> None:
     document = json.loads(out)
     assert set(document) >= {"models", "claims"}
     model = next(m for m in document["models"] if m["id"] == "resnet50")
-    assert set(model) >= {"id", "fidelity", "input_size", "params", "macs_conv_linear", "macs_conv_linear_bn",
-                          "fvcore_total", "activations", "unsupported_ops", "flopcounter_macs", "versions", "key"}
+    assert set(model) >= {
+        "id",
+        "fidelity",
+        "input_size",
+        "params",
+        "macs_conv_linear",
+        "macs_conv_linear_bn",
+        "fvcore_total",
+        "activations",
+        "unsupported_ops",
+        "flopcounter_macs",
+        "versions",
+        "key",
+    }
     assert "flops" not in model and model["fidelity"] == "official"
     assert "latency_1_thread_ms" in model
     assert model["params"] == 25_557_032
     claims = {c["id"]: c for c in document["claims"]}
-    assert set(claims["flops-vs-resnet50"]) >= {"paper", "id", "verdict", "claimed", "measured", "diagnosis",
-                                                "acknowledged"}
+    assert set(claims["flops-vs-resnet50"]) >= {
+        "paper",
+        "id",
+        "verdict",
+        "claimed",
+        "measured",
+        "diagnosis",
+        "acknowledged",
+    }
     assert claims["flops-vs-resnet50"]["verdict"] == "refuted"
     assert claims["resnet50-params"]["verdict"] == "verified"
 
@@ -189,9 +224,21 @@ def test_kill_9_during_update_leaves_a_valid_file(tmp_path: Path) -> None:
     old_text = path.read_text()
     for delay in (0.3, 1.5, 3.0, 5.0):
         process = subprocess.Popen(
-            [sys.executable, str(SCRIPT), "--catalogue", str(FIXTURE), "--measurements", str(path), "--update",
-             "--paper", "res2net"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, cwd=REPO,
+            [
+                sys.executable,
+                str(SCRIPT),
+                "--catalogue",
+                str(FIXTURE),
+                "--measurements",
+                str(path),
+                "--update",
+                "--paper",
+                "res2net",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=REPO,
         )
         time.sleep(delay)
         os.killpg(process.pid, signal.SIGKILL)
@@ -202,7 +249,21 @@ def test_kill_9_during_update_leaves_a_valid_file(tmp_path: Path) -> None:
         if text != old_text:
             assert dumps_measurements(document["models"]) == text
     # after the kills, a normal update completes and the file is complete and fresh
-    subprocess.run([sys.executable, str(SCRIPT), "--catalogue", str(FIXTURE), "--measurements", str(path),
-                    "--update", "--paper", "res2net"], capture_output=True, check=False, cwd=REPO)
+    subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--catalogue",
+            str(FIXTURE),
+            "--measurements",
+            str(path),
+            "--update",
+            "--paper",
+            "res2net",
+        ],
+        capture_output=True,
+        check=False,
+        cwd=REPO,
+    )
     assert not stale_models(read_measurements(path), ["res2net50_26w_4s", "resnet50"])
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # leftovers of killed runs removed

@@ -70,8 +70,11 @@ def canonical(model_id: str, entry: Measurement | Mapping[str, Any]) -> dict[str
 def differences(recorded: Mapping[str, Any], measured: Mapping[str, Any]) -> list[str]:
     """Numeric fields that differ between the recorded entry and a new measurement, as readable lines."""
     old, new = dict(numeric_fields(recorded)), dict(numeric_fields(measured))
-    lines = [f"{name}: recorded {old.get(name)!r}, measured {new.get(name)!r}"
-             for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+    lines = [
+        f"{name}: recorded {old.get(name)!r}, measured {new.get(name)!r}"
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    ]
     if bool(recorded.get("error")) != bool(measured.get("error")):
         lines.append(f"error: recorded {recorded.get('error')!r}, measured {measured.get('error')!r}")
     return lines
@@ -79,8 +82,11 @@ def differences(recorded: Mapping[str, Any], measured: Mapping[str, Any]) -> lis
 
 def base_measurements(path: Path, ref: str) -> dict[str, Any]:
     """The measurements file as it is at git `ref` ({} if it does not exist there)."""
-    root = Path(subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path.parent, capture_output=True,
-                               text=True, check=True).stdout.strip())
+    root = Path(
+        subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=path.parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     relative = path.resolve().relative_to(root.resolve()).as_posix()
     shown = subprocess.run(["git", "show", f"{ref}:{relative}"], cwd=root, capture_output=True, text=True, check=False)
     if shown.returncode != 0:
@@ -129,17 +135,20 @@ def audit(
     return result
 
 
-def run_audit(path: Path, *, base: str, models: list[str] | None, sample: int, workers: int | None,
-              timeout: float | None) -> int:
+def run_audit(
+    path: Path, *, base: str, models: list[str] | None, sample: int, workers: int | None, timeout: float | None
+) -> int:
     """The `--audit` command: print what was re-measured and every mismatch; 0 if all match, else 1 (2: unusable)."""
     try:
         result = audit(path, base=base, models=models, sample=sample, workers=workers, timeout=timeout)
     except (MeasurementsFileError, ValueError, subprocess.CalledProcessError, json.JSONDecodeError) as exc:
         say(f"error: the audit cannot run: {exc}", file=sys.stderr)
         return 2
-    say(f"audit against {base}: {len(result.changed)} changed model(s) "
+    say(
+        f"audit against {base}: {len(result.changed)} changed model(s) "
         f"({', '.join(result.changed) or 'none'}), {len(result.sampled)} sampled "
-        f"({', '.join(result.sampled) or 'none'})")
+        f"({', '.join(result.sampled) or 'none'})"
+    )
     for model_id in result.stale:
         say(f"model {model_id}: stale (its key does not match the code); run `python tools/verify_claims.py --update`")
     for model_id, lines in sorted(result.mismatches.items()):
@@ -151,10 +160,11 @@ def run_audit(path: Path, *, base: str, models: list[str] | None, sample: int, w
     if result.ok:
         say("audit: every re-measured number matches the file")
         return 0
-    say("audit failed: regenerate the entries with `python tools/verify_claims.py --update`; never edit the file "
-        "by hand")
+    say(
+        "audit failed: regenerate the entries with `python tools/verify_claims.py --update`; never edit the file "
+        "by hand"
+    )
     return 1
 
 
-__all__ = ["AuditResult", "audit", "base_measurements", "changed_models", "differences", "numeric_fields",
-           "run_audit"]
+__all__ = ["AuditResult", "audit", "base_measurements", "changed_models", "differences", "numeric_fields", "run_audit"]

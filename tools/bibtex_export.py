@@ -175,7 +175,14 @@ def main(argv: Sequence[str] | None = None, prog: str = "python tools/bibtex_exp
 
 
 __all__ = [
-    "HEADER", "bibtex_entries", "bibtex_value", "entry_fields", "entry_keys", "export_bibtex", "latex_safe", "main",
+    "HEADER",
+    "bibtex_entries",
+    "bibtex_value",
+    "entry_fields",
+    "entry_keys",
+    "export_bibtex",
+    "latex_safe",
+    "main",
 ]
 
 if __name__ == "__main__":

@@ -13,8 +13,10 @@ Verdicts (docs/conventions.md, "Verdicts"):
 * `error`: a model the claim needs has no usable measurement.
 
 Multiply-add claims are read the way their table is read: for each source table, the reading (conv + linear,
-conv + linear + BatchNorm once, or fvcore's total) that reproduces the most of its rows, ties going to
-conv + linear. A claim overrides it only with `convention` and a `convention_reason` taken from the source.
+conv + linear + BatchNorm once, or fvcore's total) that reproduces the most of its rows. When readings tie, the
+table does not decide: a row that holds under one tied reading and not another is `inconclusive`, and the
+others are judged under conv + linear. A claim overrides it only with `convention` and a `convention_reason`
+taken from the source.
 
 Nothing here imports torch: verdicts are computed from the measurements file.
 """
@@ -49,9 +51,17 @@ Basis = Literal["computation", "independent evaluation", "internal consistency",
 MEASURABLE = ("params", "macs", "activations")
 READINGS: tuple[str, ...] = FIXED_READINGS  # order = tie-break order: conv + linear first
 QUANTITY_WORDS = {
-    "params": "parameters", "macs": "multiply-adds", "activations": "activations",
-    "top1_accuracy": "top-1 accuracy", "top1_error": "top-1 error", "top5_accuracy": "top-5 accuracy",
-    "top5_error": "top-5 error", "latency": "latency", "speedup": "speed-up", "box_ap": "box AP", "other": "",
+    "params": "parameters",
+    "macs": "multiply-adds",
+    "activations": "activations",
+    "top1_accuracy": "top-1 accuracy",
+    "top1_error": "top-1 error",
+    "top5_accuracy": "top-5 accuracy",
+    "top5_error": "top-5 error",
+    "latency": "latency",
+    "speedup": "speed-up",
+    "box_ap": "box AP",
+    "other": "",
 }
 
 _CITED_REASONS = {
@@ -106,14 +116,26 @@ class ClaimResult:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "paper": self.paper, "id": self.claim_id, "verdict": self.verdict, "basis": self.basis,
-            "summary": self.summary, "claimed": self.claimed, "measured": self.measured,
-            "computation": self.computation, "tolerance": self.tolerance, "rule": self.rule,
-            "reading": self.reading, "table_rule": self.table_rule,
-            "readings": [vars(r) for r in self.readings], "diagnosis": list(self.diagnosis),
-            "acknowledged": self.acknowledged, "models": list(self.models),
+            "paper": self.paper,
+            "id": self.claim_id,
+            "verdict": self.verdict,
+            "basis": self.basis,
+            "summary": self.summary,
+            "claimed": self.claimed,
+            "measured": self.measured,
+            "computation": self.computation,
+            "tolerance": self.tolerance,
+            "rule": self.rule,
+            "reading": self.reading,
+            "table_rule": self.table_rule,
+            "readings": [vars(r) for r in self.readings],
+            "diagnosis": list(self.diagnosis),
+            "acknowledged": self.acknowledged,
+            "models": list(self.models),
             "fidelity": {m: REGISTRY[m].fidelity for m in self.models if m in REGISTRY},
-            "evidence": list(self.evidence), "context": list(self.context), "speed": self.speed,
+            "evidence": list(self.evidence),
+            "context": list(self.context),
+            "speed": self.speed,
         }
 
 
@@ -199,8 +221,9 @@ class Value:
     computation: str
 
 
-def _value(claim: Claim, measurements: Measurements, reading: Reading, *, model: str | None = None,
-           without_head: bool = False) -> Value:
+def _value(
+    claim: Claim, measurements: Measurements, reading: Reading, *, model: str | None = None, without_head: bool = False
+) -> Value:
     model = model or claim.model
     assert model is not None
     what = reading.label or QUANTITY_WORDS.get(claim.quantity, claim.quantity)
@@ -213,8 +236,11 @@ def _value(claim: Claim, measurements: Measurements, reading: Reading, *, model:
     assert claim.compared_to is not None
     b = _quantity(_record(measurements, claim.compared_to), claim, reading)
     expressed = express_ratio(claim, a / b)
-    return Value(expressed, f"{where} / {claim.compared_to}: {what} {a:,.0f} / {b:,.0f} = {a / b:.4f}"
-                            f" → {format_measured(expressed, claim.unit, 2)}")
+    return Value(
+        expressed,
+        f"{where} / {claim.compared_to}: {what} {a:,.0f} / {b:,.0f} = {a / b:.4f}"
+        f" → {format_measured(expressed, claim.unit, 2)}",
+    )
 
 
 def _shown(claim: Claim, value: float, decimals: int) -> str:
@@ -259,6 +285,7 @@ class TableContext:
     reading: str | None = None
     rule: str | None = None
     column: tuple[Claim, ...] = ()
+    tied: tuple[str, ...] = ()  # readings that reproduce as many rows as `reading` (the table does not decide)
 
 
 def _unconfirmed(claim: Claim) -> list[str]:
@@ -284,9 +311,16 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
                 owner[id(claim)] = paper.id
     out: dict[tuple[str, str], TableContext] = {}
     for table, claims in groups.items():
-        voters = [c for c in claims if c.quantity == "macs" and c.kind != "range"
-                  and c.convention in ("unspecified", "flops_2x") and not _unconfirmed(c)]
+        voters = [
+            c
+            for c in claims
+            if c.quantity == "macs"
+            and c.kind != "range"
+            and c.convention in ("unspecified", "flops_2x")
+            and not _unconfirmed(c)
+        ]
         reading, rule = None, None
+        tied: tuple[str, ...] = ()
         if voters:
             hits = dict.fromkeys(READINGS, 0)
             counted = 0
@@ -305,9 +339,17 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
                 reading = max(READINGS, key=lambda n: (hits[n], -READINGS.index(n)))
                 rows = "row" if counted == 1 else "rows"
                 rule = f"{table}: {reading_label(reading)} reproduces {hits[reading]} of {counted} {rows}"
+                tied = tuple(n for n in READINGS if hits[n] == hits[reading])
+                if len(tied) > 1:
+                    rule = (
+                        f"{table}: {' and '.join(reading_label(n) for n in tied)} each reproduce "
+                        f"{hits[reading]} of {counted} {rows}, so the table does not decide its reading"
+                    )
+                else:
+                    tied = ()
         for claim in claims:
             column = tuple(c for c in claims if c.quantity == claim.quantity and c.unit == claim.unit)
-            out[(owner[id(claim)], claim.id)] = TableContext(reading, rule, column)
+            out[(owner[id(claim)], claim.id)] = TableContext(reading, rule, column, tied)
     return out
 
 
@@ -315,8 +357,15 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
 # Diagnoses: only causes that are possible for this source
 
 
-def _diagnose(claim: Claim, paper: Paper | None, measurements: Measurements, interval: Interval,
-              used: Reading, every: Sequence[Reading], best: float) -> list[str]:
+def _diagnose(
+    claim: Claim,
+    paper: Paper | None,
+    measurements: Measurements,
+    interval: Interval,
+    used: Reading,
+    every: Sequence[Reading],
+    best: float,
+) -> list[str]:
     found: list[str] = []
     unit = claim.unit
     decimals = printed_decimals(claim)
@@ -340,8 +389,10 @@ def _diagnose(claim: Claim, paper: Paper | None, measurements: Measurements, int
         for r in _source_resolutions(paper, claim):
             scaled = best * (r / r0) ** 2
             if r != r0 and interval.contains(scaled):
-                found.append(f"resolution: the source also uses {r}×{r}; there the count would be "
-                             f"{shown(best)} × ({r}/{r0})² = {shown(scaled)}")
+                found.append(
+                    f"resolution: the source also uses {r}×{r}; there the count would be "
+                    f"{shown(best)} × ({r}/{r0})² = {shown(scaled)}"
+                )
 
     if claim.kind == "absolute" and claim.quantity in ("macs", "params"):
         try:
@@ -360,12 +411,15 @@ def _diagnose(claim: Claim, paper: Paper | None, measurements: Measurements, int
             continue
         name = "" if model == claim.model else f" for `{model}`, which the source also defines"
         if model != claim.model and _explains(claim, interval, value):
-            found.append(f"another model: the claim holds for `{model}`, which the source also defines "
-                         f"({shown(value)})")
+            found.append(
+                f"another model: the claim holds for `{model}`, which the source also defines ({shown(value)})"
+            )
         if percent_ratio and _explains(claim, interval, 100 - value):
             part = "kept" if claim.kind == "reduction" else "removed"
-            found.append(f"complement{name}: {claim.printed} is the share {part} ({shown(100 - value)}), "
-                         f"not the {claim.kind} ({shown(value)})")
+            found.append(
+                f"complement{name}: {claim.printed} is the share {part} ({shown(100 - value)}), "
+                f"not the {claim.kind} ({shown(value)})"
+            )
     return list(dict.fromkeys(found))
 
 
@@ -411,9 +465,19 @@ def _cited(claim: Claim, paper: str) -> ClaimResult:
         why = claim.uncheckable or "a qualitative finding with no number to recompute"
     else:
         why = claim.uncheckable or _CITED_REASONS.get(claim.quantity, _CITED_REASONS["other"])
-    return ClaimResult(paper=paper, claim_id=claim.id, verdict="cited", basis="", summary=f"Cited: {why}.",
-                       claimed=_claimed_text(claim), measured=None, computation=why, tolerance="—",
-                       acknowledged=claim.acknowledged, models=_models_of(claim))
+    return ClaimResult(
+        paper=paper,
+        claim_id=claim.id,
+        verdict="cited",
+        basis="",
+        summary=f"Cited: {why}.",
+        claimed=_claimed_text(claim),
+        measured=None,
+        computation=why,
+        tolerance="—",
+        acknowledged=claim.acknowledged,
+        models=_models_of(claim),
+    )
 
 
 def _consistency(claim: Claim, paper: str) -> ClaimResult:
@@ -425,21 +489,32 @@ def _consistency(claim: Claim, paper: str) -> ClaimResult:
         raise ValueError(f"claim {claim.id}: an operand is not a number")
     numbers = [o for o in operands if o is not None]
     low, high = interval_of(numbers, spec.operation)
-    point = {"difference": lambda v: v[0] - v[1], "ratio": lambda v: v[0] / v[1],
-             "sum": sum, "product": _product}[spec.operation]([n.value for n in numbers])
+    point = {"difference": lambda v: v[0] - v[1], "ratio": lambda v: v[0] / v[1], "sum": sum, "product": _product}[
+        spec.operation
+    ]([n.value for n in numbers])
     claimed = claim_interval(claim)
     decimals = printed_decimals(claim)
     holds = claimed.low <= high + 1e-9 and low <= claimed.high + 1e-9
     symbol = {"difference": " − ", "ratio": " / ", "sum": " + ", "product": " × "}[spec.operation]
-    computation = (f"{symbol.join(spec.operands)} = {format_measured(point, claim.unit, decimals)} "
-                   f"({spec.where}); with each operand ± half a unit of its last digit: "
-                   f"{format_interval(low, high, claim.unit, decimals + 1)}")
-    summary = (f"Verified by the source's own numbers: {computation.split(' (')[0]}."
-               if holds else f"Refuted by the source's own numbers: {spec.where} gives "
-               f"{format_measured(point, claim.unit, decimals)}, not {claim.printed}.")
+    computation = (
+        f"{symbol.join(spec.operands)} = {format_measured(point, claim.unit, decimals)} "
+        f"({spec.where}); with each operand ± half a unit of its last digit: "
+        f"{format_interval(low, high, claim.unit, decimals + 1)}"
+    )
+    summary = (
+        f"Verified by the source's own numbers: {computation.split(' (')[0]}."
+        if holds
+        else f"Refuted by the source's own numbers: {spec.where} gives "
+        f"{format_measured(point, claim.unit, decimals)}, not {claim.printed}."
+    )
     return ClaimResult(
-        paper=paper, claim_id=claim.id, verdict="verified" if holds else "refuted", basis="internal consistency",
-        summary=summary, claimed=_claimed_text(claim), measured=format_measured(point, claim.unit, decimals),
+        paper=paper,
+        claim_id=claim.id,
+        verdict="verified" if holds else "refuted",
+        basis="internal consistency",
+        summary=summary,
+        claimed=_claimed_text(claim),
+        measured=format_measured(point, claim.unit, decimals),
         computation=computation,
         tolerance=f"{format_interval(claimed.low, claimed.high, claim.unit, decimals + 1)} ({claimed.rule})",
         rule=claimed.rule,
@@ -463,23 +538,31 @@ def _range(claim: Claim, paper: str, measurements: Measurements) -> ClaimResult:
     factors = {m: base / _quantity(_record(measurements, m), claim, reading) for m in claim.models}
     lo, hi = min(factors.values()), max(factors.values())
     low_tol = claim_interval(claim)
-    high_tol = Interval(claim.value_high - (claim.value - low_tol.low), claim.value_high + (low_tol.high - claim.value),
-                        low_tol.rule)
+    high_tol = Interval(
+        claim.value_high - (claim.value - low_tol.low), claim.value_high + (low_tol.high - claim.value), low_tol.rule
+    )
     ok = low_tol.contains(lo) and high_tol.contains(hi)
     detail = ", ".join(f"{m}: {f:.2f}×" for m, f in sorted(factors.items(), key=lambda kv: kv[1]))
     measured = f"{lo:.2f}×–{hi:.2f}×"
     return ClaimResult(
-        paper=paper, claim_id=claim.id, verdict="verified" if ok else "refuted", basis="computation",
-        summary=(f"{'Verified' if ok else 'Refuted'}: the measured factors span {measured}; printed "
-                 f"{claim.printed}."),
-        claimed=_claimed_text(claim), measured=measured,
+        paper=paper,
+        claim_id=claim.id,
+        verdict="verified" if ok else "refuted",
+        basis="computation",
+        summary=(f"{'Verified' if ok else 'Refuted'}: the measured factors span {measured}; printed {claim.printed}."),
+        claimed=_claimed_text(claim),
+        measured=measured,
         computation=f"{claim.compared_to} / model ({reading.label or 'parameters'}): {detail}",
-        tolerance=(f"{format_interval(low_tol.low, low_tol.high, 'x', printed_decimals(claim) + 1)} up to "
-                   f"{format_interval(high_tol.low, high_tol.high, 'x', printed_decimals(claim) + 1)} "
-                   f"({low_tol.rule})"), rule=low_tol.rule,
+        tolerance=(
+            f"{format_interval(low_tol.low, low_tol.high, 'x', printed_decimals(claim) + 1)} up to "
+            f"{format_interval(high_tol.low, high_tol.high, 'x', printed_decimals(claim) + 1)} "
+            f"({low_tol.rule})"
+        ),
+        rule=low_tol.rule,
         reading=reading.label or None,
         diagnosis=() if ok else (f"measured span {measured} does not reach the printed {claim.printed}",),
-        acknowledged=claim.acknowledged, models=_models_of(claim),
+        acknowledged=claim.acknowledged,
+        models=_models_of(claim),
     )
 
 
@@ -499,8 +582,13 @@ class Evidence:
         return cls(tuple(load_evaluations()), read_latency())
 
 
-def evaluate_claim(claim: Claim, paper: str | Paper, measurements: Measurements,
-                   context: TableContext | None = None, evidence: Evidence | None = None) -> ClaimResult:
+def evaluate_claim(
+    claim: Claim,
+    paper: str | Paper,
+    measurements: Measurements,
+    context: TableContext | None = None,
+    evidence: Evidence | None = None,
+) -> ClaimResult:
     """The verdict on one claim (`context`: what its table decides; computed alone when not given)."""
     paper_entry = paper if isinstance(paper, Paper) else None
     paper_id = paper.id if isinstance(paper, Paper) else paper
@@ -517,13 +605,24 @@ def evaluate_claim(claim: Claim, paper: str | Paper, measurements: Measurements,
             return _distribution(claim, paper_id, measurements)
         return _judge(claim, paper_entry, paper_id, measurements, context or TableContext())
     except MissingMeasurement as exc:
-        return ClaimResult(paper=paper_id, claim_id=claim.id, verdict="error", basis="computation",
-                           summary=f"Not judged: {exc}.", claimed=_claimed_text(claim), measured=None,
-                           computation=str(exc), tolerance="—", acknowledged=claim.acknowledged, models=models)
+        return ClaimResult(
+            paper=paper_id,
+            claim_id=claim.id,
+            verdict="error",
+            basis="computation",
+            summary=f"Not judged: {exc}.",
+            claimed=_claimed_text(claim),
+            measured=None,
+            computation=str(exc),
+            tolerance="—",
+            acknowledged=claim.acknowledged,
+            models=models,
+        )
 
 
-def _judge(claim: Claim, paper: Paper | None, paper_id: str, measurements: Measurements,
-           context: TableContext) -> ClaimResult:
+def _judge(
+    claim: Claim, paper: Paper | None, paper_id: str, measurements: Measurements, context: TableContext
+) -> ClaimResult:
     assert claim.value is not None
     every, used = _readings_for(claim, context.reading)
     interval = claim_interval(claim, context.column)
@@ -533,58 +632,121 @@ def _judge(claim: Claim, paper: Paper | None, paper_id: str, measurements: Measu
         values[used] = _value(claim, measurements, used)
     best = values[used]
     inside = interval.contains(best.measured)
-    rows = tuple(ReadingRow(r.label or QUANTITY_WORDS.get(claim.quantity, claim.quantity),
-                            _shown(claim, v.measured, decimals), r == used,
-                            interval.contains(v.measured)) for r, v in values.items())
+    rows = tuple(
+        ReadingRow(
+            r.label or QUANTITY_WORDS.get(claim.quantity, claim.quantity),
+            _shown(claim, v.measured, decimals),
+            r == used,
+            interval.contains(v.measured),
+        )
+        for r, v in values.items()
+    )
     measured = _shown(claim, best.measured, decimals)
     tolerance = f"{format_interval(interval.low, interval.high, claim.unit, decimals + 1)} ({interval.rule})"
     reading_text = used.label or None
     override = claim.convention in READINGS
     table_rule = context.rule
     if override:
-        table_rule = (f"{context.rule}; this claim overrides it: {claim.convention_reason}" if context.rule
-                      else f"read as {used.label}: {claim.convention_reason}")
+        table_rule = (
+            f"{context.rule}; this claim overrides it: {claim.convention_reason}"
+            if context.rule
+            else f"read as {used.label}: {claim.convention_reason}"
+        )
     unconfirmed = _unconfirmed(claim)
-    common = _ComputedFields(paper=paper_id, claim_id=claim.id, claimed=_claimed_text(claim), measured=measured,
-                             computation=best.computation, tolerance=tolerance, rule=interval.rule,
-                             reading=reading_text, table_rule=table_rule, readings=rows,
-                             acknowledged=claim.acknowledged, models=_models_of(claim))
+    common = _ComputedFields(
+        paper=paper_id,
+        claim_id=claim.id,
+        claimed=_claimed_text(claim),
+        measured=measured,
+        computation=best.computation,
+        tolerance=tolerance,
+        rule=interval.rule,
+        reading=reading_text,
+        table_rule=table_rule,
+        readings=rows,
+        acknowledged=claim.acknowledged,
+        models=_models_of(claim),
+    )
     if unconfirmed:
         levels = ", ".join(f"`{m}` is a {REGISTRY[m].fidelity}" for m in unconfirmed)
-        return ClaimResult(verdict="inconclusive", basis="computation", **common,
-                           summary=f"Inconclusive: {levels}, not confirmed against the source, so a gap could be "
-                                   f"ours. Measured {measured} against the printed {claim.printed}.")
+        return ClaimResult(
+            verdict="inconclusive",
+            basis="computation",
+            **common,
+            summary=f"Inconclusive: {levels}, not confirmed against the source, so a gap could be "
+            f"ours. Measured {measured} against the printed {claim.printed}.",
+        )
+    undecided = _undecided_reading(claim, measurements, interval, context)
+    if undecided:
+        return ClaimResult(
+            verdict="inconclusive",
+            basis="computation",
+            **common,
+            summary=f"Inconclusive: {undecided}. Measured {measured} against the printed "
+            f"{claim.printed} under {used.label}.",
+        )
     if inside:
         plain = rule_interval(claim, context.column)
-        why = (" — within the rounding of the entries it was computed from"
-               if claim.entries is not None and not plain.contains(best.measured) else "")
-        return ClaimResult(verdict="verified", basis="computation", **common,
-                           summary=f"Verified: measured {measured}, within {tolerance.split(' (')[0]}{why}.")
+        why = (
+            " — within the rounding of the entries it was computed from"
+            if claim.entries is not None and not plain.contains(best.measured)
+            else ""
+        )
+        return ClaimResult(
+            verdict="verified",
+            basis="computation",
+            **common,
+            summary=f"Verified: measured {measured}, within {tolerance.split(' (')[0]}{why}.",
+        )
     diagnosis = _diagnose(claim, paper, measurements, interval, used, every, best.measured)
     gap = (best.measured - claim.value) / claim.value * 100 if claim.value else 0.0
     if not diagnosis:
-        diagnosis = ["no possible cause found among the other readings, the source's resolutions, the complement, "
-                     "head scope and the other models the source defines"]
+        diagnosis = [
+            "no possible cause found among the other readings, the source's resolutions, the complement, "
+            "head scope and the other models the source defines"
+        ]
     if claim.unit in ("%", "pp"):  # a relative change of a percentage means nothing: compare them directly
         relation = f" against the printed {claim.printed}"
     else:
         change = format_change(gap)
         relation = f", {change} than the printed {claim.printed}" if change != "the same" else ""
     summary = f"Refuted: measured {measured}{relation}; {diagnosis[0]}."
-    return ClaimResult(verdict="refuted", basis="computation", summary=summary,
-                       diagnosis=tuple(diagnosis), **common)
+    return ClaimResult(verdict="refuted", basis="computation", summary=summary, diagnosis=tuple(diagnosis), **common)
 
 
-def evaluate_claims(catalogue: Catalogue, measurements: Measurements,
-                    evidence: Evidence | None = None) -> list[ClaimResult]:
+def _undecided_reading(
+    claim: Claim, measurements: Measurements, interval: Interval, context: TableContext
+) -> str | None:
+    """Why the verdict depends on a reading the table leaves open, or None when it does not.
+
+    When two readings reproduce equally many rows of a table, which one the table uses is unknown. A row that holds
+    under some of them and not under others can then be neither verified nor refuted.
+    """
+    if claim.quantity != "macs" or claim.convention in READINGS or not context.tied:
+        return None
+    factor = 2 if claim.convention == "flops_2x" else 1
+    holds = {n: interval.contains(_value(claim, measurements, Reading(n, factor)).measured) for n in context.tied}
+    if len(set(holds.values())) == 1:
+        return None
+    under = " and ".join(reading_label(n) for n, ok in holds.items() if ok)
+    not_under = " and ".join(reading_label(n) for n, ok in holds.items() if not ok)
+    return f"{context.rule}; this row holds under {under} and not under {not_under}"
+
+
+def evaluate_claims(
+    catalogue: Catalogue, measurements: Measurements, evidence: Evidence | None = None
+) -> list[ClaimResult]:
     """Verdicts on every claim, in catalogue order, each claim read the way its table is read.
 
     `evidence` defaults to the committed independent evaluations and CPU timings.
     """
     contexts = table_contexts(catalogue, measurements)
     evidence = Evidence.load() if evidence is None else evidence
-    return [evaluate_claim(claim, paper, measurements, contexts.get((paper.id, claim.id)), evidence)
-            for paper in catalogue.papers for claim in paper.claims]
+    return [
+        evaluate_claim(claim, paper, measurements, contexts.get((paper.id, claim.id)), evidence)
+        for paper in catalogue.papers
+        for claim in paper.claims
+    ]
 
 
 def _half_unit(claim: Claim) -> float:
@@ -601,36 +763,60 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
 
     accuracy = judge_accuracy(claim, evidence.evaluations, half_unit=_half_unit(claim))
     decimals = printed_decimals(claim)
-    common = _SharedFields(paper=paper, claim_id=claim.id, claimed=_claimed_text(claim),
-                           acknowledged=claim.acknowledged, models=_models_of(claim))
+    common = _SharedFields(
+        paper=paper,
+        claim_id=claim.id,
+        claimed=_claimed_text(claim),
+        acknowledged=claim.acknowledged,
+        models=_models_of(claim),
+    )
     if accuracy is not None:
         rows = tuple(vars(r) for r in accuracy.evaluations)
         if accuracy.verdict == "cited" and claim.uncheckable:  # the catalogue's own, more specific reason
             cited = _cited(claim, paper)
-            return ClaimResult(**{**vars(cited), "evidence": rows,
-                                  "context": tuple(vars(r) for r in accuracy.context)})
-        closest = (format_measured(claim.value + accuracy.gap, claim.unit, decimals)
-                   if accuracy.gap is not None else None)
+            return ClaimResult(**{**vars(cited), "evidence": rows, "context": tuple(vars(r) for r in accuracy.context)})
+        closest = (
+            format_measured(claim.value + accuracy.gap, claim.unit, decimals) if accuracy.gap is not None else None
+        )
         return ClaimResult(
-            verdict=accuracy.verdict, basis=accuracy.basis, summary=f"{accuracy.verdict.capitalize()}: "
-            f"{accuracy.summary}.", measured=closest, computation=accuracy.summary,
+            verdict=accuracy.verdict,
+            basis=accuracy.basis,
+            summary=f"{accuracy.verdict.capitalize()}: {accuracy.summary}.",
+            measured=closest,
+            computation=accuracy.summary,
             tolerance=f"{format_interval(accuracy.low, accuracy.high, claim.unit, decimals + 1)} ({accuracy.rule})",
-            rule=accuracy.rule, evidence=rows, context=tuple(vars(r) for r in accuracy.context),
-            diagnosis=(accuracy.summary,) if accuracy.verdict == "refuted" else (), **common)
+            rule=accuracy.rule,
+            evidence=rows,
+            context=tuple(vars(r) for r in accuracy.context),
+            diagnosis=(accuracy.summary,) if accuracy.verdict == "refuted" else (),
+            **common,
+        )
     speed = judge_speed(claim, evidence.latency, half_unit=_half_unit(claim))
     if speed is not None:
         ratios = {t: m for t, (m, _) in speed.measured.items()}
-        measured = (", ".join(f"{format_measured(v, 'x', decimals)} at {t} thread{'s' if t > 1 else ''}"
-                              for t, v in sorted(ratios.items())) or None)
+        measured = (
+            ", ".join(
+                f"{format_measured(v, 'x', decimals)} at {t} thread{'s' if t > 1 else ''}"
+                for t, v in sorted(ratios.items())
+            )
+            or None
+        )
         if speed.printed_low is not None and speed.printed_high is not None:
             tolerance = f"{format_interval(speed.printed_low, speed.printed_high, 'x', decimals + 1)} ({speed.rule})"
         else:
             tolerance = speed.rule
         return ClaimResult(
-            verdict=speed.verdict, basis=speed.basis, summary=f"{speed.verdict.capitalize()}: {speed.summary}.",
-            measured=measured, computation=speed.summary, tolerance=tolerance, rule=speed.rule,
-            speed=speed.as_json(), diagnosis=(speed.summary,) if speed.verdict == "refuted" else (),
-            **common)
+            verdict=speed.verdict,
+            basis=speed.basis,
+            summary=f"{speed.verdict.capitalize()}: {speed.summary}.",
+            measured=measured,
+            computation=speed.summary,
+            tolerance=tolerance,
+            rule=speed.rule,
+            speed=speed.as_json(),
+            diagnosis=(speed.summary,) if speed.verdict == "refuted" else (),
+            **common,
+        )
     return None
 
 
@@ -652,13 +838,24 @@ def _distribution(claim: Claim, paper: str, measurements: Measurements) -> Claim
     if unconfirmed:
         verdict = "inconclusive"
         levels = ", ".join(sorted({REGISTRY[m].fidelity for m in unconfirmed}))
-        summary = (f"Inconclusive: the seed models are a {levels}, not confirmed against the source; over "
-                   f"{judged.count} seeds they give {measured} against the printed {claim.printed}.")
+        summary = (
+            f"Inconclusive: the seed models are a {levels}, not confirmed against the source; over "
+            f"{judged.count} seeds they give {measured} against the printed {claim.printed}."
+        )
     return ClaimResult(
-        paper=paper, claim_id=claim.id, verdict=verdict, basis="computation", summary=summary,
-        claimed=_claimed_text(claim), measured=measured, computation=judged.computation,
-        tolerance=judged.why, rule="printed mean ± one standard deviation plus rounding; spread within a factor of 3",
-        reading=reading.label or None, acknowledged=claim.acknowledged, models=_models_of(claim),
+        paper=paper,
+        claim_id=claim.id,
+        verdict=verdict,
+        basis="computation",
+        summary=summary,
+        claimed=_claimed_text(claim),
+        measured=measured,
+        computation=judged.computation,
+        tolerance=judged.why,
+        rule="printed mean ± one standard deviation plus rounding; spread within a factor of 3",
+        reading=reading.label or None,
+        acknowledged=claim.acknowledged,
+        models=_models_of(claim),
         diagnosis=(judged.why,) if verdict == "refuted" else (),
     )
 
@@ -679,5 +876,14 @@ class Summary:
         return cls(counts, unack, stale)
 
 
-__all__ = ["VERDICTS", "ClaimResult", "Evidence", "ReadingRow", "Summary", "TableContext", "evaluate_claim",
-           "evaluate_claims", "table_contexts"]
+__all__ = [
+    "VERDICTS",
+    "ClaimResult",
+    "Evidence",
+    "ReadingRow",
+    "Summary",
+    "TableContext",
+    "evaluate_claim",
+    "evaluate_claims",
+    "table_contexts",
+]

@@ -93,10 +93,15 @@ def judge_distribution(
     if printed_std is None:
         allowed = std + rounding
         mean_ok = _at_most(gap, allowed)
-        computation = (f"{ours} vs printed mean {printed_mean:g}: |{show(mean)} − {printed_mean:g}| = {show(gap)} "
-                       f"{'≤' if mean_ok else '>'} our std {show(std)} + rounding {rounding:g}")
-        why = ("the printed mean lies within one standard deviation of our seeds' mean" if mean_ok else
-               "the printed mean lies more than one standard deviation (of our seeds) from our mean")
+        computation = (
+            f"{ours} vs printed mean {printed_mean:g}: |{show(mean)} − {printed_mean:g}| = {show(gap)} "
+            f"{'≤' if mean_ok else '>'} our std {show(std)} + rounding {rounding:g}"
+        )
+        why = (
+            "the printed mean lies within one standard deviation of our seeds' mean"
+            if mean_ok
+            else "the printed mean lies more than one standard deviation (of our seeds) from our mean"
+        )
         why += " (the source prints no standard deviation, so the spread is not compared)"
         return DistributionJudgement("verified" if mean_ok else "refuted", mean, std, len(values), computation, why)
 
@@ -104,21 +109,25 @@ def judge_distribution(
     mean_ok = _at_most(gap, allowed)
     low, high = printed_std / SPREAD_FACTOR - rounding, printed_std * SPREAD_FACTOR + rounding
     spread_ok = _at_most(low, std) and _at_most(std, high)
-    computation = (f"{ours} vs printed {printed_mean:g} ± {printed_std:g}: |{show(mean)} − {printed_mean:g}| = "
-                   f"{show(gap)} {'≤' if mean_ok else '>'} {printed_std:g} + rounding {rounding:g}; std {show(std)} "
-                   f"{'within' if spread_ok else 'outside'} {show(max(low, 0.0))} … {show(high)}")
+    computation = (
+        f"{ours} vs printed {printed_mean:g} ± {printed_std:g}: |{show(mean)} − {printed_mean:g}| = "
+        f"{show(gap)} {'≤' if mean_ok else '>'} {printed_std:g} + rounding {rounding:g}; std {show(std)} "
+        f"{'within' if spread_ok else 'outside'} {show(max(low, 0.0))} … {show(high)}"
+    )
     if mean_ok and spread_ok:
-        why = (f"our mean is within one printed standard deviation and our spread within a factor of "
-               f"{SPREAD_FACTOR:g} of the printed one")
+        why = (
+            f"our mean is within one printed standard deviation and our spread within a factor of "
+            f"{SPREAD_FACTOR:g} of the printed one"
+        )
     elif not mean_ok:
         why = "our mean is more than one printed standard deviation away from the printed mean"
         if not spread_ok:
             why += f", and our spread differs from the printed one by more than a factor of {SPREAD_FACTOR:g}"
     else:
-        why = (f"the means agree, but our spread differs from the printed one by more than a factor of "
-               f"{SPREAD_FACTOR:g}")
-    return DistributionJudgement("verified" if mean_ok and spread_ok else "refuted", mean, std, len(values),
-                                 computation, why)
+        why = f"the means agree, but our spread differs from the printed one by more than a factor of {SPREAD_FACTOR:g}"
+    return DistributionJudgement(
+        "verified" if mean_ok and spread_ok else "refuted", mean, std, len(values), computation, why
+    )
 
 
 __all__ = ["MIN_VALUES", "SPREAD_FACTOR", "DistributionJudgement", "judge_distribution"]

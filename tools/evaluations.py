@@ -39,7 +39,9 @@ class EvaluationSettings(Strict):
         default=None, ge=8, le=4096, description="Side of the square image fed to the model."
     )
     crop_pct: float | None = Field(
-        default=None, gt=0, le=1,
+        default=None,
+        gt=0,
+        le=1,
         description="Centre-crop fraction (timm): the image is resized to image_size / crop_pct.",
     )
     resize: int | None = Field(default=None, ge=8, le=4096, description="Short side after resizing, before the crop.")
@@ -48,7 +50,9 @@ class EvaluationSettings(Strict):
         default=None, description="Resize interpolation."
     )
     crops: int | None = Field(
-        default=None, ge=1, le=144,
+        default=None,
+        ge=1,
+        le=144,
         description="Test crops averaged per image: 1 for a single centre crop (timm's validate.py, torchvision's "
         "and mmpretrain's test pipelines), 10 for the 10-crop protocol (four corners and the centre, and their "
         "mirror images). Omitted when the source does not say; a claim that declares `test_crops` is judged only "
@@ -97,11 +101,13 @@ class Evaluation(Strict):
     def settings_text(self) -> str:
         """The pipeline in one phrase, e.g. "224 px, crop 0.875, bilinear, single-crop" (or "settings not stated")."""
         s = self.settings
-        parts = [f"{s.image_size} px" if s.image_size else None,
-                 f"resize {s.resize}" if s.resize else None,
-                 f"crop {s.crop_pct:g}" if s.crop_pct else s.crop,
-                 s.interpolation,
-                 None if s.crops is None else ("single-crop" if s.crops == 1 else f"{s.crops}-crop")]
+        parts = [
+            f"{s.image_size} px" if s.image_size else None,
+            f"resize {s.resize}" if s.resize else None,
+            f"crop {s.crop_pct:g}" if s.crop_pct else s.crop,
+            s.interpolation,
+            None if s.crops is None else ("single-crop" if s.crops == 1 else f"{s.crops}-crop"),
+        ]
         return ", ".join(p for p in parts if p) or "settings not stated"
 
 
@@ -116,15 +122,26 @@ def _cross_check(document: EvaluationFile, file: str, positions: Positions) -> I
         loc = ("evaluations", index)
         if row.model not in REGISTRY:
             line, column = positions.locate((*loc, "model"))
-            yield Problem(file, line, column, format_path((*loc, "model")), f"`{row.model}` is not a registered model",
-                          "use an id from reference_impls.list_models()")
+            yield Problem(
+                file,
+                line,
+                column,
+                format_path((*loc, "model")),
+                f"`{row.model}` is not a registered model",
+                "use an id from reference_impls.list_models()",
+            )
         key = (row.weights, row.evaluation, row.settings_text())
         if key in seen:
             line, column = positions.locate(loc)
             first_line = positions.locate(("evaluations", seen[key]))[0]
-            yield Problem(file, line, column, format_path(loc),
-                          f"the same evaluation of `{row.weights}` is recorded twice (first on line {first_line})",
-                          "keep one of the two rows")
+            yield Problem(
+                file,
+                line,
+                column,
+                format_path(loc),
+                f"the same evaluation of `{row.weights}` is recorded twice (first on line {first_line})",
+                "keep one of the two rows",
+            )
         else:
             seen[key] = index
 
@@ -135,8 +152,19 @@ def load_evaluations(path: str | Path = EVALUATIONS_FILE, display_name: str | No
     file = display_name or path.name
     data, positions, problems = load_yaml_with_positions(path, file)
     if not isinstance(data, dict):
-        raise CatalogueError([*problems, Problem(file, 1, 1, "", "the top level is not a mapping",
-                                                 "start the file with `evaluations:` followed by the list of rows")])
+        raise CatalogueError(
+            [
+                *problems,
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    "the top level is not a mapping",
+                    "start the file with `evaluations:` followed by the list of rows",
+                ),
+            ]
+        )
     try:
         document = EvaluationFile.model_validate(data)
     except ValidationError as exc:
@@ -148,8 +176,9 @@ def load_evaluations(path: str | Path = EVALUATIONS_FILE, display_name: str | No
     return tuple(document.evaluations)
 
 
-def unknown_weights(catalogue_path: str | Path, evaluations: Iterable[Evaluation],
-                    display_name: str | None = None) -> list[Problem]:
+def unknown_weights(
+    catalogue_path: str | Path, evaluations: Iterable[Evaluation], display_name: str | None = None
+) -> list[Problem]:
     """A problem at papers.yaml:line:col for every claim whose `weights` no evaluation names (e.g. a typo)."""
     from .catalogue import load_catalogue
 
@@ -164,9 +193,16 @@ def unknown_weights(catalogue_path: str | Path, evaluations: Iterable[Evaluation
             if claim.weights is not None and claim.weights not in known:
                 loc = ("papers", p, "claims", c, "weights")
                 line, column = positions.locate(loc)
-                problems.append(Problem(file, line, column, format_path(loc),
-                                        f"no evaluation of `{claim.weights}` is recorded in {EVALUATIONS_FILE.name}",
-                                        "fix the weights id, or add the evaluation to evaluations.yaml"))
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        column,
+                        format_path(loc),
+                        f"no evaluation of `{claim.weights}` is recorded in {EVALUATIONS_FILE.name}",
+                        "fix the weights id, or add the evaluation to evaluations.yaml",
+                    )
+                )
     return problems
 
 
@@ -185,8 +221,10 @@ def main() -> int:
         print(exc.report(), file=sys.stderr)
         return 2
     independent = sum(row.independent for row in rows)
-    print(f"{EVALUATIONS_FILE.name}: valid ({len(rows)} evaluations, {independent} independent); every `weights` "
-          f"in {DEFAULT_CATALOGUE.name} is evaluated")
+    print(
+        f"{EVALUATIONS_FILE.name}: valid ({len(rows)} evaluations, {independent} independent); every `weights` "
+        f"in {DEFAULT_CATALOGUE.name} is evaluated"
+    )
     return 0
 
 

@@ -108,8 +108,19 @@ def _row(claim: Claim, row: Evaluation, same: bool, low: float, high: float) -> 
     protocol = _same_protocol(claim, row)
     within = None if (value is None or not same or not protocol) else low - 1e-9 <= value <= high + 1e-9
     source = f"{row.source.repository} {row.source.path} @ {row.source.commit}"
-    return EvaluationRow(row.weights, row.evaluator, row.evaluation, value, row.settings_text(), row.independent,
-                         same, within, row.settings.crops, protocol, source)
+    return EvaluationRow(
+        row.weights,
+        row.evaluator,
+        row.evaluation,
+        value,
+        row.settings_text(),
+        row.independent,
+        same,
+        within,
+        row.settings.crops,
+        protocol,
+        source,
+    )
 
 
 def _percent(value: float) -> str:
@@ -129,13 +140,21 @@ def judge_accuracy(claim: Claim, evaluations: Sequence[Evaluation], *, half_unit
         return None
     claimed = float(claim.value)
     low, high = claimed - half_unit - PIPELINE_SLACK_PP, claimed + half_unit + PIPELINE_SLACK_PP
-    rule = (f"printed precision ±{half_unit:g} plus ±{PIPELINE_SLACK_PP:g} points of evaluation-pipeline slack "
-            "(resize, crop and interpolation move the same weights by 0.1-0.3 points)")
+    rule = (
+        f"printed precision ±{half_unit:g} plus ±{PIPELINE_SLACK_PP:g} points of evaluation-pipeline slack "
+        "(resize, crop and interpolation move the same weights by 0.1-0.3 points)"
+    )
     same = [r for r in evaluations if claim.weights is not None and r.weights == claim.weights]
     dataset = same[0].dataset if same else claim.dataset
-    others = [r for r in evaluations
-              if claim.model is not None and r.model == claim.model and r.weights != claim.weights
-              and dataset is not None and r.dataset == dataset]
+    others = [
+        r
+        for r in evaluations
+        if claim.model is not None
+        and r.model == claim.model
+        and r.weights != claim.weights
+        and dataset is not None
+        and r.dataset == dataset
+    ]
     rows = tuple(_row(claim, r, True, low, high) for r in same)
     context = tuple(_row(claim, r, False, low, high) for r in others)
     independent = [r for r in rows if r.independent and r.value is not None]
@@ -148,23 +167,33 @@ def judge_accuracy(claim: Claim, evaluations: Sequence[Evaluation], *, half_unit
     if claim.weights is None:
         if not context:
             return None
-        return result("cited", f"the claim names no released weights; {len(context)} evaluation(s) of other weights "
-                               "of this architecture are shown for context only, never as a verdict")
+        return result(
+            "cited",
+            f"the claim names no released weights; {len(context)} evaluation(s) of other weights "
+            "of this architecture are shown for context only, never as a verdict",
+        )
     if not deciding and independent:  # the same weights, evaluated only under another test protocol
         tested = " or ".join(sorted({_protocol_name(r.crops) for r in independent}))
         values = [(r, r.value) for r in independent if r.value is not None]  # all of them, values known
         listed = ", ".join(f"{_percent(value)} ({r.evaluator})" for r, value in values)
         nearest = min((value for _, value in values), key=lambda v: abs(v - claimed))
-        return result("inconclusive", f"the printed number is {_protocol_name(claim.test_crops)}, but every "
-                                      f"independent evaluation of `{claim.weights}` is {tested} ({listed}); the "
-                                      "test protocol moves the same weights by more than the pipeline slack, so "
-                                      "they are shown, not judged", round(nearest - claimed, 6))
+        return result(
+            "inconclusive",
+            f"the printed number is {_protocol_name(claim.test_crops)}, but every "
+            f"independent evaluation of `{claim.weights}` is {tested} ({listed}); the "
+            "test protocol moves the same weights by more than the pipeline slack, so "
+            "they are shown, not judged",
+            round(nearest - claimed, 6),
+        )
     if not deciding:
         own = [(r, r.value) for r in rows if r.value is not None]
         if own:
             listed = ", ".join(f"{_percent(value)} ({r.evaluator})" for r, value in own)
-            return result("cited", f"only the trainers' own evaluation of `{claim.weights}` is recorded ({listed}); "
-                                   "no independent evaluation")
+            return result(
+                "cited",
+                f"only the trainers' own evaluation of `{claim.weights}` is recorded ({listed}); "
+                "no independent evaluation",
+            )
         return result("cited", f"no evaluation of `{claim.weights}` giving this metric is recorded")
     valued = [(r, r.value) for r in deciding if r.value is not None]  # all of `deciding`, values known
     closest, value = min(valued, key=lambda rv: (abs(rv[1] - claimed), rv[0].evaluator))
@@ -172,8 +201,16 @@ def judge_accuracy(claim: Claim, evaluations: Sequence[Evaluation], *, half_unit
     where = f"{_percent(value)} ({closest.evaluator}, {closest.settings})"
     if any(r.within for r in deciding):
         agreeing = sum(1 for r in deciding if r.within)
-        return result("verified", f"{agreeing} of {len(deciding)} independent evaluation(s) of the released weights "
-                                  f"lie within {_percent(low)} … {_percent(high)}; closest {where}", gap)
+        return result(
+            "verified",
+            f"{agreeing} of {len(deciding)} independent evaluation(s) of the released weights "
+            f"lie within {_percent(low)} … {_percent(high)}; closest {where}",
+            gap,
+        )
     direction = "above" if gap > 0 else "below"
-    return result("refuted", f"the closest of {len(deciding)} independent evaluation(s), {where}, is "
-                             f"{abs(gap):.2f} points {direction} the printed {_percent(claimed)}", gap)
+    return result(
+        "refuted",
+        f"the closest of {len(deciding)} independent evaluation(s), {where}, is "
+        f"{abs(gap):.2f} points {direction} the printed {_percent(claimed)}",
+        gap,
+    )

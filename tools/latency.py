@@ -77,13 +77,18 @@ class Protocol(_Record):
     max_runs: int = Field(ge=3)
     target_seconds: float = Field(gt=0, description="Timed seconds per group and thread count, before the bounds.")
     min_sample_seconds: float = Field(gt=0, description="A sample repeats the call until it lasts at least this.")
-    rewarm_below_seconds: float = Field(ge=0, description=(
-        "A sample of a model whose call is faster than this starts with one untimed call, since the model timed "
-        "before it may have evicted its weights from the caches; a slower model's working set exceeds them anyway."))
+    rewarm_below_seconds: float = Field(
+        ge=0,
+        description=(
+            "A sample of a model whose call is faster than this starts with one untimed call, since the model timed "
+            "before it may have evicted its weights from the caches; a slower model's working set exceeds them anyway."
+        ),
+    )
 
 
-DEFAULT_PROTOCOL = Protocol(warmup_runs=1, min_runs=5, max_runs=15, target_seconds=1.0, min_sample_seconds=0.01,
-                            rewarm_below_seconds=0.1)
+DEFAULT_PROTOCOL = Protocol(
+    warmup_runs=1, min_runs=5, max_runs=15, target_seconds=1.0, min_sample_seconds=0.01, rewarm_below_seconds=0.1
+)
 
 
 class Stats(_Record):
@@ -151,8 +156,10 @@ def latency_key(model_id: str) -> str:
     spec = get_spec(model_id)
     inputs = {
         "spec": {k: v for k, v in asdict(spec).items() if k not in ("fidelity", "family", "sweep_resolutions")},
-        "sources": {str(p.relative_to(TOOLS_DIR.parent)): hashlib.sha256(p.read_bytes()).hexdigest()
-                    for p in source_files(model_id)},
+        "sources": {
+            str(p.relative_to(TOOLS_DIR.parent)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in source_files(model_id)
+        },
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -228,12 +235,22 @@ def machine_stamp(today: dt.date | None = None) -> Machine:
     config = torch.__config__.show()
     onednn = next((ln.strip(" -") for ln in config.splitlines() if "MKL-DNN" in ln or "oneDNN" in ln), "no oneDNN")
     mkl = "MKL" if torch.backends.mkl.is_available() else "no MKL"  # type: ignore[no-untyped-call]  # unannotated in torch
-    backend = next((ln.split(":", 1)[1].strip() for ln in torch.__config__.parallel_info().splitlines()
-                    if ln.startswith("ATen parallel backend")), "unknown backend")
+    backend = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in torch.__config__.parallel_info().splitlines()
+            if ln.startswith("ATen parallel backend")
+        ),
+        "unknown backend",
+    )
     return Machine(
-        cpu_model=cpu, cores=all_cores(), torch=torch.__version__,
-        torch_build=f"{onednn.split(' (Git')[0]}, {mkl}, {backend}", python=platform.python_version(),
-        platform=platform.platform(terse=True), date=(today or dt.date.today()).isoformat(),
+        cpu_model=cpu,
+        cores=all_cores(),
+        torch=torch.__version__,
+        torch_build=f"{onednn.split(' (Git')[0]}, {mkl}, {backend}",
+        python=platform.python_version(),
+        platform=platform.platform(terse=True),
+        date=(today or dt.date.today()).isoformat(),
     )
 
 
@@ -241,8 +258,11 @@ def all_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def time_group(model_ids: Sequence[str], thread_counts: Sequence[int], protocol: Protocol = DEFAULT_PROTOCOL,
-               ) -> dict[int, dict[str, tuple[list[float], int]]]:
+def time_group(
+    model_ids: Sequence[str],
+    thread_counts: Sequence[int],
+    protocol: Protocol = DEFAULT_PROTOCOL,
+) -> dict[int, dict[str, tuple[list[float], int]]]:
     """threads -> model -> (seconds per call of each round, calls per round), the models timed interleaved.
 
     Each model is built once (random weights, eval mode) with a batch-1 input of its paper size. Per thread
@@ -261,8 +281,12 @@ def time_group(model_ids: Sequence[str], thread_counts: Sequence[int], protocol:
     with torch.no_grad():
         for threads in thread_counts:
             torch.set_num_threads(threads)
-            timers = {m: benchmark.Timer(stmt="model(x)", globals={"model": models[m], "x": inputs[m]},
-                                         num_threads=threads, label=m) for m in model_ids}
+            timers = {
+                m: benchmark.Timer(
+                    stmt="model(x)", globals={"model": models[m], "x": inputs[m]}, num_threads=threads, label=m
+                )
+                for m in model_ids
+            }
             first: dict[str, float] = {}
             for _ in range(protocol.warmup_runs):
                 for m in model_ids:
@@ -284,8 +308,13 @@ def time_group(model_ids: Sequence[str], thread_counts: Sequence[int], protocol:
     return out
 
 
-def measure(model_ids: Sequence[str], pairs: Sequence[tuple[str, str]], protocol: Protocol = DEFAULT_PROTOCOL,
-            thread_counts: Sequence[int] | None = None, log: Callable[[str], None] | None = None) -> LatencyRecord:
+def measure(
+    model_ids: Sequence[str],
+    pairs: Sequence[tuple[str, str]],
+    protocol: Protocol = DEFAULT_PROTOCOL,
+    thread_counts: Sequence[int] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> LatencyRecord:
     """Time `model_ids` (groups of ratio pairs interleaved) at every thread count; a full record."""
     counts = sorted(set(thread_counts or (1, all_cores())))
     start = time.perf_counter()
@@ -302,22 +331,41 @@ def measure(model_ids: Sequence[str], pairs: Sequence[tuple[str, str]], protocol
             for threads in counts:
                 series, calls = result[threads][m]
                 median, iqr = median_iqr(series)
-                stats.append(Stats(threads=threads, median_ms=round(median * 1e3, 4), iqr_ms=round(iqr * 1e3, 4),
-                                   runs=len(series), calls_per_run=calls))
+                stats.append(
+                    Stats(
+                        threads=threads,
+                        median_ms=round(median * 1e3, 4),
+                        iqr_ms=round(iqr * 1e3, 4),
+                        runs=len(series),
+                        calls_per_run=calls,
+                    )
+                )
             models[m] = ModelLatency(key=latency_key(m), input_size=get_spec(m).input_size, timings=tuple(stats))
         for model, baseline in pairs:
             if model in group and baseline in group:
                 for threads in counts:
                     per_round = round_ratios(result[threads][model][0], result[threads][baseline][0])
                     median, iqr = median_iqr(per_round)
-                    ratios.append(RatioLatency(model=model, baseline=baseline, threads=threads,
-                                               ratio_median=round(median, 5), ratio_iqr=round(iqr, 5),
-                                               runs=len(per_round)))
+                    ratios.append(
+                        RatioLatency(
+                            model=model,
+                            baseline=baseline,
+                            threads=threads,
+                            ratio_median=round(median, 5),
+                            ratio_iqr=round(iqr, 5),
+                            runs=len(per_round),
+                        )
+                    )
         if log:
             log(f"  {', '.join(group)}: {time.perf_counter() - began:.1f} s")
-    return LatencyRecord(format=FORMAT_VERSION, machine=machine_stamp(), protocol=protocol,
-                         elapsed_seconds=round(time.perf_counter() - start, 1), models=dict(sorted(models.items())),
-                         ratios=tuple(ratios))
+    return LatencyRecord(
+        format=FORMAT_VERSION,
+        machine=machine_stamp(),
+        protocol=protocol,
+        elapsed_seconds=round(time.perf_counter() - start, 1),
+        models=dict(sorted(models.items())),
+        ratios=tuple(ratios),
+    )
 
 
 def write_latency(record: LatencyRecord, path: Path = LATENCY_FILE) -> None:
@@ -335,8 +383,12 @@ def write_latency(record: LatencyRecord, path: Path = LATENCY_FILE) -> None:
         raise
 
 
-def update_latency(catalogue: Catalogue, path: Path = LATENCY_FILE, model_ids: Sequence[str] | None = None,
-                   protocol: Protocol = DEFAULT_PROTOCOL) -> LatencyRecord:
+def update_latency(
+    catalogue: Catalogue,
+    path: Path = LATENCY_FILE,
+    model_ids: Sequence[str] | None = None,
+    protocol: Protocol = DEFAULT_PROTOCOL,
+) -> LatencyRecord:
     """Time every registered model (or `model_ids`) and the catalogue's ratio pairs; rewrite `path`."""
     wanted = sorted(model_ids if model_ids is not None else REGISTRY)
     pairs = [p for p in ratio_pairs(catalogue) if p[0] in wanted and p[1] in wanted]
@@ -358,13 +410,17 @@ def check_lines(record: LatencyRecord | None) -> list[str]:
     """What `--check` prints about latency: where it was measured and which entries are out of date. Never fails."""
     if record is None:
         return ["latency: not measured yet (run `python tools/verify_claims.py --update-latency` on a quiet machine)"]
-    lines = [f"latency: measured on {record.machine.describe()}; {len(record.models)} model(s), "
-             f"{len(record.ratios)} interleaved ratio(s)"]
+    lines = [
+        f"latency: measured on {record.machine.describe()}; {len(record.models)} model(s), "
+        f"{len(record.ratios)} interleaved ratio(s)"
+    ]
     changed = sorted(m for m, entry in record.models.items() if m in REGISTRY and entry.key != latency_key(m))
     missing = sorted(set(REGISTRY) - set(record.models))
     if changed:
-        lines.append(f"latency: model source changed since it was timed: {', '.join(changed)} "
-                     "(re-run `--update-latency` on the same machine)")
+        lines.append(
+            f"latency: model source changed since it was timed: {', '.join(changed)} "
+            "(re-run `--update-latency` on the same machine)"
+        )
     if missing:
         lines.append(f"latency: not timed yet: {', '.join(missing)}")
     return lines
@@ -414,8 +470,10 @@ def printed_ratio(claim: Claim, half_unit: float) -> tuple[float, float] | None:
         return claim.value - half_unit, claim.value + half_unit
     if claim.quantity == "latency" and timing.baseline_value is not None:
         base_half = 0.5 * 10 ** -_decimals(timing.baseline_value)
-        return ((claim.value - half_unit) / (timing.baseline_value + base_half),
-                (claim.value + half_unit) / (timing.baseline_value - base_half))
+        return (
+            (claim.value - half_unit) / (timing.baseline_value + base_half),
+            (claim.value + half_unit) / (timing.baseline_value - base_half),
+        )
     return None
 
 
@@ -435,34 +493,46 @@ def judge_speed(claim: Claim, record: LatencyRecord | None, *, half_unit: float)
     if timing is None or claim.quantity not in ("latency", "speedup"):
         return None
     device = f"{timing.device} ({timing.device_name})"
-    rule = (f"the printed ratio's rounding interval widened by ±{RATIO_SLACK:.0%} (another CPU and library do not "
-            "speed two architectures up alike); absolute times from another machine are not judged")
+    rule = (
+        f"the printed ratio's rounding interval widened by ±{RATIO_SLACK:.0%} (another CPU and library do not "
+        "speed two architectures up alike); absolute times from another machine are not judged"
+    )
     machine = record.machine.describe() if record else None
     model, baseline = claim.model, timing.baseline
     own = record.models.get(model) if (record and model) else None
     latency_ms = {t.threads: t.median_ms for t in own.timings} if own else {}
     interval = printed_ratio(claim, half_unit)
 
-    def result(verdict: SpeedVerdict, basis: SpeedBasis, summary: str,
-               measured: Mapping[int, tuple[float, float]] | None = None) -> SpeedEvidence:
+    def result(
+        verdict: SpeedVerdict,
+        basis: SpeedBasis,
+        summary: str,
+        measured: Mapping[int, tuple[float, float]] | None = None,
+    ) -> SpeedEvidence:
         low, high = interval if interval else (None, None)
         return SpeedEvidence(verdict, basis, summary, rule, device, low, high, measured or {}, machine, latency_ms)
 
     if model is None or model not in REGISTRY:
-        return result("inconclusive", "", "the source does not say which registered model was timed, so nothing "
-                                          "here can time it")
+        return result(
+            "inconclusive", "", "the source does not say which registered model was timed, so nothing here can time it"
+        )
     if baseline is None or interval is None:
         shown = f"; ours: {latency_ms[1]:.1f} ms at 1 thread (shown, not judged)" if 1 in latency_ms else ""
         if claim.quantity == "speedup":
             compared = f" ({claim.compared_label})" if claim.compared_label else ""
             why = f"the model it is compared with{compared} is not registered, so no ratio can be timed"
         else:
-            why = (f"an absolute time on {timing.device_name} is not comparable across machines, and no model of "
-                   "the same table is named to take a ratio against")
+            why = (
+                f"an absolute time on {timing.device_name} is not comparable across machines, and no model of "
+                "the same table is named to take a ratio against"
+            )
         return result("inconclusive", "CPU proxy" if shown else "", why + shown)
     if record is None:
-        return result("inconclusive", "", f"`{model}` and `{baseline}` have not been timed yet; run "
-                                          "`python tools/verify_claims.py --update-latency`")
+        return result(
+            "inconclusive",
+            "",
+            f"`{model}` and `{baseline}` have not been timed yet; run `python tools/verify_claims.py --update-latency`",
+        )
     thread_counts = sorted({1, record.machine.cores})
     measured: dict[int, tuple[float, float]] = {}
     for threads in thread_counts:
@@ -475,17 +545,27 @@ def judge_speed(claim: Claim, record: LatencyRecord | None, *, half_unit: float)
         else:
             measured[threads] = (entry.ratio_median, entry.ratio_iqr)
     if 1 not in measured:
-        return result("inconclusive", "", f"`{model}` and `{baseline}` were not timed together; run "
-                                          "`python tools/verify_claims.py --update-latency`")
+        return result(
+            "inconclusive",
+            "",
+            f"`{model}` and `{baseline}` were not timed together; run `python tools/verify_claims.py --update-latency`",
+        )
     low, high = interval[0] * (1 - RATIO_SLACK), interval[1] * (1 + RATIO_SLACK)
     ours = measured[1][0]
-    what = f"speedup of `{model}` over `{baseline}`" if claim.quantity == "speedup" else \
-        f"time ratio `{model}` / `{baseline}`"
+    what = (
+        f"speedup of `{model}` over `{baseline}`"
+        if claim.quantity == "speedup"
+        else f"time ratio `{model}` / `{baseline}`"
+    )
     if timing.device in ("gpu", "phone"):
-        return result("inconclusive", "CPU proxy",
-                      f"timed on {timing.device_name}, another device class; our CPU {what} at 1 thread is "
-                      f"{_fmt(claim, ours)} against the printed {_fmt(claim, interval[0])}…{_fmt(claim, interval[1])} "
-                      "(a proxy, not a verdict)", measured)
+        return result(
+            "inconclusive",
+            "CPU proxy",
+            f"timed on {timing.device_name}, another device class; our CPU {what} at 1 thread is "
+            f"{_fmt(claim, ours)} against the printed {_fmt(claim, interval[0])}…{_fmt(claim, interval[1])} "
+            "(a proxy, not a verdict)",
+            measured,
+        )
     judged = [1] if timing.device == "cpu-1-thread" else [t for t in thread_counts if t in measured]
     inside = {t: low <= measured[t][0] <= high for t in judged}
     where = ", ".join(f"{_fmt(claim, measured[t][0])} at {t} thread{'s' if t > 1 else ''}" for t in judged)
@@ -494,7 +574,15 @@ def judge_speed(claim: Claim, record: LatencyRecord | None, *, half_unit: float)
         return result("verified", "computation", f"our {what}, {where}, lies within {span}", measured)
     if not any(inside.values()):
         gap = (ours / (interval[0] if ours < interval[0] else interval[1]) - 1) * 100
-        return result("refuted", "computation",
-                      f"our {what}, {where}, lies outside {span} ({gap:+.0f} % from the printed interval)", measured)
-    return result("inconclusive", "computation", f"the source does not state its threads and our {what}, {where}, "
-                                                 f"lies within {span} at some thread counts only", measured)
+        return result(
+            "refuted",
+            "computation",
+            f"our {what}, {where}, lies outside {span} ({gap:+.0f} % from the printed interval)",
+            measured,
+        )
+    return result(
+        "inconclusive",
+        "computation",
+        f"the source does not state its threads and our {what}, {where}, lies within {span} at some thread counts only",
+        measured,
+    )

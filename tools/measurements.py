@@ -56,8 +56,15 @@ class SweepPoint(_Record):
     flopcounter_macs: Count
 
 
-_NUMBERS = ("params", "macs_conv_linear", "macs_conv_linear_bn", "fvcore_total", "flopcounter_macs",
-            "batchnorm_elements", "activations")
+_NUMBERS = (
+    "params",
+    "macs_conv_linear",
+    "macs_conv_linear_bn",
+    "fvcore_total",
+    "flopcounter_macs",
+    "batchnorm_elements",
+    "activations",
+)
 
 
 class MeasurementRecord(_Record):
@@ -276,9 +283,17 @@ def failed_measurement(model_id: str, message: str, *, today: dt.date | None = N
     spec = get_spec(model_id)
     versions = tool_versions()
     return MeasurementRecord(
-        id=model_id, key=measurement_key(model_id, versions), input_size=list(spec.input_size),
-        params=None, macs_conv_linear=None, macs_conv_linear_bn=None, fvcore_total=None, flopcounter_macs=None,
-        batchnorm_elements=None, activations=None,  # every one of _NUMBERS
+        id=model_id,
+        key=measurement_key(model_id, versions),
+        input_size=list(spec.input_size),
+        params=None,
+        macs_conv_linear=None,
+        macs_conv_linear_bn=None,
+        fvcore_total=None,
+        flopcounter_macs=None,
+        batchnorm_elements=None,
+        activations=None,  # every one of _NUMBERS
         versions={**versions, "python": platform.python_version()},
-        measured_on=(today or dt.date.today()).isoformat(), error=message,
+        measured_on=(today or dt.date.today()).isoformat(),
+        error=message,
     )

@@ -90,13 +90,18 @@ def rule_interval(claim: Claim, column: Sequence[Claim] = ()) -> Interval:
     if others_decimals:
         decimals = min(others_decimals)
         half = 0.5 * 10 ** (-decimals)
-        return Interval(value - half, value + half,
-                        f"“{claim.printed}” ends in zeros, so it takes the precision of the other rows of its "
-                        f"column (±{half:g})")
-    half = 0.5 * 10 ** parsed.trailing_zeros
-    return Interval(value - half, value + half,
-                    f"“{claim.printed}” ends in zeros and no other row of its column fixes the precision, so it "
-                    f"is read to its significant digits (±{half:g})")
+        return Interval(
+            value - half,
+            value + half,
+            f"“{claim.printed}” ends in zeros, so it takes the precision of the other rows of its column (±{half:g})",
+        )
+    half = 0.5 * 10**parsed.trailing_zeros
+    return Interval(
+        value - half,
+        value + half,
+        f"“{claim.printed}” ends in zeros and no other row of its column fixes the precision, so it "
+        f"is read to its significant digits (±{half:g})",
+    )
 
 
 def entries_interval(claim: Claim) -> Interval | None:
@@ -110,9 +115,12 @@ def entries_interval(claim: Claim) -> Interval | None:
     b_lo, b_hi = b.value - b.half_unit, b.value + b.half_unit
     ratios = [a_lo / b_hi, a_hi / b_lo]
     low, high = (express_ratio(claim, r) for r in ratios)
-    return Interval(min(low, high), max(low, high),
-                    f"interval arithmetic over the entries it was computed from ({claim.entries.model} and "
-                    f"{claim.entries.compared}, each ± half a unit of its last digit)")
+    return Interval(
+        min(low, high),
+        max(low, high),
+        f"interval arithmetic over the entries it was computed from ({claim.entries.model} and "
+        f"{claim.entries.compared}, each ± half a unit of its last digit)",
+    )
 
 
 def express_ratio(claim: Claim, ratio: float) -> float:

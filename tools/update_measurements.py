@@ -130,8 +130,9 @@ class _Running:
 
 def _start(context: Any, model_id: str, timeout: float) -> _Running:
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(model_id, os.getpid(), sender), daemon=True,
-                              name=f"measure-{model_id}")
+    process = context.Process(
+        target=_worker, args=(model_id, os.getpid(), sender), daemon=True, name=f"measure-{model_id}"
+    )
     process.start()
     sender.close()
     return _Running(model_id, process, receiver, time.monotonic() + timeout)
@@ -164,8 +165,9 @@ def _finish(job: _Running, timeout: float) -> Measurement | None:
     if time.monotonic() > job.deadline:
         job.process.kill()
         job.process.join()
-        return failed_measurement(job.model_id, f"{TIMED_OUT} after {timeout:g} s and its process was killed; "
-                                                "`--update` measures it again")
+        return failed_measurement(
+            job.model_id, f"{TIMED_OUT} after {timeout:g} s and its process was killed; `--update` measures it again"
+        )
     return None
 
 
@@ -263,5 +265,12 @@ def measure_models(
             bar.close()
 
 
-__all__ = ["DIED", "MODEL_TIMEOUT_S", "TIMED_OUT", "is_transient_failure", "measure_models", "models_to_measure",
-           "update"]
+__all__ = [
+    "DIED",
+    "MODEL_TIMEOUT_S",
+    "TIMED_OUT",
+    "is_transient_failure",
+    "measure_models",
+    "models_to_measure",
+    "update",
+]

@@ -91,11 +91,20 @@ def cache_key(argv: Sequence[str]) -> str | None:
     if options is None or os.environ.get("VERIFY_CLAIMS_CACHE", "1") == "0":
         return None
     digest = hashlib.blake2b(digest_size=20)
-    context = [_FORMAT, sys.version, sys.executable, os.getcwd(), list(argv),
-               shutil.get_terminal_size((160, 20)).columns, _installed_distributions()]
+    context = [
+        _FORMAT,
+        sys.version,
+        sys.executable,
+        os.getcwd(),
+        list(argv),
+        shutil.get_terminal_size((160, 20)).columns,
+        _installed_distributions(),
+    ]
     digest.update(json.dumps(context).encode("utf-8", "surrogateescape"))
-    for option, default in (("--catalogue", REPO_ROOT / "papers.yaml"),
-                            ("--measurements", REPO_ROOT / "tools" / "measurements.json")):
+    for option, default in (
+        ("--catalogue", REPO_ROOT / "papers.yaml"),
+        ("--measurements", REPO_ROOT / "tools" / "measurements.json"),
+    ):
         _digest_file(digest, Path(options[option]).resolve() if option in options else default)
     _digest_file(digest, REPO_ROOT / "evaluations.yaml")
     for folder in CODE_DIRS:

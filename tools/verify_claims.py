@@ -60,17 +60,21 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="exit codes: 0 ok; 1 refuted (unacknowledged), error or stale; 2 invalid catalogue or usage",
     )
-    parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE,
-                        help="catalogue file (default: papers.yaml)")
+    parser.add_argument(
+        "--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="catalogue file (default: papers.yaml)"
+    )
     parser.add_argument("--measurements", type=Path, default=MEASUREMENTS_FILE, help=argparse.SUPPRESS)
     parser.add_argument("--paper", metavar="ID", help="only this paper's claims and models")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--update", action="store_true", help="re-measure stale or missing models")
     parser.add_argument("--check", action="store_true", help="fail if any measurement is stale or missing")
     parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue")
-    parser.add_argument("--audit", action="store_true",
-                        help="re-measure the models whose entry differs from --base, and a few others; fail on any "
-                        "mismatch with the file")
+    parser.add_argument(
+        "--audit",
+        action="store_true",
+        help="re-measure the models whose entry differs from --base, and a few others; fail on any "
+        "mismatch with the file",
+    )
     parser.add_argument("--base", metavar="REF", default="HEAD", help="git ref the audit compares with (default HEAD)")
     parser.add_argument("--audit-sample", type=int, default=3, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--update-latency", action="store_true", help="time every model on this CPU (slow)")
@@ -91,8 +95,9 @@ def _paper_models(catalogue: Catalogue, paper_id: str | None) -> list[str]:
     return sorted(needed)
 
 
-def _model_json(model_id: str, entry: MeasurementRecord | None, status: str | None,
-                latency: Any = None) -> dict[str, Any]:
+def _model_json(
+    model_id: str, entry: MeasurementRecord | None, status: str | None, latency: Any = None
+) -> dict[str, Any]:
     """One model in `--json`: its fidelity, its measurement record field for field, and its CPU latency."""
     from reference_impls import REGISTRY
 
@@ -102,10 +107,16 @@ def _model_json(model_id: str, entry: MeasurementRecord | None, status: str | No
     timed = latency.models.get(model_id) if latency is not None else None
     one = timed.at(1) if timed is not None else None
     return {
-        "id": model_id, "fidelity": spec.fidelity if spec else None, **record, "status": status or "fresh",
+        "id": model_id,
+        "fidelity": spec.fidelity if spec else None,
+        **record,
+        "status": status or "fresh",
         "latency_1_thread_ms": one.median_ms if one else None,
-        "latency": ({"machine": latency.machine.describe(), "timings": [t.model_dump() for t in timed.timings]}
-                    if timed is not None else None),
+        "latency": (
+            {"machine": latency.machine.describe(), "timings": [t.model_dump() for t in timed.timings]}
+            if timed is not None
+            else None
+        ),
     }
 
 
@@ -153,12 +164,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         refused = docs_folder_problems(args.catalogue.resolve().parent / "docs")  # the site reads docs/notes/ too
         if refused:
-            say("\n".join(refused) + f"\n{len(refused)} refused file(s) in docs/; nothing was written.",
-                file=sys.stderr)
+            say(
+                "\n".join(refused) + f"\n{len(refused)} refused file(s) in docs/; nothing was written.", file=sys.stderr
+            )
             return EXIT_INVALID
         if not args.json:
-            say(f"{display}: valid ({len(catalogue.papers)} papers, "
-                  f"{sum(len(p.claims) for p in catalogue.papers)} claims)")
+            say(
+                f"{display}: valid ({len(catalogue.papers)} papers, "
+                f"{sum(len(p.claims) for p in catalogue.papers)} claims)"
+            )
         else:
             say(json.dumps({"valid": True, "papers": len(catalogue.papers)}))
         return EXIT_OK
@@ -167,8 +181,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tools.audit import run_audit
 
         models = _paper_models(catalogue, args.paper) if args.paper else None
-        return run_audit(args.measurements, base=args.base, models=models, sample=args.audit_sample,
-                         workers=args.workers, timeout=args.timeout)
+        return run_audit(
+            args.measurements,
+            base=args.base,
+            models=models,
+            sample=args.audit_sample,
+            workers=args.workers,
+            timeout=args.timeout,
+        )
     try:
         measurements = read_measurements(args.measurements)
     except MeasurementsFileError as exc:
@@ -190,8 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if todo:
             say(f"measuring {len(todo)} model(s): {', '.join(sorted(todo))}", file=sys.stderr)
             try:
-                measurements = update(todo, measurements, path=args.measurements, workers=args.workers,
-                                      timeout=args.timeout)
+                measurements = update(
+                    todo, measurements, path=args.measurements, workers=args.workers, timeout=args.timeout
+                )
             except WriteError as exc:
                 say(f"error: {exc}", file=sys.stderr)
                 return EXIT_INVALID
@@ -199,8 +220,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _report(args, catalogue, measurements, stale, wanted)
 
 
-def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[str, Any], stale: dict[str, str],
-            wanted: list[str]) -> int:
+def _report(
+    args: argparse.Namespace,
+    catalogue: Catalogue,
+    measurements: dict[str, Any],
+    stale: dict[str, str],
+    wanted: list[str],
+) -> int:
     from tools.claims import Evidence
     from tools.evaluations import load_evaluations
     from tools.latency import LatencyFileError, check_lines, read_latency
@@ -215,16 +241,21 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
         results = [r for r in results if r.paper == args.paper]
     summary = Summary.of(results)
     errors = [m for m in wanted if m in measurements and measurements[m].error]
-    failed = bool(summary.unacknowledged_refuted or summary.counts["error"] or errors or stale
-                  or summary.stale_acknowledgements)
+    failed = bool(
+        summary.unacknowledged_refuted or summary.counts["error"] or errors or stale or summary.stale_acknowledgements
+    )
 
     if args.json:
         document = {
             "models": [_model_json(m, measurements.get(m), stale.get(m), latency) for m in wanted],
             "claims": [r.as_json() for r in results],
-            "summary": {**summary.counts, "unacknowledged_refuted": summary.unacknowledged_refuted,
-                        "stale_acknowledgements": summary.stale_acknowledgements,
-                        "stale_models": sorted(stale), "failed_models": errors},
+            "summary": {
+                **summary.counts,
+                "unacknowledged_refuted": summary.unacknowledged_refuted,
+                "stale_acknowledgements": summary.stale_acknowledgements,
+                "stale_models": sorted(stale),
+                "failed_models": errors,
+            },
         }
         say(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
         return EXIT_FAILED if failed else EXIT_OK
@@ -242,8 +273,10 @@ def _report(args: argparse.Namespace, catalogue: Catalogue, measurements: dict[s
         say(f"claim {claim}: acknowledged as refuted but no longer refuted; remove its `acknowledged` field")
     if stale:
         listing = ", ".join(f"{m} ({why})" for m, why in sorted(stale.items()))
-        say(f"{len(stale)} measurement(s) stale or missing: {listing}\n"
-              "  run `python tools/verify_claims.py --update` to re-measure them")
+        say(
+            f"{len(stale)} measurement(s) stale or missing: {listing}\n"
+            "  run `python tools/verify_claims.py --update` to re-measure them"
+        )
     elif args.check:
         say("all measurements are fresh")
     if args.check:

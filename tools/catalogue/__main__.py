@@ -1,9 +1,9 @@
 """`python -m tools.catalogue COMMAND`: the catalogue's command line.
 
-    add --bibtex FILE [...]    append a stub entry built from one BibTeX entry (as tools/add_paper.py)
-    validate [PATH]            validate a catalogue and docs/notes/ (as tools/verify_claims.py --validate-only)
-    bib [--out FILE]           export the catalogue as BibTeX (as tools/bibtex_export.py)
-    schema                     rewrite tools/catalogue/papers.schema.json
+add --bibtex FILE [...]    append a stub entry built from one BibTeX entry (as tools/add_paper.py)
+validate [PATH]            validate a catalogue and docs/notes/ (as tools/verify_claims.py --validate-only)
+bib [--out FILE]           export the catalogue as BibTeX (as tools/bibtex_export.py)
+schema                     rewrite tools/catalogue/papers.schema.json
 """
 
 from __future__ import annotations
@@ -37,9 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..bibtex_export import main as bib
 
         return bib(rest, prog=f"{PROG} bib")
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:7]))
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[2:7]),
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("add", help="append a stub entry built from one BibTeX entry (see `add --help`)")
     sub.add_parser("bib", help="export the catalogue as BibTeX (see `bib --help`)")

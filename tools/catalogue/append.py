@@ -38,8 +38,9 @@ EXIT_OK, EXIT_INVALID = 0, 2
 CONTRIBUTING = "docs/contributing.md"
 
 
-def check_duplicates(paper: dict[str, Any], existing: Sequence[Paper], positions: Positions, display: str,
-                     derived_id: bool) -> None:
+def check_duplicates(
+    paper: dict[str, Any], existing: Sequence[Paper], positions: Positions, display: str, derived_id: bool
+) -> None:
     """Refuse a paper whose id, arXiv id, DOI or title is already in the catalogue, naming the entry and its line."""
     problems: list[str] = []
     new_title = title_key(paper["title"])
@@ -54,8 +55,10 @@ def check_duplicates(paper: dict[str, Any], existing: Sequence[Paper], positions
         line = positions.values.get(("papers", index), (1, 1))[0]
         where = f"{display}:{line}: papers[{index}] `{other.id}` ({other.title!r})"
         if same:
-            problems.append(f"{where} has the same {' and the same '.join(same)} — this paper is already in the "
-                            "catalogue; edit that entry instead")
+            problems.append(
+                f"{where} has the same {' and the same '.join(same)} — this paper is already in the "
+                "catalogue; edit that entry instead"
+            )
         elif other.id == paper["id"]:
             hint = "pass --id to choose another id" if derived_id else "choose another --id"
             problems.append(f"{where} already uses the id `{paper['id']}` — {hint}")
@@ -74,12 +77,16 @@ def _new_text(original: str, data: Any, positions: Positions, entry_lines: list[
         start = sum(len(ln) + 1 for ln in lines[: line - 1]) + column - 1
         match = re.match(r"\[\s*\]", text[start:])
         if not match:
-            raise AddPaperError("cannot find where the empty `papers:` list ends — write it as `papers: []` or start "
-                                "the list with a first entry by hand")
-        text = text[:start].rstrip(" ") + text[start + match.end():]
+            raise AddPaperError(
+                "cannot find where the empty `papers:` list ends — write it as `papers: []` or start "
+                "the list with a first entry by hand"
+            )
+        text = text[:start].rstrip(" ") + text[start + match.end() :]
     elif _is_flow(text, positions):
-        raise AddPaperError("`papers:` is written as a flow list `[...]`; write it as a block list (`- id: ...` per "
-                            "paper) so entries can be appended")
+        raise AddPaperError(
+            "`papers:` is written as a flow list `[...]`; write it as a block list (`- id: ...` per "
+            "paper) so entries can be appended"
+        )
     if text and not text.endswith(("\n", "\r")):
         text += newline
     if papers and _separated_by_blank_lines(text, positions, len(papers)):
@@ -102,7 +109,7 @@ def _separated_by_blank_lines(text: str, positions: Positions, count: int) -> bo
 def _is_flow(text: str, positions: Positions) -> bool:
     line, column = positions.values.get(("papers",), (1, 1))
     lines = text.split("\n")
-    return 0 < line <= len(lines) and lines[line - 1][column - 1: column] == "["
+    return 0 < line <= len(lines) and lines[line - 1][column - 1 : column] == "["
 
 
 def _write_atomically(path: Path, text: str, original: bytes) -> None:
@@ -116,23 +123,28 @@ def _write_atomically(path: Path, text: str, original: bytes) -> None:
         raise AddPaperError(str(exc)) from None
 
 
-def add_paper(bibtex_path: str, catalogue_path: Path, *, paper_id: str | None, status: str, added: dt.date,
-              dry_run: bool) -> tuple[dict[str, Any], int, list[str], BibEntry]:
+def add_paper(
+    bibtex_path: str, catalogue_path: Path, *, paper_id: str | None, status: str, added: dt.date, dry_run: bool
+) -> tuple[dict[str, Any], int, list[str], BibEntry]:
     """Do everything; return (entry, first line, entry lines, parsed BibTeX). Raises AddPaperError."""
     entry = read_bibtex(bibtex_path)
     display = display_path(catalogue_path)
     try:
         original = catalogue_path.read_bytes()
     except OSError as exc:
-        raise AddPaperError(f"{display}: cannot read the catalogue ({exc.strerror}) — run from the repository root "
-                            "or "
-                            "pass --catalogue PATH") from None
+        raise AddPaperError(
+            f"{display}: cannot read the catalogue ({exc.strerror}) — run from the repository root "
+            "or "
+            "pass --catalogue PATH"
+        ) from None
     try:
         catalogue = load_catalogue(catalogue_path, display_name=display)
         data, positions, _ = load_yaml_with_positions(catalogue_path, display)
     except CatalogueError as exc:
-        raise AddPaperError(f"{exc.report()}\nthe catalogue is invalid already; fix it first "
-                            "(`python tools/verify_claims.py --validate-only`)") from None
+        raise AddPaperError(
+            f"{exc.report()}\nthe catalogue is invalid already; fix it first "
+            "(`python tools/verify_claims.py --validate-only`)"
+        ) from None
 
     paper = build_paper(entry, paper_id=paper_id, status=status, added=added)
     check_duplicates(paper, catalogue.papers, positions, display, derived_id=paper_id is None)
@@ -148,12 +160,16 @@ def add_paper(bibtex_path: str, catalogue_path: Path, *, paper_id: str | None, s
         try:
             result = load_catalogue(candidate, display_name=display)
         except CatalogueError as exc:
-            raise AddPaperError(f"{exc.report()}\nthe new entry (from line {first_line}) would make the catalogue "
-                                "invalid; fix the BibTeX entry or pass --id") from None
+            raise AddPaperError(
+                f"{exc.report()}\nthe new entry (from line {first_line}) would make the catalogue "
+                "invalid; fix the BibTeX entry or pass --id"
+            ) from None
     expected = Paper.model_validate(paper)
     if list(result.papers[:-1]) != list(catalogue.papers) or result.papers[-1] != expected:
-        raise AddPaperError("internal check failed: appending changed how the existing entries read; nothing was "
-                            "written — please report this with your papers.yaml")
+        raise AddPaperError(
+            "internal check failed: appending changed how the existing entries read; nothing was "
+            "written — please report this with your papers.yaml"
+        )
     if not dry_run:
         _write_atomically(catalogue_path, new_text, original)
     return paper, first_line, entry_lines, entry
@@ -166,12 +182,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         epilog=f"exit codes: 0 added; 2 bad BibTeX, duplicate, invalid catalogue or usage. See {CONTRIBUTING}.",
     )
     parser.add_argument("--bibtex", required=True, metavar="FILE", help="file with one BibTeX entry (`-` = stdin)")
-    parser.add_argument("--id", dest="paper_id", metavar="ID",
-                        help="paper id (default: first-author surname, year, first title word)")
-    parser.add_argument("--catalogue", type=Path, default=DEFAULT_CATALOGUE,
-                        help="catalogue file (default: papers.yaml)")
-    parser.add_argument("--status", choices=STATUSES, default="to-read",
-                        help="reading status (default: to-read)")
+    parser.add_argument(
+        "--id", dest="paper_id", metavar="ID", help="paper id (default: first-author surname, year, first title word)"
+    )
+    parser.add_argument(
+        "--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="catalogue file (default: papers.yaml)"
+    )
+    parser.add_argument("--status", choices=STATUSES, default="to-read", help="reading status (default: to-read)")
     parser.add_argument("--date", type=_date, default=None, help="`added` date, YYYY-MM-DD (default: today)")
     parser.add_argument("--dry-run", action="store_true", help="print the entry, write nothing")
     return parser
@@ -189,8 +206,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "python tools/add_paper.
     args = _parser(prog).parse_args(argv)
     added = args.date or dt.date.today()
     try:
-        paper, first_line, lines, entry = add_paper(args.bibtex, args.catalogue, paper_id=args.paper_id,
-                                                    status=args.status, added=added, dry_run=args.dry_run)
+        paper, first_line, lines, entry = add_paper(
+            args.bibtex, args.catalogue, paper_id=args.paper_id, status=args.status, added=added, dry_run=args.dry_run
+        )
     except AddPaperError as exc:
         say(f"error: {exc}\nnothing was written.", file=sys.stderr)
         return EXIT_INVALID
@@ -210,7 +228,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python tools/add_paper.
         say("\ncheck:")
         for note in entry.notes:
             say(f"  - {note}")
-    say(f"\nleft to fill in (see {CONTRIBUTING}, \"Add a paper\" and \"Record a claim\"):")
+    say(f'\nleft to fill in (see {CONTRIBUTING}, "Add a paper" and "Record a claim"):')
     for name, what in LEFT_TO_FILL:
         say(f"  - {name}: {what}")
     say("\nthen run `python tools/verify_claims.py --validate-only` and preview the page with `mkdocs serve`.")

@@ -51,7 +51,7 @@ def decode_utf8(raw: bytes, name: str) -> str:
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise AddPaperError(
             f"{name}:{line}:{column}: byte 0x{raw[exc.start]:02x} is not valid UTF-8 — save the BibTeX file as UTF-8 "
-            "(or write accents as LaTeX, e.g. {\\\"u})"
+            '(or write accents as LaTeX, e.g. {\\"u})'
         ) from None
 
 
@@ -69,8 +69,10 @@ def _brace_problem(text: str, name: str) -> str | None:
             elif opened:
                 opened.pop()
             else:
-                return (f"{name}:{number}:{column}: unbalanced braces: this `}}` closes nothing — remove it or add "
-                        "the missing `{`")
+                return (
+                    f"{name}:{number}:{column}: unbalanced braces: this `}}` closes nothing — remove it or add "
+                    "the missing `{`"
+                )
     if opened:
         number, column = opened[-1]
         return f"{name}:{number}:{column}: unbalanced braces: this `{{` is never closed — add the missing `}}`"
@@ -109,8 +111,10 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
     from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, ImplicitComment, MiddlewareErrorBlock
 
     if not text.strip():
-        raise AddPaperError(f"{name}: the file is empty — paste one BibTeX entry, e.g. "
-                            "`@article{key, title = {...}, author = {...}, year = {2019}}`")
+        raise AddPaperError(
+            f"{name}: the file is empty — paste one BibTeX entry, e.g. "
+            "`@article{key, title = {...}, author = {...}, year = {2019}}`"
+        )
     braces = _brace_problem(text, name)
     stack = [
         middlewares.NormalizeFieldKeys(),  # `Author` -> `author` (case-insensitive repeats are refused below)
@@ -125,8 +129,9 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
             for middleware in stack:
                 library = middleware.transform(library)
     except Exception as exc:  # the parser's own state errors: report, do not crash
-        raise AddPaperError(f"{name}: the BibTeX parser gave up ({type(exc).__name__}: {exc})"
-                            + (f"\n{braces}" if braces else "")) from None
+        raise AddPaperError(
+            f"{name}: the BibTeX parser gave up ({type(exc).__name__}: {exc})" + (f"\n{braces}" if braces else "")
+        ) from None
 
     problems: list[str] = []
     for block in library.failed_blocks:
@@ -137,20 +142,26 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
             keys = ", ".join(sorted(block.duplicate_keys))
             problems.append(f"{name}:{line}: the entry repeats the field(s) {keys} — keep one of each")
         elif isinstance(block, MiddlewareErrorBlock):
-            problems.append(f"{name}:{line}: cannot read the entry's LaTeX or author names ({block.error}) — "
-                            "simplify "
-                            "the field, e.g. write accents as plain UTF-8")
+            problems.append(
+                f"{name}:{line}: cannot read the entry's LaTeX or author names ({block.error}) — "
+                "simplify "
+                "the field, e.g. write accents as plain UTF-8"
+            )
         else:
             reason = (getattr(block.error, "abort_reason", "") or str(block.error) or "syntax error").strip()
             head = (block.raw or "").strip().splitlines()[0][:60] if (block.raw or "").strip() else ""
-            problems.append(f"{name}:{line}: cannot parse the block starting `{head}`: {reason.rstrip('.')} — "
-                            "each entry is `@type{key, field = {value}, ...}` with commas between fields")
+            problems.append(
+                f"{name}:{line}: cannot parse the block starting `{head}`: {reason.rstrip('.')} — "
+                "each entry is `@type{key, field = {value}, ...}` with commas between fields"
+            )
     for entry in raw.entries:
         field_keys = [f.key.lower() for f in entry.fields]
         repeated = sorted({k for k in field_keys if field_keys.count(k) > 1})
         if repeated:
-            problems.append(f"{name}:{(entry.start_line or 0) + 1}: the entry repeats the field(s) "
-                            f"{', '.join(repeated)} — keep one of each")
+            problems.append(
+                f"{name}:{(entry.start_line or 0) + 1}: the entry repeats the field(s) "
+                f"{', '.join(repeated)} — keep one of each"
+            )
     if braces:
         problems.insert(0, braces)
     for comment in library.comments:
@@ -159,17 +170,23 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
         stray = [ln for ln in comment.comment.splitlines() if ln.strip() and not ln.lstrip().startswith("%")]
         if stray:
             line = (comment.start_line or 0) + 1
-            problems.append(f"{name}:{line}: text outside any entry: {stray[0].strip()[:60]!r} — remove it, or fix "
-                            "the "
-                            "entry before it if a `}` closed it early")
+            problems.append(
+                f"{name}:{line}: text outside any entry: {stray[0].strip()[:60]!r} — remove it, or fix "
+                "the "
+                "entry before it if a `}` closed it early"
+            )
     entries = library.entries
     if not entries and not library.failed_blocks:
-        problems.append(f"{name}: no BibTeX entry found — the file must hold one entry such as "
-                        "`@article{key, title = {...}, author = {...}, year = {2019}}`")
+        problems.append(
+            f"{name}: no BibTeX entry found — the file must hold one entry such as "
+            "`@article{key, title = {...}, author = {...}, year = {2019}}`"
+        )
     elif len(entries) > 1:
         where = ", ".join(f"`{e.key}` (line {(e.start_line or 0) + 1})" for e in entries)
-        problems.append(f"{name}: found {len(entries)} entries: {where} — add_paper takes one entry per file; "
-                        "split the file and run it once per paper")
+        problems.append(
+            f"{name}: found {len(entries)} entries: {where} — add_paper takes one entry per file; "
+            "split the file and run it once per paper"
+        )
     if problems:
         raise AddPaperError("\n".join(dict.fromkeys(problems)))
     return _entry_fields(entries[0], name)
@@ -185,9 +202,11 @@ def _entry_fields(entry: Any, name: str) -> BibEntry:
         if f.enclosing == "no-enclosing" and isinstance(f.value, str):
             value = f.value.strip()
             if not value.isdigit() and not (key == "month" and value.lower() in MONTH_MACROS):
-                problems.append(f"{name}:{f.start_line + 1}: field `{key} = {value[:40]}` uses an undefined @string "
-                                "abbreviation or a `#` concatenation — write the value in braces, e.g. "
-                                f"`{key} = {{...}}`")
+                problems.append(
+                    f"{name}:{f.start_line + 1}: field `{key} = {value[:40]}` uses an undefined @string "
+                    "abbreviation or a `#` concatenation — write the value in braces, e.g. "
+                    f"`{key} = {{...}}`"
+                )
                 continue
         values[key] = f.value
 
@@ -214,8 +233,9 @@ def _entry_fields(entry: Any, name: str) -> BibEntry:
     if not year_text:
         problems.append(f"{where} has no `year` — add `year = {{2019}}`")
     elif not re.fullmatch(r"\d{4}", _strip_braces(year_text)):
-        problems.append(f"{where} has `year = {year_text[:20]}` — write the year as four digits, "
-                        "e.g. `year = {2019}`")
+        problems.append(
+            f"{where} has `year = {year_text[:20]}` — write the year as four digits, e.g. `year = {{2019}}`"
+        )
     else:
         year = int(_strip_braces(year_text))
         if not MIN_YEAR <= year <= MAX_YEAR:
@@ -226,8 +246,9 @@ def _entry_fields(entry: Any, name: str) -> BibEntry:
     others = {k: _strip_braces(v) for k, v in values.items() if isinstance(v, str) and k not in ("title", "author")}
     if "pages" in others:
         others["pages"] = others["pages"].replace("–", "--")  # LaTeX decoding turned `--` into an en dash
-    return BibEntry(entry.entry_type.lower(), entry.key, line, f"{name}:{line}", title, authors, surnames, truncated,
-                    year, others)
+    return BibEntry(
+        entry.entry_type.lower(), entry.key, line, f"{name}:{line}", title, authors, surnames, truncated, year, others
+    )
 
 
 def read_bibtex(bibtex_path: str) -> BibEntry:

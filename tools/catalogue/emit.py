@@ -34,8 +34,9 @@ def _scalar(value: Any) -> str:
         text
         and text == text.strip()
         and text.isprintable()
-        and not text.startswith(("-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", '"', "%",
-                                 "@", "`"))
+        and not text.startswith(
+            ("-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">", "'", '"', "%", "@", "`")
+        )
     )
     if plain_ok:
         try:

@@ -32,9 +32,11 @@ def markdown_cost_problem(text: str) -> str | None:
     cost = markdown_cost(text)
     if cost <= MAX_MARKDOWN_COST:
         return None
-    return (f"this Markdown would take too long to render: {len(_INLINE_TOKENS.findall(text)):,} brackets, `<`, "
-            f"`&` or emphasis marks in long paragraphs (cost {cost:,}, limit {MAX_MARKDOWN_COST:,}); remove stray "
-            "brackets or split the paragraphs")
+    return (
+        f"this Markdown would take too long to render: {len(_INLINE_TOKENS.findall(text)):,} brackets, `<`, "
+        f"`&` or emphasis marks in long paragraphs (cost {cost:,}, limit {MAX_MARKDOWN_COST:,}); remove stray "
+        "brackets or split the paragraphs"
+    )
 
 
 def check_markdown(value: str) -> str:

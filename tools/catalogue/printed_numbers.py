@@ -50,7 +50,7 @@ def _candidates(printed: str, unit: str) -> Iterable[tuple[float, bool]]:
             yield numerator / denominator, False
     if unit == "pp":
         for i, first in enumerate(numbers):
-            for second in numbers[i + 1:]:
+            for second in numbers[i + 1 :]:
                 yield round(abs(second - first), 12), False
 
 

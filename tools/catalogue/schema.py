@@ -59,7 +59,9 @@ ModelId = Annotated[str, StringConstraints(pattern=MODEL_ID_PATTERN, max_length=
 HttpUrl = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_check_http_url)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT), AfterValidator(check_text)]
 Paragraph = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_PARAGRAPH), AfterValidator(check_text),
+    str,
+    StringConstraints(min_length=1, max_length=MAX_PARAGRAPH),
+    AfterValidator(check_text),
     AfterValidator(check_markdown),
 ]
 Title = Annotated[ShortText, AfterValidator(check_title)]
@@ -88,7 +90,9 @@ class Arxiv(Strict):
         examples=["1904.01169"],
     )
     version: int | None = Field(
-        default=None, ge=1, le=MAX_ARXIV_VERSION,
+        default=None,
+        ge=1,
+        le=MAX_ARXIV_VERSION,
         description="The arXiv version (vN) the notes refer to, e.g. 1 for v1.",
     )
 
@@ -146,7 +150,7 @@ class Tolerance(Strict):
     reason: Paragraph = Field(description="Why the printed precision is not the right tolerance here.")
     source: ShortText | None = Field(
         default=None,
-        description="Where the source itself states this precision (e.g. `Sec. 3.3: \"approximately\"`). "
+        description='Where the source itself states this precision (e.g. `Sec. 3.3: "approximately"`). '
         "Required when the tolerance is wider than the rounding rule's interval.",
     )
 
@@ -193,6 +197,8 @@ class Consistency(Strict):
         min_length=2, max_length=6, description="The operands exactly as printed, e.g. [`23.32`, `21.53`]."
     )
     where: ShortText = Field(description="Where the operands are printed, e.g. `Table 1, DLA-60 rows`.")
+
+
 # Released weights, `<release>/<name>`: the id rows of evaluations.yaml use (see tools/evaluations.py).
 WEIGHTS_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)+$"
 WeightsId = Annotated[str, StringConstraints(pattern=WEIGHTS_ID_PATTERN, max_length=120)]
@@ -223,7 +229,7 @@ class Claim(Strict):
     quote: Paragraph | None = Field(default=None, description="The sentence as printed, when it matters.")
     kind: ClaimKind = Field(
         description="`absolute`: a value of one model; `ratio`: model / compared_to (in % or x); `reduction`: "
-        "1 − model / compared_to in %, or compared_to / model in x (\"11x fewer\"); `increase`: model / "
+        '1 − model / compared_to in %, or compared_to / model in x ("11x fewer"); `increase`: model / '
         "compared_to − 1 in % (or model / compared_to in x); `range`: the factor compared_to / model over `models` "
         "spans `value`…`value_high`; `distribution`: a mean (`value`) ± standard deviation (`value_std`) over "
         "random instances, held against the mean and spread over the seed models in `models` (see "
@@ -232,7 +238,8 @@ class Claim(Strict):
     quantity: Quantity = Field(description="What is measured. params, macs and activations are recomputed here.")
     model: ModelId | None = Field(default=None, description="The registered model the claim is about.")
     models: list[ModelId] = Field(
-        default_factory=list, max_length=50,
+        default_factory=list,
+        max_length=50,
         description="For `range`: the models. For `distribution`: the seed models (at least two), one per random "
         "instance.",
     )
@@ -247,7 +254,8 @@ class Claim(Strict):
     )
     value_high: float | None = Field(default=None, description="Upper end, for `range` claims.")
     value_std: float | None = Field(
-        default=None, gt=0,
+        default=None,
+        gt=0,
         description="For `distribution`: the printed standard deviation, in `unit`. Omit it when the source prints "
         "the mean only; the mean is then held against our seeds' own spread.",
     )
@@ -266,20 +274,23 @@ class Claim(Strict):
         "multiplications of convolutions and linear layers). Shown as an override of the table's reading.",
     )
     stage: ShortText | None = Field(
-        default=None, description="Compare one part of the network (a row of the per-stage breakdown, e.g. "
+        default=None,
+        description="Compare one part of the network (a row of the per-stage breakdown, e.g. "
         "`stage3`) instead of the whole model.",
     )
     entries: Entries | None = Field(
-        default=None, description="For a ratio, reduction or increase computed from two rounded table entries: "
+        default=None,
+        description="For a ratio, reduction or increase computed from two rounded table entries: "
         "those entries as printed. The claim's interval then comes from interval arithmetic over them.",
     )
     consistency: Consistency | None = Field(
         default=None, description="For kind `consistency`: the arithmetic on the source's own printed numbers."
     )
     could_mean: list[ModelId] = Field(
-        default_factory=list, max_length=5,
+        default_factory=list,
+        max_length=5,
         description="Other models the source itself defines that its text could refer to (e.g. the note's "
-        "\"69 %\" and Res2Net-50-L). A refuted claim's diagnosis considers only these other models.",
+        '"69 %" and Res2Net-50-L). A refuted claim\'s diagnosis considers only these other models.',
     )
     resolution: int | None = Field(default=None, ge=8, le=4096, description="Input resolution the value refers to.")
     source: Source = Field(description="Where the number is printed.")
@@ -307,7 +318,9 @@ class Claim(Strict):
         default=None, description="For accuracy: the evaluation set (`imagenet-1k-val`, `cifar10-test`, ...)."
     )
     test_crops: int | None = Field(
-        default=None, ge=1, le=144,
+        default=None,
+        ge=1,
+        le=144,
         description="For accuracy: the test protocol of the printed number, as crops averaged per image (1: a "
         "single centre crop; 10: the 10-crop protocol). Independent evaluations of the same weights under another "
         "protocol are shown and make the claim `inconclusive`; omit it when the source does not say.",
@@ -318,29 +331,34 @@ class Claim(Strict):
     def _evidence_fields(self) -> Claim:
         accuracy = self.quantity in ("top1_accuracy", "top1_error", "top5_accuracy", "top5_error")
         if (self.weights is not None or self.dataset is not None or self.test_crops is not None) and not accuracy:
-            raise ValueError("`weights`, `dataset` and `test_crops` are only for accuracy claims (top1/top5 "
-                             "accuracy or error)")
+            raise ValueError(
+                "`weights`, `dataset` and `test_crops` are only for accuracy claims (top1/top5 accuracy or error)"
+            )
         if self.timing is not None:
             if self.quantity not in ("latency", "speedup"):
                 raise ValueError("`timing` is only for latency and speedup claims")
             has_baseline = self.quantity == "latency" and self.timing.baseline is not None
             if (self.timing.baseline_value is not None) != has_baseline:
-                raise ValueError("a latency claim with a `timing.baseline` gives its printed `baseline_value` "
-                                 "(and only then)")
+                raise ValueError(
+                    "a latency claim with a `timing.baseline` gives its printed `baseline_value` (and only then)"
+                )
         return self
 
     @model_validator(mode="after")
     def _shape(self) -> Claim:
         if self.kind == "consistency":
             if self.consistency is None or self.value is None or self.printed is None:
-                raise ValueError("a `consistency` claim gives `consistency` (operation, operands, where), `value` "
-                                 "and `printed`")
+                raise ValueError(
+                    "a `consistency` claim gives `consistency` (operation, operands, where), `value` and `printed`"
+                )
             return self
         if self.consistency is not None:
             raise ValueError("`consistency` is only for kind `consistency`")
         if self.convention in FIXED_READINGS and self.convention_reason is None:
-            raise ValueError(f"convention `{self.convention}` overrides the table's reading: give "
-                             "`convention_reason`, quoting what the source says it counts")
+            raise ValueError(
+                f"convention `{self.convention}` overrides the table's reading: give "
+                "`convention_reason`, quoting what the source says it counts"
+            )
         if self.entries is not None and self.kind not in ("ratio", "reduction", "increase"):
             raise ValueError("`entries` is only for ratio, reduction and increase claims")
         if self.kind == "finding":
@@ -350,8 +368,10 @@ class Claim(Strict):
                 raise ValueError("a `finding` has no `value`; use kind `absolute` for a number")
             return self
         if self.value is None or self.printed is None:
-            raise ValueError(f"a `{self.kind}` claim needs `value` and `printed` (use kind `finding` for a statement "
-                             "without a number)")
+            raise ValueError(
+                f"a `{self.kind}` claim needs `value` and `printed` (use kind `finding` for a statement "
+                "without a number)"
+            )
         if self.kind == "range":
             if self.value_high is None:
                 raise ValueError("a `range` claim needs `value_high`")
@@ -371,21 +391,23 @@ class Claim(Strict):
         if self.kind not in ("range", "distribution") and self.model is None and counted:
             raise ValueError("a params/macs/activations claim names its `model`")
         if self.quantity == "macs" and self.convention is None:
-            raise ValueError("a macs claim states its `convention` (unspecified, flops_2x, macs_conv_linear, "
-                             "macs_conv_linear_bn or fvcore_total)")
+            raise ValueError(
+                "a macs claim states its `convention` (unspecified, flops_2x, macs_conv_linear, "
+                "macs_conv_linear_bn or fvcore_total)"
+            )
         if self.value < 0 and self.kind in ("absolute", "distribution") and counted:
             raise ValueError("a count cannot be negative")
         return self
 
     def _check_distribution(self) -> None:
         if len(self.models) < 2:
-            raise ValueError("a `distribution` claim lists its seed models in `models` (at least two, one per "
-                             "random instance)")
+            raise ValueError(
+                "a `distribution` claim lists its seed models in `models` (at least two, one per random instance)"
+            )
         if len(set(self.models)) != len(self.models):
             raise ValueError("a `distribution` claim lists each seed model once in `models`")
         if self.model is not None or self.compared_to is not None:
-            raise ValueError("a `distribution` claim names its seed models in `models`, not `model` or "
-                             "`compared_to`")
+            raise ValueError("a `distribution` claim names its seed models in `models`, not `model` or `compared_to`")
 
 
 class Paper(Strict):

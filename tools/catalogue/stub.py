@@ -30,16 +30,63 @@ from .schema import (
 from .text_rules import ZERO_WIDTH
 
 # BibTeX entry types outside the schema's BIBTEX_TYPES, mapped onto them.
-TYPE_ALIASES = {"conference": "inproceedings", "online": "misc", "unpublished": "misc", "electronic": "misc",
-                "preprint": "misc", "report": "techreport", "thesis": "phdthesis", "mastersthesis": "misc",
-                "inbook": "incollection", "proceedings": "book"}
+TYPE_ALIASES = {
+    "conference": "inproceedings",
+    "online": "misc",
+    "unpublished": "misc",
+    "electronic": "misc",
+    "preprint": "misc",
+    "report": "techreport",
+    "thesis": "phdthesis",
+    "mastersthesis": "misc",
+    "inbook": "incollection",
+    "proceedings": "book",
+}
 # Fields kept in `bibtex.fields`, in the order they are written (title, author, year, doi and eprint live in the
 # paper's own fields); all of them are in the schema's BIBTEX_FIELD_NAMES.
-KEPT_FIELDS = ("journal", "booktitle", "volume", "number", "pages", "publisher", "organization", "editor", "series",
-               "address", "edition", "chapter", "school", "institution", "howpublished", "month", "note",
-               "primaryclass")
-TITLE_STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "to", "towards", "toward", "and", "with", "via", "at",
-                   "by", "from", "is", "are", "do", "does", "can"}
+KEPT_FIELDS = (
+    "journal",
+    "booktitle",
+    "volume",
+    "number",
+    "pages",
+    "publisher",
+    "organization",
+    "editor",
+    "series",
+    "address",
+    "edition",
+    "chapter",
+    "school",
+    "institution",
+    "howpublished",
+    "month",
+    "note",
+    "primaryclass",
+)
+TITLE_STOPWORDS = {
+    "a",
+    "an",
+    "the",
+    "on",
+    "of",
+    "in",
+    "for",
+    "to",
+    "towards",
+    "toward",
+    "and",
+    "with",
+    "via",
+    "at",
+    "by",
+    "from",
+    "is",
+    "are",
+    "do",
+    "does",
+    "can",
+}
 # Venue names written out in BibTeX -> the short form the catalogue uses ("CVPR 2019").
 VENUE_ABBREVIATIONS = (
     ("transactions on pattern analysis and machine intelligence", "IEEE TPAMI"),
@@ -122,8 +169,10 @@ def find_doi(entry: BibEntry) -> str | None:
     if doi.lower().startswith("10.48550/arxiv."):  # arXiv's own DOI: the arXiv id already says it
         return None
     if not re.match(DOI_PATTERN, doi) or len(doi) > MAX_DOI:
-        raise AddPaperError(f"{entry.where}: `doi = {raw[:60]}` is not a DOI — write the bare DOI, e.g. "
-                            "`doi = {10.1109/CVPR.2016.90}`, or remove the field")
+        raise AddPaperError(
+            f"{entry.where}: `doi = {raw[:60]}` is not a DOI — write the bare DOI, e.g. "
+            "`doi = {10.1109/CVPR.2016.90}`, or remove the field"
+        )
     return doi
 
 
@@ -133,8 +182,10 @@ def find_venue(entry: BibEntry, arxiv: tuple[str, int | None] | None) -> str:
     low = text.lower()
     if not text or "arxiv" in low or low in ("corr", "computing research repository"):
         if arxiv or "arxiv" in low or low == "corr":
-            entry.notes.append(f"venue: `arXiv preprint` — if the paper was published, write the venue instead, "
-                               f"e.g. `CVPR {entry.year}`")
+            entry.notes.append(
+                f"venue: `arXiv preprint` — if the paper was published, write the venue instead, "
+                f"e.g. `CVPR {entry.year}`"
+            )
             return "arXiv preprint"
         if entry.entry_type == "phdthesis" and f.get("school"):
             return f"PhD thesis, {f['school']}"[:MAX_SHORT]
@@ -149,8 +200,9 @@ def find_venue(entry: BibEntry, arxiv: tuple[str, int | None] | None) -> str:
         if long_name in low:
             workshop = " Workshops" if "workshop" in low else ""
             return f"{short}{workshop} {entry.year}"
-    acronym = (re.search(r"\(([A-Z][A-Za-z]{1,9})(?:\s*'?\d{2,4})?\)", text)
-               or re.fullmatch(r"([A-Z][A-Za-z]{1,9})", text.strip()))
+    acronym = re.search(r"\(([A-Z][A-Za-z]{1,9})(?:\s*'?\d{2,4})?\)", text) or re.fullmatch(
+        r"([A-Z][A-Za-z]{1,9})", text.strip()
+    )
     if acronym:  # "Proc. ... (BMVC)" or a bare "CVPR"
         return f"{acronym.group(1)} {entry.year}"
     if len(text) > 60:
@@ -165,9 +217,11 @@ def build_paper(entry: BibEntry, *, paper_id: str | None, status: str, added: dt
     if paper_id is None:
         paper_id = derive_id(entry)
     elif not re.match(SLUG_PATTERN, paper_id) or len(paper_id) > MAX_SLUG:
-        raise AddPaperError(f"--id {paper_id!r} is not a valid id — use lowercase letters, digits and single "
-                            "hyphens, "
-                            f"at most {MAX_SLUG} characters, e.g. `mobilenetv3`")
+        raise AddPaperError(
+            f"--id {paper_id!r} is not a valid id — use lowercase letters, digits and single "
+            "hyphens, "
+            f"at most {MAX_SLUG} characters, e.g. `mobilenetv3`"
+        )
     title = ZERO_WIDTH.sub("", entry.title)
     if title != entry.title:
         entry.notes.append("title: invisible zero-width characters were removed — check it")
@@ -186,8 +240,10 @@ def build_paper(entry: BibEntry, *, paper_id: str | None, status: str, added: dt
     if entry.truncated_authors:
         entry.notes.append("authors: the BibTeX entry ends with `and others` — add the missing authors")
     if arxiv:
-        paper["arxiv"] = {"id": arxiv[0], **({"version": arxiv[1]} if arxiv[1] and 1 <= arxiv[1] <= MAX_ARXIV_VERSION
-                                              else {})}
+        paper["arxiv"] = {
+            "id": arxiv[0],
+            **({"version": arxiv[1]} if arxiv[1] and 1 <= arxiv[1] <= MAX_ARXIV_VERSION else {}),
+        }
         if "version" not in paper["arxiv"]:
             entry.notes.append("arxiv.version: say which arXiv version (vN) your notes refer to")
     if doi:
@@ -215,9 +271,13 @@ def build_paper(entry: BibEntry, *, paper_id: str | None, status: str, added: dt
     kept: dict[str, str] = {}
     for name in KEPT_FIELDS:
         value = entry.fields.get(name)
-        if arxiv and value and (
-            (name == "journal" and ("arxiv" in value.lower() or value.lower() == "corr"))
-            or (name == "volume" and value.lower().startswith("abs/"))
+        if (
+            arxiv
+            and value
+            and (
+                (name == "journal" and ("arxiv" in value.lower() or value.lower() == "corr"))
+                or (name == "volume" and value.lower().startswith("abs/"))
+            )
         ):
             continue  # "arXiv preprint arXiv:…", DBLP's "CoRR" + "abs/…": already the venue and the arXiv id
         if value and len(value) <= MAX_SHORT and "\x00" not in value:

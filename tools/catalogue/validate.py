@@ -150,7 +150,10 @@ def _cross_check(catalogue: Catalogue, file: str, positions: Positions) -> Itera
                 first_line = positions.locate(("papers", first, *loc[2:]))[0]
                 line, column = positions.locate(loc)
                 yield Problem(
-                    file, line, column, format_path(loc),
+                    file,
+                    line,
+                    column,
+                    format_path(loc),
                     f"duplicate paper {what} `{value}` (also papers[{first}] on line {first_line})",
                     "each paper appears once; merge the two entries",
                 )
@@ -175,7 +178,10 @@ def _duplicate_titles(catalogue: Catalogue, file: str, positions: Positions) -> 
             line, column = positions.locate(("papers", index, "title"))
             first_line = positions.locate(("papers", first, "title"))[0]
             yield Problem(
-                file, line, column, format_path(("papers", index, "title")),
+                file,
+                line,
+                column,
+                format_path(("papers", index, "title")),
                 f"this title reads the same as papers[{first}] `{other.id}` ({other.title!r}, line {first_line})",
                 "each paper appears once; if the characters differ, retype the title in plain letters",
             )
@@ -188,13 +194,23 @@ def _check_claim_numbers(claim: Any) -> Iterable[tuple[Loc, str, str]]:
     if claim.printed is not None:
         for field, value in (("value", claim.value), ("value_high", claim.value_high)):
             if value is not None and not value_is_printed(value, claim.printed, claim.unit):
-                yield ((field,), f"{value:g} is not a number that `printed` ({claim.printed!r}) shows",
-                       f"write the printed number in `{field}` (in `unit`), or correct `printed`")
+                yield (
+                    (field,),
+                    f"{value:g} is not a number that `printed` ({claim.printed!r}) shows",
+                    f"write the printed number in `{field}` (in `unit`), or correct `printed`",
+                )
     tolerance = claim.tolerance
-    if (tolerance is not None and tolerance.abs is not None and claim.value is not None
-            and tolerance.abs >= abs(claim.value)):
-        yield (("tolerance", "abs"), f"{tolerance.abs:g} is not below the claimed value {claim.value:g}",
-               "a tolerance that wide verifies any measurement; state the interval the source's rounding allows")
+    if (
+        tolerance is not None
+        and tolerance.abs is not None
+        and claim.value is not None
+        and tolerance.abs >= abs(claim.value)
+    ):
+        yield (
+            ("tolerance", "abs"),
+            f"{tolerance.abs:g} is not below the claimed value {claim.value:g}",
+            "a tolerance that wide verifies any measurement; state the interval the source's rounding allows",
+        )
 
 
 def _check_paper(
@@ -219,12 +235,18 @@ def _check_paper(
     listed: set[str] = set()
     for m, ref in enumerate(paper.models):
         if ref.id not in REGISTRY:
-            yield problem(("models", m, "id"), f"`{ref.id}` is not a registered model",
-                          "add it to reference_impls (see the contributing page) or fix the id")
+            yield problem(
+                ("models", m, "id"),
+                f"`{ref.id}` is not a registered model",
+                "add it to reference_impls (see the contributing page) or fix the id",
+            )
         elif ref.id in model_owner and model_owner[ref.id] != index:
             other = model_owner[ref.id]
-            yield problem(("models", m, "id"), f"`{ref.id}` is already defined by papers[{other}]",
-                          "a model belongs to the paper that defines it; compare to it in claims instead")
+            yield problem(
+                ("models", m, "id"),
+                f"`{ref.id}` is already defined by papers[{other}]",
+                "a model belongs to the paper that defines it; compare to it in claims instead",
+            )
         elif ref.id in listed:
             yield problem(("models", m, "id"), f"`{ref.id}` is listed twice", "list each model once")
         listed.add(ref.id)
@@ -242,15 +264,23 @@ def _check_paper(
         for field, model_id in about:
             field_loc = field if isinstance(field, tuple) else (field,)
             if model_id not in REGISTRY:
-                yield problem(("claims", c, *field_loc), f"`{model_id}` is not a registered model",
-                              "use an id from reference_impls.list_models()")
+                yield problem(
+                    ("claims", c, *field_loc),
+                    f"`{model_id}` is not a registered model",
+                    "use an id from reference_impls.list_models()",
+                )
             elif model_id not in listed:
-                yield problem(("claims", c, *field_loc), f"the paper does not list model `{model_id}`",
-                              f"add `{model_id}` to this paper's `models`, or record the claim on the paper that "
-                              "defines it")
+                yield problem(
+                    ("claims", c, *field_loc),
+                    f"the paper does not list model `{model_id}`",
+                    f"add `{model_id}` to this paper's `models`, or record the claim on the paper that defines it",
+                )
         if claim.compared_to is not None and claim.compared_to not in REGISTRY:
-            yield problem(("claims", c, "compared_to"), f"`{claim.compared_to}` is not a registered model",
-                          "use an id from reference_impls.list_models()")
+            yield problem(
+                ("claims", c, "compared_to"),
+                f"`{claim.compared_to}` is not a registered model",
+                "use an id from reference_impls.list_models()",
+            )
 
 
 def load_catalogue(path: str | Path, display_name: str | None = None) -> Catalogue:
@@ -261,8 +291,17 @@ def load_catalogue(path: str | Path, display_name: str | None = None) -> Catalog
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise CatalogueError(
-            [*problems, Problem(file, 1, 1, "", f"the top level is {kind}, not a mapping",
-                                "start the file with `papers:` followed by the list of papers")]
+            [
+                *problems,
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    f"the top level is {kind}, not a mapping",
+                    "start the file with `papers:` followed by the list of papers",
+                ),
+            ]
         )
     try:
         catalogue = Catalogue.model_validate(data)

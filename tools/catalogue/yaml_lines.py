@@ -154,8 +154,17 @@ class _PythonComposer(yaml.SafeLoader):
 
 
 def _too_many(what: str, limit: int, mark: yaml.Mark, pos: EditorPositions, file: str) -> CatalogueError:
-    return CatalogueError([Problem(file, *pos(mark), "", f"{what} has more than {limit:,} entries; nothing after "
-                                   "this point was read", "this is not a catalogue; check what was pasted")])
+    return CatalogueError(
+        [
+            Problem(
+                file,
+                *pos(mark),
+                "",
+                f"{what} has more than {limit:,} entries; nothing after this point was read",
+                "this is not a catalogue; check what was pasted",
+            )
+        ]
+    )
 
 
 class _Builder:
@@ -186,8 +195,12 @@ class _Builder:
             self._check_flow_scalar(node, flow)
             return node.value  # what SafeConstructor.construct_yaml_str gives
         if tag not in _PLAIN_TAGS:
-            self._problem(node, loc, f"the YAML tag `{tag}` is not allowed",
-                          "remove the `!` tag; write plain text, numbers, lists and mappings")
+            self._problem(
+                node,
+                loc,
+                f"the YAML tag `{tag}` is not allowed",
+                "remove the `!` tag; write plain text, numbers, lists and mappings",
+            )
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, loc, flow)
@@ -196,8 +209,9 @@ class _Builder:
         flow = flow or bool(node.flow_style)
         if isinstance(node, yaml.SequenceNode):
             if len(node.value) > MAX_SEQUENCE_ITEMS:
-                raise _too_many("a list", MAX_SEQUENCE_ITEMS, node.value[MAX_SEQUENCE_ITEMS].start_mark, self.pos,
-                                self.file)
+                raise _too_many(
+                    "a list", MAX_SEQUENCE_ITEMS, node.value[MAX_SEQUENCE_ITEMS].start_mark, self.pos, self.file
+                )
             return [self.build(item, (*loc, index), depth + 1, flow) for index, item in enumerate(node.value)]
         if not isinstance(node, yaml.MappingNode):
             raise TypeError(f"unexpected YAML node {type(node).__name__}")
@@ -205,8 +219,9 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int, flow: bool) -> dict[str, Any]:
         if len(node.value) > MAX_MAPPING_KEYS:
-            raise _too_many("a mapping", MAX_MAPPING_KEYS, node.value[MAX_MAPPING_KEYS][0].start_mark, self.pos,
-                            self.file)
+            raise _too_many(
+                "a mapping", MAX_MAPPING_KEYS, node.value[MAX_MAPPING_KEYS][0].start_mark, self.pos, self.file
+            )
         if node.value and depth >= MAX_DEPTH:
             raise _UsePython  # its keys are too deep
         result: dict[str, Any] = {}
@@ -225,9 +240,12 @@ class _Builder:
             key = key_node.value
             if key in first_seen:
                 first_line, line = where(first_seen[key].start_mark)[0], where(key_node.start_mark)[0]
-                self._problem(key_node, (*loc, key),
-                              f"duplicate key `{key}` (first written on line {first_line}, again on line {line})",
-                              "keep one of the two; YAML would silently use the last")
+                self._problem(
+                    key_node,
+                    (*loc, key),
+                    f"duplicate key `{key}` (first written on line {first_line}, again on line {line})",
+                    "keep one of the two; YAML would silently use the last",
+                )
                 continue
             first_seen[key] = key_node
             keys[(*loc, key)] = where(key_node.start_mark)
@@ -239,8 +257,12 @@ class _Builder:
         try:
             return self._constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-13-01
-            self._problem(node, loc, f"cannot read this value ({_first_line(exc)})",
-                          "quote the value, fix the date (YYYY-MM-DD) or remove the `!tag`")
+            self._problem(
+                node,
+                loc,
+                f"cannot read this value ({_first_line(exc)})",
+                "quote the value, fix the date (YYYY-MM-DD) or remove the `!tag`",
+            )
             return None
 
     def _check_flow_scalar(self, node: yaml.ScalarNode, flow: bool) -> None:
@@ -363,8 +385,16 @@ def _compose_with_python(text: str, file: str) -> yaml.Node | None:
         if exc.context:
             what = f"{exc.context.strip()}: {what}"
         raise CatalogueError(
-            [Problem(file, line, column, "", f"YAML syntax error: {what}",
-                     "check indentation, colons and quotes on this line and the one above")]
+            [
+                Problem(
+                    file,
+                    line,
+                    column,
+                    "",
+                    f"YAML syntax error: {what}",
+                    "check indentation, colons and quotes on this line and the one above",
+                )
+            ]
         ) from None
     except yaml.YAMLError as exc:
         raise CatalogueError(
@@ -436,7 +466,10 @@ def _read_text(path: Path, file: str) -> str:
         raise CatalogueError(
             [
                 Problem(
-                    file, 1, 1, "",
+                    file,
+                    1,
+                    1,
+                    "",
                     f"the file is {size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB",
                     "long notes belong in docs/notes/<paper-id>.md; check that nothing was pasted by mistake",
                 )
@@ -453,8 +486,11 @@ def _read_text(path: Path, file: str) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise CatalogueError(
-            [Problem(file, line, column, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-                     "save the file as UTF-8")]
+            [
+                Problem(
+                    file, line, column, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "save the file as UTF-8"
+                )
+            ]
         ) from None
     if not _CONTENT.search(text):
         raise CatalogueError(
@@ -462,15 +498,31 @@ def _read_text(path: Path, file: str) -> str:
         )
     if tab := _TAB_INDENT.search(text):
         raise CatalogueError(
-            [Problem(file, text.count("\n", 0, tab.start()) + 1, len(tab.group()), "", "a tab is used for indentation",
-                     "indent with spaces only")]
+            [
+                Problem(
+                    file,
+                    text.count("\n", 0, tab.start()) + 1,
+                    len(tab.group()),
+                    "",
+                    "a tab is used for indentation",
+                    "indent with spaces only",
+                )
+            ]
         )
     bad_char = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if bad_char:
         line = text.count("\n", 0, bad_char.start()) + 1
         column = bad_char.start() - (text.rfind("\n", 0, bad_char.start()) + 1) + 1
         raise CatalogueError(
-            [Problem(file, line, column, "", f"YAML does not allow the control character U+{ord(bad_char.group()):04X}",
-                     "delete it (it is often pasted in invisibly from a PDF)")]
+            [
+                Problem(
+                    file,
+                    line,
+                    column,
+                    "",
+                    f"YAML does not allow the control character U+{ord(bad_char.group()):04X}",
+                    "delete it (it is often pasted in invisibly from a PDF)",
+                )
+            ]
         )
     return text

@@ -24,7 +24,6 @@ class MarkerError(ValueError):
     """A hand-written page holds an unknown or malformed `<!-- catalogue:... -->` marker."""
 
 
-
 def expand_markers(
     markdown: str,
     *,
@@ -81,9 +80,7 @@ def expand_markers(
             if name == "tolerances":
                 return _tolerance_list(catalogue, page_path)
             return _stats_line(catalogue, claim_results, page_path)
-        raise MarkerError(
-            f"{where}:{line_of(match.start())}: unknown marker `catalogue:{name}` (known: {KNOWN})"
-        )
+        raise MarkerError(f"{where}:{line_of(match.start())}: unknown marker `catalogue:{name}` (known: {KNOWN})")
 
     return MARKER.sub(replace, markdown)
 

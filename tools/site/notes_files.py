@@ -39,8 +39,10 @@ def _symlink_problems(docs_dir: Path) -> list[str]:
         for name in sorted(names + files):
             path = Path(folder) / name
             if path.is_symlink():
-                problems.append(f"{_shown(path, docs_dir)}: is a symbolic link (to {os.readlink(path)}); the site "
-                                "publishes only real files inside docs/ — replace the link with the file itself")
+                problems.append(
+                    f"{_shown(path, docs_dir)}: is a symbolic link (to {os.readlink(path)}); the site "
+                    "publishes only real files inside docs/ — replace the link with the file itself"
+                )
     return problems
 
 
@@ -59,8 +61,10 @@ def _read_checked(path: Path, docs_dir: Path) -> str:
     if notes_dir not in path.resolve().parents:
         raise NotesFileError(f"{shown}: resolves outside docs/notes/ — move the file into docs/notes/")
     if info.st_size > MAX_NOTE_FILE_BYTES:
-        raise NotesFileError(f"{shown}: is {info.st_size / 1024:.0f} KiB; the limit is {MAX_NOTE_FILE_BYTES // 1024} "
-                             "KiB — shorten it or split it into sections of the catalogue entry")
+        raise NotesFileError(
+            f"{shown}: is {info.st_size / 1024:.0f} KiB; the limit is {MAX_NOTE_FILE_BYTES // 1024} "
+            "KiB — shorten it or split it into sections of the catalogue entry"
+        )
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as handle:
@@ -73,7 +77,9 @@ def _read_checked(path: Path, docs_dir: Path) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise NotesFileError(f"{shown}:{line}: byte 0x{raw[exc.start]:02x} is not valid UTF-8 — save it as UTF-8") from None
+        raise NotesFileError(
+            f"{shown}:{line}: byte 0x{raw[exc.start]:02x} is not valid UTF-8 — save it as UTF-8"
+        ) from None
     problem = markdown_cost_problem(text)
     if problem:
         raise NotesFileError(f"{shown}: {problem}")

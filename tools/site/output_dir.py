@@ -27,16 +27,22 @@ def check_output_dir(out: Path, repo_root: Path) -> Path:
     root = repo_root.resolve()
     build = root / "build"
     if target == root or target in root.parents:
-        raise OutputDirError(f"refusing to write into {target}: it is or contains the repository — choose build/site "
-                             "or a folder outside the repository")
+        raise OutputDirError(
+            f"refusing to write into {target}: it is or contains the repository — choose build/site "
+            "or a folder outside the repository"
+        )
     if root in target.parents and target != build and build not in target.parents:
-        raise OutputDirError(f"refusing to write into {target}: inside the repository only build/ may be replaced — "
-                             "choose e.g. build/pages")
+        raise OutputDirError(
+            f"refusing to write into {target}: inside the repository only build/ may be replaced — "
+            "choose e.g. build/pages"
+        )
     if target.exists() and not target.is_dir():
         raise OutputDirError(f"refusing to write into {target}: it is a file, not a folder")
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
-        raise OutputDirError(f"refusing to replace {target}: the folder is not empty and was not created by this tool "
-                             f"(no {MARKER} in it) — empty it yourself or choose a new folder")
+        raise OutputDirError(
+            f"refusing to replace {target}: the folder is not empty and was not created by this tool "
+            f"(no {MARKER} in it) — empty it yourself or choose a new folder"
+        )
     return target
 
 
@@ -46,8 +52,9 @@ def prepare_output_dir(out: Path, repo_root: Path) -> Path:
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    (target / MARKER).write_text("Written by python -m tools.site.generate; the next run replaces this folder.\n",
-                                 encoding="utf-8")
+    (target / MARKER).write_text(
+        "Written by python -m tools.site.generate; the next run replaces this folder.\n", encoding="utf-8"
+    )
     return target
 
 

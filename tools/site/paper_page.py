@@ -151,7 +151,9 @@ class PaperPages:
             groups.setdefault(conditions or "unknown conditions", []).append(m.id + (" (stale)" if m.stale else ""))
         lines = [f"{conditions}: {', '.join(ids)}" for conditions, ids in sorted(groups.items())]
         if any(m.stale for m in rows):
-            lines.append(f"Stale: a model's source or the counting code changed since it was measured; run {VERIFY_COMMAND}.")
+            lines.append(
+                f"Stale: a model's source or the counting code changed since it was measured; run {VERIFY_COMMAND}."
+            )
         if any(m.cost is None for m in rows):
             lines.append(f"Models not measured yet are measured by {VERIFY_COMMAND}.")
         return tuple(lines)

@@ -128,7 +128,11 @@ def build_site(
     url_of = lambda path: page_url(path, directory_urls)  # noqa: E731
 
     lists = Lists(papers, measured, claims, top1, url_of=url_of)
-    pages: dict[str, str] = {"catalogue.md": lists.catalogue(), "queue.md": lists.queue(), "claims.md": lists.claims_page()}
+    pages: dict[str, str] = {
+        "catalogue.md": lists.catalogue(),
+        "queue.md": lists.queue(),
+        "claims.md": lists.claims_page(),
+    }
     pages.update(lists.tags())
     paper_pages = PaperPages(
         papers,

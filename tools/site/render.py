@@ -141,7 +141,17 @@ def environment() -> jinja2.Environment:
         finalize=_one_line,
     )
     env.filters.update(
-        md=_md_filter, md_inline=md_inline, text=text, codes=codes, badge=badge, claim_badge=claim_badge, status=status, count=count, gmacs=gmacs, mega=mega, shape=shape
+        md=_md_filter,
+        md_inline=md_inline,
+        text=text,
+        codes=codes,
+        badge=badge,
+        claim_badge=claim_badge,
+        status=status,
+        count=count,
+        gmacs=gmacs,
+        mega=mega,
+        shape=shape,
     )
     return env
 

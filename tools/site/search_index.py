@@ -7,14 +7,19 @@ site (docs/performance.md, "Search"). It reads HTML, but not the pages as they a
   would go to a separate index without English stemming), and text split with U+200B, lunr's separator, is not
   found. So every run of Chinese characters is handed to Pagefind split by jieba with real spaces (excerpts stay
   readable: the search box joins the words again). The browser splits a query with `Intl.Segmenter`, not jieba,
-  and cuts technical words finer (模块 → 模|块); a query word matches any indexed word it begins, and every
-  suffix of jieba's words is indexed too (模块 → 块), so each piece of the browser's cut begins an indexed word.
-* **What is indexed.** Only the article of each page: the title, the TL;DR (weighted first after the title), notes,
-  strengths, weaknesses, hand-written pages and the texts of claims. The measured-cost tables, source listings,
-  BibTeX and the numeric columns of the claim tables are left out, as they are left out of lunr's index.
+  and cuts technical words finer (模块 → 模|块): every prefix and suffix of jieba's words is indexed too, as
+  metadata that is matched but never shown (`word_pieces`), so each piece of the browser's cut is an indexed word.
+* **What is indexed.** What people wrote: the title (a metadata field, ranked first), the TL;DR (weighted next),
+  notes, strengths, weaknesses, hand-written pages, and the text of every claim, those a paper page loads on
+  request from its details file included; each claim under a heading whose id is its row's anchor, so that a hit
+  in it leads to the row. Left out: sections marked `data-search-exclude` (measured costs, source listings,
+  BibTeX, the headline numbers), related papers (other pages' titles), placeholders, labels, verdict lines and
+  the marks that link a note's sentence to the claim refuting it.
+* **Index chunks** of INDEX_CHUNK_LOCATIONS word locations, not Pagefind's 20,000: a query fetches one chunk per
+  word, so smaller chunks keep a query under 200 KB at 5,000 papers.
 
-The page files are not changed: each page is reduced to a search document (title, weighted TL;DR, text blocks)
-that only Pagefind sees, under the page's own URL. Engine-agnostic: it reads any site whose pages put their
+The page files are not changed: each page is reduced to a search document (title, weighted TL;DR, text blocks,
+claims) that only Pagefind sees, under the page's own URL. Engine-agnostic: it reads any site whose pages put their
 content in `<article>` (Material for MkDocs, ProperDocs and Zensical do).
 
     python -m tools.site.search_index build/site      # writes build/site/pagefind/
@@ -26,25 +31,39 @@ import argparse
 import gzip
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 BUNDLE_DIR = "pagefind"
 FRAGMENT_SIGNATURE = b"pagefind_dcd"
-TITLE_WEIGHT = 10.0  # Pagefind weighs an <h1> 7 by default; the title must outrank any body text
-WEIGHTED_SECTIONS = {"tldr": 5.0}  # heading id -> weight of the section's text
-# Sections (by heading id) whose content is numbers, code or BibTeX; only `KEEP_CLASS` text inside them is kept.
-EXCLUDED_SECTIONS = frozenset({"measured-cost", "implementation", "claims", "bibtex"})
-KEEP_CLASS = "cat-user"  # text written by people (claim texts inside the claims table)
-SKIPPED_CLASSES = frozenset({"headerlink", "cat-table", "md-source-file", "cat-claim__meta"})
-SKIPPED_TAGS = frozenset({"script", "style", "svg", "template", "noscript", "button", "nav"})
+WEIGHTED_SECTIONS = {"tldr": 5.0}  # heading id -> weight of the section's text (Pagefind's default weight is 1)
+# Left out: sections whose heading has `data-search-exclude` (the attribute Material's own search honours) and
+# elements that carry it; and, by heading id and class, the same parts of a paper page, for a build whose engine
+# strips the attribute (Material's search plugin does). Related papers are other pages' titles: a page would match
+# its neighbours' words.
+EXCLUDED_SECTIONS = frozenset({"models", "implementation", "bibtex", "related-papers"})
+# On a paper page (one with the byline below), only the claim rows of the claims section are read (their texts, not
+# the tally or the verdict lines), and these sections keep only what people wrote (`cat-user`): not the generator's
+# placeholders ("No summary yet."), the tab labels or the admonition titles.
+PAPER_BYLINE_CLASS = "cat-paper-meta"
+CLAIMS_SECTION = "claims"
+USER_SECTIONS = frozenset({"tldr", "notes", "long-form-notes", "strengths-and-weaknesses"})
+USER_CLASS = "cat-user"
+CLAIM_CLASS = "cat-claim"  # a claim row: `id` (or `data-claim` in a group loaded on request) is its anchor
+CLAIM_GROUP_CLASS = "cat-claims__group"  # a group of claim rows the page loads from its details file (`data-src`)
+SKIPPED_CLASSES = frozenset(
+    {"headerlink", "cat-table", "md-source-file", "cat-lazy", "cat-anchors", "cat-stats", "tabbed-labels"}
+)
+SKIPPED_TAGS = frozenset({"script", "style", "svg", "template", "noscript", "button", "nav", "summary"})
 BLOCK_TAGS = frozenset(
     {
         "p",
@@ -76,14 +95,21 @@ BLOCK_TAGS = frozenset(
     }
 )
 VOID_TAGS = frozenset({"br", "img", "input", "hr", "meta", "link", "wbr", "source", "col", "area", "base"})
+# Pagefind's ranking: the title (a metadata field, weighted 5 by default) outranks any body text.
+TITLE_FIELD = "title"
+PIECES_FIELD = "pieces"  # word_pieces(), as metadata: matched but never shown in an excerpt
+# Word locations per index chunk (Pagefind's default is 20,000; PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE in Pagefind 1.5.2).
+# A query fetches the chunk of each of its words, so smaller chunks mean fewer bytes per query, at the price of a
+# larger metadata file (one entry per chunk) fetched once. At 5,000 papers, 20,000 -> 2,500 takes the chunks of a
+# query from 22-113 KB to 1-47 KB and the metadata from 39 to 48.5 KB (docs/performance.md, "Search").
+INDEX_CHUNK_LOCATIONS = 2500
 
 CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+")
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
-_TOKEN = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>|([^<]+)|<", re.S)
-_ARTICLE = re.compile(r"<article\b[^>]*>", re.I)
 _HEADING = re.compile(r"h([1-6])")
-_ATTR_ID = re.compile(r"""\bid\s*=\s*["']([^"']*)["']""")
-_ATTR_CLASS = re.compile(r"""\bclass\s*=\s*["']([^"']*)["']""")
+_ARTICLE = re.compile(r"<article\b[^>]*>", re.I)
+REFUTED_MARKER = "⚠"  # a note's link to the claim that refutes a sentence (tools/site/notes.py): a mark, not text
+_VERDICT_CLASS = re.compile(r"cat-claim--([a-z-]+)")
 
 
 class SearchIndexError(Exception):
@@ -119,55 +145,226 @@ def split_chinese(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
-def word_suffixes(text: str) -> list[str]:
-    """Every proper suffix of the Chinese words jieba finds in `text` (残差 -> 差, 南开大学 -> 开大学 大学 学), in order
-    of first appearance.
+def word_pieces(text: str) -> list[str]:
+    """Every proper prefix and suffix of the Chinese words jieba finds in `text` that is not itself one of those
+    words (南开大学 -> 南 南开 南开大 开大学 大学 学), in order of first appearance.
 
-    Pagefind matches a query word against the indexed words it begins. The browser's segmenter often cuts a phrase
-    finer than jieba does (模块 -> 模|块, 倒残差 -> 倒|残|差), and each of its pieces begins inside one of jieba's
-    words; with every suffix indexed, each piece is the beginning of an indexed word, so the page is found.
+    The browser's segmenter often cuts a phrase finer than jieba does (模块 -> 模|块, 倒残差 -> 倒|残|差, 南开大学 ->
+    南开|大学). Pagefind finds a query word as an indexed word, or as the beginning of one, but the latter only
+    within the index chunk the query word sorts into: where a chunk ends between 模 and 模块, a page with 模块 is
+    not found by 模. Indexed as words of their own, the pieces of a finer cut are found in any case.
     """
     jieba = _jieba()
-    seen: dict[str, None] = {}
-    for run in CJK_RUN.findall(text):
-        for word in jieba.cut(run):  # type: ignore[attr-defined]
-            for start in range(1, len(word)):
-                seen.setdefault(word[start:], None)
-    return list(seen)
+    words = [word for run in CJK_RUN.findall(text) for word in jieba.cut(run)]  # type: ignore[attr-defined]
+    own = set(words)
+    pieces: dict[str, None] = {}
+    for word in words:
+        for cut in range(1, len(word)):
+            for piece in (word[:cut], word[cut:]):
+                if piece not in own:
+                    pieces.setdefault(piece, None)
+    return list(pieces)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # A page -> its search document
 
 
+@dataclass(frozen=True)
+class SearchClaim:
+    """One claim as search sees it: the anchor of its row on the paper page, its verdict and its text."""
+
+    anchor: str
+    verdict: str
+    text: str
+
+
 @dataclass
 class SearchDocument:
-    """What Pagefind indexes for one page: the title, weighted text blocks, in page order."""
+    """What Pagefind indexes for one page: the title, weighted text blocks in page order, then the page's claims."""
 
     url: str
     title: str
     blocks: list[tuple[float, str]] = field(default_factory=list)  # (weight, text); weight 1 is Pagefind's default
+    claims: list[SearchClaim] = field(default_factory=list)
+
+    def texts(self) -> list[str]:
+        """Every text searched: the title, the blocks and the claim texts."""
+        return [self.title, *(text for _, text in self.blocks), *(claim.text for claim in self.claims)]
 
     def html(self) -> str:
-        """The document as the minimal HTML page handed to Pagefind (Chinese pre-split)."""
+        """The document as the minimal HTML page handed to Pagefind (Chinese pre-split).
+
+        The title is a metadata field, not body text: Pagefind ranks title matches first and shows the title
+        anyway, so the excerpt never repeats it. Each claim follows its own heading whose id is the claim's anchor
+        on the paper page: Pagefind then reports the hit as a sub-result at `page#claim-...`, the heading's text
+        (the verdict) as its title."""
+        pieces = " ".join(word_pieces(" ".join(self.texts())))
         parts = [
             '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-            f"<title>{html.escape(self.title)}</title></head><body>",
-            f'<h1 data-pagefind-weight="{TITLE_WEIGHT:g}">{html.escape(split_chinese(self.title))}</h1>',
+            f"<title>{html.escape(self.title)}</title>",
+            _meta(TITLE_FIELD, split_chinese(self.title)),
+            _meta(PIECES_FIELD, pieces) if pieces else "",
+            "</head><body>",
         ]
         for weight, text in self.blocks:
             attr = "" if weight == 1.0 else f' data-pagefind-weight="{weight:g}"'
             parts.append(f"<p{attr}>{html.escape(split_chinese(text))}</p>")
-        suffixes = word_suffixes(" ".join([self.title, *(text for _, text in self.blocks)]))
-        if suffixes:
-            parts.append(f"<p>{html.escape(' '.join(suffixes))}</p>")
+        for claim in self.claims:
+            parts.append(f'<h2 id="{html.escape(claim.anchor)}">{html.escape(claim.verdict)}</h2>')
+            parts.append(f"<p>{html.escape(split_chinese(claim.text))}</p>")
         parts.append("</body></html>")
         return "".join(parts)
 
 
-def _classes(attrs: str) -> set[str]:
-    match = _ATTR_CLASS.search(attrs)
-    return set(match.group(1).split()) if match else set()
+def _meta(name: str, value: str) -> str:
+    return f'<meta data-pagefind-meta="{name}[content]" content="{html.escape(value)}">'
+
+
+def _collapse(parts: list[str]) -> str:
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+@dataclass
+class _Open:
+    tag: str
+    skipped: bool
+    user: bool = False  # inside a `cat-user` element
+    claim_link: bool = False  # a link to a claim's row: a refutation marker when its text starts with the marker
+    data_src: str | None = None  # the details file (`data-src`) of this element or an enclosing one
+
+
+class _ArticleReader(HTMLParser):
+    """Reads the text of an `<article>` into blocks, claim rows and the claim groups loaded on request.
+
+    `claims_only`: a claim group's HTML from the page's details file, where only the claim rows count."""
+
+    def __init__(self, *, claims_only: bool = False) -> None:
+        super().__init__(convert_charrefs=True)
+        self.claims_only = claims_only
+        self.title: str | None = None
+        self.blocks: list[tuple[float, str]] = []
+        self.claims: list[SearchClaim] = []
+        self.groups: list[tuple[str, str]] = []  # (details file, group key), in page order
+        self._stack: list[_Open] = []
+        self._weight, self._weighted_level, self._excluded_level, self._claims_level = 1.0, 0, 0, 0
+        self._paper_page, self._user_level = False, 0
+        self._text: list[str] = []
+        self._title: list[str] | None = None
+        self._claim: tuple[int, str, str] | None = None  # (depth, anchor, verdict) of the open claim row
+        self._claim_text: list[str] = []
+        self._claim_paragraphs = 0
+
+    # -- element events
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        classes = set(values.get("class", "").split())
+        parent = self._stack[-1] if self._stack else None
+        skipped = parent is not None and parent.skipped
+        heading = _HEADING.fullmatch(tag)
+        if tag in BLOCK_TAGS:
+            self._flush()
+        if heading and not skipped:
+            self._open_section(int(heading.group(1)), values)
+        excluded = "data-search-exclude" in values and not heading
+        skip = skipped or excluded or tag in SKIPPED_TAGS or bool(classes & SKIPPED_CLASSES)
+        if CLAIM_GROUP_CLASS in classes and not skipped:
+            src = values.get("data-src") or (parent.data_src if parent else None)
+            if src and values.get("data-key"):
+                self.groups.append((src, values["data-key"]))
+        if self._claim is not None and tag == "p" and not skipped:
+            self._claim_paragraphs += 1
+            skip = skip or self._claim_paragraphs == 1  # the row's first paragraph: verdict badge and its reason
+        if PAPER_BYLINE_CLASS in classes:
+            self._paper_page = True
+        if tag in VOID_TAGS:
+            return
+        data_src = values.get("data-src") or (parent.data_src if parent else None)
+        user = USER_CLASS in classes or (parent is not None and parent.user)
+        claim_link = tag == "a" and values.get("href", "").startswith("#claim-")
+        self._stack.append(_Open(tag, skip, user, claim_link, data_src))
+        if CLAIM_CLASS in classes and not skip and self._claim is None:
+            anchor = values.get("id") or values.get("data-claim") or ""
+            verdict = _VERDICT_CLASS.search(values.get("class", ""))
+            self._claim = (len(self._stack), anchor, verdict.group(1) if verdict else "claim")
+            self._claim_text, self._claim_paragraphs = [], 0
+        if tag == "h1" and self.title is None and self._title is None and not skip:
+            self._title = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if not any(open_.tag == tag for open_ in self._stack):
+            return  # a stray end tag
+        while self._stack:
+            open_ = self._stack.pop()
+            if self._claim is not None and len(self._stack) < self._claim[0]:
+                self._close_claim()
+            if open_.tag == tag:
+                break
+        if tag == "h1" and self._title is not None:
+            self.title, self._title = _collapse(self._title), None
+            self._text.clear()
+            return
+        if tag in BLOCK_TAGS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        top = self._stack[-1] if self._stack else None
+        if top is not None and top.claim_link and data.lstrip().startswith(REFUTED_MARKER):
+            top.skipped = True  # and so is the claim id inside it
+        if (top is not None and top.skipped) or self._excluded_level:
+            return
+        if self._user_level and not (top is not None and top.user):
+            return
+        if self._title is not None:
+            self._title.append(data)
+        elif self._claim is not None:
+            self._claim_text.append(data)
+        elif not (self._claims_level or self.claims_only):
+            self._text.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+    # -- sections, blocks and claims
+
+    def _open_section(self, level: int, values: dict[str, str]) -> None:
+        """A heading ends the sections it closes (same or higher level) and opens its own."""
+        self._flush()
+        section = values.get("id", "")
+        if self._excluded_level and level <= self._excluded_level:
+            self._excluded_level = 0
+        if self._claims_level and level <= self._claims_level:
+            self._claims_level = 0
+        if self._user_level and level <= self._user_level:
+            self._user_level = 0
+        if self._weighted_level and level <= self._weighted_level:
+            self._weighted_level, self._weight = 0, 1.0
+        if self._excluded_level:
+            return
+        if "data-search-exclude" in values or section in EXCLUDED_SECTIONS:
+            self._excluded_level = level
+        elif section == CLAIMS_SECTION and self._paper_page:
+            self._claims_level = level
+        elif section in USER_SECTIONS and self._paper_page:
+            self._user_level = level
+        if section in WEIGHTED_SECTIONS and not self._excluded_level:
+            self._weighted_level, self._weight = level, WEIGHTED_SECTIONS[section]
+
+    def _flush(self) -> None:
+        text = _collapse(self._text)
+        self._text.clear()
+        if text:
+            self.blocks.append((self._weight, text))
+
+    def _close_claim(self) -> None:
+        assert self._claim is not None
+        _, anchor, verdict = self._claim
+        text = _collapse(self._claim_text)
+        if anchor and text:
+            self.claims.append(SearchClaim(anchor, verdict, text))
+        self._claim, self._claim_text = None, []
 
 
 def _article(page_html: str) -> str | None:
@@ -178,82 +375,60 @@ def _article(page_html: str) -> str | None:
     return page_html[start.end() : end]
 
 
-def _walk(article: str) -> Iterator[tuple[float, bool, str]]:
-    """(weight, is_block_break, text) events of the article's readable text, exclusions applied."""
-    stack: list[tuple[str, bool]] = []  # open elements: (tag, skipped)
-    section_weight, excluded_level, weighted_level = 1.0, 0, 0
-    keep_depth = 0  # >0 inside a KEEP_CLASS element of an excluded section
-    for match in _TOKEN.finditer(article):
-        closing, tag, attrs, text = match.group(1), match.group(2), match.group(3), match.group(4)
-        skipped = any(s for _, s in stack)
-        if text is not None:
-            if not skipped and (not excluded_level or keep_depth):
-                yield section_weight, False, html.unescape(text)
-            continue
-        if tag is None:
-            continue  # a comment or a stray "<"
-        tag = tag.lower()
-        if closing:
-            while stack:
-                name, _ = stack.pop()
-                if name == tag:
-                    break
-            if keep_depth and len(stack) < keep_depth:
-                keep_depth = 0
-            if tag in BLOCK_TAGS:
-                yield section_weight, True, ""
-            continue
-        heading = _HEADING.fullmatch(tag)
-        if heading and not skipped:
-            level = int(heading.group(1))
-            id_match = _ATTR_ID.search(attrs)
-            section = id_match.group(1) if id_match else ""
-            if excluded_level and level <= excluded_level:
-                excluded_level = 0
-            if weighted_level and level <= weighted_level:
-                weighted_level, section_weight = 0, 1.0
-            if section in EXCLUDED_SECTIONS and not excluded_level:
-                excluded_level = level
-            elif section in WEIGHTED_SECTIONS:
-                weighted_level, section_weight = level, WEIGHTED_SECTIONS[section]
-        if tag in VOID_TAGS or attrs.rstrip().endswith("/"):
-            if tag in BLOCK_TAGS:
-                yield section_weight, True, ""
-            continue
-        classes = _classes(attrs)
-        stack.append((tag, tag in SKIPPED_TAGS or bool(classes & SKIPPED_CLASSES)))
-        if excluded_level and not keep_depth and KEEP_CLASS in classes:
-            keep_depth = len(stack)
-        if tag in BLOCK_TAGS:
-            yield section_weight, True, ""
+DetailsLoader = Callable[[str], dict[str, str]]  # a page's `data-src` -> its details file (anchor -> HTML)
 
 
-def search_document(page_html: str, url: str) -> SearchDocument | None:
-    """The search document of one built page, or None for a page without an `<article>` (404, redirects)."""
+def search_document(page_html: str, url: str, details: DetailsLoader | None = None) -> SearchDocument | None:
+    """The search document of one built page, or None for a page without an `<article>` (404, redirects).
+
+    `details` reads the file a paper page loads its claim groups from; without it those claims are left out."""
     article = _article(page_html)
     if article is None:
         return None
-    blocks: list[tuple[float, str]] = []
-    current: list[str] = []
-    weight = 1.0
-
-    def flush() -> None:
-        text = re.sub(r"\s+", " ", "".join(current)).strip()
-        current.clear()
-        if text:
-            blocks.append((weight, text))
-
-    for event_weight, is_break, text in _walk(article):
-        if is_break or event_weight != weight:
-            flush()
-            weight = event_weight
-        if text:
-            current.append(text)
-    flush()
-    if not blocks:
+    reader = _ArticleReader()
+    reader.feed(article)
+    reader.close()
+    claims = list(reader.claims)
+    for src, key in reader.groups:
+        group = details(src).get(key) if details is not None else None
+        if group:
+            group_reader = _ArticleReader(claims_only=True)
+            group_reader.feed(group)
+            group_reader.close()
+            claims += group_reader.claims
+    blocks = reader.blocks
+    title = reader.title
+    if title is None:  # a page without an <h1>: its first text stands for the title
+        if not blocks:
+            return None
+        (_, title), *blocks = blocks
+    if not (blocks or claims or title):
         return None
-    title, *rest = blocks  # the article opens with the page's <h1>
-    return SearchDocument(url=url, title=title[1], blocks=rest)
+    return SearchDocument(url=url, title=title, blocks=blocks, claims=claims)
+
+
+def site_details(site_dir: Path) -> DetailsLoader:
+    """Reads a page's details file (`data-src`, relative to the site root) once; a missing or broken file is an
+    error that names it (the page would fail to load it in the browser too)."""
+    cache: dict[str, dict[str, str]] = {}
+
+    def load(src: str) -> dict[str, str]:
+        if src not in cache:
+            path = site_dir / src.lstrip("/")
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise SearchIndexError(
+                    f"{path}: the details file a page loads its claims from is unreadable ({exc})"
+                ) from None
+            if not isinstance(data, dict):
+                raise SearchIndexError(
+                    f"{path}: a details file must map anchors to HTML, not hold a {type(data).__name__}"
+                )
+            cache[src] = {str(k): v for k, v in data.items() if isinstance(v, str)}
+        return cache[src]
+
+    return load
 
 
 def page_url(html_file: Path, site_dir: Path) -> str:
@@ -274,8 +449,9 @@ def site_pages(site_dir: Path) -> list[Path]:
 
 
 def search_documents(site_dir: Path) -> Iterator[SearchDocument]:
+    details = site_details(site_dir)
     for path in site_pages(site_dir):
-        document = search_document(path.read_text(encoding="utf-8"), page_url(path, site_dir))
+        document = search_document(path.read_text(encoding="utf-8"), page_url(path, site_dir), details)
         if document is not None:
             yield document
 
@@ -322,7 +498,8 @@ def build_search_index(site_dir: Path) -> int:
         # The command-line binary rather than Pagefind's Python API, whose client waits 0.1 s for every answer
         # (100 s at 1,000 pages). One index in English: Chinese arrives pre-split, English keeps its stemming.
         command = [str(pagefind_binary()), "--site", folder, "--output-path", str(bundle), "--force-language", "en"]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        env = {**os.environ, "PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE": str(INDEX_CHUNK_LOCATIONS)}
+        result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
         raise SearchIndexError(
             f"Pagefind failed while indexing {site_dir} (exit {result.returncode}):\n"
@@ -361,6 +538,7 @@ def main(argv: list[str] | None = None) -> int:
 
 __all__ = [
     "BUNDLE_DIR",
+    "SearchClaim",
     "SearchDocument",
     "SearchIndexError",
     "build_search_index",
@@ -370,9 +548,10 @@ __all__ = [
     "read_fragments",
     "search_document",
     "search_documents",
+    "site_details",
     "site_pages",
     "split_chinese",
-    "word_suffixes",
+    "word_pieces",
 ]
 
 if __name__ == "__main__":

@@ -45,8 +45,10 @@ def error_banner() -> str:
     if not message:
         return ""
     shown = "&#10;".join(html.escape(line, quote=False) for line in message.splitlines())
-    return ('<div class="admonition failure"><p class="admonition-title">The last edit broke the build; this is the '
-            f"last good version of the site. Fix these and save:</p><pre>{shown}</pre></div>\n\n")
+    return (
+        '<div class="admonition failure"><p class="admonition-title">The last edit broke the build; this is the '
+        f"last good version of the site. Fix these and save:</p><pre>{shown}</pre></div>\n\n"
+    )
 
 
 __all__ = ["error_banner", "failed", "serving", "started", "succeeded"]

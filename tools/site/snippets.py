@@ -27,7 +27,7 @@ def snippet_path(source: str) -> str:
     prefix = f"{SNIPPETS_DIR}/"
     if not source.startswith(prefix):
         raise ValueError(f"{source}: snippets come from {prefix} only")
-    return source[len(prefix):]
+    return source[len(prefix) :]
 
 
 __all__ = ["SNIPPETS_DIR", "configure_snippets", "snippet_path"]

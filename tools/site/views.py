@@ -211,7 +211,7 @@ def code_links(paper: Any) -> tuple[Link, ...]:
 
 
 def repository_name(url: str) -> str:
-    """"GitHub: owner/name" for a GitHub, GitLab or Gitee URL; the host otherwise."""
+    """ "GitHub: owner/name" for a GitHub, GitLab or Gitee URL; the host otherwise."""
     parts = urlsplit(url)
     host = parts.netloc.lower().removeprefix("www.")
     segments = [s for s in parts.path.split("/") if s]
@@ -292,7 +292,11 @@ def stats_of(
         def as_accuracy(value: float) -> float:
             return 100.0 - value if complement else value
 
-        return tuple(Evaluation(as_accuracy(e.value), e.evaluator, True) for e in (view.evidence if view else ()) if e.independent)
+        return tuple(
+            Evaluation(as_accuracy(e.value), e.evaluator, True)
+            for e in (view.evidence if view else ())
+            if e.independent
+        )
 
     cited = tuple(Top1(c.value, c.claim.id, independent(c)) for c in (top1.get(headline.id, ()) if headline else ()))
     timed = latency.models.get(headline.id) if latency is not None and headline else None

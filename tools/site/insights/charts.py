@@ -176,13 +176,19 @@ def _svg(draw: Callable[[Any], None], *, size: tuple[float, float], title: str, 
                 padded = Bbox.from_extents(box.x0 - 0.05, box.y0 - 0.05, box.x1 + 0.05, box.y1 + 0.05)
                 figure.savefig(buffer, format="svg", metadata=metadata, bbox_inches=padded)
                 panels.append(
-                    _finish(_add_point_titles(buffer.getvalue().decode("utf-8"), titles), f"{title} ({n} of {len(axes)})", alt)
+                    _finish(
+                        _add_point_titles(buffer.getvalue().decode("utf-8"), titles),
+                        f"{title} ({n} of {len(axes)})",
+                        alt,
+                    )
                 )
     return Chart(*whole, tuple(panels))
 
 
 def _point_title(ax: Any, series: str, x: float, y: float, name: str | None) -> str:
-    x_label, y_label = (label.split(" (")[0].split(",")[0] for label in (ax.get_xlabel() or "x", ax.get_ylabel() or "y"))
+    x_label, y_label = (
+        label.split(" (")[0].split(",")[0] for label in (ax.get_xlabel() or "x", ax.get_ylabel() or "y")
+    )
     head = f"{name} ({series})" if name else series
     return f"{head}: {x_label} {x:.4g}, {y_label} {y:.4g}"
 
@@ -224,7 +230,9 @@ def _add_point_titles(svg: str, titles: Mapping[str, list[str]]) -> str:
         if len(uses) != len(names):
             continue  # markers outside the axes are clipped away; never attach a title to the wrong point
         parts = iter(names)
-        block = re.sub(r"<use ([^>]*)/>", lambda m: f"<use {m.group(1)}><title>{escape(next(parts))}</title></use>", block)
+        block = re.sub(
+            r"<use ([^>]*)/>", lambda m: f"<use {m.group(1)}><title>{escape(next(parts))}</title></use>", block
+        )
         svg = svg[:start] + block + svg[end:]
     return svg
 
@@ -267,8 +275,9 @@ def _scatter_by_family(ax: Any, ctx: Any, ids: list[str], y_of: Callable[[str], 
         points.cat_names = members  # each point's <title> names its model
 
 
-def _annotate_apart(ax: Any, labels: Sequence[tuple[str, float, float]], *, fontsize: float = 7,
-                    colour: str = _MUTED) -> None:
+def _annotate_apart(
+    ax: Any, labels: Sequence[tuple[str, float, float]], *, fontsize: float = 7, colour: str = _MUTED
+) -> None:
     """Name points beside them, moving a label up or down a line at a time until it overlaps no earlier one
     (boxes estimated from the text length in display space; a label near the right edge goes to the left)."""
     ax.autoscale_view()
@@ -284,8 +293,16 @@ def _annotate_apart(ax: Any, labels: Sequence[tuple[str, float, float]], *, font
             if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
                 break
         placed.append(box)
-        ax.annotate(text, (x, y), xytext=(-6 if leftwards else 6, dy), textcoords="offset points",
-                    fontsize=fontsize, color=colour, ha="right" if leftwards else "left", va="center")
+        ax.annotate(
+            text,
+            (x, y),
+            xytext=(-6 if leftwards else 6, dy),
+            textcoords="offset points",
+            fontsize=fontsize,
+            color=colour,
+            ha="right" if leftwards else "left",
+            va="center",
+        )
 
 
 def _log_axis(ax: Any, axis: str) -> None:
@@ -297,4 +314,3 @@ def _log_axis(ax: Any, axis: str) -> None:
     target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     target.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     target.set_minor_formatter(NullFormatter())
-

@@ -67,7 +67,9 @@ class ComparePage:
 
 
 def _timings(ctx: _Context, model_id: str) -> list[_Timing]:
-    return [{"threads": t.threads, "median_ms": t.median_ms, "iqr_ms": t.iqr_ms} for t in timings_of(ctx.latency, model_id)]
+    return [
+        {"threads": t.threads, "median_ms": t.median_ms, "iqr_ms": t.iqr_ms} for t in timings_of(ctx.latency, model_id)
+    ]
 
 
 def _default_pair(ctx: _Context, measured: list[str]) -> tuple[str, str]:

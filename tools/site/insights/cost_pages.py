@@ -89,8 +89,15 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         CostRow(ctx.link(i, path), ctx.styles.label[ctx.registry[i].family], ctx.registry[i].input_size, ctx.ok(i))
         for i in ids
     )
-    page = ParamsPage(rows, len(measured), smallest, sides.count(smallest) if smallest else 0, chart,
-                      ctx.missing(ids), ctx.provenance(ids))
+    page = ParamsPage(
+        rows,
+        len(measured),
+        smallest,
+        sides.count(smallest) if smallest else 0,
+        chart,
+        ctx.missing(ids),
+        ctx.provenance(ids),
+    )
     return render("insight_params.md.j2", v=page), assets
 
 
@@ -136,8 +143,9 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             ys = [cited[i][0].value for i in frontier]
             ax.step(xs, ys, where="post", color=_FG, linewidth=1.0, alpha=0.7, zorder=2, label="Pareto frontier")
             for k, i in enumerate(frontier):  # only the frontier is named; every point's <title> names its model
-                ax.annotate(i, (xs[k], ys[k]), xytext=(5, -9 if k % 2 else 3), textcoords="offset points",
-                            fontsize=7, color=_FG)
+                ax.annotate(
+                    i, (xs[k], ys[k]), xytext=(5, -9 if k % 2 else 3), textcoords="offset points", fontsize=7, color=_FG
+                )
             _log_axis(ax, "x")
             ax.set_xlabel("GMACs, computed (fvcore), at each model's input size (log scale)")
             ax.set_ylabel("ImageNet top-1 accuracy (%), cited")
@@ -151,8 +159,14 @@ def _accuracy_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         first, *others = cited[i]
         m = ctx.ok(i)
         rows.append(
-            AccuracyRow(ctx.link(i, path), first.ref(path), tuple(o.ref(path) for o in others),
-                        m.fvcore_total if m else None, ctx.registry[i].input_size, i in frontier)
+            AccuracyRow(
+                ctx.link(i, path),
+                first.ref(path),
+                tuple(o.ref(path) for o in others),
+                m.fvcore_total if m else None,
+                ctx.registry[i].input_size,
+                i in frontier,
+            )
         )
     page = AccuracyPage(tuple(rows), len(plotted), len(frontier), chart, ctx.missing(ids), ctx.provenance(ids))
     return render("insight_accuracy.md.j2", v=page), assets
@@ -237,15 +251,36 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 (right, "params", "printed_params", 1e6, "computed", "Parameters (millions)", "Parameters"),
             )
             for ax, key, cited_key, scale, computed, ylabel, title in panels:
-                ax.plot([v.phi for v in measured], [getattr(v.cost, key) / scale for v in measured], "o-",
-                        color=_SERIES[0], label=computed, zorder=3)
+                ax.plot(
+                    [v.phi for v in measured],
+                    [getattr(v.cost, key) / scale for v in measured],
+                    "o-",
+                    color=_SERIES[0],
+                    label=computed,
+                    zorder=3,
+                )
                 points = [(v.phi, getattr(v, cited_key).value) for v in variants if getattr(v, cited_key)]
                 if points:
-                    ax.plot([k for k, _ in points], [value / scale for _, value in points], "s", mfc="none", mew=1.4,
-                            ms=8, color=_SERIES[1], label=f"printed, {EFFICIENTNET_TABLE} (cited)", zorder=4)
+                    ax.plot(
+                        [k for k, _ in points],
+                        [value / scale for _, value in points],
+                        "s",
+                        mfc="none",
+                        mew=1.4,
+                        ms=8,
+                        color=_SERIES[1],
+                        label=f"printed, {EFFICIENTNET_TABLE} (cited)",
+                        zorder=4,
+                    )
                 if ax is left and base:
-                    ax.plot([v.phi for v in variants], [v.reference / 1e9 for v in variants if v.reference], "--",
-                            color=_MUTED, linewidth=1.2, label=f"{variants[0].label} · 2^φ, assuming φ = place in list")
+                    ax.plot(
+                        [v.phi for v in variants],
+                        [v.reference / 1e9 for v in variants if v.reference],
+                        "--",
+                        color=_MUTED,
+                        linewidth=1.2,
+                        label=f"{variants[0].label} · 2^φ, assuming φ = place in list",
+                    )
                 _log_axis(ax, "y")
                 ax.set_xticks([v.phi for v in variants], [v.label for v in variants])
                 ax.set_ylabel(ylabel)

@@ -90,22 +90,43 @@ def _draw(page: HetConvPage) -> Any:
         if measured and base:
             ps = [r.part for r in measured]
             grid = [2 ** (x / 8) for x in range(8 * int(math.log2(max(ps))) + 1)]
-            left.plot(grid, [_ratio_float(p) for p in grid], "-", color=_MUTED, linewidth=1.2,
-                      label="per layer: 1/P + (1 − 1/P)/9")
+            left.plot(
+                grid,
+                [_ratio_float(p) for p in grid],
+                "-",
+                color=_MUTED,
+                linewidth=1.2,
+                label="per layer: 1/P + (1 − 1/P)/9",
+            )
             left.axhline(1 / 9, color=_MUTED, linestyle=":", linewidth=0.9)
-            left.annotate("1/9", (max(ps), 1 / 9), xytext=(3, -10), textcoords="offset points", fontsize=7.5,
-                          color=_MUTED)
+            left.annotate(
+                "1/9", (max(ps), 1 / 9), xytext=(3, -10), textcoords="offset points", fontsize=7.5, color=_MUTED
+            )
             p1 = page.base.predicted_macs if page.base else 1
-            left.plot(ps, [r.predicted_macs / p1 for r in measured], "--", color=_SERIES[0], linewidth=1.0,
-                      label="whole network, formula (conv + linear)")
+            left.plot(
+                ps,
+                [r.predicted_macs / p1 for r in measured],
+                "--",
+                color=_SERIES[0],
+                linewidth=1.0,
+                label="whole network, formula (conv + linear)",
+            )
             for key, style, colour, label in (
                 ("macs_conv_linear", "o", _SERIES[0], "MACs, computed (conv + linear)"),
                 ("fvcore_total", "x", _SERIES[1], "MACs, computed (fvcore total)"),
                 ("params", "s", _SERIES[2], "parameters, computed"),
             ):
                 extra = {"mfc": "none", "ms": 7} if style == "s" else {}
-                left.plot(ps, [getattr(r.cost, key) / getattr(base, key) for r in measured], style, color=colour,
-                          mew=1.3, label=label, zorder=3, **extra)
+                left.plot(
+                    ps,
+                    [getattr(r.cost, key) / getattr(base, key) for r in measured],
+                    style,
+                    color=colour,
+                    mew=1.3,
+                    label=label,
+                    zorder=3,
+                    **extra,
+                )
             left.set_xscale("log", base=2)
             left.set_xticks(ps, [str(p) for p in ps])
             left.set_ylim(0, 1.05)
@@ -118,22 +139,36 @@ def _draw(page: HetConvPage) -> Any:
             left.text(0.5, 0.5, "VGG-16 HetConv family: not measured yet", ha="center", transform=left.transAxes)
         if page.pair_costs and page.pair:
             plain, het = page.pair_costs
-            bars = [("MACs\n(fvcore)", het.fvcore_total / plain.fvcore_total),
-                    ("MACs\n(conv + linear)", het.macs_conv_linear / plain.macs_conv_linear),
-                    ("params", het.params / plain.params)]
+            bars = [
+                ("MACs\n(fvcore)", het.fvcore_total / plain.fvcore_total),
+                ("MACs\n(conv + linear)", het.macs_conv_linear / plain.macs_conv_linear),
+                ("params", het.params / plain.params),
+            ]
             xs = range(len(bars))
             right.bar(xs, [v * 100 for _, v in bars], color=_SERIES[3], width=0.6, zorder=3)
             for x, (_, v) in zip(xs, bars):
-                right.annotate(f"{v * 100:.1f} %", (x, v * 100 / 2), ha="center", va="center", fontsize=8.5,
-                               color=_PANEL, fontweight="bold", zorder=5)
+                right.annotate(
+                    f"{v * 100:.1f} %",
+                    (x, v * 100 / 2),
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color=_PANEL,
+                    fontweight="bold",
+                    zorder=5,
+                )
             right.set_xticks(list(xs), [label for label, _ in bars])
             _reference_line(right, 100, f"{page.pair[1].id} = 100 %", style="-")
             if page.note:
                 kept = 100 - page.note.value
                 _reference_line(right, kept, f"note: {page.note.value:g} % fewer → {kept:g} % kept", colour=_SERIES[1])
             if page.pair_ratio is not None:
-                _reference_line(right, float(page.pair_ratio) * 100,
-                                f"one HetConv layer, P = {page.pair_part}: {page.pair_ratio}", style=":")
+                _reference_line(
+                    right,
+                    float(page.pair_ratio) * 100,
+                    f"one HetConv layer, P = {page.pair_part}: {page.pair_ratio}",
+                    style=":",
+                )
             right.set_ylim(0, 105)
             right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7.5)
             right.set_ylabel(f"% of {page.pair[1].id}")
@@ -150,7 +185,9 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     ids = ctx.models_of(HETCONV_PAPER)
     smallest = min((ctx.registry[i].resolution for i in ids), default=0)
     family = sorted(
-        (part, i) for i in ids if ctx.registry[i].resolution == smallest
+        (part, i)
+        for i in ids
+        if ctx.registry[i].resolution == smallest
         if (part := number_in_name(ctx.names.get(i, ""), "P")) is not None
     )
     claims = ctx.claims_of(HETCONV_PAPER)
@@ -161,16 +198,34 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     rows = []
     for part, i in family:
         macs, params = hetconv_vgg16_cifar_prediction(part)
-        rows.append(PartRow(part, ctx.link(i, path), hetconv_layer_ratio(part), ctx.ok(i), macs, params,
-                            cited[i].ref(path) if i in cited else None))
+        rows.append(
+            PartRow(
+                part,
+                ctx.link(i, path),
+                hetconv_layer_ratio(part),
+                ctx.ok(i),
+                macs,
+                params,
+                cited[i].ref(path) if i in cited else None,
+            )
+        )
     # The pair: the paper's cost claim against a registered model the paper does not define.
-    found = next(((p, c) for p, c in claims if c.quantity == "macs" and c.model in ids and c.compared_to in ctx.registry
-                  and c.compared_to not in ids), None)
+    found = next(
+        (
+            (p, c)
+            for p, c in claims
+            if c.quantity == "macs" and c.model in ids and c.compared_to in ctx.registry and c.compared_to not in ids
+        ),
+        None,
+    )
     pair = (ctx.link(found[1].model, path), ctx.link(found[1].compared_to, path)) if found else None
     costs = (ctx.ok(pair[1].id), ctx.ok(pair[0].id)) if pair else (None, None)
     pair_part = number_in_name(pair[0].name, "P") if pair else None
-    note = (Cited(float(found[1].value), *found).ref(path)
-            if found and found[1].kind == "reduction" and found[1].unit == "%" and found[1].value is not None else None)
+    note = (
+        Cited(float(found[1].value), *found).ref(path)
+        if found and found[1].kind == "reduction" and found[1].unit == "%" and found[1].value is not None
+        else None
+    )
     layers = vgg_cifar_conv_layers(VGG16_STAGES, part=2)
     first = vgg_cifar_conv_layers(VGG16_STAGES, part=1)[0][0]
     last_channels = layers[-1][-1].out_channels
@@ -178,8 +233,12 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         rows=tuple(rows),
         base=next((r for r in rows if r.part == 1), None),
         hetconv_layers=sum(1 for block in layers for layer in block if layer.part != 1),
-        first_layer=Layer(first.in_channels, first.out_channels, first.output_side,
-                          9 * first.in_channels * first.out_channels * first.output_side**2),
+        first_layer=Layer(
+            first.in_channels,
+            first.out_channels,
+            first.output_side,
+            9 * first.in_channels * first.out_channels * first.output_side**2,
+        ),
         classifier=(last_channels, CLASSIFIER_WIDTH, CIFAR10_CLASSES),
         classifier_macs=last_channels * CLASSIFIER_WIDTH + CLASSIFIER_WIDTH * CIFAR10_CLASSES,
         pair=pair,
@@ -198,8 +257,11 @@ def _hetconv(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             "Two panels. Left: cost of the CIFAR-10 VGG-16 with HetConv relative to P = 1, against P on a log-2 axis: "
             "the per-layer formula 1/P + (1 - 1/P)/9 falls toward 1/9, while the computed whole-network multiply-adds "
             "and parameters stay slightly above it because the first convolution and the classifier stay standard. "
-            + (f"Right: {pair[0].id} keeps {page.kept * 100:.1f} percent of {pair[1].id}'s multiply-adds"
-               if pair and page.kept is not None else "Right: the ImageNet pair (not measured yet)")
+            + (
+                f"Right: {pair[0].id} keeps {page.kept * 100:.1f} percent of {pair[1].id}'s multiply-adds"
+                if pair and page.kept is not None
+                else "Right: the ImageNet pair (not measured yet)"
+            )
             + (f", against the note's {note.value:g} percent reduction" if note else "")
             + (f" and the per-layer {float(page.pair_ratio) * 100:.1f} percent." if page.pair_ratio else ".")
         )

@@ -112,9 +112,7 @@ def example_pair(models: Sequence[Timed], baselines: Sequence[Timed], tolerance:
 
 def spread_around(centre: Timed, models: Sequence[Timed], tolerance: float = MACS_TOLERANCE) -> Spread:
     """The models whose cost is within `tolerance` of `centre`'s (either way), centre included."""
-    members = tuple(
-        m for m in models if max(m.macs, centre.macs) / min(m.macs, centre.macs) - 1 <= tolerance + 1e-12
-    )
+    members = tuple(m for m in models if max(m.macs, centre.macs) / min(m.macs, centre.macs) - 1 <= tolerance + 1e-12)
     members = members if centre in members else (centre, *members)
     return Spread(
         centre,
@@ -220,25 +218,31 @@ def _latency_vs_macs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     groups = [{m for m in ctx.models_of(p)} for p in EXAMPLE_PAPERS]
     example = example_pair([t for t in timed if t.id in groups[0]], [t for t in timed if t.id in groups[1]])
     spread = spread_around(example.baseline, timed) if example else None
-    titles = tuple(
-        (paper.title.split(":")[0] if (paper := ctx.paper(p)) else p) for p in EXAMPLE_PAPERS
-    )
+    titles = tuple((paper.title.split(":")[0] if (paper := ctx.paper(p)) else p) for p in EXAMPLE_PAPERS)
     chart, assets = None, {}
     if timed and record is not None:
         m = record.machine
-        stamp = (f"Measured on one machine's CPU: {m.cpu_model}, 1 thread of {m.cores} cores, torch {m.torch}, "
-                 f"{m.date}.\nAbsolute times do not transfer to another machine.")
-        alt = (f"Log-log scatter of 1-thread CPU latency against GMACs for {len(timed)} models, one colour and "
-               f"marker per family, measured on {m.cpu_model}.")
+        stamp = (
+            f"Measured on one machine's CPU: {m.cpu_model}, 1 thread of {m.cores} cores, torch {m.torch}, "
+            f"{m.date}.\nAbsolute times do not transfer to another machine."
+        )
+        alt = (
+            f"Log-log scatter of 1-thread CPU latency against GMACs for {len(timed)} models, one colour and "
+            f"marker per family, measured on {m.cpu_model}."
+        )
         marked: list[tuple[Pair, str]] = []
         if example:
             more = "more" if example.macs_change >= 0 else "fewer"
-            alt += (f" {example.model.id} has {abs(example.macs_change) * 100:.0f} % {more} MACs than "
-                    f"{example.baseline.id} and takes {example.latency_ratio:.2f} times as long.")
+            alt += (
+                f" {example.model.id} has {abs(example.macs_change) * 100:.0f} % {more} MACs than "
+                f"{example.baseline.id} and takes {example.latency_ratio:.2f} times as long."
+            )
             marked.append((example, "-"))
         if widest and widest != example:
-            alt += (f" The widest gap at equal cost: {widest.model.id} takes {widest.latency_ratio:.2f} times as "
-                    f"long as {widest.baseline.id}.")
+            alt += (
+                f" The widest gap at equal cost: {widest.model.id} takes {widest.latency_ratio:.2f} times as "
+                f"long as {widest.baseline.id}."
+            )
             marked.append((widest, "--"))
         title = f"CPU latency (1 thread) vs GMACs, {m.cpu_model}"
         drawn = _svg(_draw(ctx, timed, marked, stamp), size=(8, 5.4), title=title, alt=alt)

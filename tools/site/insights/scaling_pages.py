@@ -62,7 +62,9 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     name, path = "attention-cost", f"{DIR}/attention-cost.md"
     ids = [i for i in ctx.models_of(ATTENTION_PAPER) if ctx.registry[i].sweep_resolutions]
     sweep = ctx.registry[ids[0]].sweep_resolutions if ids else ()
-    base_id = next((i for i in ctx.registry if i not in ids and sweep and ctx.registry[i].sweep_resolutions == sweep), None)
+    base_id = next(
+        (i for i in ctx.registry if i not in ids and sweep and ctx.registry[i].sweep_resolutions == sweep), None
+    )
     base = _sweep(ctx.ok(base_id)) if base_id else {}
     series = {i: _sweep(ctx.ok(i)) for i in ids}
     resolutions = tuple(sorted(set(base).intersection(*[set(s) for s in series.values() if s])) if base else ())
@@ -93,19 +95,36 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
             left.plot(pixels, [base[r] / 1e9 for r in resolutions], "o-", color=_FG, label=baseline.link.id, zorder=3)
             for k, s in enumerate(drawn_settings):
                 colour, marker = _SERIES[k % len(_SERIES)], "^sDvP"[k % 5]
-                left.plot(pixels, [s.costs[r] / 1e9 for r in resolutions], marker=marker, color=colour, label=s.label,
-                          ms=5)
+                left.plot(
+                    pixels, [s.costs[r] / 1e9 for r in resolutions], marker=marker, color=colour, label=s.label, ms=5
+                )
                 extra = [s.costs[r] - base[r] for r in resolutions]
                 exponent = s.growth[2] if s.growth else None
-                right.plot(pixels, [e / 1e9 for e in extra], marker=marker, color=colour, ms=5,
-                           label=f"{s.label}: e = {exponent:.2f}" if exponent is not None else s.label)
+                right.plot(
+                    pixels,
+                    [e / 1e9 for e in extra],
+                    marker=marker,
+                    color=colour,
+                    ms=5,
+                    label=f"{s.label}: e = {exponent:.2f}" if exponent is not None else s.label,
+                )
             first = [s.costs[resolutions[0]] - base[resolutions[0]] for s in drawn_settings]
-            for slope, anchor, text in ((1, min(first) / 1e9 * 0.6, "linear (e = 1)"),
-                                        (2, max(first) / 1e9 * 1.6, "quadratic (e = 2)")):
+            for slope, anchor, text in (
+                (1, min(first) / 1e9 * 0.6, "linear (e = 1)"),
+                (2, max(first) / 1e9 * 1.6, "quadratic (e = 2)"),
+            ):
                 ys = [anchor * (p / pixels[0]) ** slope for p in pixels]
                 right.plot(pixels, ys, ":", color=_MUTED, linewidth=1.0)
-                right.annotate(text, (pixels[-1], ys[-1]), xytext=(-4, 2), textcoords="offset points", ha="right",
-                               va="bottom", fontsize=7.5, color=_MUTED)
+                right.annotate(
+                    text,
+                    (pixels[-1], ys[-1]),
+                    xytext=(-4, 2),
+                    textcoords="offset points",
+                    ha="right",
+                    va="bottom",
+                    fontsize=7.5,
+                    color=_MUTED,
+                )
             left.set_xlabel("input pixels (H × W)")
             left.set_ylabel("GMACs (conv + linear + matmul)")
             left.set_title("Total cost")
@@ -176,21 +195,43 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         return m.fvcore_total / base.fvcore_total if m and base else None
 
     def reading(kind: str, origin: str) -> Reading | None:
-        found = next(((p, c) for p, c in claims if c.quantity == "macs" and c.kind == kind and c.unit == "%"
-                      and c.origin == origin and c.compared_to == base_id and c.model), None)
+        found = next(
+            (
+                (p, c)
+                for p, c in claims
+                if c.quantity == "macs"
+                and c.kind == kind
+                and c.unit == "%"
+                and c.origin == origin
+                and c.compared_to == base_id
+                and c.model
+            ),
+            None,
+        )
         if not found:
             return None
         paper, claim = found
-        return Reading(Cited(float(claim.value), paper, claim).ref(path), ctx.link(claim.model, path), share(claim.model))
+        return Reading(
+            Cited(float(claim.value), paper, claim).ref(path), ctx.link(claim.model, path), share(claim.model)
+        )
 
     paper_reading, note_reading = reading("ratio", "paper"), reading("reduction", "note")
     errors: dict[str, CitedRef] = {}
     for paper, claim in claims:
-        if claim.model in ids and claim.quantity == "top1_error" and claim.kind == "absolute" and claim.value is not None:
+        if (
+            claim.model in ids
+            and claim.quantity == "top1_error"
+            and claim.kind == "absolute"
+            and claim.value is not None
+        ):
             errors.setdefault(claim.model, Cited(float(claim.value), paper, claim).ref(path))
     base_name = base_id or "the baseline"
-    groups = (f"about the cost of {base_name} (within ±{SAME_COST:.0%})", f"dearer than {base_name}",
-              f"cheaper than {base_name}", "not measured yet")
+    groups = (
+        f"about the cost of {base_name} (within ±{SAME_COST:.0%})",
+        f"dearer than {base_name}",
+        f"cheaper than {base_name}",
+        "not measured yet",
+    )
 
     def group(model_id: str) -> str:
         s = share(model_id)
@@ -206,7 +247,11 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     alt = (
         f"Bar chart of each model's GMACs as a percentage of {base_id}'s: "
         + (", ".join(f"{r.link.id} {r.share * 100:.0f} percent" for r in plotted if r.share) or "nothing measured yet")
-        + (f"; the paper prints {paper_reading.claim.value:g} percent for {paper_reading.model.id}" if paper_reading else "")
+        + (
+            f"; the paper prints {paper_reading.claim.value:g} percent for {paper_reading.model.id}"
+            if paper_reading
+            else ""
+        )
         + (f", the note reads {note_reading.claim.value:g} percent fewer" if note_reading else "")
         + "."
     )
@@ -224,18 +269,34 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 heights = [r.share * 100 for r in members if r.share is not None]
                 ax.bar(xs, heights, color=_MUTED if g == "baseline" else _SERIES[k], width=0.7, label=g, zorder=3)
                 for xi, r, h in zip(xs, members, heights):
-                    ax.annotate(f"{h:.0f}", (xi, h), xytext=(0, 2), textcoords="offset points", ha="center",
-                                va="bottom", fontsize=6.5)
+                    ax.annotate(
+                        f"{h:.0f}",
+                        (xi, h),
+                        xytext=(0, 2),
+                        textcoords="offset points",
+                        ha="center",
+                        va="bottom",
+                        fontsize=6.5,
+                    )
                     ticks.append((xi, r.link.id))
                 x += len(members) + 1
             _reference_line(ax, 100, base_id or "baseline", style="-")
             if paper_reading:
-                _reference_line(ax, paper_reading.claim.value,
-                                f"paper: {paper_reading.model.id} keeps {paper_reading.claim.value:g} %", colour=_SERIES[3])
+                _reference_line(
+                    ax,
+                    paper_reading.claim.value,
+                    f"paper: {paper_reading.model.id} keeps {paper_reading.claim.value:g} %",
+                    colour=_SERIES[3],
+                )
             if note_reading:
                 kept = 100 - note_reading.claim.value
-                _reference_line(ax, kept, f'note: "{note_reading.claim.value:g} % fewer" → {kept:g} % kept', style=":",
-                                colour=_SERIES[3])
+                _reference_line(
+                    ax,
+                    kept,
+                    f'note: "{note_reading.claim.value:g} % fewer" → {kept:g} % kept',
+                    style=":",
+                    colour=_SERIES[3],
+                )
             ax.set_xticks([t for t, _ in ticks], [label for _, label in ticks], rotation=35, ha="right", fontsize=7)
             ax.set_ylabel(f"GMACs as % of {base_id} (fvcore); bars labelled in %")
             ax.set_ylim(0, max(max(r.share or 0 for r in plotted) * 100, 100) * 1.15)
@@ -246,6 +307,15 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         assets = _chart_assets(name, drawn)
         chart = ChartView(name, alt, len(drawn.panels))
     everything = ids + ([base_id] if base_id else [])
-    page = Res2NetPage(ctx.link(ids[0], path) if ids else None, ctx.link(base_id, path) if base_id else None, tuple(rows), SAME_COST, paper_reading,
-                       note_reading, chart, ctx.missing(everything), ctx.provenance(everything))
+    page = Res2NetPage(
+        ctx.link(ids[0], path) if ids else None,
+        ctx.link(base_id, path) if base_id else None,
+        tuple(rows),
+        SAME_COST,
+        paper_reading,
+        note_reading,
+        chart,
+        ctx.missing(everything),
+        ctx.provenance(everything),
+    )
     return render("insight_res2net.md.j2", v=page), assets

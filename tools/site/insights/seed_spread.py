@@ -62,16 +62,35 @@ def _draw(groups: list[SeedGroup]) -> Any:
         for row, group in enumerate(groups):
             if group.printed_std is not None:
                 low, high = group.cited.value - group.printed_std, group.cited.value + group.printed_std
-                ax.plot([low / 1e9, high / 1e9], [row + 0.18] * 2, color=_MUTED, linewidth=4, alpha=0.6,
-                        label="printed mean ± s.d." if row == 0 else "_")
+                ax.plot(
+                    [low / 1e9, high / 1e9],
+                    [row + 0.18] * 2,
+                    color=_MUTED,
+                    linewidth=4,
+                    alpha=0.6,
+                    label="printed mean ± s.d." if row == 0 else "_",
+                )
             ax.plot([group.cited.value / 1e9], [row + 0.18], "|", color=_MUTED, markersize=14, label="_")
             if group.seeds:
-                points = ax.scatter([m / 1e9 for _, m in group.seeds], [row] * len(group.seeds), s=30,
-                                    color=_SERIES[0], zorder=3, label="one graph seed (computed)" if row == 0 else "_")
+                points = ax.scatter(
+                    [m / 1e9 for _, m in group.seeds],
+                    [row] * len(group.seeds),
+                    s=30,
+                    color=_SERIES[0],
+                    zorder=3,
+                    label="one graph seed (computed)" if row == 0 else "_",
+                )
                 points.cat_names = [i for i, _ in group.seeds]
             if group.std is not None and group.mean is not None:  # both known from two seeds on
-                ax.errorbar([group.mean / 1e9], [row - 0.18], xerr=[group.std / 1e9], fmt="D", color=_SERIES[1],
-                            capsize=4, label="computed mean ± s.d." if row == 0 else "_")
+                ax.errorbar(
+                    [group.mean / 1e9],
+                    [row - 0.18],
+                    xerr=[group.std / 1e9],
+                    fmt="D",
+                    color=_SERIES[1],
+                    capsize=4,
+                    label="computed mean ± s.d." if row == 0 else "_",
+                )
         ax.set_yticks(range(len(groups)), [g.label for g in groups])
         ax.set_ylim(-0.7, len(groups) - 0.3)
         ax.set_xlabel("GMACs (conv + linear)")
