@@ -226,4 +226,4 @@ def test_prose_shortcut_of_the_renderer_changes_nothing(monkeypatch: pytest.Monk
     assert len(shortcut) > 1_000
     monkeypatch.setattr(sanitize, "_PROSE", re.compile(r"(?!)"))  # force the full renderer
     for text in shortcut:
-        assert sanitize.render_markdown.__wrapped__(text) == f"<p>{text}</p>", text
+        assert sanitize.render_markdown(text) == f"<p>{text}</p>", text  # no memo in front of the shortcuts
