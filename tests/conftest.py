@@ -13,6 +13,7 @@ torch and fvcore are imported on first use, so tests that need neither do not pa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,11 @@ from reference_impls import create_model, input_size
 
 if TYPE_CHECKING:
     from torch import nn
+
+# Each pytest-xdist worker gets one core: torch's default of one thread per core would put two threads on every
+# core under `-n 2`, and OpenMP threads spinning for each other make the model tests about 4x slower.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
