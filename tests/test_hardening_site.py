@@ -40,6 +40,7 @@ def mirror(tmp_path: Path) -> Path:
         REPO_ROOT / "reference_impls", root / "reference_impls", ignore=shutil.ignore_patterns("__pycache__")
     )
     (root / "tools").symlink_to(REPO_ROOT / "tools")
+    shutil.copytree(REPO_ROOT / "bench" / "results", root / "bench" / "results")  # docs/performance.md's figures
     (root / ".git").mkdir()
     (root / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: basic SECRET-TOKEN-42\n")
     return root

@@ -31,7 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from reference_impls import REGISTRY, get_spec
+from reference_impls import PACKAGE_DIR, REGISTRY, get_spec
 
 from .catalogue import Catalogue, Claim
 from .catalogue.errors import format_path
@@ -157,7 +157,7 @@ def latency_key(model_id: str) -> str:
     inputs = {
         "spec": {k: v for k, v in asdict(spec).items() if k not in ("fidelity", "family", "sweep_resolutions")},
         "sources": {
-            str(p.relative_to(TOOLS_DIR.parent)): hashlib.sha256(p.read_bytes()).hexdigest()
+            str(p.relative_to(PACKAGE_DIR.parent)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in source_files(model_id)
         },
     }

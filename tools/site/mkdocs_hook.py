@@ -107,8 +107,9 @@ def _load(config: Any) -> Any:
             raise NotesFileError("refused files in docs/, nothing was built:\n" + "\n".join(refused))
         inputs = serve_fallback.succeeded(load_site_inputs(catalogue_path, measurements_path, display_name=shown))
     except (CatalogueError, MeasurementsFileError, LatencyFileError, NotesFileError) as exc:
-        message = f"invalid catalogue, nothing was built:\n{exc.report()}" if isinstance(exc, CatalogueError) \
-            else str(exc)
+        message = (
+            f"invalid catalogue, nothing was built:\n{exc.report()}" if isinstance(exc, CatalogueError) else str(exc)
+        )
         if not serve_fallback.serving():
             raise PluginError(message) from None
         # Printed, not logged: in strict mode a logged error would fail this build too, and the server would hang.

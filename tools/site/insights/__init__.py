@@ -93,14 +93,18 @@ PAGES: tuple[InsightPage, ...] = (
         "spatial-attention-study",
         _attention,
     ),
-    InsightPage("res2net", "Res2Net: width and scale against cost, and the two readings of one share.", "res2net", _res2net),
+    InsightPage(
+        "res2net", "Res2Net: width and scale against cost, and the two readings of one share.", "res2net", _res2net
+    ),
     InsightPage(
         "randwire-seeds",
         "RandWire: how the cost of a randomly wired network varies with its graph seed.",
         "randwire",
         _randwire_seeds,
     ),
-    InsightPage("compare", "Pick two models and compare their costs stage by stage, and their CPU latency.", None, _compare),
+    InsightPage(
+        "compare", "Pick two models and compare their costs stage by stage, and their CPU latency.", None, _compare
+    ),
 )
 
 
@@ -173,11 +177,11 @@ def _build_insights(
 
 
 __all__ = [
-    "Cited",
     "EXAMPLE_PAPERS",
-    "InsightPage",
     "MACS_TOLERANCE",
     "PAGES",
+    "Cited",
+    "InsightPage",
     "Pair",
     "Timed",
     "build_insights",

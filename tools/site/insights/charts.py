@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.sax.saxutils import escape
 
@@ -109,7 +110,7 @@ class _Styles:
     """Colour and marker of every registry family, stable whatever is measured."""
 
     def __init__(self, families: Iterable[str]) -> None:
-        ordered = [m for m in _FAMILIES] + sorted(set(families) - set(_FAMILIES))
+        ordered = list(_FAMILIES) + sorted(set(families) - set(_FAMILIES))
         self.colour = {m: _SERIES[i % len(_SERIES)] for i, m in enumerate(ordered)}
         self.marker = {
             m: _FAMILIES[m][1] if m in _FAMILIES else _EXTRA_MARKERS[i % len(_EXTRA_MARKERS)]
@@ -169,7 +170,7 @@ def _svg(draw: Callable[[Any], None], *, size: tuple[float, float], title: str, 
         if len(axes) > 1:
             boxes = [_box_in_inches(ax, figure) for ax in axes]
             figure.set_layout_engine("none")  # keep the layout the whole figure was drawn with
-            for n, (ax, box) in enumerate(zip(axes, boxes), start=1):
+            for n, (ax, box) in enumerate(zip(axes, boxes, strict=True), start=1):
                 for other in axes:
                     other.set_visible(other is ax)
                 buffer = io.BytesIO()
@@ -209,11 +210,13 @@ def _name_points(figure: Any) -> dict[str, list[str]]:
             if hasattr(artist, "get_offsets"):
                 points = [(float(x), float(y)) for x, y in artist.get_offsets()]
             else:
-                points = list(zip(map(float, artist.get_xdata()), map(float, artist.get_ydata())))
+                points = list(zip(map(float, artist.get_xdata()), map(float, artist.get_ydata()), strict=True))
             names = getattr(artist, "cat_names", None) or [None] * len(points)
             gid = f"points-{a}-{n}"
             artist.set_gid(gid)
-            titles[gid] = [_point_title(ax, label or "point", x, y, nm) for (x, y), nm in zip(points, names)]
+            titles[gid] = [
+                _point_title(ax, label or "point", x, y, nm) for (x, y), nm in zip(points, names, strict=True)
+            ]
     return titles
 
 
@@ -229,12 +232,15 @@ def _add_point_titles(svg: str, titles: Mapping[str, list[str]]) -> str:
         uses = re.findall(r"<use [^>]*/>", block)
         if len(uses) != len(names):
             continue  # markers outside the axes are clipped away; never attach a title to the wrong point
-        parts = iter(names)
-        block = re.sub(
-            r"<use ([^>]*)/>", lambda m: f"<use {m.group(1)}><title>{escape(next(parts))}</title></use>", block
-        )
+        titled = iter(f"<title>{escape(name)}</title>" for name in names)
+        block = re.sub(r"<use ([^>]*)/>", partial(_titled_use, titled), block)
         svg = svg[:start] + block + svg[end:]
     return svg
+
+
+def _titled_use(titles: Iterator[str], match: re.Match[str]) -> str:
+    """An SVG `<use/>` point given the next title as its child."""
+    return f"<use {match.group(1)}>{next(titles)}</use>"
 
 
 def _stamp(figure: Any, text: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..render import render
-from .charts import DIR, _FG, _MUTED, _SERIES, _annotate_apart, _chart_assets, _log_axis, _scatter_by_family, _svg
+from .charts import _FG, _MUTED, _SERIES, DIR, _annotate_apart, _chart_assets, _log_axis, _scatter_by_family, _svg
 from .data import (
     ChartView,
     Cited,
@@ -58,7 +58,10 @@ def _params_vs_gmacs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     ids = ctx.by_family()
     measured = [i for i in ids if ctx.ok(i)]
     named = _headline_models(ctx, measured)
-    alt = f"Log-log scatter of parameters against GMACs for {len(measured)} registered models, one colour and marker per family."
+    alt = (
+        f"Log-log scatter of parameters against GMACs for {len(measured)} registered models, "
+        "one colour and marker per family."
+    )
     chart, assets = None, {}
     if measured:  # the extremes, read from the measurements
         cheapest = min(measured, key=lambda i: ctx.cost(i).fvcore_total)
@@ -236,7 +239,8 @@ def _efficientnet(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     )
     measured = [v for v in variants if v.cost]
     alt = (
-        f"Two panels for EfficientNet {variants[0].label if variants else ''} to {variants[-1].label if variants else ''}. "
+        f"Two panels for EfficientNet {variants[0].label if variants else ''} "
+        f"to {variants[-1].label if variants else ''}. "
         f"Left: GMACs on a log scale, computed against the paper's {EFFICIENTNET_TABLE} and against the reference "
         "curve B0 times 2 to the power phi, with phi taken equal to the variant's place in the paper's list. "
         f"Right: parameters, computed against {EFFICIENTNET_TABLE}."

@@ -65,7 +65,7 @@ def linear_quadratic_fit(pixels: Sequence[float], costs: Sequence[float]) -> tup
     scale = pixels[0]  # work in N / N0 so that the sums stay small
     n = [p / scale for p in pixels]
     s2, s3, s4 = sum(x**2 for x in n), sum(x**3 for x in n), sum(x**4 for x in n)
-    t1, t2 = sum(x * y for x, y in zip(n, costs)), sum(x * x * y for x, y in zip(n, costs))
+    t1, t2 = sum(x * y for x, y in zip(n, costs, strict=True)), sum(x * x * y for x, y in zip(n, costs, strict=True))
     det = s2 * s4 - s3 * s3
     if det == 0:
         return None

@@ -16,7 +16,7 @@ from reference_impls.hetconv_cost import CLASSIFIER_WIDTH, hetconv_layer_ratio, 
 from reference_impls.vgg_tables import VGG16_STAGES
 
 from ..render import render
-from .charts import DIR, _MUTED, _PANEL, _SERIES, _chart_assets, _reference_line, _svg
+from .charts import _MUTED, _PANEL, _SERIES, DIR, _chart_assets, _reference_line, _svg
 from .data import (
     ChartView,
     Cited,
@@ -146,7 +146,7 @@ def _draw(page: HetConvPage) -> Any:
             ]
             xs = range(len(bars))
             right.bar(xs, [v * 100 for _, v in bars], color=_SERIES[3], width=0.6, zorder=3)
-            for x, (_, v) in zip(xs, bars):
+            for x, (_, v) in zip(xs, bars, strict=True):
                 right.annotate(
                     f"{v * 100:.1f} %",
                     (x, v * 100 / 2),

@@ -215,7 +215,7 @@ def _latency_vs_macs(ctx: _Context) -> tuple[str, dict[str, bytes]]:
     timed, not_timed, no_cost = timed_models(ctx, path)
     record = ctx.latency
     widest = widest_pair(timed)
-    groups = [{m for m in ctx.models_of(p)} for p in EXAMPLE_PAPERS]
+    groups = [set(ctx.models_of(p)) for p in EXAMPLE_PAPERS]
     example = example_pair([t for t in timed if t.id in groups[0]], [t for t in timed if t.id in groups[1]])
     spread = spread_around(example.baseline, timed) if example else None
     titles = tuple((paper.title.split(":")[0] if (paper := ctx.paper(p)) else p) for p in EXAMPLE_PAPERS)

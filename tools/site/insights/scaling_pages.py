@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..render import render
-from .charts import DIR, _FG, _MUTED, _SERIES, _chart_assets, _log_axis, _reference_line, _svg
+from .charts import _FG, _MUTED, _SERIES, DIR, _chart_assets, _log_axis, _reference_line, _svg
 from .data import (
     ChartView,
     Cited,
@@ -77,7 +77,7 @@ def _attention(ctx: _Context) -> tuple[str, dict[str, bytes]]:
         costs = [values[r] - (base[r] if extra else 0) for r in resolutions] if complete else []
         return Setting(ctx.link(i, path), label, values, _growth(pixels, costs) if costs else None)
 
-    settings = tuple(setting(i, label, True) for i, label in zip(ids, labels))
+    settings = tuple(setting(i, label, True) for i, label in zip(ids, labels, strict=True))
     baseline = setting(base_id, ctx.names.get(base_id, base_id), False) if base_id else None
     drawn_settings = [s for s in settings if s.growth]
     alt = (
@@ -268,7 +268,7 @@ def _res2net(ctx: _Context) -> tuple[str, dict[str, bytes]]:
                 xs = list(range(x, x + len(members)))
                 heights = [r.share * 100 for r in members if r.share is not None]
                 ax.bar(xs, heights, color=_MUTED if g == "baseline" else _SERIES[k], width=0.7, label=g, zorder=3)
-                for xi, r, h in zip(xs, members, heights):
+                for xi, r, h in zip(xs, members, heights, strict=True):
                     ax.annotate(
                         f"{h:.0f}",
                         (xi, h),
