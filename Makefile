@@ -43,11 +43,12 @@ browser:
 check: $(STAMP)
 	$(BIN)/python tools/verify_claims.py --check
 
-# Lint and types (pinned in requirements-dev.txt, configured in pyproject.toml): ruff's checks on all Python code,
-# mypy --strict on tools/ and reference_impls/, the GitHub workflows against GitHub's schema. ruff's formatter is not enforced: the code keeps its hand-wrapped
-# layout, which `ruff format` would rewrite in 67 files.
+# Lint, format and types (pinned in requirements-dev.txt, configured in pyproject.toml): ruff's checks and its
+# formatter on all Python code, mypy --strict on tools/ and reference_impls/, the GitHub workflows against GitHub's
+# workflow schema.
 lint: $(STAMP)
 	$(BIN)/ruff check tools reference_impls tests bench
+	$(BIN)/ruff format --check tools reference_impls tests bench
 	$(BIN)/mypy
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
