@@ -21,7 +21,9 @@
   "use strict";
 
   var RESULTS_SHOWN = 5;
-  var PAGEFIND_OPTIONS = { noWorker: true };
+  // Ranking: Pagefind's default length normalisation (pageLength 0.75) lets a short page that mentions a word once
+  // outrank a paper whose TL;DR is about it; 0.3 keeps titles, then TL;DRs (weighted 5), first.
+  var PAGEFIND_OPTIONS = { noWorker: true, ranking: { pageLength: 0.3 } };
   var CLAIM_ANCHOR = /^claim-/;
   var DEBOUNCE_MS = 150;
   var CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
