@@ -14,6 +14,8 @@ torch and fvcore are imported on first use, so tests that need neither do not pa
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+MKDOCS = Path(sys.executable).with_name("mkdocs")  # the one beside this interpreter, in .venv
 
 
 def param_count(model: nn.Module) -> int:
@@ -138,3 +141,32 @@ def mkdocs_nav_files(config: Path = REPO_ROOT / "mkdocs.yml") -> dict[str, tuple
 
     walk(nav, ())
     return found
+
+
+def build_site(site_dir: Path, catalogue: Path | None = None, measurements: Path | None = None) -> Path:
+    """`mkdocs build --strict` of the real site, or of a fixture catalogue (see tests/test_site_build.py)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PAPERS_CATALOGUE", "PAPERS_MEASUREMENTS")}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    if catalogue is not None:
+        env["PAPERS_CATALOGUE"] = str(catalogue)
+    if measurements is not None:
+        env["PAPERS_MEASUREMENTS"] = str(measurements)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("mkdocs")),
+            "build",
+            "--strict",
+            "--config-file",
+            str(REPO_ROOT / "mkdocs.yml"),
+            "--site-dir",
+            str(site_dir),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
+    return site_dir

@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from conftest import build_site
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -47,7 +47,6 @@ pytestmark = [
 ]
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"
-MKDOCS = Path(sys.executable).with_name("mkdocs")
 SCREENSHOTS = REPO_ROOT / "build" / "screenshots"
 README_SCREENSHOT = REPO_ROOT / "docs" / "assets" / "images" / "screenshot.png"
 VIEWPORT = (1280, 900)
@@ -70,27 +69,6 @@ RECORD_DIALOGS = """
 
 # ---------------------------------------------------------------------------------------------------------------
 # Building and serving
-
-
-def build_site(site_dir: Path, catalogue: Path | None = None, measurements: Path | None = None) -> Path:
-    """`mkdocs build --strict` of the real site, or of a fixture catalogue (see tests/test_site_build.py)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PAPERS_CATALOGUE", "PAPERS_MEASUREMENTS")}
-    env["NO_MKDOCS_2_WARNING"] = "1"
-    if catalogue is not None:
-        env["PAPERS_CATALOGUE"] = str(catalogue)
-    if measurements is not None:
-        env["PAPERS_MEASUREMENTS"] = str(measurements)
-    result = subprocess.run(
-        [str(MKDOCS), "build", "--strict", "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
-    return site_dir
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -7,15 +7,13 @@ a query mixing Latin and Chinese without a space works; titles and TL;DRs rank f
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import build_site
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -45,21 +43,7 @@ PREVIEW_JUNK = ("中文English", "English中文", "English 中文", "¶", "<", "
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site_dir = tmp_path_factory.mktemp("search-site") / "site"
-    env = {k: v for k, v in os.environ.items() if k not in ("PAPERS_CATALOGUE", "PAPERS_MEASUREMENTS")}
-    env["NO_MKDOCS_2_WARNING"] = "1"
-    mkdocs = Path(sys.executable).with_name("mkdocs")
-    result = subprocess.run(
-        [str(mkdocs), "build", "--strict", "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
-    return site_dir
+    return build_site(tmp_path_factory.mktemp("search-site") / "site")
 
 
 @pytest.fixture(scope="module")
