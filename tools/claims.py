@@ -676,7 +676,7 @@ def _judge(
             summary=f"Inconclusive: {levels}, not confirmed against the source, so a gap could be "
             f"ours. Measured {measured} against the printed {claim.printed}.",
         )
-    undecided = _undecided_reading(claim, measurements, interval, context)
+    undecided = _undecided_reading(claim, {r: v.measured for r, v in values.items()}, interval, context)
     if undecided:
         return ClaimResult(
             verdict="inconclusive",
@@ -715,7 +715,7 @@ def _judge(
 
 
 def _undecided_reading(
-    claim: Claim, measurements: Measurements, interval: Interval, context: TableContext
+    claim: Claim, measured: Mapping[Reading, float], interval: Interval, context: TableContext
 ) -> str | None:
     """Why the verdict depends on a reading the table leaves open, or None when it does not.
 
@@ -725,7 +725,7 @@ def _undecided_reading(
     if claim.quantity != "macs" or claim.convention in READINGS or not context.tied:
         return None
     factor = 2 if claim.convention == "flops_2x" else 1
-    holds = {n: interval.contains(_value(claim, measurements, Reading(n, factor)).measured) for n in context.tied}
+    holds = {n: interval.contains(measured[Reading(n, factor)]) for n in context.tied}  # `_judge` computed them
     if len(set(holds.values())) == 1:
         return None
     under = " and ".join(reading_label(n) for n, ok in holds.items() if ok)
