@@ -16,6 +16,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -610,32 +611,24 @@ def test_nested_lists_render_as_github_renders_them() -> None:
     assert render_markdown("```\n  - kept\n```") == "<pre><code>  - kept&#10;</code></pre>"
 
 
-def test_refuted_note_sentences_get_a_marker_in_either_language() -> None:
-    from tools.site.notes import mark_refuted_sentences
+def claim_view(**fields: Any) -> Any:
+    """A `ClaimView` with empty text fields, a verified verdict from a paper, and `fields` over them."""
     from tools.site.views import ClaimView
 
-    claim = ClaimView(
-        id="note-69",
-        text="",
-        quote="比如A相比B，误差降低0.93%，而FLOPs降低69%。",
-        subject="",
-        verdict="refuted",
-        summary="",
-        basis="",
-        claimed="",
-        measured="",
-        printed="",
-        computation="",
-        rule="",
-        table_rule="",
-        diagnosis=(),
-        readings=(),
-        acknowledged="",
-        source=None,
-        source_text="",
-        origin="note",
-        confidence="A",
-        models=(),
+    blank: dict[str, Any] = {
+        "text": "", "quote": "", "subject": "", "verdict": "verified", "summary": "", "basis": "", "claimed": "",
+        "measured": "", "printed": "", "computation": "", "rule": "", "table_rule": "", "diagnosis": (),
+        "readings": (), "acknowledged": "", "source": None, "source_text": "", "origin": "paper",
+        "confidence": "A", "models": (),
+    }  # fmt: skip
+    return ClaimView(**{**blank, **fields})
+
+
+def test_refuted_note_sentences_get_a_marker_in_either_language() -> None:
+    from tools.site.notes import mark_refuted_sentences
+
+    claim = claim_view(
+        id="note-69", quote="比如A相比B，误差降低0.93%，而FLOPs降低69%。", verdict="refuted", origin="note"
     )
     zh = "第一句。比如A相比B，误差降低0.93%，\n而FLOPs降低69%。最后一句。"
     en = "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %. Last."
@@ -646,7 +639,7 @@ def test_refuted_note_sentences_get_a_marker_in_either_language() -> None:
     assert mark_refuted_sentences(en, [claim]) == (
         "First. A lowers the error by 0.93 % while its FLOPs drop by 69 %." + marker + " Last."
     )
-    verified = ClaimView(**{**claim.__dict__, "verdict": "verified"})
+    verified = claim_view(**{**claim.__dict__, "verdict": "verified"})
     assert mark_refuted_sentences(en, [verified]) == en  # only refutations are marked
 
 
@@ -679,29 +672,10 @@ def test_home_page_finding_is_the_largest_refutation() -> None:
 
 
 def test_stats_block_reads_latency_and_independent_top1() -> None:
-    from tools.site.views import ClaimView, Evaluation, ModelRow, stats_of
+    from tools.site.views import Evaluation, ModelRow, stats_of
 
-    claim = ClaimView(
+    claim = claim_view(
         id="top1",
-        text="",
-        quote="",
-        subject="",
-        verdict="verified",
-        summary="",
-        basis="",
-        claimed="",
-        measured="",
-        printed="",
-        computation="",
-        rule="",
-        table_rule="",
-        diagnosis=(),
-        readings=(),
-        acknowledged="",
-        source=None,
-        source_text="",
-        origin="paper",
-        confidence="A",
         models=("m",),
         evidence=(Evaluation(22.5, "timm", True), Evaluation(22.0, "the authors", False)),
     )
