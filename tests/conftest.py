@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from reference_impls import create_model, input_size
 
 if TYPE_CHECKING:
@@ -31,6 +33,21 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MKDOCS = Path(sys.executable).with_name("mkdocs")  # the one beside this interpreter, in .venv
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Under `PYTEST_NO_SKIP=1` (`make test`, hence CI) a skipped test fails with its reason.
+
+    `make test` installs everything the tests need (Chromium, ChromeDriver, axe-core), so a skip there means an
+    install step went wrong, and a skipped browser or accessibility check must not pass unseen.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("PYTEST_NO_SKIP") == "1":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under PYTEST_NO_SKIP=1 (make test installs every tool the tests need): {reason}"
 
 
 def param_count(model: nn.Module) -> int:
