@@ -90,12 +90,13 @@ def test_speed_section_formats_every_figure(tmp_path: Path) -> None:
 
 
 def test_the_sections_render_exactly_as_the_scripts_used_to_write_them() -> None:
-    """tests/fixtures/bench/ holds the results files of 2026-12-02 and the five sections the scripts wrote into
+    """tests/fixtures/bench/ holds the results files of 2026-12-02 and four of the sections the scripts wrote into
     docs/performance.md from them, before the renderer existed: the renderer gives the same text, figure for figure
-    (the search results keep the layout bench/search_scale.py writes)."""
+    (the search results keep the layout bench/search_scale.py writes). The latency section has since gained the
+    claims that read each ratio and the models' times (tested above)."""
     expected = (FIXTURES / "sections-as-written-by-the-scripts.md").read_text(encoding="utf-8")
     empty = re.sub(r"(<!-- bench:(\w+) -->\n).*?(<!-- /bench:\2 -->)", r"\1\3", expected, flags=re.DOTALL)
-    assert empty.count("\n") == 5 * 2 + 4
+    assert empty.count("\n") == 4 * 2 + 3
     assert expand_bench_markers(empty, source="fixture.md", results_dir=FIXTURES) == expected
 
 
@@ -229,3 +230,77 @@ def test_the_scale_section_shows_the_builds_before_and_after_the_cache(tmp_path:
     ) in section.splitlines()
     assert "| 1,000 | — | 38 KB | 50 |" in section
     assert "| 100 | 0.7 MB (0.1 MB) | 39 KB | 50 |" in section
+
+
+def _latency_result(b7_spread_1: float, b7_spread_2: float) -> dict[str, object]:
+    row = {"model": "efficientnet_b7", "baseline": "resnet152", "run_1": 6.03, "run_2": 6.19}
+    return {
+        "machine": {"cores": 2, "python": "3.11.7", "platform": "Linux", "cpu_model": "CPU", "torch": "2.13.0"},
+        "date": "2026-12-02",
+        "models": 3,
+        "wall_seconds": [548.0, 539.0],
+        "target_seconds": 600.0,
+        "ratios": [
+            {**row, "threads": 1, "spread": b7_spread_1, "read_by": ["efficientnet:t4-b7"]},
+            {**row, "threads": 2, "run_1": 6.35, "run_2": 4.78, "spread": b7_spread_2, "read_by": []},
+        ],
+        "worst_spread": b7_spread_1,
+        "worst_spread_any": max(b7_spread_1, b7_spread_2),
+        "target_spread": 0.05,
+        "paired": [
+            {"model": "efficientnet_b7", "one_thread_ms": [1526.4, 1181.3], "all_cores_ms": [1040.2, 786.0]},
+            {"model": "resnet152", "one_thread_ms": [246.7, 224.9], "all_cores_ms": [164.0, 139.4]},
+        ],
+        "verdicts": [
+            {"claim": "efficientnet:t4-b7", "run_1": "verified", "run_2": "verified"},
+            {"claim": "efficientnet:t4-b1", "run_1": "verified", "run_2": "refuted"},
+            {"claim": "res2net:t3", "run_1": "inconclusive", "run_2": "inconclusive"},
+        ],
+    }
+
+
+def test_latency_section_judges_the_ratios_claims_read_and_shows_where_a_spread_comes_from(tmp_path: Path) -> None:
+    page = "<!-- bench:latency -->\n<!-- /bench:latency -->\n"
+
+    def section(spread_1: float, spread_2: float) -> str:
+        folder = results_dir(tmp_path, latency=_latency_result(spread_1, spread_2))
+        return expand_bench_markers(page, source="p.md", results_dir=folder)
+
+    out = section(0.0264, 0.2828)
+    assert "the largest spread between the two runs is 2.6 % (target ≤ 5 %: met)." in out
+    assert (
+        "Over every timed ratio the largest spread is 28.3 %: efficientnet_b7 / resnet152 at 2 threads, a ratio no "
+        "claim reads. Between the runs, efficientnet_b7 went from 1040.2 to 786.0 ms per call and resnet152 from "
+        "164.0 to 139.4 ms at 2 threads." in out
+    )
+    assert "| efficientnet_b7 / resnet152 | 1 | 6.030 | 6.190 | 2.6 % | efficientnet:t4-b7 |" in out
+    assert "| efficientnet_b7 / resnet152 | 2 | 6.350 | 4.780 | 28.3 % | no claim |" in out
+    assert "| efficientnet_b7 | 1526.4 ms | 1181.3 ms | 1040.2 ms | 786.0 ms |" in out
+    # a read ratio beyond the target is named with its drift; an unread one below it is not singled out
+    missed = section(0.176, 0.01)
+    assert (
+        "is 17.6 % (target ≤ 5 %: missed), for efficientnet_b7 / resnet152 at 1 thread. Between the runs, "
+        "efficientnet_b7 went from 1526.4 to 1181.3 ms per call and resnet152 from 246.7 to 224.9 ms at 1 thread."
+    ) in missed
+    assert "Over every timed ratio" not in missed
+    assert (
+        "- Verdicts that changed between the runs: efficientnet:t4-b1 (verified on run 1, refuted on run 2); the "
+        "other 2 speed claims taken as a ratio got the same verdict on both runs." in out
+    )
+
+
+def test_latency_section_says_when_every_verdict_held(tmp_path: Path) -> None:
+    result = _latency_result(0.0264, 0.01)
+    result["verdicts"] = [
+        {"claim": c, "run_1": v, "run_2": v}
+        for c, v in (("a:1", "verified"), ("a:2", "inconclusive"), ("b:1", "verified"))
+    ]
+    out = expand_bench_markers(
+        "<!-- bench:latency -->\n<!-- /bench:latency -->\n",
+        source="p.md",
+        results_dir=results_dir(tmp_path, latency=result),
+    )
+    assert (
+        "- Verdicts: each of the 3 speed claims taken as a ratio got the same verdict on both runs (1 inconclusive, "
+        "2 verified)." in out
+    )

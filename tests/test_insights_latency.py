@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tools.catalogue import DEFAULT_CATALOGUE, REPO_ROOT, CatalogueError, load_catalogue
-from tools.latency import LatencyRecord, Machine, ModelLatency, Protocol, Stats, latency_key
+from tools.latency import DEFAULT_PROTOCOL, LatencyRecord, Machine, ModelLatency, Stats, latency_key
 from tools.measurements import read_measurements
 from tools.site.insights import MACS_TOLERANCE, Pair, Timed, build_insights, widest_pair
 from tools.site.insights.charts import _DARK
@@ -75,9 +75,7 @@ def record(
         platform="Linux",
         date="2026-12-01",
     )
-    protocol = Protocol(
-        warmup_runs=1, min_runs=5, max_runs=15, target_seconds=1.0, min_sample_seconds=0.01, rewarm_below_seconds=0.1
-    )
+    protocol = DEFAULT_PROTOCOL  # the protocol the real file records
     return LatencyRecord(format=1, machine=machine, protocol=protocol, elapsed_seconds=1.0, models=models, ratios=())
 
 

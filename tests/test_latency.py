@@ -41,7 +41,13 @@ MACHINE = Machine(
     date="2026-12-01",
 )
 PROTOCOL = Protocol(
-    warmup_runs=2, min_runs=7, max_runs=25, target_seconds=2.0, min_sample_seconds=0.01, rewarm_below_seconds=0.1
+    warmup_runs=2,
+    min_runs=7,
+    min_ratio_runs=9,
+    max_runs=25,
+    target_seconds=2.0,
+    min_sample_seconds=0.01,
+    rewarm_below_seconds=0.1,
 )
 
 
@@ -302,12 +308,21 @@ def test_median_iqr_and_round_ratios() -> None:
 
 def test_the_protocol_on_one_tiny_model() -> None:
     tiny = Protocol(
-        warmup_runs=1, min_runs=3, max_runs=4, target_seconds=0.02, min_sample_seconds=0.002, rewarm_below_seconds=0.1
+        warmup_runs=1,
+        min_runs=3,
+        min_ratio_runs=5,
+        max_runs=4,
+        target_seconds=0.02,
+        min_sample_seconds=0.002,
+        rewarm_below_seconds=0.1,
     )
     result = time_group(["hetconv_vgg16_cifar_p64"], [1], tiny)
     series, calls = result[1]["hetconv_vgg16_cifar_p64"]
     assert set(result) == {1} and calls >= 1
     assert 3 <= len(series) <= 4 and all(s > 0 for s in series)
+    # models timed interleaved for a ratio get at least `min_ratio_runs` rounds, even above `max_runs`
+    pair = time_group(["hetconv_vgg16_cifar_p64", "hetconv_vgg16_cifar_p32"], [1], tiny)
+    assert [len(pair[1][m][0]) for m in ("hetconv_vgg16_cifar_p64", "hetconv_vgg16_cifar_p32")] == [5, 5]
 
 
 def test_measure_assembles_models_and_interleaved_ratios(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -351,3 +366,12 @@ def test_a_model_that_fails_to_run_names_itself_and_writes_nothing(
         "latency: timing failed (RuntimeError: vgg16: shape mismatch); latency.json was not changed"
     )
     assert not path.exists()
+
+
+def test_each_device_class_reads_its_thread_counts() -> None:
+    from tools.latency import threads_read
+
+    assert threads_read("cpu-1-thread", 8) == (1,)  # one core: the verdict reads 1 thread
+    assert threads_read("cpu", 8) == (1, 8)  # threads unstated: 1 thread and all cores must agree
+    assert threads_read("cpu", 1) == (1,)
+    assert threads_read("gpu", 8) == threads_read("phone", 8) == (1,)  # the CPU proxy shown at 1 thread

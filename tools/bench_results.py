@@ -125,6 +125,28 @@ class LatencySpread(_Result):
     run_1: float = Field(gt=0)
     run_2: float = Field(gt=0)
     spread: float = Field(ge=0, description="|r1 - r2| / mean(r1, r2)")
+    read_by: list[str] = Field(
+        description="Speed claims (paper:claim) whose verdict or CPU proxy reads this ratio at these threads."
+    )
+
+
+class PairedModel(_Result):
+    """A model of a ratio pair: its median time per call in each run, at 1 thread and at all cores (ms)."""
+
+    model: str
+    one_thread_ms: list[float] = Field(min_length=2, max_length=2)
+    all_cores_ms: list[float] = Field(min_length=2, max_length=2)
+
+    def at(self, threads: int) -> list[float]:
+        return self.one_thread_ms if threads == 1 else self.all_cores_ms
+
+
+class SpeedVerdicts(_Result):
+    """A speed claim's verdict on each run's record."""
+
+    claim: str = Field(description="paper:claim")
+    run_1: str
+    run_2: str
 
 
 class LatencyResult(_Result):
@@ -134,8 +156,26 @@ class LatencyResult(_Result):
     wall_seconds: list[float] = Field(min_length=2, max_length=2)
     target_seconds: float = Field(gt=0)
     ratios: list[LatencySpread]
-    worst_spread: float = Field(ge=0)
+    worst_spread: float = Field(ge=0, description="Largest spread of a ratio that a speed claim reads.")
+    worst_spread_any: float = Field(ge=0, description="Largest spread of any timed ratio, read by a claim or not.")
     target_spread: float = Field(gt=0)
+    paired: list[PairedModel] = Field(description="Every model of a ratio pair.")
+    verdicts: list[SpeedVerdicts] = Field(description="Every speed claim that names a baseline.")
+
+    def verdicts_changed(self) -> list[SpeedVerdicts]:
+        return [v for v in self.verdicts if v.run_1 != v.run_2]
+
+    def worst_unread(self) -> LatencySpread | None:
+        """The ratio no claim reads with the largest spread, if it exceeds every ratio that claims read."""
+        unread = [r for r in self.ratios if not r.read_by]
+        worst = max(unread, key=lambda r: r.spread, default=None)
+        return worst if worst is not None and worst.spread > self.worst_spread else None
+
+    def worst_read(self) -> LatencySpread | None:
+        return max((r for r in self.ratios if r.read_by), key=lambda r: r.spread, default=None)
+
+    def paired_model(self, model: str) -> PairedModel | None:
+        return next((m for m in self.paired if m.model == model), None)
 
 
 # ---- bench/scale.py --------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from reference_impls import REGISTRY
 
@@ -44,6 +44,9 @@ from .tolerance import (
     printed_decimals,
     rule_interval,
 )
+
+if TYPE_CHECKING:
+    from .latency import LatencyRecord, SpeedEvidence
 
 Verdict = Literal["verified", "refuted", "inconclusive", "cited", "error"]
 VERDICTS: tuple[Verdict, ...] = ("verified", "refuted", "inconclusive", "cited", "error")
@@ -754,12 +757,20 @@ def _half_unit(claim: Claim) -> float:
     return claim_interval(claim).high - claim.value
 
 
+def speed_evidence(claim: Claim, latency: LatencyRecord | None) -> SpeedEvidence | None:
+    """The speed verdict of `claim` on a latency record (None unless it is a latency or speedup claim)."""
+    from .latency import judge_speed
+
+    if claim.value is None or claim.kind == "finding":
+        return None
+    return judge_speed(claim, latency, half_unit=_half_unit(claim))
+
+
 def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult | None:
     """Accuracy claims judged by independent evaluations; speed claims by our CPU timing (or a labelled proxy)."""
     if claim.value is None or claim.kind == "finding":
         return None
     from .evidence import judge_accuracy
-    from .latency import judge_speed
 
     accuracy = judge_accuracy(claim, evidence.evaluations, half_unit=_half_unit(claim))
     decimals = printed_decimals(claim)
@@ -791,7 +802,7 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
             diagnosis=(accuracy.summary,) if accuracy.verdict == "refuted" else (),
             **common,
         )
-    speed = judge_speed(claim, evidence.latency, half_unit=_half_unit(claim))
+    speed = speed_evidence(claim, evidence.latency)
     if speed is not None:
         ratios = {t: m for t, (m, _) in speed.measured.items()}
         measured = (

@@ -74,6 +74,13 @@ class Protocol(_Record):
 
     warmup_runs: int = Field(ge=1)
     min_runs: int = Field(ge=3)
+    min_ratio_runs: int = Field(
+        ge=3,
+        description=(
+            "At least this many rounds for a group of models timed interleaved for a ratio claim, so that one "
+            "disturbed round moves the median of the per-round ratios less."
+        ),
+    )
     max_runs: int = Field(ge=3)
     target_seconds: float = Field(gt=0, description="Timed seconds per group and thread count, before the bounds.")
     min_sample_seconds: float = Field(gt=0, description="A sample repeats the call until it lasts at least this.")
@@ -87,7 +94,13 @@ class Protocol(_Record):
 
 
 DEFAULT_PROTOCOL = Protocol(
-    warmup_runs=1, min_runs=5, max_runs=15, target_seconds=1.0, min_sample_seconds=0.01, rewarm_below_seconds=0.1
+    warmup_runs=1,
+    min_runs=5,
+    min_ratio_runs=11,
+    max_runs=15,
+    target_seconds=1.0,
+    min_sample_seconds=0.01,
+    rewarm_below_seconds=0.1,
 )
 
 
@@ -268,7 +281,8 @@ def time_group(
     Each model is built once (random weights, eval mode) with a batch-1 input of its paper size. Per thread
     count: `warmup_runs` untimed rounds, then rounds in which every model is timed once, in an order that rotates
     each round. A round's sample repeats the call until it lasts `min_sample_seconds`, so tiny models are not
-    timer-bound; the number of rounds fills `target_seconds`, bounded by `min_runs` and `max_runs`.
+    timer-bound; the number of rounds fills `target_seconds`, at most `max_runs`, and at least `min_runs` for a
+    model alone or `min_ratio_runs` for models timed interleaved.
     """
     import torch
     from torch.utils import benchmark
@@ -293,7 +307,8 @@ def time_group(
                     first[m] = timers[m].timeit(1).times[0]
             calls = {m: max(1, math.ceil(protocol.min_sample_seconds / first[m])) for m in model_ids}
             round_seconds = sum(first[m] * calls[m] for m in model_ids)
-            runs = min(protocol.max_runs, max(protocol.min_runs, math.ceil(protocol.target_seconds / round_seconds)))
+            fewest = protocol.min_ratio_runs if len(model_ids) > 1 else protocol.min_runs
+            runs = max(fewest, min(protocol.max_runs, math.ceil(protocol.target_seconds / round_seconds)))
             samples: dict[str, list[float]] = {m: [] for m in model_ids}
             for index in range(runs):
                 shift = index % len(model_ids)
@@ -481,6 +496,12 @@ def _fmt(claim: Claim, ratio: float) -> str:
     return f"{ratio:.2f}×" if claim.quantity == "speedup" else f"{ratio:.3f}"
 
 
+def threads_read(device: str, cores: int) -> tuple[int, ...]:
+    """The thread counts whose ratio a speed claim of this device class reads: for its verdict (one CPU core: 1;
+    a CPU with unstated threads: 1 and all cores) or for the CPU proxy it shows (GPU, phone: 1)."""
+    return tuple(sorted({1, cores})) if device == "cpu" else (1,)
+
+
 def judge_speed(claim: Claim, record: LatencyRecord | None, *, half_unit: float) -> SpeedEvidence | None:
     """Verdict on a latency or speedup claim from our CPU timing; None if `claim` has no `timing`.
 
@@ -566,7 +587,7 @@ def judge_speed(claim: Claim, record: LatencyRecord | None, *, half_unit: float)
             "(a proxy, not a verdict)",
             measured,
         )
-    judged = [1] if timing.device == "cpu-1-thread" else [t for t in thread_counts if t in measured]
+    judged = [t for t in threads_read(timing.device, record.machine.cores) if t in measured]
     inside = {t: low <= measured[t][0] <= high for t in judged}
     where = ", ".join(f"{_fmt(claim, measured[t][0])} at {t} thread{'s' if t > 1 else ''}" for t in judged)
     span = f"{_fmt(claim, low)}…{_fmt(claim, high)}"
