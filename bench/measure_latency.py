@@ -18,11 +18,12 @@ docs/performance.md from it. Run it on a quiet machine: other load moves the tim
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -34,6 +35,14 @@ from tools.latency import LATENCY_FILE, LatencyRecord, read_latency, threads_rea
 
 TARGET_SECONDS = 600.0
 TARGET_SPREAD = 0.05
+
+
+class RatioClaim(NamedTuple):
+    name: str  # paper:claim
+    claim: Claim
+    model: str
+    baseline: str
+    device: str
 
 
 def run_step() -> tuple[float, LatencyRecord]:
@@ -55,33 +64,33 @@ def run_step() -> tuple[float, LatencyRecord]:
     return seconds, record
 
 
-def ratio_claims() -> list[tuple[str, Claim]]:
-    """(paper:claim, claim) of every speed claim taken as a ratio to a baseline."""
-    return [
-        (f"{paper.id}:{claim.id}", claim)
+@functools.cache
+def ratio_claims() -> tuple[RatioClaim, ...]:
+    """Every speed claim taken as a ratio to a baseline (the catalogue is read once)."""
+    return tuple(
+        RatioClaim(f"{paper.id}:{claim.id}", claim, claim.model, claim.timing.baseline, claim.timing.device)
         for paper in load_catalogue(DEFAULT_CATALOGUE).papers
         for claim in paper.claims
         if claim.timing is not None and claim.timing.baseline is not None and claim.model is not None
-    ]
+    )
 
 
 def readers(cores: int) -> dict[tuple[str, str, int], list[str]]:
     """(model, baseline, threads) -> the speed claims (paper:claim) that read that ratio."""
     read: dict[tuple[str, str, int], list[str]] = {}
-    for name, claim in ratio_claims():
-        assert claim.timing is not None and claim.timing.baseline is not None and claim.model is not None
-        for threads in threads_read(claim.timing.device, cores):
-            read.setdefault((claim.model, claim.timing.baseline, threads), []).append(name)
+    for c in ratio_claims():
+        for threads in threads_read(c.device, cores):
+            read.setdefault((c.model, c.baseline, threads), []).append(c.name)
     return read
 
 
 def verdicts(first: LatencyRecord, second: LatencyRecord) -> list[dict[str, str]]:
     """Each ratio claim's verdict on each run's record."""
     rows = []
-    for name, claim in ratio_claims():
-        one, two = speed_evidence(claim, first), speed_evidence(claim, second)
+    for c in ratio_claims():
+        one, two = speed_evidence(c.claim, first), speed_evidence(c.claim, second)
         if one is not None and two is not None:
-            rows.append({"claim": name, "run_1": one.verdict, "run_2": two.verdict})
+            rows.append({"claim": c.name, "run_1": one.verdict, "run_2": two.verdict})
     return rows
 
 
@@ -126,7 +135,9 @@ def paired(first: LatencyRecord, second: LatencyRecord) -> list[dict[str, Any]]:
 def main() -> int:
     current = read_latency(LATENCY_FILE)
     if current is not None:  # the analysis runs once on the committed file first, so it cannot fail after the runs
-        spreads(current, current), paired(current, current), verdicts(current, current)
+        spreads(current, current)
+        paired(current, current)
+        verdicts(current, current)
     seconds_1, first = run_step()
     seconds_2, second = run_step()
     rows = spreads(first, second)

@@ -222,19 +222,11 @@ def test_kill_9_during_update_leaves_a_valid_file(tmp_path: Path) -> None:
     old = {"resnet50": fresh_entry("resnet50", key="f" * 64)}
     write_measurements(old, path)
     old_text = path.read_text()
+    update = [sys.executable, str(SCRIPT), "--catalogue", str(FIXTURE), "--measurements", str(path)]
+    update += ["--update", "--paper", "res2net"]
     for delay in (0.3, 1.5, 3.0, 5.0):
         process = subprocess.Popen(
-            [
-                sys.executable,
-                str(SCRIPT),
-                "--catalogue",
-                str(FIXTURE),
-                "--measurements",
-                str(path),
-                "--update",
-                "--paper",
-                "res2net",
-            ],
+            update,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -250,17 +242,7 @@ def test_kill_9_during_update_leaves_a_valid_file(tmp_path: Path) -> None:
             assert dumps_measurements(document["models"]) == text
     # after the kills, a normal update completes and the file is complete and fresh
     subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--catalogue",
-            str(FIXTURE),
-            "--measurements",
-            str(path),
-            "--update",
-            "--paper",
-            "res2net",
-        ],
+        update,
         capture_output=True,
         check=False,
         cwd=REPO,
