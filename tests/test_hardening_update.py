@@ -45,6 +45,8 @@ def fake_measure(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
             os._exit(3)
         if how == "hang":
             time.sleep(3600)
+        if how == "pid":  # which process measured it
+            return quick_entry(model_id).model_copy(update={"params": os.getpid()})
         return quick_entry(model_id)
 
     monkeypatch.setattr(update_measurements, "_measure", measure)
@@ -62,6 +64,21 @@ def test_a_dying_model_takes_only_itself_and_is_measured_again(tmp_path: Path, f
     fake_measure.clear()  # the next run measures the interrupted model again, and only it
     again = update(MODELS, read_measurements(path), path=path, workers=2, progress=False)
     assert again["resnet50"].error is None and again["resnet50"].params == 8
+
+
+def test_a_worker_measures_one_model_after_another(tmp_path: Path, fake_measure: dict[str, str]) -> None:
+    fake_measure.update(dict.fromkeys(MODELS, "pid"))
+    result = update(MODELS, {}, path=tmp_path / "measurements.json", workers=1, progress=False)
+    assert len({result[m].params for m in MODELS}) == 1
+    assert result["resnet50"].params != os.getpid()
+
+
+def test_a_dead_worker_is_replaced_and_the_queue_goes_on(tmp_path: Path, fake_measure: dict[str, str]) -> None:
+    fake_measure.update(dict.fromkeys(MODELS, "pid"))
+    fake_measure["resnet50"] = "exit"  # the second of three, largest first then by id; one worker
+    result = update(MODELS, {}, path=tmp_path / "measurements.json", workers=1, progress=False)
+    assert result["resnet50"].error.startswith(f"{DIED} (exit status 3)")
+    assert result["res2net50_26w_4s"].params != result["resnet50_v1"].params  # measured by the replacement
 
 
 def test_a_hanging_model_is_killed_after_its_timeout(tmp_path: Path, fake_measure: dict[str, str]) -> None:

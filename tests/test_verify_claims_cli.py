@@ -165,6 +165,19 @@ def test_key_changes_when_a_model_file_changes(tmp_path: Path, monkeypatch: pyte
     assert stale_models(read_back(models, tmp_path), watched) == {"resnet50": "stale", "hetconv_resnet50_p4": "stale"}
 
 
+@pytest.mark.parametrize("name", ["counting.py", "shape_kernels.py"])
+def test_key_changes_when_the_counting_code_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    copies = tuple(tmp_path / p.name for p in measurements_module.COUNTING_CODE)
+    for original, copy in zip(measurements_module.COUNTING_CODE, copies, strict=True):
+        shutil.copyfile(original, copy)
+    monkeypatch.setattr(measurements_module, "COUNTING_CODE", copies)
+    before = measurement_key("resnet50")
+    edited = tmp_path / name
+    edited.write_text(edited.read_text() + "\n# an edit\n")
+    os.utime(edited, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    assert measurement_key("resnet50") != before
+
+
 def read_back(models: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     path = tmp_path / "m.json"
     write_measurements(models, path)

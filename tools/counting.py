@@ -51,6 +51,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from reference_impls import create_model, get_spec
 
 from .measurements import measurement_key, tool_versions
+from .shape_kernels import shape_only_kernels
 
 _FLOPS, _ACTS = "flops:", "acts:"
 # fvcore operator keys (as they appear in `fvcore_by_operator`) that are convolutions or linear/matrix products.
@@ -297,9 +298,10 @@ def crosscheck_macs(model: nn.Module, x: torch.Tensor) -> int:
     return flops // 2
 
 
-# The traced forward pass only has to produce shapes, so it runs in bfloat16 (about 3× faster than float32 on CPUs
-# with BF16 instructions) and channels-last (oneDNN's native layout for bfloat16 convolutions: a quarter of the
-# time at FPN's 800×1344). Counts depend on shapes only; tests/test_counting.py checks they equal float32 counts.
+# The traced forward pass only has to produce shapes: it runs under tools.shape_kernels (convolution, BatchNorm and
+# activations compute nothing), in bfloat16 and channels-last for the operators that still compute (pooling,
+# element-wise sums, concatenation, linear layers). tests/test_shape_kernels.py checks the counts equal float32
+# counts on the real kernels.
 TRACE_DTYPE = torch.bfloat16
 TRACE_LAYOUT = torch.channels_last
 
@@ -310,11 +312,12 @@ def _meta_model(model_id: str) -> nn.Module:
 
 
 def _model_for_counting(model_id: str, meta: nn.Module) -> nn.Module:
-    """Turn the meta-device model into a CPU model with zero-filled weights, in place.
+    """Turn the meta-device model into a CPU model with uninitialised weights, in place.
 
-    Counts depend on shapes only, so skipping the random initialisation (a second for a large model) changes no
-    number. Models with integer buffers (index tables) are built normally instead, since their values cannot be
-    recreated from shapes.
+    Counts depend on shapes only, and the trace runs under `shape_only_kernels()`, where the layers that read the
+    weights compute nothing; so skipping the random initialisation (a second for a large model) and even the
+    zero fill (untouched memory is never paged in) changes no number. Models with integer buffers (index tables)
+    are built normally instead, since their values cannot be recreated from shapes.
     """
     index_tables = [
         n for n, b in meta.named_buffers() if not b.is_floating_point() and not n.endswith("num_batches_tracked")
@@ -325,10 +328,7 @@ def _model_for_counting(model_id: str, meta: nn.Module) -> nn.Module:
     # Cast and lay out while the model is still shapes only, so the CPU memory is allocated once, in place.
     # torch's stubs omit Module.to(memory_format=...), which torch supports (it lays out the 4-d weights).
     laid_out: nn.Module = meta.to(TRACE_DTYPE).to(memory_format=TRACE_LAYOUT)  # type: ignore[call-overload]
-    model = laid_out.to_empty(device="cpu")  # empty_like: keeps the channels-last strides
-    for tensor in (*model.parameters(), *model.buffers()):
-        tensor.zero_()
-    return model.eval()
+    return laid_out.to_empty(device="cpu").eval()  # empty_like: keeps the channels-last strides
 
 
 def warm_up() -> None:
@@ -367,7 +367,8 @@ def measure_model(model_id: str, *, today: dt.date | None = None) -> dict[str, A
         if x.dim() == 4:
             x = x.contiguous(memory_format=TRACE_LAYOUT)
         recorder = _StageShapes(model)  # forward hooks also run while fvcore traces the model
-        per_module, unsupported = fvcore_counts(model, x)
+        with shape_only_kernels():
+            per_module, unsupported = fvcore_counts(model, x)
         recorder.remove()
         by_operator = _split(per_module[""], _FLOPS)
         activations = _split(per_module[""], _ACTS)

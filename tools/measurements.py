@@ -28,7 +28,8 @@ from reference_impls import PACKAGE_DIR, REGISTRY, get_spec
 
 TOOLS_DIR = Path(__file__).resolve().parent
 MEASUREMENTS_FILE = TOOLS_DIR / "measurements.json"
-COUNTING_CODE = TOOLS_DIR / "counting.py"  # the code that produces the numbers is part of every key
+# The code that produces the numbers is part of every key.
+COUNTING_CODE = (TOOLS_DIR / "counting.py", TOOLS_DIR / "shape_kernels.py")
 FORMAT_VERSION = 2
 
 Count = Annotated[int, Field(ge=0)]
@@ -202,7 +203,7 @@ def measurement_key(model_id: str, versions: Mapping[str, str] | None = None) ->
         # fidelity and family describe the model; they do not change its numbers
         "spec": {k: v for k, v in asdict(spec).items() if k not in ("fidelity", "family")},
         "sources": {str(p.relative_to(PACKAGE_DIR.parent)): _file_digest(p) for p in source_files(model_id)},
-        "counting_code": _file_digest(COUNTING_CODE) if COUNTING_CODE.exists() else "",
+        "counting_code": {p.name: _file_digest(p) for p in COUNTING_CODE if p.exists()},
         "versions": dict(versions or tool_versions()),
     }
     blob = json.dumps(inputs, sort_keys=True, default=str).encode()

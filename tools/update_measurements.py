@@ -1,4 +1,4 @@
-"""Re-measure models in parallel, one process per model and per core, writing the measurements file after each.
+"""Re-measure models in parallel, one worker process per core, writing the measurements file after each model.
 
 What a run survives:
 
@@ -7,10 +7,10 @@ What a run survives:
 * Concurrent runs: a run holds the file's lock from start to end (a second run waits, then measures only what is
   still stale), and before each write it re-reads the file and merges its own new entries into it, so no run's
   models are lost. Only temporary files whose owning process is gone are removed.
-* A model that kills its process (`os._exit`, out of memory) or hangs: each model runs in its own forked
-  process. A process that dies records "the measuring process died" for that model only; one that runs past
-  the per-model timeout is killed and records a time-out. Both are transient failures, re-measured by the next
-  `--update`. The other models are unaffected.
+* A model that kills its process (`os._exit`, out of memory) or hangs: models run in forked worker processes,
+  one model at a time per worker. A worker that dies records "the measuring process died" for its model only;
+  one that runs past the per-model timeout is killed and records a time-out. Either way a new worker takes its
+  place. Both are transient failures, re-measured by the next `--update`. The other models are unaffected.
 * The parent killed with `kill -9`: every worker asks the kernel to kill it when its parent dies.
 * A full disk or a read-only file system: `WriteError` with a clear message; the file is left as it was.
 """
@@ -18,6 +18,7 @@ What a run survives:
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import sys
 import time
@@ -87,8 +88,8 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _worker(model_id: str, parent_pid: int, connection: Any) -> None:
-    """Child process: measure one model and send the entry back."""
+def _serve(parent_pid: int, connection: Any) -> None:
+    """Worker process: measure each model id it receives and send its entry back, until it receives None."""
     _die_with_parent()
     if os.getppid() != parent_pid:
         os._exit(1)
@@ -98,7 +99,8 @@ def _worker(model_id: str, parent_pid: int, connection: Any) -> None:
 
     torch.set_num_threads(1)  # one model per core; avoid oversubscribing the cores
     warnings.filterwarnings("ignore")
-    connection.send(_measure(model_id))
+    while (model_id := connection.recv()) is not None:
+        connection.send(_measure(model_id))
     connection.close()
 
 
@@ -121,54 +123,59 @@ def _expected_cost(model_id: str, previous: Mapping[str, Measurement]) -> float:
 
 
 @dataclass
-class _Running:
-    model_id: str
+class _Worker:
+    """A forked worker process and the model it is measuring (None while idle)."""
+
     process: Any
     connection: Any
-    deadline: float
+    model_id: str | None = None
+    deadline: float = 0.0
 
+    @classmethod
+    def start(cls, context: Any) -> _Worker:
+        parent_end, child_end = context.Pipe(duplex=True)
+        process = context.Process(target=_serve, args=(os.getpid(), child_end), daemon=True, name="measure")
+        process.start()
+        child_end.close()
+        return cls(process, parent_end)
 
-def _start(context: Any, model_id: str, timeout: float) -> _Running:
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_worker, args=(model_id, os.getpid(), sender), daemon=True, name=f"measure-{model_id}"
-    )
-    process.start()
-    sender.close()
-    return _Running(model_id, process, receiver, time.monotonic() + timeout)
+    def assign(self, model_id: str, timeout: float) -> None:
+        self.connection.send(model_id)
+        self.model_id, self.deadline = model_id, time.monotonic() + timeout
 
+    def result(self, timeout: float) -> tuple[Measurement | None, bool]:
+        """(entry, worker still usable): the entry it sent, a failure entry if it died or ran late, or (None, True)."""
+        assert self.model_id is not None
+        alive = self.process.is_alive()  # asked first: a result sent just before an exit is still read below
+        died = not alive
+        try:
+            if self.connection.poll():
+                record = self.connection.recv()
+                if not isinstance(record, Measurement):  # a worker sends exactly `_measure`'s results
+                    raise TypeError(
+                        f"{self.model_id}: the measuring process sent a {type(record).__name__}, not a measurement"
+                    )
+                return record, alive
+        except (EOFError, OSError):  # the pipe closed without a result: the process died or is dying
+            died = True
+        if died:
+            self.process.join()
+            self.connection.close()
+            code = self.process.exitcode
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+            return failed_measurement(self.model_id, f"{DIED} ({how}); `--update` measures it again"), False
+        if time.monotonic() > self.deadline:
+            self.stop()
+            return failed_measurement(
+                self.model_id,
+                f"{TIMED_OUT} after {timeout:g} s and its process was killed; `--update` measures it again",
+            ), False
+        return None, True
 
-def _receive(job: _Running) -> Measurement | None:
-    if not job.connection.poll():
-        return None
-    try:
-        record = job.connection.recv()
-    except (EOFError, OSError):  # the process closed the pipe without sending (it died)
-        return None
-    if not isinstance(record, Measurement):  # the child sends exactly one, `_measure`'s result
-        raise TypeError(f"{job.model_id}: the measuring process sent a {type(record).__name__}, not a measurement")
-    return record
-
-
-def _finish(job: _Running, timeout: float) -> Measurement | None:
-    """The entry of a finished job, a failure entry for a dead or late one, or None while it runs."""
-    alive = job.process.is_alive()  # asked first: a result sent before the exit is read below
-    entry = _receive(job)
-    if entry is not None:
-        job.process.join(5)
-        return entry
-    if not alive:
-        job.process.join()
-        code = job.process.exitcode
-        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-        return failed_measurement(job.model_id, f"{DIED} ({how}); `--update` measures it again")
-    if time.monotonic() > job.deadline:
-        job.process.kill()
-        job.process.join()
-        return failed_measurement(
-            job.model_id, f"{TIMED_OUT} after {timeout:g} s and its process was killed; `--update` measures it again"
-        )
-    return None
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.connection.close()
 
 
 def _merge_and_write(own: Mapping[str, Measurement], path: Path) -> dict[str, Measurement]:
@@ -222,16 +229,17 @@ def measure_models(
     progress: bool = True,
     timeout: float | None = None,
 ) -> None:
-    """Measure each model in its own forked process (largest first), calling `on_result(id, entry)` as each ends.
+    """Measure the models in forked worker processes (largest first), calling `on_result(id, entry)` as each ends.
 
-    Writes nothing itself. A dead or late process gives that model a transient failure entry.
+    A worker measures one model at a time, and another after it: forking once per model would repeat torch's
+    first-call work (about 0.15 s per model) in every process. A worker that dies or runs past `timeout` gives
+    its model a transient failure entry and is replaced; the other models are unaffected. Writes nothing itself.
     """
     previous = previous or {}
     todo = sorted(set(model_ids), key=lambda m: (-_expected_cost(m, previous), m))
     if not todo:
         return
     timeout = MODEL_TIMEOUT_S if timeout is None else timeout
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
     bar = None
     if progress:
         from tqdm import tqdm
@@ -242,25 +250,42 @@ def measure_models(
     counting.warm_up()  # import torch, fvcore and torch's lazy modules once; forked workers inherit them
     context = multiprocessing.get_context("fork")
     queue = list(todo)
-    running: list[_Running] = []
+    pool: list[_Worker] = []
     try:
-        while queue or running:
-            while queue and len(running) < workers:
-                running.append(_start(context, queue.pop(0), timeout))
-            time.sleep(0.05)
-            for job in list(running):
-                entry = _finish(job, timeout)
+        pool = [_Worker.start(context) for _ in range(max(1, min(workers or os.cpu_count() or 1, len(todo))))]
+        while queue or any(w.model_id for w in pool):
+            for worker in pool:
+                if worker.model_id is None and queue:
+                    worker.assign(queue.pop(0), timeout)
+            busy = [w for w in pool if w.model_id]
+            soonest = min(w.deadline for w in busy) - time.monotonic()
+            multiprocessing.connection.wait(
+                [o for w in busy for o in (w.connection, w.process.sentinel)], timeout=max(0.0, soonest) + 0.01
+            )
+            for index, worker in enumerate(pool):
+                if worker.model_id is None:
+                    continue
+                model_id = worker.model_id
+                entry, usable = worker.result(timeout)
                 if entry is None:
                     continue
-                running.remove(job)
-                on_result(job.model_id, entry)
+                worker.model_id = None
+                if not usable:
+                    pool[index] = _Worker.start(context)
+                on_result(model_id, entry)
                 if bar is not None:
-                    bar.set_postfix_str(job.model_id + (" (error)" if entry.error else ""))
+                    bar.set_postfix_str(model_id + (" (error)" if entry.error else ""))
                     bar.update(1)
+        for worker in pool:
+            try:
+                worker.connection.send(None)  # done: the worker returns from its loop and exits
+            except OSError:  # it died while idle: nothing of it is left to stop
+                continue
+            worker.process.join(5)
     finally:
-        for job in running:  # interrupted (Ctrl-C, a write error): no worker outlives the run
-            job.process.kill()
-            job.process.join()
+        for worker in pool:  # interrupted (Ctrl-C, a write error): no worker outlives the run
+            if worker.process.is_alive():
+                worker.stop()
         if bar is not None:
             bar.close()
 
