@@ -19,19 +19,22 @@ Deviations:
   HetConv training code (irvinxav/Efficient-HetConv, hetconv.py): the 13 convs of VGG Table 1 config D, BN after
   each, 5 max-pools, and the classifier Linear 512 -> 512, BatchNorm1d, ReLU, Linear 512 -> 10. The first conv
   (3 input channels) stays standard; P = 1 is the standard VGG-16. That code gives its first conv a bias (64
-  parameters, redundant before BN); ours has none, which changes no multiply-add reading. Fidelity `paper`: the
-  layout is pinned against the printed P = 1 cost, not against code by the authors (none was found).
+  parameters, redundant before BN); ours has none, which changes no multiply-add reading. Fidelity
+  `reimplementation`: the layout follows that third-party code, and the printed costs come from that code's
+  README, not from the paper; agreeing with the printed P = 1 cost does not confirm it (the layout was chosen to
+  fit it), so claims about these models are inconclusive.
 - Printed FLOPs (313.74, 175.23, 105.98, 71.35, 54.04, 45.38, 41.05 M for P = 1 ... 64; quoted from the paper by a
   third-party README) against our three readings (`vgg16_cifar_predicted_cost`, equal to the measured models):
   conv + linear 313.46, 175.05, 105.85, 71.24, 53.94, 45.29, 40.97 M; conv + linear + BatchNorm once 313.74,
   175.33, 106.12, 71.52, 54.22, 45.57, 41.24 M; fvcore total 314.02, 175.61, 106.40, 71.80, 54.50, 45.84, 41.52 M.
-  Only P = 1 is reproduced, by conv + linear + BatchNorm once (313,740,800; the same as one bias add per conv
-  output, 313,740,288, plus the classifier's 512 BatchNorm elements). For P = 2 ... 64 every printed value lies
-  between conv + linear (0.18 ... 0.08 M below it) and BatchNorm once (0.10 ... 0.19 M above it), so no single
-  per-element term explains them; the gap above conv + linear shrinks with P while the per-element terms do not
-  depend on P. Taking P = 1's scope (one term per conv output) as given, the printed values imply about 0.56 %
-  fewer 1x1 multiply-adds in the HetConv layers than D_o^2 * N * (M - M/P), at every P >= 2. Not resolved: the
-  paper's own counting code and its placement table were not found.
+  Only P = 1 is reproduced by one of them, conv + linear + BatchNorm once (313,740,800; the same as one bias add
+  per conv output, 313,740,288, plus the classifier's 512 BatchNorm elements). For P = 2 ... 64 every printed value
+  lies between conv + linear (0.18 ... 0.08 M below it) and BatchNorm once (0.10 ... 0.19 M above it). One count
+  reproduces all seven printed rows, cut (not rounded) to two decimals: the first convolution's multiply-adds plus
+  one bias add per output, each HetConv layer's multiply-adds and bias adds both scaled by its cost ratio
+  1/P + (1 - 1/P)/9, plus the two classifier layers. Scaling the bias adds by the ratio is a property of that
+  formula, not of the network (a bias add per output does not depend on P), so it is not one of the readings
+  offered here; the paper's own counting code was not found.
 """
 
 # --8<-- [start:model]

@@ -251,6 +251,56 @@ def test_a_tie_leaves_the_reading_open_and_rows_that_depend_on_it_inconclusive()
     assert b1x.reading == "conv + linear MACs"
 
 
+def test_a_row_that_holds_only_under_another_reading_is_not_refuted() -> None:
+    """BN-once reproduces 3 of 4 rows; ResNet-50 v1's 3.86 holds under conv + linear alone, so the rows do not
+    share one reading and that row is inconclusive. A row that holds under no reading is still refuted."""
+    table = {"version": "v", "location": "Table 2", "table": "T2"}
+    rows = catalogue(
+        claim(id="b0", model="efficientnet_b0", printed="0.39B", value=0.39, unit="B", source=table),
+        claim(id="b1", model="efficientnet_b1", printed="0.70B", value=0.70, unit="B", source=table),
+        claim(id="b1-again", model="efficientnet_b1", printed="0.70B", value=0.70, unit="B", source=table),
+        claim(id="r50", model="resnet50_v1", printed="3.86", value=3.86, source=table),
+        claim(id="none", model="efficientnet_b1", printed="0.80B", value=0.80, unit="B", source=table),
+    )
+    b0, b1, b1_again, r50, none = evaluate_claims(rows, MEASUREMENTS)
+    assert (b0.verdict, b1.verdict, b1_again.verdict) == ("verified", "verified", "verified")
+    assert r50.verdict == "inconclusive" and r50.diagnosis == ()
+    assert r50.summary.startswith(
+        "Inconclusive: T2: conv + linear + BatchNorm once reproduces 3 of 5 rows, but this row holds under "
+        "conv + linear MACs instead, so the rows do not share one reading"
+    )
+    assert none.verdict == "refuted" and none.reading == "conv + linear + BatchNorm once"
+
+
+def test_a_claim_whose_model_is_unconfirmed_is_inconclusive_and_says_why() -> None:
+    gap = claim(printed="5.0B", value=5.0)  # resnet50: 4.09 G under every reading
+    assert judge(gap).verdict == "refuted"
+    why = "the paper's width-1.4 row matches no released layout"
+    result = judge(gap.model_copy(update={"unconfirmed": why}))
+    assert result.verdict == "inconclusive" and result.diagnosis == ()
+    assert result.summary == (
+        "Inconclusive: the model the source describes is not confirmed to be the one measured: "
+        f"{why}. Measured 4.09 G against the printed 5.0B."
+    )
+
+
+def test_a_range_over_a_construction_is_inconclusive() -> None:
+    span = claim(
+        kind="range",
+        quantity="macs",
+        model=None,
+        models=["hetconv_resnet50_p4"],
+        compared_to="resnet50",
+        printed="1.4X to 1.5X",
+        value=1.4,
+        value_high=1.5,
+        unit="x",
+    )
+    result = judge(span)
+    assert result.verdict == "inconclusive" and "`hetconv_resnet50_p4` is a construction" in result.summary
+    assert "the measured factors span 1.43×–1.43×" in result.summary
+
+
 def test_an_override_needs_a_reason_from_the_source_and_is_shown() -> None:
     with pytest.raises(ValueError, match="convention_reason"):
         claim(convention="macs_conv_linear")
@@ -366,9 +416,15 @@ def test_internal_consistency_verified_and_refuted_by_the_sources_own_table() ->
         model=None,
         consistency={"operation": "difference", "operands": ["23.32", "21.53"], "where": "Table 1"},
     )
-    result = judge(typo)
-    assert result.verdict == "refuted" and result.measured == "1.790 pp"
-    assert "Table 1 gives 1.790 pp, not 1.27%" in result.summary
+    read_in_the_paper = judge(typo.model_copy(update={"confidence": "A"}))
+    assert read_in_the_paper.verdict == "refuted" and read_in_the_paper.measured == "1.790 pp"
+    assert "Table 1 gives 1.790 pp, not 1.27%" in read_in_the_paper.summary
+    # Read through a copy (confidence B), a paper that contradicts itself may be a copy with a typo.
+    copied = judge(typo)
+    assert copied.verdict == "inconclusive" and copied.diagnosis == ()
+    assert "Table 1 gives 1.790 pp, not 1.27%" in copied.summary and "could be the copy's" in copied.summary
+    # A reading note's own number against the source's numbers is the note's error either way.
+    assert judge(typo.model_copy(update={"origin": "note"})).verdict == "refuted"
 
 
 def test_product_consistency_alpha_beta_gamma() -> None:

@@ -375,3 +375,16 @@ def test_each_device_class_reads_its_thread_counts() -> None:
     assert threads_read("cpu", 8) == (1, 8)  # threads unstated: 1 thread and all cores must agree
     assert threads_read("cpu", 1) == (1,)
     assert threads_read("gpu", 8) == threads_read("phone", 8) == (1,)  # the CPU proxy shown at 1 thread
+
+
+def test_the_claim_shows_the_interval_it_was_judged_on() -> None:
+    """The tolerance a reader sees is the widened interval the verdict used, with the printed one beside it."""
+    from tools.claims import Evidence, evaluate_claim
+
+    judged = evaluate_claim(SPEEDUP, "paper", {}, evidence=Evidence(latency=record(1 / 5.3, 1 / 3.0)))
+    assert judged.verdict == "verified"
+    assert judged.tolerance.startswith("4.52 – 6.90× (printed 5.65 – 5.75×; ")
+    phone = SPEEDUP.model_copy(update={"timing": SPEEDUP.timing.model_copy(update={"device": "phone"})})
+    proxy = evaluate_claim(phone, "paper", {}, evidence=Evidence(latency=record(1 / 5.3, 1 / 3.0)))
+    assert proxy.verdict == "inconclusive"
+    assert proxy.tolerance == "printed 5.65 – 5.75× (timed on another device class: shown, not judged)"

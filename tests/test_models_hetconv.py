@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from fractions import Fraction
@@ -228,6 +229,20 @@ def test_which_reading_reproduces_the_printed_rows() -> None:
     for p in VGG16_CIFAR_PARTS[1:]:
         cost = vgg16_cifar_predicted_cost(p)
         assert cost.macs_conv_linear < PRINTED_MFLOPS[p] * 1e6 < cost.macs_conv_linear_bn
+
+
+def test_one_formula_reproduces_all_seven_printed_rows() -> None:
+    """The printed costs (a third-party README's table) follow the per-layer cost ratio applied to each 3x3 conv's
+    multiply-adds *and* its bias adds, plus the classifier's two linear layers, cut to two decimals; no reading of
+    the network does (a bias add per output does not shrink with P). reference_impls/hetconv.py, Deviations."""
+    for part in VGG16_CIFAR_PARTS:
+        total = Fraction(512 * 512 + 512 * 10)  # the classifier's two linear layers
+        for block in vgg_cifar_conv_layers(VGG16_STAGES, part=part):
+            for layer in block:
+                dense = layer.output_side**2 * layer.out_channels * 9 * layer.in_channels
+                bias_adds = layer.output_side**2 * layer.out_channels
+                total += (dense + bias_adds) * hetconv_layer_ratio(layer.part)
+        assert math.floor(total / 10_000) / 100 == PRINTED_MFLOPS[part]
 
 
 def test_resnet50_p4_saves_about_30_percent() -> None:

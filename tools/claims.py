@@ -7,16 +7,19 @@ Verdicts (docs/conventions.md, "Verdicts"):
 * `refuted`: it does not. The diagnosis names only causes that are possible for this source: another reading,
   a resolution the source uses, the complement of a percentage, head or BatchNorm scope, or another model the
   source itself defines and its text could mean (`could_mean`). When none fits, it says so.
-* `inconclusive`: a model the claim needs is a reimplementation or our own construction, so a gap could be ours.
-  The measured value is shown; the claim is neither verified nor refuted.
+* `inconclusive`: a model the claim needs is a reimplementation or our own construction, so a gap could be ours;
+  or the claim says why the model or weights measured may not be the ones the source describes (`unconfirmed`);
+  or its table's reading is not certain for this row. The measured value is shown; the claim is neither verified
+  nor refuted.
 * `cited`: nothing here can check the claim; the reason is stated.
 * `error`: a model the claim needs has no usable measurement.
 
 Multiply-add claims are read the way their table is read: for each source table, the reading (conv + linear,
 conv + linear + BatchNorm once, or fvcore's total) that reproduces the most of its rows. When readings tie, the
 table does not decide: a row that holds under one tied reading and not another is `inconclusive`, and the
-others are judged under conv + linear. A claim overrides it only with `convention` and a `convention_reason`
-taken from the source.
+others are judged under conv + linear. A row that fails under its table's reading but holds under another one is
+`inconclusive` too: the rows do not share one reading, so this row's is unknown. A claim overrides the table only
+with `convention` and a `convention_reason` taken from the source.
 
 Nothing here imports torch: verdicts are computed from the measurements file.
 """
@@ -295,6 +298,19 @@ def _unconfirmed(claim: Claim) -> list[str]:
     return [m for m in _models_of(claim) if m in REGISTRY and not REGISTRY[m].confirmed]
 
 
+def _why_unconfirmed(claim: Claim) -> str | None:
+    """Why a gap could be ours (the start of an inconclusive summary), or None when the models are confirmed."""
+    unconfirmed = _unconfirmed(claim)
+    if unconfirmed:
+        levels = ", ".join(f"`{m}` is a {REGISTRY[m].fidelity}" for m in unconfirmed)
+        return f"{levels}, not confirmed against the source, so a gap could be ours"
+    if claim.unconfirmed:
+        return (
+            f"the model the source describes is not confirmed to be the one measured: {claim.unconfirmed.rstrip('.')}"
+        )
+    return None
+
+
 def _models_of(claim: Claim) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for m in (claim.model, *claim.models, claim.compared_to) if m))
 
@@ -504,16 +520,24 @@ def _consistency(claim: Claim, paper: str) -> ClaimResult:
         f"({spec.where}); with each operand ± half a unit of its last digit: "
         f"{format_interval(low, high, claim.unit, decimals + 1)}"
     )
-    summary = (
-        f"Verified by the source's own numbers: {computation.split(' (')[0]}."
-        if holds
-        else f"Refuted by the source's own numbers: {spec.where} gives "
-        f"{format_measured(point, claim.unit, decimals)}, not {claim.printed}."
-    )
+    gives = f"{spec.where} gives {format_measured(point, claim.unit, decimals)}, not {claim.printed}"
+    verdict: Verdict = "verified" if holds else "refuted"
+    if holds:
+        summary = f"Verified by the source's own numbers: {computation.split(' (')[0]}."
+    elif claim.origin == "paper" and claim.confidence != "A":
+        # The source contradicting itself is only as sure as the copy its numbers were read from: a typo in a
+        # transcription looks exactly like an inconsistency in the paper.
+        verdict = "inconclusive"
+        summary = (
+            f"Inconclusive: as recorded, {gives}; but these numbers were not read in the primary source "
+            f"(confidence {claim.confidence}), so the inconsistency could be the copy's. Check them in the paper."
+        )
+    else:
+        summary = f"Refuted by the source's own numbers: {gives}."
     return ClaimResult(
         paper=paper,
         claim_id=claim.id,
-        verdict="verified" if holds else "refuted",
+        verdict=verdict,
         basis="internal consistency",
         summary=summary,
         claimed=_claimed_text(claim),
@@ -521,7 +545,9 @@ def _consistency(claim: Claim, paper: str) -> ClaimResult:
         computation=computation,
         tolerance=f"{format_interval(claimed.low, claimed.high, claim.unit, decimals + 1)} ({claimed.rule})",
         rule=claimed.rule,
-        diagnosis=() if holds else (f"the source's own numbers give {format_measured(point, claim.unit, decimals)}",),
+        diagnosis=(f"the source's own numbers give {format_measured(point, claim.unit, decimals)}",)
+        if verdict == "refuted"
+        else (),
         acknowledged=claim.acknowledged,
     )
 
@@ -547,12 +573,15 @@ def _range(claim: Claim, paper: str, measurements: Measurements) -> ClaimResult:
     ok = low_tol.contains(lo) and high_tol.contains(hi)
     detail = ", ".join(f"{m}: {f:.2f}×" for m, f in sorted(factors.items(), key=lambda kv: kv[1]))
     measured = f"{lo:.2f}×–{hi:.2f}×"
+    why = _why_unconfirmed(claim)
+    verdict: Verdict = "inconclusive" if why else "verified" if ok else "refuted"
+    span = f"the measured factors span {measured}; printed {claim.printed}"
     return ClaimResult(
         paper=paper,
         claim_id=claim.id,
-        verdict="verified" if ok else "refuted",
+        verdict=verdict,
         basis="computation",
-        summary=(f"{'Verified' if ok else 'Refuted'}: the measured factors span {measured}; printed {claim.printed}."),
+        summary=f"Inconclusive: {why}; {span}." if why else f"{verdict.capitalize()}: {span}.",
         claimed=_claimed_text(claim),
         measured=measured,
         computation=f"{claim.compared_to} / model ({reading.label or 'parameters'}): {detail}",
@@ -563,7 +592,9 @@ def _range(claim: Claim, paper: str, measurements: Measurements) -> ClaimResult:
         ),
         rule=low_tol.rule,
         reading=reading.label or None,
-        diagnosis=() if ok else (f"measured span {measured} does not reach the printed {claim.printed}",),
+        diagnosis=(f"measured span {measured} does not reach the printed {claim.printed}",)
+        if verdict == "refuted"
+        else (),
         acknowledged=claim.acknowledged,
         models=_models_of(claim),
     )
@@ -655,7 +686,6 @@ def _judge(
             if context.rule
             else f"read as {used.label}: {claim.convention_reason}"
         )
-    unconfirmed = _unconfirmed(claim)
     common = _ComputedFields(
         paper=paper_id,
         claim_id=claim.id,
@@ -670,14 +700,13 @@ def _judge(
         acknowledged=claim.acknowledged,
         models=_models_of(claim),
     )
-    if unconfirmed:
-        levels = ", ".join(f"`{m}` is a {REGISTRY[m].fidelity}" for m in unconfirmed)
+    why = _why_unconfirmed(claim)
+    if why:
         return ClaimResult(
             verdict="inconclusive",
             basis="computation",
             **common,
-            summary=f"Inconclusive: {levels}, not confirmed against the source, so a gap could be "
-            f"ours. Measured {measured} against the printed {claim.printed}.",
+            summary=f"Inconclusive: {why}. Measured {measured} against the printed {claim.printed}.",
         )
     undecided = _undecided_reading(claim, {r: v.measured for r, v in values.items()}, interval, context)
     if undecided:
@@ -722,18 +751,34 @@ def _undecided_reading(
 ) -> str | None:
     """Why the verdict depends on a reading the table leaves open, or None when it does not.
 
-    When two readings reproduce equally many rows of a table, which one the table uses is unknown. A row that holds
-    under some of them and not under others can then be neither verified nor refuted.
+    The table's reading is inferred from its rows, so it is only as sure as the rows agree:
+    * when two readings reproduce equally many rows, which one the table uses is unknown, and a row that holds
+      under some of them and not under others can be neither verified nor refuted;
+    * a row that fails under the table's reading but holds under another one shows that the table's rows do not
+      share one reading (this row may have been counted, or copied from elsewhere, the other way), so it is not
+      refuted either. A row that holds under no reading still is.
     """
-    if claim.quantity != "macs" or claim.convention in READINGS or not context.tied:
+    if claim.quantity != "macs" or claim.convention in READINGS:
         return None
     factor = 2 if claim.convention == "flops_2x" else 1
-    holds = {n: interval.contains(measured[Reading(n, factor)]) for n in context.tied}  # `_judge` computed them
-    if len(set(holds.values())) == 1:
+    if context.tied:
+        holds = {n: interval.contains(measured[Reading(n, factor)]) for n in context.tied}  # `_judge` computed them
+        if len(set(holds.values())) == 1:
+            return None
+        under = " and ".join(reading_label(n) for n, ok in holds.items() if ok)
+        not_under = " and ".join(reading_label(n) for n, ok in holds.items() if not ok)
+        return f"{context.rule}; this row holds under {under} and not under {not_under}"
+    used = context.reading or READINGS[0]
+    if interval.contains(measured[Reading(used, factor)]):
         return None
-    under = " and ".join(reading_label(n) for n, ok in holds.items() if ok)
-    not_under = " and ".join(reading_label(n) for n, ok in holds.items() if not ok)
-    return f"{context.rule}; this row holds under {under} and not under {not_under}"
+    others = [n for n in READINGS if n != used and interval.contains(measured[Reading(n, factor)])]
+    if not others:
+        return None
+    where = f"{context.rule}, but" if context.rule else "the reading is inferred, and"
+    return (
+        f"{where} this row holds under {' and '.join(reading_label(n) for n in others)} instead, so the rows do "
+        "not share one reading and which one this row uses is unknown"
+    )
 
 
 def evaluate_claims(
@@ -789,17 +834,24 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
         closest = (
             format_measured(claim.value + accuracy.gap, claim.unit, decimals) if accuracy.gap is not None else None
         )
+        verdict, summary = accuracy.verdict, f"{accuracy.verdict.capitalize()}: {accuracy.summary}."
+        if claim.unconfirmed and verdict in ("verified", "refuted"):
+            verdict = "inconclusive"
+            summary = (
+                f"Inconclusive: the weights the source describes are not confirmed to be the ones evaluated: "
+                f"{claim.unconfirmed.rstrip('.')}. {accuracy.summary[0].upper()}{accuracy.summary[1:]}."
+            )
         return ClaimResult(
-            verdict=accuracy.verdict,
+            verdict=verdict,
             basis=accuracy.basis,
-            summary=f"{accuracy.verdict.capitalize()}: {accuracy.summary}.",
+            summary=summary,
             measured=closest,
             computation=accuracy.summary,
             tolerance=f"{format_interval(accuracy.low, accuracy.high, claim.unit, decimals + 1)} ({accuracy.rule})",
             rule=accuracy.rule,
             evidence=rows,
             context=tuple(vars(r) for r in accuracy.context),
-            diagnosis=(accuracy.summary,) if accuracy.verdict == "refuted" else (),
+            diagnosis=(accuracy.summary,) if verdict == "refuted" else (),
             **common,
         )
     speed = speed_evidence(claim, evidence.latency)
@@ -813,7 +865,16 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
             or None
         )
         if speed.printed_low is not None and speed.printed_high is not None:
-            tolerance = f"{format_interval(speed.printed_low, speed.printed_high, 'x', decimals + 1)} ({speed.rule})"
+            printed = format_interval(speed.printed_low, speed.printed_high, "x", decimals + 1)
+            if speed.basis == "computation":  # judged: on the printed interval widened by the ratio slack
+                from .latency import RATIO_SLACK
+
+                widened = format_interval(
+                    speed.printed_low * (1 - RATIO_SLACK), speed.printed_high * (1 + RATIO_SLACK), "x", decimals + 1
+                )
+                tolerance = f"{widened} (printed {printed}; {speed.rule})"
+            else:
+                tolerance = f"printed {printed} (timed on another device class: shown, not judged)"
         else:
             tolerance = speed.rule
         return ClaimResult(

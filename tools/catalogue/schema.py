@@ -309,6 +309,12 @@ class Claim(Strict):
     uncheckable: Paragraph | None = Field(
         default=None, description="For a claim nothing here can check: the specific reason (shown with `cited`)."
     )
+    unconfirmed: Paragraph | None = Field(
+        default=None,
+        description="Why the registered model, or the released weights evaluated, may not be the ones the source "
+        "describes (e.g. its numbers disagree with every released version and it gives no other layout). The "
+        "verdict is then `inconclusive` with this reason, whatever the gap; the measurement is still shown.",
+    )
     weights: WeightsId | None = Field(
         default=None,
         description="For accuracy: the released weights the number is about, as `evaluations.yaml` names them, "
