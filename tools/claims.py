@@ -337,6 +337,7 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
             and c.kind != "range"
             and c.convention in ("unspecified", "flops_2x")
             and not _unconfirmed(c)
+            and not c.unconfirmed  # a row about another network cannot say how the table counts
         ]
         reading, rule = None, None
         tied: tuple[str, ...] = ()
