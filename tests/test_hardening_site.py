@@ -279,6 +279,7 @@ SECOND_PASS_PAYLOADS = [
     'x {: onclick="alert(1)" style="color:red" }',
     r"\!\[i\](https://evil.example/pixel.png) `a|b` \`c\` $x_1$ ~~s~~ a\\b",
     "**bold** *em* `code` [ok](https://example.com/a_(b)*c*) and <b>x</b>",
+    "a < b & c > d &amp; &#42;\n\n```\nfenced *x* [a](b) | c\n```",
 ]
 # The Markdown extensions of mkdocs.yml that act on inline text (the line-based ones cannot: fragments are one line).
 MKDOCS_INLINE_EXTENSIONS = ["tables", "attr_list", "md_in_html", "admonition", "pymdownx.inlinehilite"]
