@@ -14,8 +14,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown
 import pytest
 
 from tools.catalogue import REPO_ROOT, CatalogueError, load_catalogue
@@ -23,6 +25,7 @@ from tools.site.generate import main as generate_main
 from tools.site.notes_files import MAX_NOTE_FILE_BYTES, NotesFileError, docs_folder_problems
 from tools.site.output_dir import MARKER, OutputDirError, check_output_dir
 from tools.site.pipeline import build_site, load_site_inputs
+from tools.site.render import codes, environment, md_inline
 from tools.site.sanitize import render_markdown
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"
@@ -266,3 +269,57 @@ def test_serve_shows_the_last_good_site_and_the_errors(tmp_path: Path) -> None:
     finally:
         server.kill()
         server.wait()
+
+
+# --- Markdown escapes read a second time (the claims table cell, the home page's `catalogue:finding`) -----------
+
+# Each becomes live Markdown once the first pass has unescaped it, or is Markdown only MkDocs' attr_list reads.
+SECOND_PASS_PAYLOADS = [
+    r"Refuted \[clickme\](javascript:alert(31)) and \*y\*{: onclick=alert(32) }",
+    'x {: onclick="alert(1)" style="color:red" }',
+    r"\!\[i\](https://evil.example/pixel.png) `a|b` \`c\` $x_1$ ~~s~~ a\\b",
+    "**bold** *em* `code` [ok](https://example.com/a_(b)*c*) and <b>x</b>",
+    "a < b & c > d &amp; &#42;\n\n```\nfenced *x* [a](b) | c\n```",
+]
+# The Markdown extensions of mkdocs.yml that act on inline text (the line-based ones cannot: fragments are one line).
+MKDOCS_INLINE_EXTENSIONS = ["tables", "attr_list", "md_in_html", "admonition", "pymdownx.inlinehilite"]
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.attributes: list[tuple[str, str, str]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attributes += [(tag, name, value or "") for name, value in attrs]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _page(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+@pytest.mark.parametrize("text", SECOND_PASS_PAYLOADS)
+@pytest.mark.parametrize("place", ["table cell", "admonition", "paragraph"])
+def test_rendered_catalogue_text_survives_a_second_markdown_pass(text: str, place: str) -> None:
+    fragments = {
+        "md_inline": str(md_inline(text)),
+        "md": environment().from_string("{{ v|md }}").render(v=text),
+        "codes": str(codes(text)),
+    }
+    for name, fragment in fragments.items():
+        wrapped = {
+            "table cell": f"| a |\n| --- |\n| {fragment} |\n",
+            "admonition": f'!!! failure "t"\n\n    {fragment}\n',
+            "paragraph": f"Printed: **{fragment}**.\n",
+        }[place]
+        first, second = _page(fragment), _page(markdown.markdown(wrapped, extensions=MKDOCS_INLINE_EXTENSIONS))
+        assert "".join(first.text).strip() in "".join(second.text), (name, wrapped)
+        links = [(tag, value) for tag, attr, value in second.attributes if attr in ("href", "src")]
+        assert links == [(tag, value) for tag, attr, value in first.attributes if attr in ("href", "src")], name
+        assert not [a for a in second.attributes if a[1].startswith("on") or a[1] == "style" or a[0] == "img"], name

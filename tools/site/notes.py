@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from .render import md
+from .sanitize import markdown_inert
 from .views import ClaimView
 
 # Numbers that identify a sentence across languages: decimals and percentages ("0.93%", "69 %").
@@ -64,8 +65,9 @@ def link_ids(html: str, claim_ids: Sequence[str], model_ids: Sequence[str]) -> s
 def render_note(
     note: str | None, claims: Sequence[ClaimView], model_ids: Sequence[str], relink: Callable[[str], str]
 ) -> str:
-    """A note as sanitized HTML, with refutation markers, linked ids and links to other papers' pages."""
+    """A note as sanitized HTML, with refutation markers, linked ids and links to other papers' pages, inert to a
+    second Markdown pass (`markdown_inert`) like every catalogue fragment of a page."""
     if not note:
         return ""
     html = relink(str(md(mark_refuted_sentences(note, claims))))
-    return link_ids(html, [c.id for c in claims], model_ids)
+    return markdown_inert(link_ids(html, [c.id for c in claims], model_ids))

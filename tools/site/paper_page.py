@@ -12,7 +12,7 @@ from .notes import render_note
 from .notes_files import read_note_file
 from .records import ModelCost
 from .render import Markup, PaperLinks, environment, md, render
-from .sanitize import meta_title
+from .sanitize import markdown_inert, meta_title
 from .views import (
     Implementation,
     Link,
@@ -93,7 +93,7 @@ class PaperPages:
             links=code_links(paper),
             note_zh=render_note(paper.notes.zh, claims, model_ids, self.relink),
             note_en=render_note(paper.notes.en, claims, model_ids, self.relink),
-            long_form=self.relink(str(md(long_form, 2))) if long_form else "",
+            long_form=markdown_inert(self.relink(str(md(long_form, 2)))) if long_form else "",
             related=tuple(
                 (self.by_id[r], Link(self.by_id[r].title, f"{r}.md")) for r in paper.related if r in self.by_id
             ),

@@ -5,13 +5,16 @@ says otherwise:
 
 * `md`      catalogue Markdown -> sanitized HTML (`sanitize.render_markdown`), safe to place anywhere;
 * `md_inline` the same for one line of prose in a table cell (no surrounding paragraph);
+  both write the Markdown special characters of the HTML as &#NN; (`sanitize.markdown_inert`), since a page
+  may put it where MkDocs reads Markdown again (a table cell, an admonition);
 * `text`    plain text inside Markdown (a heading, a table cell, link text): every Markdown special escaped;
 * `badge`   a verdict or reading status as a badge (`<span class="cat-verdict cat-verdict--refuted">`);
 * `count`   an exact integer with thousands separators ("25,557,032"), "—" for None;
 * `gmacs`   multiply-adds in units of 10⁹ ("4.089"), "—" for None;
 * `mega`    a count in millions ("25.56");
 * `shape`   a tensor shape ("2048×7×7");
-* `codes`   text whose `backtick spans` become <code> (the verdict engine writes model ids that way).
+* `codes`   text whose `backtick spans` become <code> (the verdict engine writes model ids that way), as
+  inert to a second Markdown pass as `md`.
 
 Numbers are formatted by `tools/formatting.py`, the one formatting module of the project.
 """
@@ -29,7 +32,7 @@ from markupsafe import Markup, escape
 
 from tools.formatting import format_count, format_gmacs, format_params_m
 
-from .sanitize import html_text, md_text, render_markdown
+from .sanitize import html_text, markdown_inert, md_text, render_markdown
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATUS_LABEL = {"read": "read", "reading": "reading", "to-read": "to read"}
@@ -53,15 +56,17 @@ def shape(dims: Iterable[int] | None) -> str:
 
 
 def md(text: str | None, heading_offset: int = 3) -> Markup:
+    """Sanitized HTML for a raw HTML block (the caller may still rewrite its links, then `markdown_inert` it)."""
     return Markup(render_markdown(text, heading_offset=heading_offset))
 
 
 @jinja2.pass_context
 def _md_filter(context: jinja2.runtime.Context, text: str | None, heading_offset: int = 3) -> Markup:
-    """`md`, then the page's `relink` (links from one paper's Markdown to another paper's page), if any."""
-    html = md(text, heading_offset)
+    """`md`, then the page's `relink` (links from one paper's Markdown to another paper's page), if any, then
+    `markdown_inert`: the template may place the HTML where MkDocs parses Markdown again."""
+    html = render_markdown(text, heading_offset=heading_offset)
     relink = context.get("relink")
-    return Markup(relink(str(html))) if relink else html
+    return Markup(markdown_inert(relink(html) if relink else html))
 
 
 class PaperLinks:
@@ -89,7 +94,7 @@ def md_inline(text: str | None) -> Markup:
     html = render_markdown(text, heading_offset=3)
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
-    return Markup(html.replace("|", "&#124;"))  # a pipe would end a Markdown table cell
+    return Markup(markdown_inert(html))  # `|` among the rest: a pipe would end a Markdown table cell
 
 
 def plain(markdown_text: str | None) -> str:
@@ -103,7 +108,7 @@ def text(value: object) -> Markup:
 
 
 def codes(value: object) -> Markup:
-    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", html_text(value)))
+    return Markup(markdown_inert(re.sub(r"`([^`]+)`", r"<code>\1</code>", html_text(value))))
 
 
 def badge(value: str, kind: str = "verdict") -> Markup:

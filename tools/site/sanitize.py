@@ -4,8 +4,10 @@ Every text field of `papers.yaml` comes from a pull request by a stranger, so it
 
 * Long fields (notes, TL;DR, strengths, weaknesses, claim text) are Markdown. `render_markdown` turns one into
   HTML with Python-Markdown, then cleans the HTML with nh3 (ammonia), keeping only ordinary tags and http(s) or
-  relative links. The result is embedded in the page as a raw HTML block, so MkDocs never parses it a second
-  time (a second Markdown pass over the cleaned text would turn escaped `[x](javascript:...)` into a live link).
+  relative links. A page may place the result where MkDocs parses Markdown again (a table cell, an admonition),
+  so `markdown_inert` then writes every Markdown special character of its text and attribute values as a
+  numeric character reference: a second pass yields the same HTML (the renderer turns `\\[x\\](javascript:...)`
+  into the text `[x](javascript:...)`, which a second pass would otherwise make a live link).
 * Short fields (titles, authors, venues, labels) are plain text. `md_text` writes every Markdown or HTML
   special character as a numeric character reference, so the text shows literally wherever it lands: a
   heading, a table cell, link text or a raw HTML block.
@@ -50,6 +52,34 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _MD_SPECIAL = frozenset("\\`*_{}[]()<>|~$&\"'")
 # Characters that only matter at the start of a block (list markers, headings, quotes, setext underlines).
 _MD_LEADING = re.compile(r"^([-+#>=.!:?/;]|\d+[.)])")
+
+
+# Characters a second Markdown pass (MkDocs with the extensions of mkdocs.yml) could act on inside sanitized HTML:
+# emphasis, code, links and images, attr_list `{: ...}`, escapes, table cells, `<`/`>` that would end a tag early,
+# and `~` `$` (strike-through and math, should those extensions be added). `&` and `#` stay: they start the
+# character references of the fragment, which Markdown leaves alone.
+_INERT = {ord(ch): f"&#{ord(ch)};" for ch in "\\`*_{}[]()<>|~$!"}
+# A tag of nh3's output: its attribute values are always double-quoted, with `"` written as &quot;.
+_TAG = re.compile(r'(<(?:[^>"]|"[^"]*")*>)')
+_ATTRIBUTE_VALUE = re.compile(r'"[^"]*"')
+
+
+def markdown_inert(fragment: str) -> str:
+    """Sanitized HTML (`render_markdown`, or escaped text with tags of our own) -> the same HTML, with every
+    character that Markdown reads written as &#NN;, in text and in attribute values alike.
+
+    Python-Markdown keeps a whole tag as raw HTML and leaves character references alone, so MkDocs can place the
+    result in any inline context (a table cell, a paragraph of an admonition) and the reader sees the same text:
+    no link, image, emphasis or `{: onclick=... }` attribute can appear. Tag and attribute names are left as
+    they are (nh3 allows only a few, and none contains a special character).
+    """
+    parts = _TAG.split(fragment)
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag: escape inside its quoted attribute values only
+            parts[i] = _ATTRIBUTE_VALUE.sub(lambda m: m.group(0).translate(_INERT), part)
+        elif part:
+            parts[i] = part.translate(_INERT)
+    return "".join(parts)
 
 
 class _FragmentRenderer:
@@ -239,4 +269,13 @@ def meta_title(text: str) -> str:
     return html.escape(_WHITESPACE.sub(" ", clean_text(text)).strip(), quote=True)
 
 
-__all__ = ["clean_text", "github_list_indent", "html_text", "md_text", "meta_title", "render_markdown", "safe_url"]
+__all__ = [
+    "clean_text",
+    "github_list_indent",
+    "html_text",
+    "markdown_inert",
+    "md_text",
+    "meta_title",
+    "render_markdown",
+    "safe_url",
+]
