@@ -42,6 +42,7 @@ from typing import Any
 import yaml
 from yaml._yaml import CParser  # libyaml's parser (yaml.cyaml re-exports it untyped)
 
+from ..files import ReadError, read_limited
 from .errors import CatalogueError, Problem, format_path
 
 _LibyamlLoader: Any = getattr(yaml, "CSafeLoader", None)  # PyYAML wheels ship libyaml; None without it
@@ -97,6 +98,11 @@ class Positions:
             if prefix in self.values:
                 return self.values[prefix]
         return (1, 1)
+
+    def problem(self, file: str, loc: Loc, message: str, hint: str) -> Problem:
+        """A problem at the position of `loc` (or of its nearest written ancestor)."""
+        line, column = self.locate(loc)
+        return Problem(file, line, column, format_path(loc), message, hint)
 
 
 class EditorPositions:
@@ -457,12 +463,10 @@ def load_yaml_with_positions(path: Path, display_name: str | None = None) -> tup
 def _read_text(path: Path, file: str) -> str:
     """The file's text, refused (with a position) if it is too large, not UTF-8, empty or uses tabs or controls."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CatalogueError(
-            [Problem(file, 1, 1, "", f"cannot read the file ({exc.strerror})", "check the path")]
-        ) from None
-    if size > MAX_FILE_BYTES:
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except ReadError as exc:
+        if exc.size is None:
+            raise CatalogueError([Problem(file, 1, 1, "", exc.what, exc.hint)]) from None
         raise CatalogueError(
             [
                 Problem(
@@ -470,12 +474,11 @@ def _read_text(path: Path, file: str) -> str:
                     1,
                     1,
                     "",
-                    f"the file is {size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB",
+                    f"the file is {exc.size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB",
                     "long notes belong in docs/notes/<paper-id>.md; check that nothing was pasted by mistake",
                 )
             ]
-        )
-    raw = path.read_bytes()
+        ) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raise CatalogueError(
             [Problem(file, 1, 1, "", "the file starts with a byte-order mark (BOM)", "save it as UTF-8 without BOM")]
