@@ -290,3 +290,23 @@ def test_a_device_or_a_pipe_is_refused_without_reading_it(tmp_path: Path) -> Non
     added = run("tools/add_paper.py", "--bibtex", "/dev/zero", "--dry-run")
     assert added.returncode == 2
     assert added.stderr == f"error: /dev/zero: cannot read the BibTeX file: {NOT_REGULAR}\nnothing was written.\n"
+
+
+# --- L1: integers in other notations ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("year", "message"),
+    [
+        ("2e3", "'2e3' is read as text: YAML 1.1 has no integers in this notation — write the integer in plain "
+         "decimal digits: `2000`"),
+        ("0o3744", "'0o3744' is read as text: YAML 1.1 has no integers in this notation — write the integer in "
+         "plain decimal digits: `2020`"),
+        ("0x7e4", "`0x7e4` is an integer in hexadecimal notation — write it in plain decimal digits: `2020`"),
+        ("03744", "`03744` is an integer in octal notation — write it in plain decimal digits: `2020`"),
+        ("2_020", "`2_020` is an integer in digit-grouped (`_`) notation — write it in plain decimal digits: `2020`"),
+    ],
+)  # fmt: skip
+def test_an_integer_in_another_notation_is_refused(tmp_path: Path, year: str, message: str) -> None:
+    text = with_line(7, f"    year: {year}")
+    assert catalogue_problems(tmp_path, text) == [f"papers.yaml:7:11: papers[0].year: {message}"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -68,6 +69,19 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_EXPONENT_INT = re.compile(r"[-+]?\d+(?:\.\d*)?[eE][-+]?\d+")
+_OCTAL_0O = re.compile(r"[-+]?0o[0-7]+")
+
+
+def _integer_as_text(text: str) -> int | None:
+    """The integer an unquoted `2e3` or `0o3744` means (YAML 1.1 reads both as text), or None."""
+    if _OCTAL_0O.fullmatch(text):
+        return int(text.replace("0o", ""), 8)
+    if _EXPONENT_INT.fullmatch(text) and float(text).is_integer() and abs(float(text)) < 1e18:
+        return int(float(text))
+    return None
+
+
 def _problem_from_pydantic(
     error: ErrorDetails, file: str, positions: Positions, root: type[BaseModel] = Catalogue
 ) -> Problem:
@@ -89,6 +103,9 @@ def _problem_from_pydantic(
     elif kind == "literal_error" and "tags" in loc:
         message = f"unknown tag {_show(given)}"
         hint = f"use one of: {', '.join(ALLOWED_TAGS)} (to add a tag, edit tools/catalogue/tags.py)"
+    elif kind in ("int_type", "int_parsing") and isinstance(given, str) and (plain := _integer_as_text(given)):
+        message = f"{_show(given)} is read as text: YAML 1.1 has no integers in this notation"
+        hint = f"write the integer in plain decimal digits: `{plain}`"
     elif kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
         message = f"{error['msg']} (got {_show(given)})"
         if isinstance(given, str) and "claims" in loc:

@@ -80,6 +80,22 @@ _PLAIN_TAGS = {
 }
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
+# YAML 1.1 reads 0x7e4, 0b11111100100, 03744, 2_020 and 33:40 as integers; the catalogue writes plain decimals.
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+def _int_notation(text: str) -> str:
+    body = text.lstrip("+-").lower()
+    if body.startswith("0x"):
+        return "hexadecimal"
+    if body.startswith("0b"):
+        return "binary"
+    if ":" in body:
+        return "base-60"
+    if "_" in body:
+        return "digit-grouped (`_`)"
+    return "octal"
 
 Loc = tuple[str | int, ...]
 
@@ -261,7 +277,7 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, loc: Loc, flow: bool) -> Any:
         self._check_flow_scalar(node, flow)
         try:
-            return self._constructor.construct_object(node, deep=True)
+            value = self._constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-13-01
             self._problem(
                 node,
@@ -270,6 +286,14 @@ class _Builder:
                 "quote the value, fix the date (YYYY-MM-DD) or remove the `!tag`",
             )
             return None
+        if node.tag == _INT_TAG and isinstance(value, int) and not _DECIMAL_INT.fullmatch(node.value):
+            self._problem(
+                node,
+                loc,
+                f"`{node.value}` is an integer in {_int_notation(node.value)} notation",
+                f"write it in plain decimal digits: `{value}`",
+            )
+        return value
 
     def _check_flow_scalar(self, node: yaml.ScalarNode, flow: bool) -> None:
         # Inside [...] and {...} the pure-Python scanner ends a plain scalar at `?`, and places an empty value one
