@@ -242,12 +242,13 @@ def _not_printed(field: str, value: float, printed: str, unit: str) -> tuple[str
 def _scale_mismatch(value: float, claim: Claim) -> tuple[str, str] | None:
     """`printed: "25.7M"` with `unit: K`: the number is the printed one, its scale is not."""
     token = find_printed(value, claim.printed or "", claim.kind)
-    if token is None or not token.scale or not scale_name(claim.unit):
+    if token is None or not token.scale:
         return None
-    if scale_name(token.scale) == scale_name(claim.unit):
+    count_without_scale = claim.unit == "" and claim.quantity in ("params", "macs", "activations")
+    if not (scale_name(claim.unit) or count_without_scale) or scale_name(token.scale) == scale_name(claim.unit):
         return None
     return (
-        f"`printed` ({claim.printed!r}) is in {token.scale}, but `unit` is {claim.unit}",
+        f"`printed` ({claim.printed!r}) is in {token.scale}, but `unit` is {_unit_text(claim.unit)}",
         f"write `unit: {token.scale}`",
     )
 

@@ -97,6 +97,7 @@ def _int_notation(text: str) -> str:
         return "digit-grouped (`_`)"
     return "octal"
 
+
 Loc = tuple[str | int, ...]
 
 
