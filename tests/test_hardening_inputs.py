@@ -261,6 +261,16 @@ def test_a_folder_as_the_evaluations_file(tmp_path: Path) -> None:
     assert helped.returncode == 0 and helped.stdout.startswith("usage: python -m tools.evaluations")
 
 
+def test_a_folder_as_the_catalogue_to_add_to(tmp_path: Path) -> None:
+    added = run("tools/add_paper.py", "--bibtex", str(FIXTURES / "add_paper" / "mobilenetv3.bib"), "--catalogue",
+                str(tmp_path), "--dry-run")  # fmt: skip
+    assert (added.returncode, added.stdout) == (2, "")
+    assert added.stderr == (
+        f"error: {tmp_path}: cannot read the catalogue: {FOLDER} (run from the repository root or pass --catalogue "
+        "PATH)\nnothing was written.\n"
+    )
+
+
 def test_bib_out_must_be_a_file_in_an_existing_folder(tmp_path: Path) -> None:
     fixture = str(FIXTURES / "catalogue" / "valid.yaml")
     folder = run("-m", "tools.catalogue", "bib", "--catalogue", fixture, "--out", str(tmp_path))
