@@ -6,6 +6,8 @@ Counting, for the model tests: parameters and the three cost readings of the mea
 - fvcore total: FlopCountAnalysis (BatchNorm counted 2 per element, pooling inputs counted), timm's GMACs columns.
 The first two run on the meta device (no memory, no arithmetic); fvcore traces a real forward pass.
 
+The catalogue: `catalogue_problems()` lists what the validator finds in a text; `run_python()` runs a command line.
+
 The site's configuration: `mkdocs_nav_files()` reads mkdocs.yml the way MkDocs does (its `!ENV` tags included).
 
 torch and fvcore are imported on first use, so tests that need neither do not pay for them.
@@ -187,3 +189,29 @@ def build_site(site_dir: Path, catalogue: Path | None = None, measurements: Path
     )
     assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
     return site_dir
+
+
+def catalogue_problems(tmp_path: Path, text: str) -> list[str]:
+    """Every problem (formatted, `papers.yaml:LINE:COL: ...`) the validator finds in a catalogue of `text`."""
+    from tools.catalogue import CatalogueError, load_catalogue
+
+    path = tmp_path / "papers.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path, display_name="papers.yaml")
+    return [p.format() for p in caught.value.problems]
+
+
+def run_python(
+    *command: str, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python COMMAND...` from the repository root, with it importable (and `env` set); output captured as text."""
+    return subprocess.run(
+        [sys.executable, *command],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
+    )

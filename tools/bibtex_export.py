@@ -169,7 +169,16 @@ def main(argv: Sequence[str] | None = None, prog: str = "python tools/bibtex_exp
     if args.out is None:
         sys.stdout.write(text)
     else:
-        args.out.write_text(text, encoding="utf-8")
+        from tools.files import WriteError, check_output_file, write_atomic
+
+        if (refused := check_output_file(args.out)) is not None:
+            say(f"error: {args.out}: {refused}; nothing was written", file=sys.stderr)
+            return 2
+        try:
+            write_atomic(args.out, text)
+        except WriteError as exc:
+            say(f"error: {exc}", file=sys.stderr)
+            return 2
         say(f"wrote {len(catalogue.papers)} entries to {args.out}", file=sys.stderr)
     return 0
 

@@ -13,7 +13,7 @@ here imports torch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -26,6 +26,7 @@ from .catalogue.errors import CatalogueError, Problem, format_path
 from .catalogue.schema import Dataset, ModelId, ShortText, Strict, WeightsId
 from .catalogue.validate import _problem_from_pydantic as problem_from_pydantic
 from .catalogue.yaml_lines import Positions, load_yaml_with_positions
+from .files import display_path
 
 EVALUATIONS_FILE = REPO_ROOT / "evaluations.yaml"
 
@@ -115,30 +116,41 @@ class EvaluationFile(Strict):
     evaluations: list[Evaluation] = Field(max_length=100_000, description="Every recorded evaluation.")
 
 
+# A published top-1/top-5 accuracy on these datasets at or below 1 % is a fraction written where a percentage is
+# meant (0.77994 for 77.994 %): it would refute a claim by 77 points.
+MIN_PLAUSIBLE_PERCENT = 1.0
+
+
+def _fractions_as_percentages(row: Evaluation, index: int, file: str, positions: Positions) -> Iterable[Problem]:
+    for field, value in (("top1", row.top1), ("top5", row.top5)):
+        if value is not None and value <= MIN_PLAUSIBLE_PERCENT:
+            yield positions.problem(
+                file,
+                ("evaluations", index, field),
+                f"{value:g} is a fraction, not a percentage (accuracies here are in %)",
+                f"write {value * 100:g}, not {value:g}",
+            )
+
+
 def _cross_check(document: EvaluationFile, file: str, positions: Positions) -> Iterable[Problem]:
     """Registered models, and no row recorded twice."""
     seen: dict[tuple[str, str, str], int] = {}
     for index, row in enumerate(document.evaluations):
         loc = ("evaluations", index)
         if row.model not in REGISTRY:
-            line, column = positions.locate((*loc, "model"))
-            yield Problem(
+            yield positions.problem(
                 file,
-                line,
-                column,
-                format_path((*loc, "model")),
+                (*loc, "model"),
                 f"`{row.model}` is not a registered model",
                 "use an id from reference_impls.list_models()",
             )
+        yield from _fractions_as_percentages(row, index, file, positions)
         key = (row.weights, row.evaluation, row.settings_text())
         if key in seen:
-            line, column = positions.locate(loc)
             first_line = positions.locate(("evaluations", seen[key]))[0]
-            yield Problem(
+            yield positions.problem(
                 file,
-                line,
-                column,
-                format_path(loc),
+                loc,
                 f"the same evaluation of `{row.weights}` is recorded twice (first on line {first_line})",
                 "keep one of the two rows",
             )
@@ -206,15 +218,29 @@ def unknown_weights(
     return problems
 
 
-def main() -> int:
-    """`python -m tools.evaluations`: validate evaluations.yaml and the weights that papers.yaml names."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m tools.evaluations [PATH] [--catalogue PATH]`: validate evaluations and the weights claims name."""
+    import argparse
     import sys
 
     from .catalogue import DEFAULT_CATALOGUE
 
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.evaluations",
+        description="Validate evaluations.yaml, and check that every `weights` in papers.yaml is evaluated.",
+        epilog="exit codes: 0 valid; 2 invalid file or usage (file:line messages).",
+    )
+    parser.add_argument(
+        "path", nargs="?", type=Path, default=EVALUATIONS_FILE, help="evaluations file (default: evaluations.yaml)"
+    )
+    parser.add_argument(
+        "--catalogue", type=Path, default=DEFAULT_CATALOGUE, help="catalogue file (default: papers.yaml)"
+    )
+    args = parser.parse_args(argv)
+    shown, catalogue_shown = display_path(args.path), display_path(args.catalogue)
     try:
-        rows = load_evaluations()
-        problems = unknown_weights(DEFAULT_CATALOGUE, rows)
+        rows = load_evaluations(args.path, display_name=shown)
+        problems = unknown_weights(args.catalogue, rows, display_name=catalogue_shown)
         if problems:
             raise CatalogueError(problems)
     except CatalogueError as exc:
@@ -222,8 +248,8 @@ def main() -> int:
         return 2
     independent = sum(row.independent for row in rows)
     print(
-        f"{EVALUATIONS_FILE.name}: valid ({len(rows)} evaluations, {independent} independent); every `weights` "
-        f"in {DEFAULT_CATALOGUE.name} is evaluated"
+        f"{shown}: valid ({len(rows)} evaluations, {independent} independent); every `weights` "
+        f"in {catalogue_shown} is evaluated"
     )
     return 0
 

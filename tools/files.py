@@ -5,6 +5,8 @@
   temporary file is named `.<name>.<pid>.<random>.tmp`, so that another run can tell whether its owner lives.
 * `remove_orphaned_temp_files` deletes only the temporary files whose owning process is gone (a second run
   starting up once deleted the temporary file of the first, which then died with FileNotFoundError).
+* `read_limited` reads an input file of at most `limit` bytes (a bounded read), refusing folders, FIFOs and devices
+  with a message instead of hanging or filling memory; every reader of a user-named file uses it.
 * `exclusive_lock` holds an advisory lock (flock) on `.<name>.lock` for as long as a run writes the file; the
   kernel releases it when the process dies, so a killed run never leaves a stale lock.
 """
@@ -15,6 +17,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -124,7 +127,73 @@ def exclusive_lock(path: Path, *, wait_message: str | None = None) -> Iterator[N
         handle.close()  # closing releases the lock
 
 
-__all__ = ["WriteError", "exclusive_lock", "remove_orphaned_temp_files", "temp_name_pattern", "write_atomic"]
+class ReadError(Exception):
+    """An input file cannot be read: `what` is wrong, `hint` says how to fix it; `size` is set when it is too large."""
+
+    def __init__(self, what: str, hint: str, size: int | None = None) -> None:
+        super().__init__(f"{what} — {hint}")
+        self.what, self.hint, self.size = what, hint, size
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file `path`, at most `limit` of them. Raises ReadError (never a raw OSError).
+
+    The file is opened without blocking (a FIFO would otherwise wait forever for a writer) and checked to be a
+    regular file before anything is read; the read itself stops after `limit + 1` bytes, so a file that grows
+    while it is read, or reports a false size, cannot fill memory.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise ReadError("the file does not exist", "check the path") from None
+    except IsADirectoryError:
+        raise ReadError("this is a folder, not a file", "give the path of the file inside it") from None
+    except OSError as exc:
+        raise ReadError(f"cannot open the file ({exc.strerror or type(exc).__name__})", "check the path") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError("this is a folder, not a file", "give the path of the file inside it")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError(
+                "this is not a regular file (a pipe, device or socket)", "save the text to a file and give its path"
+            )
+        if info.st_size > limit:
+            raise ReadError("the file is too large", "give a smaller file", size=info.st_size)
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0 and (chunk := os.read(fd, min(remaining, 1 << 20))):
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    except OSError as exc:
+        raise ReadError(f"cannot read the file ({exc.strerror or type(exc).__name__})", "check the file") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise ReadError("the file is too large", "give a smaller file", size=len(data))
+    return data
+
+
+def check_output_file(path: Path) -> str | None:
+    """Why `path` cannot be written as a file (a folder, a missing folder), in `what — how to fix` form, or None."""
+    if path.is_dir():
+        return "is a folder, not a file — give a file name, e.g. DIR/papers.bib"
+    if not path.parent.is_dir():
+        return f"its folder {path.parent} does not exist — create it first or choose another path"
+    return None
+
+
+__all__ = [
+    "ReadError",
+    "WriteError",
+    "check_output_file",
+    "exclusive_lock",
+    "read_limited",
+    "remove_orphaned_temp_files",
+    "temp_name_pattern",
+    "write_atomic",
+]
 
 
 def display_path(path: Path) -> str:

@@ -11,14 +11,12 @@
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .catalogue import Claim
+from .catalogue.printed_numbers import PrintedNumber, find_printed, printed_tokens
 
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _EPS = 1e-9
 
 
@@ -36,36 +34,23 @@ class Interval:
         return Interval(min(self.low, other.low), max(self.high, other.high), rule)
 
 
-@dataclass(frozen=True)
-class PrintedNumber:
-    value: float
-    decimals: int  # digits after the point as printed
-    trailing_zeros: int  # zeros at the end of an integer printed without a point ("300" -> 2)
+def parse_printed(printed: str, value: float | None = None, kind: str = "") -> PrintedNumber | None:
+    """The number in `printed` (the one `value` is, sign included, if given), with the precision it is printed with.
 
-    @property
-    def half_unit(self) -> float:
-        return 0.5 * 10.0 ** (-self.decimals)
-
-
-def parse_printed(printed: str, value: float | None = None) -> PrintedNumber | None:
-    """The number in `printed` (the one equal to `value`, if given), with the precision it is printed with."""
-    for token in _NUMBER.findall(printed or ""):
-        number = token.replace(",", "")
-        if value is not None and not math.isclose(float(number), value, rel_tol=1e-9, abs_tol=1e-12):
-            continue
-        if "." in number:
-            return PrintedNumber(float(number), len(number.split(".")[1]), 0)
-        stripped = number.rstrip("0")
-        zeros = len(number) - len(stripped) if stripped else 0
-        return PrintedNumber(float(number), 0, zeros)
-    return None
+    The validator accepts a `value` only if this finds it (tools/catalogue/printed_numbers.py), so a claim's
+    interval always comes from its printed digits, never from an exact reading by accident.
+    """
+    if value is not None:
+        return find_printed(value, printed or "", kind)
+    tokens = printed_tokens(printed or "")
+    return tokens[0] if tokens else None
 
 
 def printed_decimals(claim: Claim) -> int:
     """Digits after the point with which the claim's value is printed (0 when it cannot be read)."""
     if claim.value is None:
         return 0
-    parsed = parse_printed(claim.printed or "", claim.value)
+    parsed = parse_printed(claim.printed or "", claim.value, claim.kind)
     return parsed.decimals if parsed else 0
 
 
@@ -73,14 +58,14 @@ def rule_interval(claim: Claim, column: Sequence[Claim] = ()) -> Interval:
     """The interval the rule gives `claim.value` (rules 1 and 2; `column`: the other rows of its column)."""
     assert claim.value is not None
     value = claim.value
-    parsed = parse_printed(claim.printed or "", value)
+    parsed = parse_printed(claim.printed or "", value, claim.kind)
     if parsed is None:
         return Interval(value, value, "exact (no printed precision could be read)")
     if parsed.trailing_zeros == 0 or (claim.unit == "" and claim.quantity in ("params", "macs", "activations")):
         # a count written out in full ("28681000") is exact to the unit; only a scaled one ("300M") is ambiguous
         half = parsed.half_unit
         return Interval(value - half, value + half, f"half a unit of the last printed digit (±{half:g})")
-    others = [parse_printed(c.printed or "", c.value) for c in column if c is not claim and c.value is not None]
+    others = [parse_printed(c.printed or "", c.value, c.kind) for c in column if c is not claim and c.value is not None]
     # Rows that fix a precision (a decimal point, or a last digit that is not zero); those of the same number of
     # integer digits first ("30M" among 12M … 66M, not 5.3M), else the coarsest of all.
     fixing = [p for p in others if p is not None and (p.decimals > 0 or p.trailing_zeros == 0)]

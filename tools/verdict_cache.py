@@ -59,12 +59,17 @@ def _file_options(argv: Sequence[str]) -> dict[str, str] | None:
     return values
 
 
+MAX_DIGESTED_BYTES = 256 * 1024 * 1024  # larger inputs are refused by their loaders anyway
+
+
 def _digest_file(digest: hashlib.blake2b, path: Path) -> None:
     digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
+    from tools.files import ReadError, read_limited
+
     try:
-        content = path.read_bytes()
-    except OSError:
-        digest.update(b"<unreadable>\0")
+        content = read_limited(path, MAX_DIGESTED_BYTES)  # a pipe or a device is never read (nor waited on)
+    except ReadError:
+        digest.update(b"<unreadable>\0")  # a miss: the run itself then says what is wrong with the file
         return
     digest.update(len(content).to_bytes(8, "little") + content)
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..files import WriteError, display_path, write_atomic
+from ..files import ReadError, WriteError, display_path, read_limited, write_atomic
 from ..terminal import say
 from . import DEFAULT_CATALOGUE, load_catalogue
 from .bibtex_import import BibEntry, read_bibtex
@@ -32,7 +32,7 @@ from .errors import AddPaperError, CatalogueError
 from .schema import STATUSES, Paper
 from .stub import LEFT_TO_FILL, build_paper
 from .text_rules import title_key
-from .yaml_lines import Positions, load_yaml_with_positions
+from .yaml_lines import MAX_FILE_BYTES, Positions, load_yaml_with_positions
 
 EXIT_OK, EXIT_INVALID = 0, 2
 CONTRIBUTING = "docs/contributing.md"
@@ -130,12 +130,11 @@ def add_paper(
     entry = read_bibtex(bibtex_path)
     display = display_path(catalogue_path)
     try:
-        original = catalogue_path.read_bytes()
-    except OSError as exc:
+        original = read_limited(catalogue_path, MAX_FILE_BYTES)
+    except ReadError as exc:
         raise AddPaperError(
-            f"{display}: cannot read the catalogue ({exc.strerror}) — run from the repository root "
-            "or "
-            "pass --catalogue PATH"
+            f"{display}: cannot read the catalogue: {exc.what} — {exc.hint} (run from the repository root or pass "
+            "--catalogue PATH)"
         ) from None
     try:
         catalogue = load_catalogue(catalogue_path, display_name=display)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..files import ReadError, read_limited
 from .errors import AddPaperError
 from .schema import MAX_SHORT, MAX_YEAR, MIN_YEAR
 
@@ -254,10 +255,16 @@ def _entry_fields(entry: Any, name: str) -> BibEntry:
 def read_bibtex(bibtex_path: str) -> BibEntry:
     """The one entry of a BibTeX file (`-` = stdin), refused with a message if it is unreadable or too large."""
     name = "<stdin>" if bibtex_path == "-" else bibtex_path
-    try:
-        raw_bib = sys.stdin.buffer.read(MAX_BIBTEX_BYTES + 1) if bibtex_path == "-" else Path(bibtex_path).read_bytes()
-    except OSError as exc:
-        raise AddPaperError(f"{name}: cannot read the BibTeX file ({exc.strerror}) — check the path") from None
-    if len(raw_bib) > MAX_BIBTEX_BYTES:
-        raise AddPaperError(f"{name}: larger than {MAX_BIBTEX_BYTES // 1024} KiB — give a file with one entry")
+    too_large = f"{name}: larger than {MAX_BIBTEX_BYTES // 1024} KiB — give a file with one entry"
+    if bibtex_path == "-":
+        raw_bib = sys.stdin.buffer.read(MAX_BIBTEX_BYTES + 1)
+        if len(raw_bib) > MAX_BIBTEX_BYTES:
+            raise AddPaperError(too_large)
+    else:
+        try:
+            raw_bib = read_limited(Path(bibtex_path), MAX_BIBTEX_BYTES)
+        except ReadError as exc:
+            if exc.size is not None:
+                raise AddPaperError(too_large) from None
+            raise AddPaperError(f"{name}: cannot read the BibTeX file: {exc.what} — {exc.hint}") from None
     return parse_bibtex(decode_utf8(raw_bib, name), name)

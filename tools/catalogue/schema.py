@@ -143,7 +143,11 @@ class Source(Strict):
 
 
 class Tolerance(Strict):
-    abs: float | None = Field(default=None, ge=0, description="Absolute tolerance in the claim's own unit.")
+    abs: float | None = Field(
+        default=None,
+        ge=0,
+        description="Absolute tolerance in the claim's own unit, at most 0.2 × the claimed value (as `rel`).",
+    )
     rel: float | None = Field(
         default=None, ge=0, le=MAX_REL_TOLERANCE, description="Relative tolerance (0.05 = 5 %), at most 0.2."
     )
@@ -176,6 +180,37 @@ Quantity = Literal[
     "other",
 ]
 Unit = Literal["", "K", "M", "G", "B", "%", "pp", "x", "ms", "s"]
+ACCURACY_QUANTITIES = ("top1_accuracy", "top1_error", "top5_accuracy", "top5_error")
+_COUNT_SCALES = ("", "K", "M", "G", "B")
+_CHANGE_UNITS = ("%", "x", "")  # a ratio model / compared_to in %, as a factor (x), or a plain number
+# The units a claim's `unit` may take, by kind and quantity (None: any). A macs total is always written with its
+# scale; a count of parameters may be written out in full ("25,557,032", unit "").
+_ABSOLUTE_UNITS: dict[str, tuple[str, ...]] = {
+    "params": _COUNT_SCALES,
+    "activations": _COUNT_SCALES,
+    "macs": ("K", "M", "G", "B"),
+    **dict.fromkeys(ACCURACY_QUANTITIES, ("%", "pp")),  # pp: a gap printed on its own
+    "latency": ("ms", "s"),
+    "speedup": ("x", "%"),
+    "box_ap": ("", "%"),
+}
+_CHANGE_BY_QUANTITY: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(ACCURACY_QUANTITIES, ("pp", "%")),  # accuracy changes: points, or % of the value
+    "box_ap": ("pp", "%", ""),
+}
+
+
+def allowed_units(kind: str, quantity: str) -> tuple[str, ...] | None:
+    """The units a `kind` claim about `quantity` may be written in; None when any unit may be (see tools/claims.py)."""
+    if quantity == "other" or kind in ("consistency", "finding"):
+        return None
+    if kind in ("absolute", "distribution"):
+        return _ABSOLUTE_UNITS.get(quantity)
+    if kind == "range":
+        return ("x",)
+    return _CHANGE_BY_QUANTITY.get(quantity, _CHANGE_UNITS)  # ratio, reduction, increase
+
+
 Convention = Literal["unspecified", "macs_conv_linear", "macs_conv_linear_bn", "fvcore_total", "flops_2x"]
 FIXED_READINGS = ("macs_conv_linear", "macs_conv_linear_bn", "fvcore_total")
 
@@ -259,7 +294,12 @@ class Claim(Strict):
         description="For `distribution`: the printed standard deviation, in `unit`. Omit it when the source prints "
         "the mean only; the mean is then held against our seeds' own spread.",
     )
-    unit: Unit = Field(default="", description="Scale or unit of `value`: K/M/G/B (=G), %, pp, x, ms, s or empty.")
+    unit: Unit = Field(
+        default="",
+        description="Scale or unit of `value`: K/M/G/B (=G), %, pp, x, ms, s or empty; the one `printed` shows "
+        "(25.7 with M for `25.7M`). It must fit the quantity: counts in K/M/G/B (params also written out, empty), "
+        "accuracies in % or pp, latency in ms or s, changes in %, x or pp.",
+    )
     convention: Convention | None = Field(
         default=None,
         description="For macs: what the source counts. `unspecified`: the source does not say, so the reading "
@@ -335,7 +375,7 @@ class Claim(Strict):
 
     @model_validator(mode="after")
     def _evidence_fields(self) -> Claim:
-        accuracy = self.quantity in ("top1_accuracy", "top1_error", "top5_accuracy", "top5_error")
+        accuracy = self.quantity in ACCURACY_QUANTITIES
         if (self.weights is not None or self.dataset is not None or self.test_crops is not None) and not accuracy:
             raise ValueError(
                 "`weights`, `dataset` and `test_crops` are only for accuracy claims (top1/top5 accuracy or error)"

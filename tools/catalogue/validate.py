@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -14,8 +15,8 @@ from pydantic_core import ErrorDetails
 from reference_impls import REGISTRY
 
 from .errors import CatalogueError, Problem, format_path
-from .printed_numbers import value_is_printed
-from .schema import Catalogue, Paper
+from .printed_numbers import find_printed, rescaled_match, scale_name, value_is_printed
+from .schema import ACCURACY_QUANTITIES, MAX_REL_TOLERANCE, Catalogue, Claim, Paper, allowed_units
 from .tags import ALLOWED_TAGS
 from .text_rules import title_key
 from .yaml_lines import Loc, Positions, load_yaml_with_positions
@@ -68,6 +69,19 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_EXPONENT_INT = re.compile(r"[-+]?\d+(?:\.\d*)?[eE][-+]?\d+")
+_OCTAL_0O = re.compile(r"[-+]?0o[0-7]+")
+
+
+def _integer_as_text(text: str) -> int | None:
+    """The integer an unquoted `2e3` or `0o3744` means (YAML 1.1 reads both as text), or None."""
+    if _OCTAL_0O.fullmatch(text):
+        return int(text.replace("0o", ""), 8)
+    if _EXPONENT_INT.fullmatch(text) and float(text).is_integer() and abs(float(text)) < 1e18:
+        return int(float(text))
+    return None
+
+
 def _problem_from_pydantic(
     error: ErrorDetails, file: str, positions: Positions, root: type[BaseModel] = Catalogue
 ) -> Problem:
@@ -89,6 +103,9 @@ def _problem_from_pydantic(
     elif kind == "literal_error" and "tags" in loc:
         message = f"unknown tag {_show(given)}"
         hint = f"use one of: {', '.join(ALLOWED_TAGS)} (to add a tag, edit tools/catalogue/tags.py)"
+    elif kind in ("int_type", "int_parsing") and isinstance(given, str) and (plain := _integer_as_text(given)):
+        message = f"{_show(given)} is read as text: YAML 1.1 has no integers in this notation"
+        hint = f"write the integer in plain decimal digits: `{plain}`"
     elif kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
         message = f"{error['msg']} (got {_show(given)})"
         if isinstance(given, str) and "claims" in loc:
@@ -189,27 +206,124 @@ def _duplicate_titles(catalogue: Catalogue, file: str, positions: Positions) -> 
             first_with[key] = index
 
 
-def _check_claim_numbers(claim: Any) -> Iterable[tuple[Loc, str, str]]:
-    """(loc, message, hint) for a value that `printed` does not show, or a tolerance as wide as the value."""
+def _check_claim_numbers(claim: Claim) -> Iterable[tuple[Loc, str, str]]:
+    """(loc, message, hint) for a value that `printed` does not show, a sign that contradicts the kind, a unit that
+    does not fit the quantity, an accuracy written as a fraction, or a tolerance as wide as the value."""
+    yield from _check_units(claim)
     if claim.printed is not None:
+        yield from _check_signs(claim)
         for field, value in (("value", claim.value), ("value_high", claim.value_high)):
-            if value is not None and not value_is_printed(value, claim.printed, claim.unit):
-                yield (
-                    (field,),
-                    f"{value:g} is not a number that `printed` ({claim.printed!r}) shows",
-                    f"write the printed number in `{field}` (in `unit`), or correct `printed`",
-                )
-    tolerance = claim.tolerance
+            if value is None or (field == "value" and _sign_contradicts_kind(claim)):
+                continue
+            if not value_is_printed(value, claim.printed, claim.unit, claim.kind):
+                yield ((field,), *_not_printed(field, value, claim.printed, claim.unit))
+            elif (mismatch := _scale_mismatch(value, claim)) is not None:
+                yield ((field,), *mismatch)
+    if claim.kind != "consistency":
+        yield from _check_fraction_accuracy(claim)
+    yield from _check_tolerance_width(claim)
+
+
+def _not_printed(field: str, value: float, printed: str, unit: str) -> tuple[str, str]:
+    message = f"{value:g} is not a number that `printed` ({printed!r}) shows"
+    rescaled = rescaled_match(value, printed)
+    if rescaled is not None:
+        shown_unit = rescaled.scale or ("" if scale_name(unit) else unit)
+        return (
+            f"{message} in the scale it is printed in",
+            f"write the printed number and its scale, `{field}: {rescaled.value:g}, unit: {_unit_text(shown_unit)}` "
+            "(the tolerance is read from the printed digits)",
+        )
+    if find_printed(-value, printed) is not None:
+        return (f"{message}: the printed number has the other sign", f"write `{field}: {-value:g}`, sign included")
+    return message, f"write the printed number in `{field}` (in `unit`), or correct `printed`"
+
+
+def _scale_mismatch(value: float, claim: Claim) -> tuple[str, str] | None:
+    """`printed: "25.7M"` with `unit: K`: the number is the printed one, its scale is not."""
+    token = find_printed(value, claim.printed or "", claim.kind)
+    if token is None or not token.scale:
+        return None
+    count_without_scale = claim.unit == "" and claim.quantity in ("params", "macs", "activations")
+    if not (scale_name(claim.unit) or count_without_scale) or scale_name(token.scale) == scale_name(claim.unit):
+        return None
+    return (
+        f"`printed` ({claim.printed!r}) is in {token.scale}, but `unit` is {_unit_text(claim.unit)}",
+        f"write `unit: {token.scale}`",
+    )
+
+
+def _sign_contradicts_kind(claim: Claim) -> bool:
+    return any(True for _ in _check_signs(claim))
+
+
+def _check_signs(claim: Claim) -> Iterable[tuple[Loc, str, str]]:
+    """A printed decrease is never an increase, nor a printed increase a reduction; nor a negative one of them."""
+    value, printed = claim.value, claim.printed or ""
+    if value is None or claim.kind not in ("increase", "reduction"):
+        return
+    other = "reduction" if claim.kind == "increase" else "increase"
+    if value < 0:
+        yield (
+            ("value",),
+            f"a negative {claim.kind} ({value:g}) is {'a' if other == 'reduction' else 'an'} {other}",
+            f"write `kind: {other}` and `value: {-value:g}`",
+        )
+        return
+    token = find_printed(-value, printed) if claim.kind == "increase" else find_printed(value, printed)
+    shown = "a decrease" if claim.kind == "increase" else "an increase"
     if (
-        tolerance is not None
-        and tolerance.abs is not None
-        and claim.value is not None
-        and tolerance.abs >= abs(claim.value)
+        token is not None
+        and token.sign == ("-" if claim.kind == "increase" else "+")
+        and not value_is_printed(value, printed, claim.unit, claim.kind)
     ):
         yield (
+            ("value",),
+            f"`printed` ({printed!r}) shows {shown} of {value:g}, not {'an' if claim.kind == 'increase' else 'a'} "
+            f"{claim.kind}",
+            f"write `kind: {other}` (with `value: {value:g}`)",
+        )
+
+
+def _check_fraction_accuracy(claim: Claim) -> Iterable[tuple[Loc, str, str]]:
+    """An accuracy at or below 1 % is a fraction written where a percentage is meant (0.77994 for 77.994 %)."""
+    if claim.quantity not in ACCURACY_QUANTITIES or claim.unit != "%" or claim.kind not in ("absolute", "distribution"):
+        return
+    if claim.value is not None and 0 <= claim.value <= 1:
+        yield (
+            ("value",),
+            f"an accuracy of {claim.value:g} % is a fraction written as a percentage",
+            f"write the percentage, e.g. `value: {claim.value * 100:g}` (and `printed` as the source prints it)",
+        )
+
+
+def _check_units(claim: Claim) -> Iterable[tuple[Loc, str, str]]:
+    allowed = allowed_units(claim.kind, claim.quantity)
+    if allowed is not None and claim.unit not in allowed:
+        shown = ", ".join(f"`{_unit_text(u)}`" for u in allowed)
+        yield (
+            ("unit",),
+            f"unit `{_unit_text(claim.unit)}` does not fit {claim.quantity} claims of kind `{claim.kind}`",
+            f"use one of: {shown}",
+        )
+
+
+def _unit_text(unit: str) -> str:
+    return unit or '""'
+
+
+def _check_tolerance_width(claim: Claim) -> Iterable[tuple[Loc, str, str]]:
+    """An absolute tolerance is capped like a relative one: at most MAX_REL_TOLERANCE × |value|."""
+    tolerance = claim.tolerance
+    if tolerance is None or tolerance.abs is None or claim.value is None:
+        return
+    cap = MAX_REL_TOLERANCE * abs(claim.value)
+    if tolerance.abs > cap + 1e-12:
+        yield (
             ("tolerance", "abs"),
-            f"{tolerance.abs:g} is not below the claimed value {claim.value:g}",
-            "a tolerance that wide verifies any measurement; state the interval the source's rounding allows",
+            f"{tolerance.abs:g} is wider than {MAX_REL_TOLERANCE:g} × the claimed value {claim.value:g} (= {cap:g})",
+            "a tolerance that wide verifies almost any measurement; state the interval the source's rounding allows "
+            f"(at most {cap:g})",
         )
 
 

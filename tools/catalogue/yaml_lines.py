@@ -42,6 +42,7 @@ from typing import Any
 import yaml
 from yaml._yaml import CParser  # libyaml's parser (yaml.cyaml re-exports it untyped)
 
+from ..files import ReadError, read_limited
 from .errors import CatalogueError, Problem, format_path
 
 _LibyamlLoader: Any = getattr(yaml, "CSafeLoader", None)  # PyYAML wheels ship libyaml; None without it
@@ -79,6 +80,23 @@ _PLAIN_TAGS = {
 }
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
+# YAML 1.1 reads 0x7e4, 0b11111100100, 03744, 2_020 and 33:40 as integers; the catalogue writes plain decimals.
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+def _int_notation(text: str) -> str:
+    body = text.lstrip("+-").lower()
+    if body.startswith("0x"):
+        return "hexadecimal"
+    if body.startswith("0b"):
+        return "binary"
+    if ":" in body:
+        return "base-60"
+    if "_" in body:
+        return "digit-grouped (`_`)"
+    return "octal"
+
 
 Loc = tuple[str | int, ...]
 
@@ -97,6 +115,11 @@ class Positions:
             if prefix in self.values:
                 return self.values[prefix]
         return (1, 1)
+
+    def problem(self, file: str, loc: Loc, message: str, hint: str) -> Problem:
+        """A problem at the position of `loc` (or of its nearest written ancestor)."""
+        line, column = self.locate(loc)
+        return Problem(file, line, column, format_path(loc), message, hint)
 
 
 class EditorPositions:
@@ -255,7 +278,7 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, loc: Loc, flow: bool) -> Any:
         self._check_flow_scalar(node, flow)
         try:
-            return self._constructor.construct_object(node, deep=True)
+            value = self._constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-13-01
             self._problem(
                 node,
@@ -264,6 +287,14 @@ class _Builder:
                 "quote the value, fix the date (YYYY-MM-DD) or remove the `!tag`",
             )
             return None
+        if node.tag == _INT_TAG and isinstance(value, int) and not _DECIMAL_INT.fullmatch(node.value):
+            self._problem(
+                node,
+                loc,
+                f"`{node.value}` is an integer in {_int_notation(node.value)} notation",
+                f"write it in plain decimal digits: `{value}`",
+            )
+        return value
 
     def _check_flow_scalar(self, node: yaml.ScalarNode, flow: bool) -> None:
         # Inside [...] and {...} the pure-Python scanner ends a plain scalar at `?`, and places an empty value one
@@ -457,12 +488,10 @@ def load_yaml_with_positions(path: Path, display_name: str | None = None) -> tup
 def _read_text(path: Path, file: str) -> str:
     """The file's text, refused (with a position) if it is too large, not UTF-8, empty or uses tabs or controls."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CatalogueError(
-            [Problem(file, 1, 1, "", f"cannot read the file ({exc.strerror})", "check the path")]
-        ) from None
-    if size > MAX_FILE_BYTES:
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except ReadError as exc:
+        if exc.size is None:
+            raise CatalogueError([Problem(file, 1, 1, "", exc.what, exc.hint)]) from None
         raise CatalogueError(
             [
                 Problem(
@@ -470,12 +499,11 @@ def _read_text(path: Path, file: str) -> str:
                     1,
                     1,
                     "",
-                    f"the file is {size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB",
+                    f"the file is {exc.size / 2**20:.1f} MiB; the limit is {MAX_FILE_BYTES // 2**20} MiB",
                     "long notes belong in docs/notes/<paper-id>.md; check that nothing was pasted by mistake",
                 )
             ]
-        )
-    raw = path.read_bytes()
+        ) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raise CatalogueError(
             [Problem(file, 1, 1, "", "the file starts with a byte-order mark (BOM)", "save it as UTF-8 without BOM")]
