@@ -172,6 +172,28 @@ def test_an_evaluation_written_as_a_fraction_is_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_an_evaluation_by_whoever_released_the_weights_is_not_independent(tmp_path: Path) -> None:
+    """torchvision's metadata for torchvision's (ported) DenseNet weights: shown, but it decides no verdict."""
+    text = (ROOT / "tests" / "test_evidence.py").read_text(encoding="utf-8")
+    row = (
+        text.split('ROW = """\\\n', 1)[1]
+        .split('"""', 1)[0]
+        .replace('evaluator: "timm"', 'evaluator: "Res2Net-official"')
+    )
+    path = tmp_path / "evaluations.yaml"
+    path.write_text("evaluations:\n" + row, encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_evaluations(path)
+    line = ("evaluations:\n" + row).split("\n").index("    independent: true") + 1
+    assert [p.format() for p in caught.value.problems] == [
+        f"evaluations.yaml:{line}:18: evaluations[0].independent: Res2Net-official released "
+        "`res2net-official/res2net50_26w_8s`, so its own evaluation of them is not independent — write "
+        "`independent: false` (only someone who neither trained nor released the weights decides)"
+    ]
+    path.write_text("evaluations:\n" + row.replace("independent: true", "independent: false"), encoding="utf-8")
+    assert len(load_evaluations(path)) == 1
+
+
 def test_an_accuracy_claim_written_as_a_fraction_is_refused(tmp_path: Path) -> None:
     text = with_claim(kind="absolute", quantity="top1_accuracy", printed='"0.77994"', value="0.77994", compared_to=None)
     assert catalogue_problems(tmp_path, text) == [

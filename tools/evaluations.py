@@ -145,6 +145,14 @@ def _cross_check(document: EvaluationFile, file: str, positions: Positions) -> I
                 "use an id from reference_impls.list_models()",
             )
         yield from _fractions_as_percentages(row, index, file, positions)
+        release = row.weights.split("/", 1)[0]
+        if row.independent and release.casefold() == row.evaluator.casefold():
+            yield positions.problem(
+                file,
+                (*loc, "independent"),
+                f"{row.evaluator} released `{row.weights}`, so its own evaluation of them is not independent",
+                "write `independent: false` (only someone who neither trained nor released the weights decides)",
+            )
         key = (row.weights, row.evaluation, row.settings_text())
         if key in seen:
             first_line = positions.locate(("evaluations", seen[key]))[0]
