@@ -275,11 +275,11 @@ def test_a_row_that_holds_only_under_another_reading_is_not_refuted() -> None:
 def test_a_claim_whose_model_is_unconfirmed_is_inconclusive_and_says_why() -> None:
     gap = claim(printed="5.0B", value=5.0)  # resnet50: 4.09 G under every reading
     assert judge(gap).verdict == "refuted"
-    why = "the paper's width-1.4 row matches no released layout"
+    why = "The paper's width-1.4 row matches no released layout"
     result = judge(gap.model_copy(update={"unconfirmed": why}))
     assert result.verdict == "inconclusive" and result.diagnosis == ()
     assert result.summary == (
-        "Inconclusive: the model the source describes is not confirmed to be the one measured: "
+        "Inconclusive: the model the source describes is not confirmed to be the one measured. "
         f"{why}. Measured 4.09 G against the printed 5.0B."
     )
 
@@ -298,7 +298,7 @@ def test_a_range_over_a_construction_is_inconclusive() -> None:
     )
     result = judge(span)
     assert result.verdict == "inconclusive" and "`hetconv_resnet50_p4` is a construction" in result.summary
-    assert "the measured factors span 1.43×–1.43×" in result.summary
+    assert "The measured factors span 1.43×–1.43×" in result.summary
 
 
 def test_an_override_needs_a_reason_from_the_source_and_is_shown() -> None:

@@ -302,11 +302,17 @@ def _why_unconfirmed(claim: Claim) -> str | None:
     """Why a gap could be ours (the start of an inconclusive summary), or None when the models are confirmed."""
     unconfirmed = _unconfirmed(claim)
     if unconfirmed:
-        levels = ", ".join(f"`{m}` is a {REGISTRY[m].fidelity}" for m in unconfirmed)
+        by_level: dict[str, list[str]] = defaultdict(list)
+        for m in unconfirmed:
+            by_level[REGISTRY[m].fidelity].append(f"`{m}`")
+        levels = "; ".join(
+            f"{names[0]} is a {level}" if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]} are {level}s"
+            for level, names in by_level.items()
+        )
         return f"{levels}, not confirmed against the source, so a gap could be ours"
     if claim.unconfirmed:
         return (
-            f"the model the source describes is not confirmed to be the one measured: {claim.unconfirmed.rstrip('.')}"
+            f"the model the source describes is not confirmed to be the one measured. {claim.unconfirmed.rstrip('.')}"
         )
     return None
 
@@ -576,13 +582,13 @@ def _range(claim: Claim, paper: str, measurements: Measurements) -> ClaimResult:
     measured = f"{lo:.2f}×–{hi:.2f}×"
     why = _why_unconfirmed(claim)
     verdict: Verdict = "inconclusive" if why else "verified" if ok else "refuted"
-    span = f"the measured factors span {measured}; printed {claim.printed}"
+    span = f"measured factors span {measured}; printed {claim.printed}"
     return ClaimResult(
         paper=paper,
         claim_id=claim.id,
         verdict=verdict,
         basis="computation",
-        summary=f"Inconclusive: {why}; {span}." if why else f"{verdict.capitalize()}: {span}.",
+        summary=f"Inconclusive: {why}. The {span}." if why else f"{verdict.capitalize()}: the {span}.",
         claimed=_claimed_text(claim),
         measured=measured,
         computation=f"{claim.compared_to} / model ({reading.label or 'parameters'}): {detail}",
@@ -839,7 +845,7 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
         if claim.unconfirmed and verdict in ("verified", "refuted"):
             verdict = "inconclusive"
             summary = (
-                f"Inconclusive: the weights the source describes are not confirmed to be the ones evaluated: "
+                f"Inconclusive: the weights the source describes are not confirmed to be the ones evaluated. "
                 f"{claim.unconfirmed.rstrip('.')}. {accuracy.summary[0].upper()}{accuracy.summary[1:]}."
             )
         return ClaimResult(
