@@ -348,3 +348,21 @@ def test_a_device_or_a_pipe_is_refused_without_reading_it(tmp_path: Path) -> Non
 def test_an_integer_in_another_notation_is_refused(tmp_path: Path, year: str, message: str) -> None:
     text = with_line(7, f"    year: {year}")
     assert catalogue_problems(tmp_path, text) == [f"papers.yaml:7:11: papers[0].year: {message}"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_generated_files_given_as_a_pipe_or_folder_are_refused_without_reading(tmp_path: Path, kind: str) -> None:
+    """The measurements and latency files are read with the same bounded reader as the catalogue."""
+    from tools.latency import LatencyFileError, read_latency
+    from tools.measurements import MeasurementsFileError, read_measurements
+
+    path = tmp_path / "generated.json"
+    if kind == "fifo":
+        os.mkfifo(path)  # a read would wait forever for a writer
+    else:
+        path.mkdir()
+    why = "this is not a regular file" if kind == "fifo" else "this is a folder, not a file"
+    with pytest.raises(MeasurementsFileError, match=f"generated.json: cannot be read \\({why}"):
+        read_measurements(path)
+    with pytest.raises(LatencyFileError, match=f"generated.json: cannot be read \\({why}"):
+        read_latency(path)

@@ -127,6 +127,10 @@ def exclusive_lock(path: Path, *, wait_message: str | None = None) -> Iterator[N
         handle.close()  # closing releases the lock
 
 
+# The generated files the tools read (measurements, latency) are a few hundred KB; 64 MiB bounds a wrong path.
+GENERATED_FILE_LIMIT = 64 << 20
+
+
 class ReadError(Exception):
     """An input file cannot be read: `what` is wrong, `hint` says how to fix it; `size` is set when it is too large."""
 

@@ -35,6 +35,7 @@ from reference_impls import PACKAGE_DIR, REGISTRY, get_spec
 
 from .catalogue import Catalogue, Claim
 from .catalogue.errors import format_path
+from .files import GENERATED_FILE_LIMIT, ReadError, read_limited
 from .measurements import source_files
 
 TOOLS_DIR = Path(__file__).resolve().parent
@@ -154,7 +155,9 @@ def read_latency(path: Path = LATENCY_FILE) -> LatencyRecord | None:
         return None
     regenerate = "regenerate it with `python tools/verify_claims.py --update-latency`"
     try:
-        return LatencyRecord.model_validate_json(path.read_bytes())
+        return LatencyRecord.model_validate_json(read_limited(path, GENERATED_FILE_LIMIT))
+    except ReadError as exc:
+        raise LatencyFileError(f"{path.name}: cannot be read ({exc.what}) — {regenerate}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = format_path(tuple(first["loc"])) or "the top level"

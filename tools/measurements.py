@@ -26,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from reference_impls import PACKAGE_DIR, REGISTRY, get_spec
 
+from .files import GENERATED_FILE_LIMIT, ReadError, read_limited
+
 TOOLS_DIR = Path(__file__).resolve().parent
 MEASUREMENTS_FILE = TOOLS_DIR / "measurements.json"
 # The code that produces the numbers is part of every key.
@@ -219,9 +221,10 @@ def read_measurements(path: Path = MEASUREMENTS_FILE) -> dict[str, Measurement]:
         return {}
     recover = _RECOVER.format(name=path.name)
     try:
-        text = path.read_text(encoding="utf-8")
-        document = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = json.loads(read_limited(path, GENERATED_FILE_LIMIT).decode("utf-8"))
+    except ReadError as exc:
+        raise MeasurementsFileError(f"{path}: cannot be read ({exc.what}); {recover}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MeasurementsFileError(f"{path}: cannot be read ({exc}); {recover}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_VERSION:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
