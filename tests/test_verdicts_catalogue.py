@@ -100,7 +100,10 @@ def test_senet_rows_that_follow_another_reading_are_inconclusive(results, paper:
     [
         ("mobilenetv2", "table4-params-140"),  # Table 4's width-1.4 row: no released layout gives 6.9M
         ("mobilenetv2", "table4-madds-140"),
-        ("densenet", "readme-top1-error-densenet169"),  # README vs Table 3 for the same network
+        # every README row sits 0.2-0.5 points from the evaluation of torchvision's port: none of the four is judged
+        ("densenet", "readme-top1-error-densenet121"),
+        ("densenet", "readme-top1-error-densenet169"),
+        ("densenet", "readme-top1-error-densenet201"),
         ("densenet", "readme-top1-error-densenet161"),
     ],
 )

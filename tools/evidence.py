@@ -199,18 +199,25 @@ def judge_accuracy(claim: Claim, evaluations: Sequence[Evaluation], *, half_unit
     closest, value = min(valued, key=lambda rv: (abs(rv[1] - claimed), rv[0].evaluator))
     gap = round(value - claimed, 6)
     where = f"{_percent(value)} ({closest.evaluator}, {closest.settings})"
+    interval = f"{_percent(low)} … {_percent(high)}"
     if any(r.within for r in deciding):
         agreeing = sum(1 for r in deciding if r.within)
-        return result(
-            "verified",
-            f"{agreeing} of {len(deciding)} independent evaluation(s) of the released weights "
-            f"lie within {_percent(low)} … {_percent(high)}; closest {where}",
-            gap,
-        )
+        if len(deciding) == 1:
+            summary = f"the one independent evaluation of the released weights, {where}, lies within {interval}"
+        else:
+            summary = (
+                f"{agreeing} of {len(deciding)} independent evaluations of the released weights lie within "
+                f"{interval}; closest {where}"
+            )
+        return result("verified", summary, gap)
     direction = "above" if gap > 0 else "below"
+    which = (
+        "the one independent evaluation"
+        if len(deciding) == 1
+        else f"the closest of {len(deciding)} independent evaluations"
+    )
     return result(
         "refuted",
-        f"the closest of {len(deciding)} independent evaluation(s), {where}, is "
-        f"{abs(gap):.2f} points {direction} the printed {_percent(claimed)}",
+        f"{which}, {where}, is {abs(gap):.2f} points {direction} the printed {_percent(claimed)}",
         gap,
     )
