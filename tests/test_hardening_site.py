@@ -25,7 +25,7 @@ from tools.site.generate import main as generate_main
 from tools.site.notes_files import MAX_NOTE_FILE_BYTES, NotesFileError, docs_folder_problems
 from tools.site.output_dir import MARKER, OutputDirError, check_output_dir
 from tools.site.pipeline import build_site, load_site_inputs
-from tools.site.render import codes, environment, md_inline
+from tools.site.render import codes, environment, md_inline, plain_codes
 from tools.site.sanitize import render_markdown
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "site"
@@ -323,3 +323,10 @@ def test_rendered_catalogue_text_survives_a_second_markdown_pass(text: str, plac
         links = [(tag, value) for tag, attr, value in second.attributes if attr in ("href", "src")]
         assert links == [(tag, value) for tag, attr, value in first.attributes if attr in ("href", "src")], name
         assert not [a for a in second.attributes if a[1].startswith("on") or a[1] == "style" or a[0] == "img"], name
+
+
+def test_a_summary_for_the_claims_table_script_carries_no_code_marks() -> None:
+    """data/claims.json rows are written with textContent: `model_id` would show its backticks."""
+    summary = "Inconclusive: `hetconv_vgg16_cifar_p1` is a reimplementation; `a` and `b`."
+    assert plain_codes(summary) == "Inconclusive: hetconv_vgg16_cifar_p1 is a reimplementation; a and b."
+    assert str(codes(summary)).count("<code>") == 3

@@ -218,7 +218,8 @@ def test_index_tags_queue_claims_and_bib(fixture_site: Path) -> None:
     assert "Res2Net" in queue and "MobileNetV2" in queue and "Deep Residual" not in queue
     claims = json.loads((fixture_site / "data" / "claims.json").read_text(encoding="utf-8"))
     assert {r["verdict"] for r in claims["rows"]} >= {"verified", "refuted", "cited"}
-    assert not any("`" in r["text"] or "**" in r["text"] for r in claims["rows"])  # what a reader sees, not Markdown
+    for field in ("text", "summary"):  # what a reader sees, not Markdown: the table script writes textContent
+        assert not any("`" in r[field] or "**" in r[field] for r in claims["rows"]), field
     home = article(fixture_site / "index.html")
     assert "catalogue:" not in home  # markers expanded
     assert 'href="papers/mobilenetv2/"' in home  # recently added

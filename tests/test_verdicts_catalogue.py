@@ -141,3 +141,9 @@ def test_every_cited_claim_says_why(results) -> None:
     for result in results.values():
         if result.verdict == "cited":
             assert result.summary.startswith("Cited: ") and len(result.summary) > 20, result.claim_id
+
+
+def test_no_summary_doubles_its_closing_period(results) -> None:
+    """A reason that ends with a period is not given a second one ("cannot judge this number..")."""
+    doubled = [r.claim_id for r in results.values() if ".." in r.summary.replace("...", "")]
+    assert doubled == []

@@ -496,7 +496,7 @@ def _cited(claim: Claim, paper: str) -> ClaimResult:
         claim_id=claim.id,
         verdict="cited",
         basis="",
-        summary=f"Cited: {why}.",
+        summary=f"Cited: {why.rstrip('.')}.",
         claimed=_claimed_text(claim),
         measured=None,
         computation=why,

@@ -107,8 +107,16 @@ def text(value: object) -> Markup:
     return Markup(md_text(value))
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")  # the only markup verdict summaries carry: `model_id`
+
+
 def codes(value: object) -> Markup:
-    return Markup(markdown_inert(re.sub(r"`([^`]+)`", r"<code>\1</code>", html_text(value))))
+    return Markup(markdown_inert(_CODE_SPAN.sub(r"<code>\1</code>", html_text(value))))
+
+
+def plain_codes(value: str) -> str:
+    """A verdict summary as plain text, for JSON rows the table script writes with textContent (no backticks)."""
+    return _CODE_SPAN.sub(r"\1", value)
 
 
 def badge(value: str, kind: str = "verdict") -> Markup:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .records import HEADLINE_READING, ModelCost
-from .render import plain, render
+from .render import plain, plain_codes, render
 from .views import VERDICTS, ClaimView, Tally, paper_path, rel
 
 STATIC_ROWS = 50
@@ -170,7 +170,7 @@ class Lists:
                     "claim": c.id,
                     "text": plain(c.text),
                     "verdict": c.verdict,
-                    "summary": c.summary_line,
+                    "summary": plain_codes(c.summary_line),
                     "claimed": c.claimed,
                     "measured": c.measured,
                     "acknowledged": bool(c.acknowledged),
