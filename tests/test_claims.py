@@ -422,7 +422,10 @@ def test_internal_consistency_verified_and_refuted_by_the_sources_own_table() ->
     # Read through a copy (confidence B), a paper that contradicts itself may be a copy with a typo.
     copied = judge(typo)
     assert copied.verdict == "inconclusive" and copied.diagnosis == ()
-    assert "Table 1 gives 1.790 pp, not 1.27%" in copied.summary and "could be the copy's" in copied.summary
+    assert copied.summary == (
+        "Inconclusive: the numbers as copied (Table 1) give 1.790 pp, not 1.27%, but they were not read in the "
+        "primary source (confidence B), so the inconsistency could be the copy's. Check them in the paper."
+    )
     # A reading note's own number against the source's numbers is the note's error either way.
     assert judge(typo.model_copy(update={"origin": "note"})).verdict == "refuted"
 

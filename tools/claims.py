@@ -527,7 +527,7 @@ def _consistency(claim: Claim, paper: str) -> ClaimResult:
         f"({spec.where}); with each operand ± half a unit of its last digit: "
         f"{format_interval(low, high, claim.unit, decimals + 1)}"
     )
-    gives = f"{spec.where} gives {format_measured(point, claim.unit, decimals)}, not {claim.printed}"
+    result = format_measured(point, claim.unit, decimals)
     verdict: Verdict = "verified" if holds else "refuted"
     if holds:
         summary = f"Verified by the source's own numbers: {computation.split(' (')[0]}."
@@ -536,11 +536,12 @@ def _consistency(claim: Claim, paper: str) -> ClaimResult:
         # transcription looks exactly like an inconsistency in the paper.
         verdict = "inconclusive"
         summary = (
-            f"Inconclusive: as recorded, {gives}; but these numbers were not read in the primary source "
-            f"(confidence {claim.confidence}), so the inconsistency could be the copy's. Check them in the paper."
+            f"Inconclusive: the numbers as copied ({spec.where}) give {result}, not {claim.printed}, but they were "
+            f"not read in the primary source (confidence {claim.confidence}), so the inconsistency could be the "
+            "copy's. Check them in the paper."
         )
     else:
-        summary = f"Refuted by the source's own numbers: {gives}."
+        summary = f"Refuted by the source's own numbers: {spec.where} gives {result}, not {claim.printed}."
     return ClaimResult(
         paper=paper,
         claim_id=claim.id,
