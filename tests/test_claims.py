@@ -261,15 +261,27 @@ def test_a_row_that_holds_only_under_another_reading_is_not_refuted() -> None:
         claim(id="b1-again", model="efficientnet_b1", printed="0.70B", value=0.70, unit="B", source=table),
         claim(id="r50", model="resnet50_v1", printed="3.86", value=3.86, source=table),
         claim(id="none", model="efficientnet_b1", printed="0.80B", value=0.80, unit="B", source=table),
+        claim(id="between", model="resnet50_v1", printed="3.863", value=3.863, source=table),
     )
-    b0, b1, b1_again, r50, none = evaluate_claims(rows, MEASUREMENTS)
+    b0, b1, b1_again, r50, none, between = evaluate_claims(rows, MEASUREMENTS)
     assert (b0.verdict, b1.verdict, b1_again.verdict) == ("verified", "verified", "verified")
     assert r50.verdict == "inconclusive" and r50.diagnosis == ()
     assert r50.summary.startswith(
-        "Inconclusive: T2: conv + linear + BatchNorm once reproduces 3 of 5 rows, but this row holds under "
-        "conv + linear MACs instead, so the rows do not share one reading"
+        "Inconclusive: T2: conv + linear + BatchNorm once reproduces 3 of 6 rows, but this row holds under "
+        "conv + linear MACs (3.858 G) instead, so the rows do not share one reading"
     )
     assert none.verdict == "refuted" and none.reading == "conv + linear + BatchNorm once"
+    # In a table whose rows do not share one reading, a value between two readings (3.858 < 3.863 < 3.8686) could
+    # be a count between them; in a table whose rows all agree it is refuted under the table's reading.
+    assert between.verdict == "inconclusive"
+    assert "lies between two of ours (conv + linear MACs 3.8580 G, conv + linear + BatchNorm once 3.8686 G)" in (
+        between.summary
+    )
+    agreeing = catalogue(
+        claim(id="b1", model="efficientnet_b1", printed="0.70B", value=0.70, unit="B", source=table),
+        claim(id="between", model="resnet50_v1", printed="3.863", value=3.863, source=table),
+    )
+    assert [r.verdict for r in evaluate_claims(agreeing, MEASUREMENTS)] == ["verified", "refuted"]
 
 
 def test_a_claim_whose_model_is_unconfirmed_is_inconclusive_and_says_why() -> None:

@@ -292,6 +292,7 @@ class TableContext:
     rule: str | None = None
     column: tuple[Claim, ...] = ()
     tied: tuple[str, ...] = ()  # readings that reproduce as many rows as `reading` (the table does not decide)
+    mixed: bool = False  # a row holds under another reading and not under `reading`: the rows do not share one
 
 
 def _unconfirmed(claim: Claim) -> list[str]:
@@ -347,9 +348,11 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
         ]
         reading, rule = None, None
         tied: tuple[str, ...] = ()
+        mixed = False
         if voters:
             hits = dict.fromkeys(READINGS, 0)
             counted = 0
+            holds: list[dict[str, bool]] = []
             for claim in voters:
                 column = tuple(c for c in claims if c.quantity == claim.quantity and c.unit == claim.unit)
                 interval = claim_interval(claim, column)
@@ -359,10 +362,12 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
                 except MissingMeasurement:
                     continue
                 counted += 1
-                for name, measured in values.items():
-                    hits[name] += interval.contains(measured)
+                holds.append({name: interval.contains(measured) for name, measured in values.items()})
+                for name, held in holds[-1].items():
+                    hits[name] += held
             if counted:
                 reading = max(READINGS, key=lambda n: (hits[n], -READINGS.index(n)))
+                mixed = any(not row[reading] and any(row.values()) for row in holds)
                 rows = "row" if counted == 1 else "rows"
                 rule = f"{table}: {reading_label(reading)} reproduces {hits[reading]} of {counted} {rows}"
                 tied = tuple(n for n in READINGS if hits[n] == hits[reading])
@@ -375,7 +380,7 @@ def table_contexts(catalogue: Catalogue, measurements: Measurements) -> dict[tup
                     tied = ()
         for claim in claims:
             column = tuple(c for c in claims if c.quantity == claim.quantity and c.unit == claim.unit)
-            out[(owner[id(claim)], claim.id)] = TableContext(reading, rule, column, tied)
+            out[(owner[id(claim)], claim.id)] = TableContext(reading, rule, column, tied, mixed)
     return out
 
 
@@ -779,14 +784,32 @@ def _undecided_reading(
     used = context.reading or READINGS[0]
     if interval.contains(measured[Reading(used, factor)]):
         return None
-    others = [n for n in READINGS if n != used and interval.contains(measured[Reading(n, factor)])]
-    if not others:
-        return None
+    decimals = printed_decimals(claim)
+    shown = {n: format_measured(measured[Reading(n, factor)], claim.unit, decimals) for n in READINGS}
     where = f"{context.rule}, but" if context.rule else "the reading is inferred, and"
-    return (
-        f"{where} this row holds under {' and '.join(reading_label(n) for n in others)} instead, so the rows do "
-        "not share one reading and which one this row uses is unknown"
-    )
+    others = [n for n in READINGS if n != used and interval.contains(measured[Reading(n, factor)])]
+    if others:
+        under = " and ".join(f"{reading_label(n)} ({shown[n]})" for n in others)
+        return (
+            f"{where} this row holds under {under} instead, so the rows do not share one reading and which one "
+            "this row uses is unknown"
+        )
+    values = sorted(measured[Reading(n, factor)] for n in READINGS)
+    if context.mixed and values[0] < interval.low and interval.high < values[-1]:
+        below = max(
+            (n for n in READINGS if measured[Reading(n, factor)] < interval.low),
+            key=lambda n: measured[Reading(n, factor)],
+        )
+        above = min(
+            (n for n in READINGS if measured[Reading(n, factor)] > interval.high),
+            key=lambda n: measured[Reading(n, factor)],
+        )
+        return (
+            f"{where} the table's rows do not share one reading, and this row's printed value lies between two of "
+            f"ours ({reading_label(below)} {shown[below]}, {reading_label(above)} {shown[above]}): a count "
+            "between them would give it, and the source does not say what it counts"
+        )
+    return None
 
 
 def evaluate_claims(
