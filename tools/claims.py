@@ -715,11 +715,17 @@ def _judge(
     )
     why = _why_unconfirmed(claim)
     if why:
+        holding = [row for row in rows if row.within]
+        agrees = (
+            f"; {' and '.join(f'{row.label} gives {row.measured}' for row in holding)}, within the printed precision"
+            if holding and not inside
+            else ""
+        )
         return ClaimResult(
             verdict="inconclusive",
             basis="computation",
             **common,
-            summary=f"Inconclusive: {why}. Measured {measured} against the printed {claim.printed}.",
+            summary=f"Inconclusive: {why}. Measured {measured} against the printed {claim.printed}{agrees}.",
         )
     undecided = _undecided_reading(claim, {r: v.measured for r, v in values.items()}, interval, context)
     if undecided:
