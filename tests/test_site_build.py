@@ -716,7 +716,9 @@ def test_stats_block_reads_latency_and_independent_top1() -> None:
         evidence=(Evaluation(22.5, "timm", True), Evaluation(22.0, "the authors", False)),
     )
     model = ModelRow(id="m", name="M", table="", fidelity="official", cost=None, stale=False)
-    cited = SimpleNamespace(value=78.0, claim=SimpleNamespace(id="top1", quantity="top1_error"))
+    cited = SimpleNamespace(
+        value=78.0, claim=SimpleNamespace(id="top1", quantity="top1_error", test_crops=None, origin="paper")
+    )
     machine = SimpleNamespace(cpu_model="Test CPU", torch="2.13.0")
     timings = (SimpleNamespace(threads=2, median_ms=5.0), SimpleNamespace(threads=1, median_ms=9.25))
     latency = SimpleNamespace(machine=machine, models={"m": SimpleNamespace(timings=timings)})
@@ -727,3 +729,30 @@ def test_stats_block_reads_latency_and_independent_top1() -> None:
     top1 = [(t.value, [(e.value, e.evaluator) for e in t.independent]) for t in stats.top1]
     assert top1 == [(78.0, [(77.5, "timm")])]
     assert stats_of([model], [claim], {"m": [cited]}, None).latency_ms is None
+
+
+def test_the_headline_top1_is_a_single_crop_number_the_paper_prints() -> None:
+    """DenseNet-121: the paper's single-crop 74.98 %, not beside it the 10-crop figure or the README's; timm's
+    evaluation of the weights once."""
+    from tools.site.views import Evaluation, ModelRow, stats_of
+
+    model = ModelRow(id="m", name="M", table="", fidelity="official", cost=None, stale=False)
+    timm = (Evaluation(25.25, "timm", True),)
+    rows = {
+        "one-crop": ("paper", 1, 25.02),
+        "ten-crop": ("paper", 10, 23.61),
+        "readme": ("official-code", 1, 25.0),
+    }
+    claims = [claim_view(id=name, models=("m",), evidence=timm) for name in rows]
+    cited = [
+        SimpleNamespace(
+            value=100 - error,
+            claim=SimpleNamespace(id=name, quantity="top1_error", test_crops=crops, origin=origin),
+        )
+        for name, (origin, crops, error) in rows.items()
+    ]
+    stats = stats_of([model], claims, {"m": cited})
+    assert [t.claim_id for t in stats.top1] == ["one-crop"] and stats.top1_by == "the paper"
+    assert [(e.value, e.evaluator) for e in stats.top1_evaluations] == [(74.75, "timm")]
+    readme_only = stats_of([model], claims, {"m": cited[2:]})
+    assert [t.claim_id for t in readme_only.top1] == ["readme"] and readme_only.top1_by == "the authors' code"

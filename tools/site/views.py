@@ -163,6 +163,12 @@ class Stats:
     tally: Tally
     latency_ms: float | None = None  # median 1-thread CPU latency (tools/latency.json), when measured
     latency_machine: str = ""
+    top1_by: str = "the paper"  # who prints the top-1 shown: the paper, or the authors' code when the paper does not
+
+    @property
+    def top1_evaluations(self) -> tuple[Evaluation, ...]:
+        """The independent evaluations of the printed top-1s, each once."""
+        return tuple(dict.fromkeys(e for t in self.top1 for e in t.independent))
 
 
 @dataclass(frozen=True)
@@ -298,7 +304,11 @@ def stats_of(
             if e.independent
         )
 
-    cited = tuple(Top1(c.value, c.claim.id, independent(c)) for c in (top1.get(headline.id, ()) if headline else ()))
+    # The headline top-1 is a single-crop figure the paper prints (the authors' README only when the paper prints
+    # none): a 10-crop number and a README number beside it would read as three measurements of one thing.
+    printed = [c for c in (top1.get(headline.id, ()) if headline else ()) if c.claim.test_crops in (None, 1)]
+    from_paper = [c for c in printed if c.claim.origin == "paper"]
+    cited = tuple(Top1(c.value, c.claim.id, independent(c)) for c in (from_paper or printed))
     timed = latency.models.get(headline.id) if latency is not None and headline else None
     one_thread = next((t for t in timed.timings if t.threads == 1), None) if timed else None
     return Stats(
@@ -309,4 +319,5 @@ def stats_of(
         Tally.of([c.verdict for c in claims]),
         latency_ms=one_thread.median_ms if one_thread else None,
         latency_machine=f"{latency.machine.cpu_model}, torch {latency.machine.torch}" if one_thread else "",
+        top1_by="the paper" if from_paper or not printed else "the authors' code",
     )
