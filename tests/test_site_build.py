@@ -756,3 +756,18 @@ def test_the_headline_top1_is_a_single_crop_number_the_paper_prints() -> None:
     assert [(e.value, e.evaluator) for e in stats.top1_evaluations] == [(74.75, "timm")]
     readme_only = stats_of([model], claims, {"m": cited[2:]})
     assert [t.claim_id for t in readme_only.top1] == ["readme"] and readme_only.top1_by == "the authors' code"
+
+
+def test_a_model_whose_trace_drops_unused_layers_is_pointed_out() -> None:
+    """The official Res2Net-DLA-60 runs projections it discards: fvcore's total falls below conv + linear."""
+    from tools.site.views import ModelRow
+
+    def row(conv: int, fvcore: int) -> ModelRow:
+        cost = SimpleNamespace(ok=True, macs_conv_linear=conv, fvcore_total=fvcore)
+        return ModelRow(id="m", name="M", table="", fidelity="official", cost=cost, stale=False)  # type: ignore[arg-type]
+
+    assert row(4_200, 4_147).traces_less_than_it_runs
+    assert not row(4_147, 4_200).traces_less_than_it_runs
+    assert not ModelRow(
+        id="m", name="M", table="", fidelity="official", cost=None, stale=False
+    ).traces_less_than_it_runs

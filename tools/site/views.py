@@ -82,6 +82,12 @@ class ModelRow:
     def state(self) -> str:
         return "missing" if self.cost is None else ("ok" if self.cost.ok else "error")
 
+    @property
+    def traces_less_than_it_runs(self) -> bool:
+        """fvcore's total is below the executed conv + linear count: its trace dropped layers whose result is unused."""
+        cost = self.cost
+        return bool(cost and cost.ok and (cost.fvcore_total or 0) < (cost.macs_conv_linear or 0))
+
 
 @dataclass(frozen=True)
 class Implementation:
