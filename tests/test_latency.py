@@ -383,8 +383,8 @@ def test_the_claim_shows_the_interval_it_was_judged_on() -> None:
 
     judged = evaluate_claim(SPEEDUP, "paper", {}, evidence=Evidence(latency=record(1 / 5.3, 1 / 3.0)))
     assert judged.verdict == "verified"
-    assert judged.tolerance.startswith("4.52 – 6.90× (printed 5.65 – 5.75×; ")
+    assert judged.tolerance.startswith("4.520 – 6.900× (printed 5.650 – 5.750×; ")
     phone = SPEEDUP.model_copy(update={"timing": SPEEDUP.timing.model_copy(update={"device": "phone"})})
     proxy = evaluate_claim(phone, "paper", {}, evidence=Evidence(latency=record(1 / 5.3, 1 / 3.0)))
     assert proxy.verdict == "inconclusive"
-    assert proxy.tolerance == "printed 5.65 – 5.75× (timed on another device class: shown, not judged)"
+    assert proxy.tolerance == "printed 5.650 – 5.750× (timed on another device class: shown, not judged)"

@@ -893,21 +893,25 @@ def _from_evidence(claim: Claim, paper: str, evidence: Evidence) -> ClaimResult 
         )
     speed = speed_evidence(claim, evidence.latency)
     if speed is not None:
+        ratio_decimals = max(decimals, 2)  # a ratio of two printed times carries more digits than either
         ratios = {t: m for t, (m, _) in speed.measured.items()}
         measured = (
             ", ".join(
-                f"{format_measured(v, 'x', decimals)} at {t} thread{'s' if t > 1 else ''}"
+                f"{format_measured(v, 'x', ratio_decimals)} at {t} thread{'s' if t > 1 else ''}"
                 for t, v in sorted(ratios.items())
             )
             or None
         )
         if speed.printed_low is not None and speed.printed_high is not None:
-            printed = format_interval(speed.printed_low, speed.printed_high, "x", decimals + 1)
+            printed = format_interval(speed.printed_low, speed.printed_high, "x", ratio_decimals + 1)
             if speed.basis == "computation":  # judged: on the printed interval widened by the ratio slack
                 from .latency import RATIO_SLACK
 
                 widened = format_interval(
-                    speed.printed_low * (1 - RATIO_SLACK), speed.printed_high * (1 + RATIO_SLACK), "x", decimals + 1
+                    speed.printed_low * (1 - RATIO_SLACK),
+                    speed.printed_high * (1 + RATIO_SLACK),
+                    "x",
+                    ratio_decimals + 1,
                 )
                 tolerance = f"{widened} (printed {printed}; {speed.rule})"
             else:

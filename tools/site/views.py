@@ -260,7 +260,7 @@ def claim_view(claim: Any, result: Any | None) -> ClaimView:
         measured=(result.measured if result else "") or "",
         printed=claim.printed or "",
         computation=result.computation if result else "",
-        rule=(result.rule or result.tolerance) if result else "",
+        rule=(result.tolerance if result.tolerance not in ("", "—") else result.rule) if result else "",
         table_rule=(result.table_rule or "") if result else "",
         diagnosis=diagnosis[1:] if summary == (diagnosis[0] if diagnosis else None) else diagnosis,
         readings=readings,
