@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .render import render
-from .views import Tally, claim_view, paper_path, rel
+from .views import Tally, paper_path, rel
 
 RECENT_DEFAULT = 8
 MARKER = re.compile(r"^<!--\s*catalogue:(?P<name>[A-Za-z0-9_-]*)(?P<args>[^>]*?)\s*-->[ \t]*$", re.MULTILINE)
@@ -142,6 +142,7 @@ def _finding(catalogue: Any, claim_results: Sequence[Any], page_path: str) -> st
         paper=paper,
         claim=claim,
         result=best,
-        why=claim_view(claim, best).summary_line.rstrip("."),
+        # The diagnosis says why the numbers differ; the summary would only repeat the two numbers shown.
+        why=(best.diagnosis[0][:1].upper() + best.diagnosis[0][1:]) if best.diagnosis else "",
         link=rel(page_path, paper_path(paper.id)) + f"#claim-{claim.id}",
     ).rstrip("\n")
