@@ -688,6 +688,9 @@ def test_code_links_are_named_by_repository() -> None:
     assert repository_name("https://github.com/a/b.git/tree/main") == "GitHub: a/b"
     assert repository_name("https://gitee.com/x/y") == "Gitee: x/y"
     assert repository_name("https://example.org/code") == "example.org"
+    # The label names the host a browser visits, not a user name that looks like one.
+    assert repository_name("https://github.com@evil.example/a/b") == "evil.example"
+    assert repository_name("https://user:pw@Example.ORG:8443/x") == "example.org"
 
 
 def test_home_page_finding_is_the_largest_refutation() -> None:

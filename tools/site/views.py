@@ -225,7 +225,8 @@ def code_links(paper: Any) -> tuple[Link, ...]:
 def repository_name(url: str) -> str:
     """ "GitHub: owner/name" for a GitHub, GitLab or Gitee URL; the host otherwise."""
     parts = urlsplit(url)
-    host = parts.netloc.lower().removeprefix("www.")
+    # The host the browser will visit: `https://github.com@evil.example/...` goes to evil.example, not GitHub.
+    host = (parts.hostname or "").removeprefix("www.")
     segments = [s for s in parts.path.split("/") if s]
     forge = {"github.com": "GitHub", "gitlab.com": "GitLab", "gitee.com": "Gitee"}.get(host)
     if forge and len(segments) >= 2:
