@@ -434,3 +434,24 @@ def test_field_names_in_any_case(catalogue: Path, capsys: pytest.CaptureFixture[
     before = snapshot(catalogue)
     bib = write_bib(catalogue.parent, "@misc{a, title = {A}, Title = {B}, author = {B C}, year = {2019}}")
     assert_refused(run(bib, catalogue), catalogue, before, capsys.readouterr().err, "repeats the field(s) title")
+
+
+@pytest.mark.parametrize("paper_id", ["con", "nul", "com1", "lpt9", "aux"])
+def test_windows_device_names_are_refused_as_ids(
+    paper_id: str, catalogue: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(catalogue)
+    assert_refused(
+        run(FIXTURES / "hetconv.bib", catalogue, "--id", paper_id),
+        catalogue,
+        before,
+        capsys.readouterr().err,
+        f"`{paper_id}` is a device name Windows reserves (CON, PRN, AUX, NUL, COM0-COM9, LPT0-LPT9): the site's "
+        f"files papers/{paper_id}.md and data/details/{paper_id}.json could not be checked out there — choose "
+        f"another id, e.g. `{paper_id}-net`",
+    )
+
+
+def test_an_id_that_only_starts_like_a_device_name_is_accepted(catalogue: Path) -> None:
+    assert run(FIXTURES / "hetconv.bib", catalogue, "--id", "con-net") == 0
+    assert "con-net" in {p.id for p in load_catalogue(catalogue).papers}

@@ -82,8 +82,9 @@ def test_hostile_values_cannot_break_the_file() -> None:
     library = parse_back(export_bibtex(catalogue))
     assert [e.key for e in library.entries] == ["p0", "k1", "k1-p2", "K1-p3"]
     titles = [fields(e)["title"] for e in library.entries]
-    # balanced braces survive; math and macros are escaped (LaTeX-safe export, issue 13)
-    assert titles[1] == "Braces {kept} when balanced, \\$\\textbackslash{}ell\\_1\\$ math"
+    # catalogue text is plain text: braces, math and macros are escaped, so they typeset and re-import as written
+    assert titles[1] == "Braces \\{kept\\} when balanced, \\$\\textbackslash{}ell\\_1\\$ math"
+    assert titles[0].startswith("Unbalanced \\textbraceright{} brace \\textbraceleft{} and")
     assert "@misc" in titles[0] and "\n" not in titles[2]  # text, not a new entry
     assert fields(library.entries[0])["author"] == "{Smith and Jones}"  # one author, not two
 

@@ -121,7 +121,15 @@ def test_validate_only_checks_the_notes_folder(tmp_path: Path) -> None:
     (tmp_path / "docs" / "notes").mkdir(parents=True)
     (tmp_path / "docs" / "notes" / "resnet.md").symlink_to("../../.git/config")
     result = subprocess.run(
-        [sys.executable, "tools/verify_claims.py", "--catalogue", str(tmp_path / "papers.yaml"), "--validate-only"],
+        [
+            sys.executable,
+            "tools/verify_claims.py",
+            "--catalogue",
+            str(tmp_path / "papers.yaml"),
+            "--validate-only",
+            "--docs",
+            str(tmp_path / "docs"),
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -129,6 +137,92 @@ def test_validate_only_checks_the_notes_folder(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.startswith("docs/notes/resnet.md: is a symbolic link (to ../../.git/config)")
+
+
+# --- notes files follow the catalogue's text rules and are named exactly after a paper -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "# Note\n\nSafe text, then evil\u202ecod.exe\n",
+            "docs/notes/resnet.md:3:21: contains a bidi control (U+202E RIGHT-TO-LEFT OVERRIDE) — delete it "
+            "(direction overrides make the text read differently from what it holds)",
+        ),
+        (
+            "# Note\r\nres\u200bnet\r\n",
+            "docs/notes/resnet.md:2:4: contains an invisible character (U+200B ZERO WIDTH SPACE) — delete it "
+            "(it hides inside words and splits them in the search index)",
+        ),
+        (
+            "a\tb\n\x9b31m red",
+            "docs/notes/resnet.md:2:1: contains a control character (U+009B control character) — delete it "
+            "(terminal escapes are not allowed)",
+        ),
+        (
+            "\ufeff# BOM note\n",
+            "docs/notes/resnet.md:1:1: the file starts with a byte-order mark (BOM) — save it as UTF-8 without BOM",
+        ),
+    ],
+)
+def test_a_note_follows_the_catalogue_text_rules(tmp_path: Path, text: str, problem: str) -> None:
+    notes = tmp_path / "docs" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "resnet.md").write_bytes(text.encode("utf-8"))
+    assert docs_folder_problems(tmp_path / "docs", {"resnet"}) == [problem]
+    inputs = load_site_inputs(CATALOGUE, MEASUREMENTS)
+    with pytest.raises(NotesFileError) as refused:  # the build reads the note through the same check
+        build_site(inputs, repo_root=tmp_path)
+    assert str(refused.value) == problem
+
+
+def test_a_crlf_note_with_tabs_is_accepted(tmp_path: Path) -> None:
+    notes = tmp_path / "docs" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "resnet.md").write_bytes(b"# Note\r\n\tindented \xe4\xb8\xad\xe6\x96\x87\r\n")
+    assert docs_folder_problems(tmp_path / "docs", {"resnet"}) == []
+
+
+def test_a_note_named_after_no_paper_is_refused(tmp_path: Path) -> None:
+    notes = tmp_path / "docs" / "notes"
+    notes.mkdir(parents=True)
+    for name in ("ResNet.md", "not-a-paper.md", "resnet.md", "res2net.txt", "densnet.md"):
+        (notes / name).write_text("# A note\n")
+    assert docs_folder_problems(tmp_path / "docs", {"resnet", "res2net", "densenet"}) == [
+        "docs/notes/ResNet.md: names no paper of the catalogue (a note is `<paper-id>.md`, the id exactly, case "
+        "included) and would be ignored — the closest id is `resnet`: rename it to docs/notes/resnet.md, or delete it",
+        "docs/notes/densnet.md: names no paper of the catalogue (a note is `<paper-id>.md`, the id exactly, case "
+        "included) and would be ignored — the closest id is `densenet`: rename it to docs/notes/densenet.md, or "
+        "delete it",
+        "docs/notes/not-a-paper.md: names no paper of the catalogue (a note is `<paper-id>.md`, the id exactly, "
+        "case included) and would be ignored — rename it to <paper-id>.md for a paper of the catalogue, or delete it",
+        "docs/notes/res2net.txt: names no paper of the catalogue (a note is `<paper-id>.md`, the id exactly, case "
+        "included) and would be ignored — the closest id is `res2net`: rename it to docs/notes/res2net.md, or "
+        "delete it",
+    ]
+
+
+def _validate_only(*extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "tools/verify_claims.py", "--validate-only", *extra],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+
+
+def test_validate_only_refuses_a_misnamed_note_and_checks_the_folder_the_build_reads(tmp_path: Path) -> None:
+    shutil.copy(CATALOGUE, tmp_path / "papers.yaml")
+    (tmp_path / "docs" / "notes").mkdir(parents=True)
+    (tmp_path / "docs" / "notes" / "not-a-paper.md").write_text("# A note\n")
+    # the build reads the repository's docs/, whatever --catalogue is: so does --validate-only by default
+    assert _validate_only("--catalogue", str(tmp_path / "papers.yaml")).returncode == 0
+    result = _validate_only("--catalogue", str(tmp_path / "papers.yaml"), "--docs", str(tmp_path / "docs"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("docs/notes/not-a-paper.md: names no paper of the catalogue")
 
 
 def test_mkdocs_build_fails_on_a_symlinked_note(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ Default: validate the catalogue, read tools/measurements.json, print every claim
 --update          re-measure the models whose key changed (in parallel) and rewrite the measurements file.
 --check           also fail if any measurement is stale or missing.
 --json            print one JSON document (models and claims) instead of the table.
---validate-only   only validate the catalogue and docs/notes/ (imports no torch, writes nothing).
+--validate-only [--docs DIR]  only validate the catalogue and the notes in DIR/notes/ (imports no torch, writes
+                  nothing). DIR defaults to this repository's docs/, the folder the site build reads whatever
+                  --catalogue is; every file of DIR/notes/ must be `<id>.md` for a paper of the catalogue.
 --audit [--base REF]  re-measure every model whose entry differs from REF's file, plus a few random others;
                   exit 1 on any mismatch (catches hand-edited numbers that --check cannot see).
 --update-latency  time every registered model on this CPU and rewrite tools/latency.json (tools/latency.py;
@@ -38,7 +40,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tools.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
+from tools.catalogue import DEFAULT_CATALOGUE, REPO_ROOT, Catalogue, CatalogueError, load_catalogue
 from tools.claims import ClaimResult, Summary, evaluate_claims
 from tools.files import display_path
 from tools.measurements import (
@@ -68,7 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--update", action="store_true", help="re-measure stale or missing models")
     parser.add_argument("--check", action="store_true", help="fail if any measurement is stale or missing")
-    parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue")
+    parser.add_argument("--validate-only", action="store_true", help="only validate the catalogue and the notes")
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=REPO_ROOT / "docs",
+        metavar="DIR",
+        help="the docs folder --validate-only checks (default: the repository's docs/, which the build reads)",
+    )
     parser.add_argument(
         "--audit",
         action="store_true",
@@ -162,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.validate_only:
         from tools.site.notes_files import docs_folder_problems
 
-        refused = docs_folder_problems(args.catalogue.resolve().parent / "docs")  # the site reads docs/notes/ too
+        refused = docs_folder_problems(args.docs, {p.id for p in catalogue.papers})  # the folder the build reads
         if refused:
             say(
                 "\n".join(refused) + f"\n{len(refused)} refused file(s) in docs/; nothing was written.", file=sys.stderr

@@ -22,6 +22,26 @@ MAX_BIBTEX_BYTES = 1024 * 1024
 # Decoding LaTeX costs tens of microseconds per character: a field is cut to this length before it is decoded
 # (a 900 KB title took 27 s to decode, only to be cut to MAX_SHORT afterwards).
 MAX_DECODED_FIELD = 4 * MAX_SHORT
+# Identifiers and links are taken exactly as written, never LaTeX-decoded: `%`, `~`, `_`, `--` and `#` are part of
+# URLs and DOIs (`50%25`, `/~name/`, `a_b--c`), not LaTeX (decoding cut a URL at `%` and turned `~` into a space).
+VERBATIM_FIELDS = ("url", "doi", "eprint", "eprinttype", "archiveprefix")
+# Escapes whose decoded character must survive as written (`\{` is a literal brace, not a grouping one, and
+# `\^{}` a caret, not an accent on nothing). They are swapped for noncharacters before decoding and restored after.
+_LITERAL_ESCAPES = {
+    r"\textbackslash{}": "\\",
+    r"\{": "{",
+    r"\}": "}",
+    r"\^{}": "^",
+    r"\~{}": "~",
+    r"\textasciicircum{}": "^",
+    r"\textasciitilde{}": "~",
+    r"\textbraceleft{}": "{",
+    r"\textbraceright{}": "}",
+}
+_PLACEHOLDERS = {escape: chr(0xFDD0 + index) for index, escape in enumerate(_LITERAL_ESCAPES)}
+_RESTORE = {chr(0xFDD0 + index): char for index, char in enumerate(_LITERAL_ESCAPES.values())}
+_ESCAPE_RE = re.compile("|".join(re.escape(e) for e in sorted(_LITERAL_ESCAPES, key=len, reverse=True)))
+_NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
 MONTH_MACROS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 
 
@@ -93,7 +113,32 @@ def _quiet_bibtexparser() -> Iterator[None]:
 
 
 def _strip_braces(text: str) -> str:
-    return " ".join(re.sub(r"(?<!\\)[{}]", "", text).split())
+    """`text` without its grouping braces, spacing collapsed, the literal escapes (`\\{`, `\\^{}`, ...) restored."""
+    return _restore_escapes(" ".join(re.sub(r"(?<!\\)[{}]", "", text).split()))
+
+
+def _protect_escapes(text: str) -> str:
+    return _ESCAPE_RE.sub(lambda m: _PLACEHOLDERS[m.group()], _NONCHARACTERS.sub("\ufffd", text))
+
+
+def _restore_escapes(text: str) -> str:
+    return "".join(_RESTORE.get(char, char) for char in text)
+
+
+def _verbatim_values(library: Any) -> list[dict[str, str]]:
+    """Per entry, the verbatim fields as written (enclosing braces removed); protects the other fields' escapes."""
+    found: list[dict[str, str]] = []
+    for entry in library.entries:
+        values: dict[str, str] = {}
+        for f in entry.fields:
+            if not isinstance(f.value, str):
+                continue
+            if f.key.lower() in VERBATIM_FIELDS:
+                values[f.key.lower()] = f.value.strip()
+            elif (protected := _protect_escapes(f.value)) != f.value:
+                f.value = protected
+        found.append(values)
+    return found
 
 
 def _cut_long_fields(library: Any) -> Any:
@@ -126,7 +171,9 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
     try:
         with _quiet_bibtexparser():
             raw = parse_string(text, parse_stack=[])  # field keys as written
-            library = _cut_long_fields(parse_string(text))  # enclosing braces removed, not decoded
+            library = parse_string(text)  # enclosing braces removed, not decoded
+            verbatim = _verbatim_values(library)
+            library = _cut_long_fields(library)
             for middleware in stack:
                 library = middleware.transform(library)
     except Exception as exc:  # the parser's own state errors: report, do not crash
@@ -190,10 +237,10 @@ def parse_bibtex(text: str, name: str) -> BibEntry:
         )
     if problems:
         raise AddPaperError("\n".join(dict.fromkeys(problems)))
-    return _entry_fields(entries[0], name)
+    return _entry_fields(entries[0], name, verbatim[0] if verbatim else {})
 
 
-def _entry_fields(entry: Any, name: str) -> BibEntry:
+def _entry_fields(entry: Any, name: str, verbatim: dict[str, str]) -> BibEntry:
     line = (entry.start_line or 0) + 1
     where = f"{name}:{line}: the @{entry.entry_type} entry `{entry.key}`"
     problems: list[str] = []
@@ -219,7 +266,7 @@ def _entry_fields(entry: Any, name: str) -> BibEntry:
     truncated = False
     for person in values.get("author") or []:
         full = _strip_braces(person.merge_first_name_first)
-        if full.lower() == "others":
+        if person.merge_first_name_first.strip().lower() == "others":  # `{others}` is a name, not "et al."
             truncated = True
             continue
         if full:
@@ -245,6 +292,7 @@ def _entry_fields(entry: Any, name: str) -> BibEntry:
         raise AddPaperError("\n".join(problems))
     assert year is not None
     others = {k: _strip_braces(v) for k, v in values.items() if isinstance(v, str) and k not in ("title", "author")}
+    others.update((k, v) for k, v in verbatim.items() if k in values)  # as written, never decoded
     if "pages" in others:
         others["pages"] = others["pages"].replace("–", "--")  # LaTeX decoding turned `--` into an en dash
     return BibEntry(

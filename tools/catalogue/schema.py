@@ -48,6 +48,23 @@ BIBTEX_FIELD_NAMES = (
 )  # fmt: skip
 
 
+# Device names Windows reserves: a file `con.md` (any extension) cannot be created or checked out there. Paper ids
+# name files (papers/<id>.md, data/details/<id>.json, docs/notes/<id>.md); model and claim ids name none.
+WINDOWS_RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{device}{n}" for device in ("com", "lpt") for n in range(10)]
+)
+
+
+def _check_portable_id(value: str) -> str:
+    if value.split(".")[0].lower() in WINDOWS_RESERVED_NAMES:
+        raise ValueError(
+            f"`{value}` is a device name Windows reserves (CON, PRN, AUX, NUL, COM0-COM9, LPT0-LPT9): the site's "
+            f"files papers/{value}.md and data/details/{value}.json could not be checked out there — choose "
+            f"another id, e.g. `{value}-net`"
+        )
+    return value
+
+
 def _check_http_url(value: str) -> str:
     if not HTTP_URL_RE.match(value):
         raise ValueError("only http:// and https:// links without spaces or quotes are allowed")
@@ -55,6 +72,7 @@ def _check_http_url(value: str) -> str:
 
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=MAX_SLUG)]
+PaperId = Annotated[Slug, AfterValidator(_check_portable_id)]
 ModelId = Annotated[str, StringConstraints(pattern=MODEL_ID_PATTERN, max_length=64)]
 HttpUrl = Annotated[str, StringConstraints(max_length=2_000), AfterValidator(_check_http_url)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT), AfterValidator(check_text)]
@@ -457,7 +475,10 @@ class Claim(Strict):
 
 
 class Paper(Strict):
-    id: Slug = Field(description="Slug used in URLs, e.g. `res2net`. Lowercase letters, digits and hyphens.")
+    id: PaperId = Field(
+        description="Slug used in URLs and file names, e.g. `res2net`. Lowercase letters, digits and hyphens; not a "
+        "device name Windows reserves (con, prn, aux, nul, com0-com9, lpt0-lpt9)."
+    )
     title: Title = Field(description="Title as published (no zero-width characters).")
     authors: list[ShortText] = Field(min_length=1, max_length=MAX_AUTHORS, description="Authors, in order.")
     year: int = Field(ge=MIN_YEAR, le=MAX_YEAR, description="Year of the version cited.")

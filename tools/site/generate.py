@@ -85,10 +85,6 @@ def main(argv: list[str] | None = None) -> int:
     except OutputDirError as exc:
         say(str(exc), file=sys.stderr)
         return 2
-    refused = docs_folder_problems(docs_dir)
-    if refused:
-        say("\n".join(refused), file=sys.stderr)
-        return 2
     try:
         inputs = load_site_inputs(args.catalogue, args.measurements, display_name=_display(args.catalogue))
     except CatalogueError as exc:
@@ -96,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (MeasurementsFileError, LatencyFileError) as exc:
         say(str(exc), file=sys.stderr)
+        return 2
+    refused = docs_folder_problems(docs_dir, {p.id for p in inputs.catalogue.papers})
+    if refused:
+        say("\n".join(refused), file=sys.stderr)
         return 2
     try:
         with build_cache(REPO_ROOT):

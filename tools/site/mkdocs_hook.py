@@ -102,10 +102,12 @@ def _load(config: Any) -> Any:
     if not catalogue_path.is_file():
         raise PluginError(f"{shown}: the catalogue file does not exist — create it (see README: adding a paper)")
     try:
-        refused = docs_folder_problems(root / config.docs_dir)  # symbolic links, oversized or unsafe notes
+        loaded = load_site_inputs(catalogue_path, measurements_path, display_name=shown)
+        # symbolic links, oversized, unsafe or misnamed notes
+        refused = docs_folder_problems(root / config.docs_dir, {p.id for p in loaded.catalogue.papers})
         if refused:
             raise NotesFileError("refused files in docs/, nothing was built:\n" + "\n".join(refused))
-        inputs = serve_fallback.succeeded(load_site_inputs(catalogue_path, measurements_path, display_name=shown))
+        inputs = serve_fallback.succeeded(loaded)
     except (CatalogueError, MeasurementsFileError, LatencyFileError, NotesFileError) as exc:
         message = (
             f"invalid catalogue, nothing was built:\n{exc.report()}" if isinstance(exc, CatalogueError) else str(exc)
