@@ -455,3 +455,16 @@ def test_windows_device_names_are_refused_as_ids(
 def test_an_id_that_only_starts_like_a_device_name_is_accepted(catalogue: Path) -> None:
     assert run(FIXTURES / "hetconv.bib", catalogue, "--id", "con-net") == 0
     assert "con-net" in {p.id for p in load_catalogue(catalogue).papers}
+
+
+def test_a_url_that_is_not_http_is_left_out_with_a_note(
+    tmp_path: Path, catalogue: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bib = write_bib(
+        tmp_path,
+        "@inproceedings{x2020ftp, title={An FTP Net}, author={Ann Author}, booktitle={CVPR}, year={2020},\n"
+        "  url={ftp://files.example.org/x.pdf}}\n",
+    )
+    assert run(bib, catalogue, "--id", "ftpnet") == 0
+    assert load_catalogue(catalogue).papers[-1].links.project is None
+    assert "the BibTeX `url` is not an http(s) address and was left out" in capsys.readouterr().out

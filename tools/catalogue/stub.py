@@ -252,8 +252,11 @@ def build_paper(entry: BibEntry, *, paper_id: str | None, status: str, added: dt
     if arxiv:
         links["pdf"] = f"https://arxiv.org/pdf/{arxiv[0]}"
     url = (entry.fields.get("url") or "").strip()
-    if url and HTTP_URL_RE.match(url) and "arxiv.org" not in url and "doi.org" not in url:
-        links["pdf" if url.lower().endswith(".pdf") and "pdf" not in links else "project"] = url
+    if url and "arxiv.org" not in url and "doi.org" not in url:
+        if HTTP_URL_RE.match(url):
+            links["pdf" if url.lower().endswith(".pdf") and "pdf" not in links else "project"] = url
+        else:
+            entry.notes.append("links: the BibTeX `url` is not an http(s) address and was left out — add it by hand")
     paper["links"] = links
     paper["tags"] = []
     paper["status"] = status
