@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,59 @@ def test_the_insight_pages_read_only_the_fingerprinted_fields_of_a_paper() -> No
     assert len(templates) >= 5
     in_templates = {name for path in templates for name in re.findall(r"\.(\w+)", path.read_text(encoding="utf-8"))}
     assert in_templates & set(Paper.model_fields) <= {"id", "title", "models", "claims"}
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        '<p>hi<img src=x onerror="alert(document.domain)"></p>',
+        '<p><a href="javascript:alert(1)" rel="noopener noreferrer nofollow">x</a></p>',
+        '<p><a href="//evil.example/x" rel="noopener noreferrer nofollow">x</a></p>',
+        "<p>two</p>\n<p>lines</p>",
+        "<script>alert(1)</script>",
+    ],
+)
+def test_a_planted_fragment_the_cleaner_would_change_is_rendered_afresh(cache_folder: Path, planted: str) -> None:
+    """A committed or otherwise planted `.cache/site/fragments-*.json` was published as it stood."""
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)
+    entries = {"format": "site-cache 1", "entries": {build_cache.fragment_key(NOTE, 3): planted}}
+    _fragment_file(cache_folder).write_text(json.dumps(entries), encoding="utf-8")
+    sanitize._render.cache_clear()
+    with build_cache.build_cache(REPO_ROOT):
+        assert sanitize.render_markdown(NOTE) == sanitize._render(NOTE, 3)
+
+
+def test_every_fragment_of_the_real_catalogue_passes_the_check_on_a_hit() -> None:
+    """The check costs no hit of a real build: cleaning a fragment the renderer made changes nothing."""
+    catalogue = load_catalogue(REPO_ROOT / "papers.yaml")
+    texts = [text for paper in catalogue.papers for text in (paper.tldr, paper.notes.en, paper.notes.zh) if text]
+    texts += [claim.text for paper in catalogue.papers for claim in paper.claims]
+    assert len(texts) > 100
+    for text in texts:
+        fragment = sanitize._render(text, 3)
+        assert sanitize._one_line(sanitize._clean(fragment)) == fragment
+
+
+def test_a_cache_folder_tracked_by_git_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "repo"
+    folder = root / ".cache" / "site"
+    folder.mkdir(parents=True)
+    (folder / "insights.json").write_text('{"format": "site-cache 1", "entries": {}}', encoding="utf-8")
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    assert build_cache.tracked_by_git(root, folder) is False
+    monkeypatch.delenv("SITE_CACHE_DIR")
+    with build_cache.build_cache(root) as cache:
+        assert cache is not None  # untracked: used
+    subprocess.run([*git, "add", "-f", ".cache/site/insights.json"], check=True)
+    assert build_cache.tracked_by_git(root, folder) is True
+    with build_cache.build_cache(root) as cache:
+        assert cache is None and build_cache.active() is None
+    assert capsys.readouterr().err == (
+        "WARNING -  .cache/site/ is tracked by git, so the site cache is not used; remove it from the repository "
+        "(git rm -r --cached .cache/site)\n"
+    )
+    assert build_cache.tracked_by_git(tmp_path / "elsewhere", tmp_path / "elsewhere" / "c") is False  # no repository

@@ -21,6 +21,15 @@ import markdown
 import pytest
 
 from tools.catalogue import REPO_ROOT, CatalogueError, load_catalogue
+from tools.catalogue.markdown_limits import (
+    MAX_MARKDOWN_COST,
+    MAX_NESTING,
+    markdown_cost,
+    markdown_cost_problem,
+    nesting_depth,
+    plain_paragraphs,
+)
+from tools.site import sanitize
 from tools.site.generate import main as generate_main
 from tools.site.notes_files import MAX_NOTE_FILE_BYTES, NotesFileError, docs_folder_problems
 from tools.site.output_dir import MARKER, OutputDirError, check_output_dir
@@ -301,6 +310,145 @@ def test_the_validator_refuses_quadratic_markdown(tmp_path: Path) -> None:
         load_catalogue(path, display_name="papers.yaml")
     [problem] = caught.value.problems
     assert problem.format().startswith("papers.yaml:16:11: papers[0].tldr: this Markdown would take too long to render")
+
+
+SCHEMA_HINT = " — see the field descriptions in tools/catalogue/papers.schema.json"
+
+
+def _catalogue_with_tldr(tmp_path: Path, tldr: str) -> Path:
+    text = (REPO_ROOT / "tests" / "fixtures" / "catalogue" / "valid.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "papers.yaml"
+    path.write_text(
+        text.replace("    tldr: Residual blocks make very deep networks trainable.", f"    tldr: {tldr}", 1),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _refusal(path: Path) -> str:
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(path, display_name="papers.yaml")
+    [problem] = caught.value.problems
+    return problem.format()
+
+
+@pytest.mark.parametrize(
+    ("tldr", "depth", "line"),
+    [
+        ('"' + "- " * 600 + 'x"', 600, 1),
+        ('"' + "1. " * 1300 + 'x"', 1300, 1),
+        ('"ok\\n\\n' + "> - " * 20 + 'x"', 40, 3),
+    ],
+)
+def test_the_validator_refuses_deeply_nested_lists_naming_the_line(
+    tmp_path: Path, tldr: str, depth: int, line: int
+) -> None:
+    """`"- " × 600 + "x"` passed validation, then the build died with RecursionError (about 500 levels do it)."""
+    assert _refusal(_catalogue_with_tldr(tmp_path, tldr)) == (
+        f"papers.yaml:16:11: papers[0].tldr: line {line} of this text is nested {depth} levels deep (list or quote "
+        f"markers `- `, `1. `, `>` at its start, and two spaces of indentation a level); the limit is "
+        f"{MAX_NESTING} — flatten the list or remove the repeated markers{SCHEMA_HINT}"
+    )
+
+
+def test_nesting_counts_markers_and_indentation_outside_fences() -> None:
+    assert nesting_depth("- a\n  - b\n    - c\n") == (3, 3)
+    assert nesting_depth("text\n\n> - 1. x") == (3, 3)
+    assert nesting_depth("\t\t- x") == (5, 1)  # a tab is four spaces, two spaces a level
+    assert nesting_depth("```\n" + " " * 200 + "code\n```\n- x") == (1, 4)
+    assert nesting_depth("- " * (MAX_NESTING + 1) + "x")[0] == MAX_NESTING + 1
+
+
+@pytest.mark.parametrize(
+    "text", ["- " * 600 + "x", "1. " * 1300 + "x", "\n".join(" " * (2 * i) + "- a" for i in range(600))]
+)
+def test_a_deeply_nested_text_renders_as_plain_paragraphs(text: str) -> None:
+    html = render_markdown(text)
+    assert html == plain_paragraphs(text)
+    assert render_markdown("*still* fine") == "<p><em>still</em> fine</p>"
+
+
+def test_a_parser_failure_is_shown_as_plain_text_and_the_next_text_renders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the bound (disabled here) Python-Markdown raises RecursionError and leaves its instance half-reset: the
+    next text came out as raw Markdown. The text is shown as plain paragraphs and the next one gets a new parser."""
+    monkeypatch.setattr(sanitize, "markdown_cost_problem", lambda text: None)
+    sanitize._render.cache_clear()
+    deep = "- " * 1000 + "*x*"
+    assert render_markdown(deep) == plain_paragraphs(deep)
+    assert render_markdown("[a](https://e.org) *b*") == (
+        '<p><a href="https://e.org" rel="noopener noreferrer nofollow">a</a> <em>b</em></p>'
+    )
+
+
+def test_a_deeply_nested_notes_file_is_refused(tmp_path: Path) -> None:
+    notes = tmp_path / "docs" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "resnet.md").write_text("# Notes\n\n" + "- " * 600 + "x\n")
+    assert docs_folder_problems(tmp_path / "docs") == [
+        "docs/notes/resnet.md: line 3 of this text is nested 600 levels deep (list or quote markers `- `, `1. `, "
+        f"`>` at its start, and two spaces of indentation a level); the limit is {MAX_NESTING} — flatten the list "
+        "or remove the repeated markers"
+    ]
+
+
+@pytest.mark.parametrize("unit", ["a\n-\n", "a\n=\n", "---\n", "***\n", "# x\n", "#\n", "- - -\n", "> # x\n"])
+def test_repeated_heading_and_rule_lines_are_over_the_bound(unit: str) -> None:
+    """Python-Markdown searches the rest of a block again for every heading or rule line it consumes. Before the
+    bound counted them, 36 / 72 / 144 KB took 5.6 / 21.5 / 86 s (`"a\\n-\\n"`), 2.4 / 9.3 / 40.9 s (`"---\\n"`) and
+    1.7 / 6.7 / 28 s (`"# x\\n"`) to render, and a 144 KB notes file made a build take 1 m 28 s. At the bound the
+    slowest of these (6,300 characters of setext headings) renders in 0.2 s; 36 KB is shown as plain text."""
+    text = unit * (36_000 // len(unit))
+    assert markdown_cost(text) > MAX_MARKDOWN_COST
+    assert render_markdown(text) == plain_paragraphs(text)
+    # The same lines each followed by a blank line are separate blocks: linear, accepted and rendered.
+    spaced = unit.replace("\n", "\n\n") * 50
+    assert markdown_cost_problem(spaced) is None
+
+
+def test_heading_lines_cost_a_tenth_of_an_inline_token_times_their_block() -> None:
+    assert markdown_cost("# x\n# y") == 7 * 2 // 10
+    assert markdown_cost("a\n---\nb *c*") == 11 * 2 + 11 * 1 // 10  # 11 characters, 2 `*`, 1 rule line
+    assert markdown_cost("# x\n\n# y") == 0  # two blocks of one heading each: 3 // 10 each
+
+
+def test_the_validator_refuses_a_note_of_repeated_headings_naming_the_block(tmp_path: Path) -> None:
+    """A 40,000-character `notes.en` of this kind passed validation and took about 7 s to render."""
+    text = (REPO_ROOT / "tests" / "fixtures" / "catalogue" / "valid.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "papers.yaml"
+    note = '"intro\\n\\n' + "a\\n-\\n" * 9_000 + '"'
+    english = "      en: Residual networks solve the degradation problem of deep networks with identity shortcuts."
+    path.write_text(text.replace(english, f"      en: {note}", 1), encoding="utf-8")
+    assert _refusal(path) == (
+        "papers.yaml:19:11: papers[0].notes.en: this Markdown would take too long to render: 9,000 heading or "
+        "rule lines (`#`, `---`, `===`) in the 36,000-character block at line 3, with no blank line between them "
+        "(cost 32,400,000, limit 1,000,000); put a blank line after each heading and rule, or remove the repeated "
+        "lines" + SCHEMA_HINT
+    )
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "[proto](//evil.example/pr)",
+        r"[bs](\\\\evil.example\\x)",  # Markdown for the target \\evil.example\x
+        "[mixed](/\\evil.example)",
+        "[mixed2](\\/evil.example)",
+        "[tab](\t//evil.example)",
+        "[angle](<//evil.example>)",
+        '<a href=" //evil.example">raw</a>',
+        '<a href="&#47;/evil.example">entity</a>',
+    ],
+)
+def test_links_to_another_host_without_a_scheme_are_dropped(note: str) -> None:
+    """nh3 keeps `//host` and `\\\\host` as relative links, but browsers open them on another host."""
+    html = render_markdown(f"see {note} here")
+    assert "evil" not in html.split(">", 2)[1] and "href" not in html
+    assert re.fullmatch(r'<p>see <a rel="noopener noreferrer nofollow">\w+</a> here</p>', html)
+
+
+def test_relative_and_https_links_are_kept() -> None:
+    html = render_markdown("[a](/papers/x/) [b](#claim-1) [c](../x) [d](https://e.org/\\y) [e](\\x)")
+    assert re.findall(r'href="([^"]*)"', html) == ["/papers/x/", "#claim-1", "../x", "https://e.org/\\y", "\\x"]
 
 
 # --- item 17: mkdocs serve with a broken catalogue -------------------------------------------------------------

@@ -17,6 +17,11 @@ A hit returns what the same inputs produced before, byte for byte. A store is re
 written atomically when the build succeeds, with only the entries that build used, so it never holds more than one
 site. An unreadable, foreign or corrupt file is ignored (the work is done again).
 
+The folder is not trusted: anyone with the checkout can write it, and a pull request could commit it
+(`git add -f`). A cache folder that git tracks is not used at all (the build says so and does the work); a
+fragment is served only if the sanitizer's cleaner leaves it unchanged (`sanitize.render_markdown`), so a planted
+entry cannot put markup on a page that the cleaner would have removed.
+
     >>> with build_cache(repo_root):      # the MkDocs hook and `python -m tools.site.generate` do this
     ...     bundle = build_site(inputs, repo_root=repo_root)
 """
@@ -29,6 +34,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -147,6 +153,24 @@ def cache_folder(repo_root: Path) -> Path | None:
     return Path(override) if override else repo_root / CACHE_SUBDIR
 
 
+def tracked_by_git(repo_root: Path, folder: Path) -> bool:
+    """Whether git tracks any file of `folder` in the repository at `repo_root` (False outside a repository)."""
+    try:
+        relative = folder.resolve().relative_to(repo_root.resolve())
+    except (OSError, ValueError):
+        return False  # outside the repository: nothing a commit can plant there
+    try:
+        listed = subprocess.run(
+            ["git", "-C", str(repo_root), "ls-files", "-z", "--", str(relative)],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False  # no git: the folder cannot have come from a commit
+    return listed.returncode == 0 and bool(listed.stdout)
+
+
 @contextlib.contextmanager
 def build_cache(repo_root: Path) -> Iterator[BuildCache | None]:
     """Use the site cache for the work inside the block; save it if the block succeeds."""
@@ -154,6 +178,15 @@ def build_cache(repo_root: Path) -> Iterator[BuildCache | None]:
     folder = cache_folder(repo_root)
     if folder is None or _active is not None:
         yield _active
+        return
+    if tracked_by_git(repo_root, folder):
+        shown = folder.relative_to(repo_root) if folder.is_relative_to(repo_root) else folder
+        print(
+            f"WARNING -  {shown}/ is tracked by git, so the site cache is not used; remove it from the repository "
+            f"(git rm -r --cached {shown})",
+            file=sys.stderr,
+        )
+        yield None
         return
     cache = BuildCache(folder, repo_root)
     _active = cache
@@ -221,5 +254,6 @@ __all__ = [
     "fragment_key",
     "insights_key",
     "pack_insights",
+    "tracked_by_git",
     "unpack_insights",
 ]

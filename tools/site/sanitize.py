@@ -4,10 +4,11 @@ Every text field of `papers.yaml` comes from a pull request by a stranger, so it
 
 * Long fields (notes, TL;DR, strengths, weaknesses, claim text) are Markdown. `render_markdown` turns one into
   HTML with Python-Markdown, then cleans the HTML with nh3 (ammonia), keeping only ordinary tags and http(s) or
-  relative links. A page may place the result where MkDocs parses Markdown again (a table cell, an admonition),
-  so `markdown_inert` then writes every Markdown special character of its text and attribute values as a
-  numeric character reference: a second pass yields the same HTML (the renderer turns `\\[x\\](javascript:...)`
-  into the text `[x](javascript:...)`, which a second pass would otherwise make a live link).
+  relative links (a target starting with `//` or `\\`, which browsers read as another host, is dropped). A page
+  may place the result where MkDocs parses Markdown again (a table cell, an admonition), so `markdown_inert` then
+  writes every Markdown special character of its text and attribute values as a numeric character reference: a
+  second pass yields the same HTML (the renderer turns `\\[x\\](javascript:...)` into the text
+  `[x](javascript:...)`, which a second pass would otherwise make a live link).
 * Short fields (titles, authors, venues, labels) are plain text. `md_text` writes every Markdown or HTML
   special character as a numeric character reference, so the text shows literally wherever it lands: a
   heading, a table cell, link text or a raw HTML block.
@@ -47,6 +48,7 @@ _HEADING_TAG = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
 _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_OTHER_HOST = re.compile(r"^[/\\]{2}")  # `//host/...` or `\\host\...`: another host, scheme-relative
 # Characters that mean something to inline Markdown or HTML anywhere in a line. Written as &#NN; they are
 # inert in every context the generator uses (headings, table cells, list items, link text, raw HTML).
 _MD_SPECIAL = frozenset("\\`*_{}[]()<>|~$&\"'")
@@ -129,8 +131,10 @@ def render_markdown(text: str | None, *, heading_offset: int = 3) -> str:
     """Catalogue Markdown -> sanitized HTML. Headings are pushed down by `heading_offset` (# -> h4 by default).
 
     The result contains no script, no event handler, no style, no iframe/img/object, only http(s) or relative
-    link targets, no `<!--`, and no line break: it is a single line of HTML. Fragments of earlier builds are
-    reused from the site cache (`build_cache.py`) when one is active.
+    link targets (not `//host`), no `<!--`, and no line break: it is a single line of HTML. Fragments of earlier
+    builds are reused from the site cache (`build_cache.py`) when one is active and cleaning them again changes
+    nothing. A text the parser cannot render (over the bounds of `markdown_limits`, or failing inside it) is shown
+    as escaped plain paragraphs.
     """
     if not text:
         return ""
@@ -142,7 +146,9 @@ def render_markdown(text: str | None, *, heading_offset: int = 3) -> str:
     key = build_cache.fragment_key(text, heading_offset) if cache is not None else ""
     if cache is not None:
         stored = cache.fragments.get(key)
-        if isinstance(stored, str):
+        # The cache folder is a file anyone with the checkout can write: a fragment is used only if cleaning it
+        # again changes nothing, i.e. if it holds no markup the cleaner would not have let through.
+        if isinstance(stored, str) and _one_line(_clean(stored)) == stored:
             return stored
     rendered = _render(text, heading_offset)
     if cache is not None:
@@ -163,22 +169,42 @@ def _render(text: str, heading_offset: int) -> str:
     if "```" not in source and "~~~" not in source:
         # A line break between two CJK characters is not a space in Chinese: join hard-wrapped lines.
         source = _CJK_BREAK.sub("", source)
-    raw = _renderer.convert(source)
+    try:
+        raw = _renderer.convert(source)
+    except Exception:
+        # A parser failure on hostile text must not end the build (RecursionError past the nesting bound of
+        # markdown_limits, say). The instance may be left half-reset, so the next text gets a new one; this
+        # text is shown as escaped plain paragraphs.
+        _renderer = None
+        return plain_paragraphs(clean_text(text))
     if heading_offset:
         raw = _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + heading_offset)}", raw)
-    cleaned = nh3.clean(
-        raw,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "textarea", "title"},
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        allowed_classes={k: set(v) for k, v in ALLOWED_CLASSES.items()},
-        url_schemes=set(URL_SCHEMES),
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-        attribute_filter=_filter_attribute,
-    )
-    # One line: no line of the page can then start inside catalogue text, so no line-based preprocessor
-    # (snippets `--8<--`, code fences, blocks `///`) can fire on it. In <pre> the reference is a newline.
+    return _one_line(_clean(raw))
+
+
+def _clean(raw: str) -> str:
+    """nh3 with the settings of this module: only ALLOWED_TAGS, their attributes, http(s) or relative links."""
+    global _cleaner
+    if _cleaner is None:  # built once: a Cleaner cleans three times faster than nh3.clean with the same settings
+        _cleaner = nh3.Cleaner(
+            tags=set(ALLOWED_TAGS),
+            clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "textarea", "title"},
+            attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+            allowed_classes={k: set(v) for k, v in ALLOWED_CLASSES.items()},
+            url_schemes=set(URL_SCHEMES),
+            link_rel="noopener noreferrer nofollow",
+            strip_comments=True,
+            attribute_filter=_filter_attribute,
+        )
+    return _cleaner.clean(raw)
+
+
+_cleaner: nh3.Cleaner | None = None
+
+
+def _one_line(cleaned: str) -> str:
+    """One line: no line of the page can then start inside catalogue text, so no line-based preprocessor
+    (snippets `--8<--`, code fences, blocks `///`) can fire on it. In <pre> the reference is a newline."""
     return cleaned.strip().replace("\r", "").replace("\n", "&#10;")
 
 
@@ -223,11 +249,16 @@ def github_list_indent(text: str) -> str:
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-    """Second check on link targets: browsers drop tabs and newlines inside URLs (`java\tscript:`)."""
-    if attribute == "href":
+    """Second check on link targets: browsers drop tabs and newlines inside URLs (`java\tscript:`), and read a
+    target that starts with two slashes or backslashes in any order (`//host`, `\\\\host`, `/\\host`) as a link
+    to another host, which nh3 takes for a relative path. Such a target is dropped (the text stays, unlinked):
+    a link to another site must say `https://`."""
+    if attribute in ("href", "src"):
         squeezed = _URL_IGNORED.sub("", value)
         match = _SCHEME.match(squeezed)
         if match and match.group(1).lower() not in URL_SCHEMES:
+            return None
+        if _OTHER_HOST.match(squeezed):
             return None
     return value
 
