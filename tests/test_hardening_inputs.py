@@ -158,15 +158,26 @@ def with_line(number: int, new: str) -> str:
 # --- H5: fractions written as percentages -----------------------------------------------------------------------
 
 
-def test_an_evaluation_written_as_a_fraction_is_refused(tmp_path: Path) -> None:
+def evaluation_problems(tmp_path: Path, **edits: str) -> tuple[list[str], int]:
+    """The problems of test_evidence.py's ROW with each `field=value` edited in, and the first edited field's line."""
     text = (ROOT / "tests" / "test_evidence.py").read_text(encoding="utf-8")
-    row = text.split('ROW = """\\\n', 1)[1].split('"""', 1)[0]
+    document = "evaluations:\n" + text.split('ROW = """\\\n', 1)[1].split('"""', 1)[0]
+    lines = document.split("\n")
+    line = next(n for n, row in enumerate(lines, 1) if row.strip().startswith(f"{next(iter(edits))}:"))
+    for field, value in edits.items():
+        lines = [f"    {field}: {value}" if row.strip().startswith(f"{field}:") else row for row in lines]
     path = tmp_path / "evaluations.yaml"
-    path.write_text("evaluations:\n" + row.replace("top1: 78.950", "top1: 0.7895"), encoding="utf-8")
-    with pytest.raises(CatalogueError) as caught:
+    path.write_text("\n".join(lines), encoding="utf-8")
+    try:
         load_evaluations(path)
-    line = ("evaluations:\n" + row).split("\n").index("    top1: 78.950") + 1
-    assert [p.format() for p in caught.value.problems] == [
+    except CatalogueError as caught:
+        return [p.format() for p in caught.problems], line
+    return [], line
+
+
+def test_an_evaluation_written_as_a_fraction_is_refused(tmp_path: Path) -> None:
+    problems, line = evaluation_problems(tmp_path, top1="0.7895")
+    assert problems == [
         f"evaluations.yaml:{line}:11: evaluations[0].top1: 0.7895 is a fraction, not a percentage (accuracies here "
         "are in %) — write 78.95, not 0.7895"
     ]
@@ -174,24 +185,13 @@ def test_an_evaluation_written_as_a_fraction_is_refused(tmp_path: Path) -> None:
 
 def test_an_evaluation_by_whoever_released_the_weights_is_not_independent(tmp_path: Path) -> None:
     """torchvision's metadata for torchvision's (ported) DenseNet weights: shown, but it decides no verdict."""
-    text = (ROOT / "tests" / "test_evidence.py").read_text(encoding="utf-8")
-    row = (
-        text.split('ROW = """\\\n', 1)[1]
-        .split('"""', 1)[0]
-        .replace('evaluator: "timm"', 'evaluator: "Res2Net-official"')
-    )
-    path = tmp_path / "evaluations.yaml"
-    path.write_text("evaluations:\n" + row, encoding="utf-8")
-    with pytest.raises(CatalogueError) as caught:
-        load_evaluations(path)
-    line = ("evaluations:\n" + row).split("\n").index("    independent: true") + 1
-    assert [p.format() for p in caught.value.problems] == [
+    problems, line = evaluation_problems(tmp_path, independent="true", evaluator='"Res2Net-official"')
+    assert problems == [
         f"evaluations.yaml:{line}:18: evaluations[0].independent: Res2Net-official released "
         "`res2net-official/res2net50_26w_8s`, so its own evaluation of them is not independent — write "
         "`independent: false` (only someone who neither trained nor released the weights decides)"
     ]
-    path.write_text("evaluations:\n" + row.replace("independent: true", "independent: false"), encoding="utf-8")
-    assert len(load_evaluations(path)) == 1
+    assert evaluation_problems(tmp_path, independent="false", evaluator='"Res2Net-official"') == ([], line)
 
 
 def test_an_accuracy_claim_written_as_a_fraction_is_refused(tmp_path: Path) -> None:

@@ -775,44 +775,39 @@ def _undecided_reading(
       under some of them and not under others can be neither verified nor refuted;
     * a row that fails under the table's reading but holds under another one shows that the table's rows do not
       share one reading (this row may have been counted, or copied from elsewhere, the other way), so it is not
-      refuted either. A row that holds under no reading still is.
+      refuted either; nor, in such a table, is a row whose printed value lies between two readings. A row that
+      holds under no reading and lies outside them all still is.
     """
     if claim.quantity != "macs" or claim.convention in READINGS:
         return None
     factor = 2 if claim.convention == "flops_2x" else 1
+    value = {n: measured[Reading(n, factor)] for n in READINGS}  # `_judge` computed them
     if context.tied:
-        holds = {n: interval.contains(measured[Reading(n, factor)]) for n in context.tied}  # `_judge` computed them
+        holds = {n: interval.contains(value[n]) for n in context.tied}
         if len(set(holds.values())) == 1:
             return None
         under = " and ".join(reading_label(n) for n, ok in holds.items() if ok)
         not_under = " and ".join(reading_label(n) for n, ok in holds.items() if not ok)
         return f"{context.rule}; this row holds under {under} and not under {not_under}"
     used = context.reading or READINGS[0]
-    if interval.contains(measured[Reading(used, factor)]):
+    if interval.contains(value[used]):
         return None
-    decimals = printed_decimals(claim)
-    shown = {n: format_measured(measured[Reading(n, factor)], claim.unit, decimals) for n in READINGS}
+    shown = {n: format_measured(v, claim.unit, printed_decimals(claim)) for n, v in value.items()}
     where = f"{context.rule}, but" if context.rule else "the reading is inferred, and"
-    others = [n for n in READINGS if n != used and interval.contains(measured[Reading(n, factor)])]
+    others = [n for n in READINGS if n != used and interval.contains(value[n])]
     if others:
         under = " and ".join(f"{reading_label(n)} ({shown[n]})" for n in others)
         return (
             f"{where} this row holds under {under} instead, so the rows do not share one reading and which one "
             "this row uses is unknown"
         )
-    values = sorted(measured[Reading(n, factor)] for n in READINGS)
-    if context.mixed and values[0] < interval.low and interval.high < values[-1]:
-        below = max(
-            (n for n in READINGS if measured[Reading(n, factor)] < interval.low),
-            key=lambda n: measured[Reading(n, factor)],
-        )
-        above = min(
-            (n for n in READINGS if measured[Reading(n, factor)] > interval.high),
-            key=lambda n: measured[Reading(n, factor)],
-        )
+    below = [n for n in READINGS if value[n] < interval.low]
+    above = [n for n in READINGS if value[n] > interval.high]
+    if context.mixed and below and above:
+        low, high = max(below, key=value.__getitem__), min(above, key=value.__getitem__)
         return (
             f"{where} the table's rows do not share one reading, and this row's printed value lies between two of "
-            f"ours ({reading_label(below)} {shown[below]}, {reading_label(above)} {shown[above]}): a count "
+            f"ours ({reading_label(low)} {shown[low]}, {reading_label(high)} {shown[high]}): a count "
             "between them would give it, and the source does not say what it counts"
         )
     return None
