@@ -1,4 +1,5 @@
 """The site cache (tools/site/build_cache.py): sanitized fragments and insight pages reused between builds.
+(The paper pages, BibTeX entries and list tables it also keeps are tested in tests/test_page_cache.py.)
 
 A hit must give exactly what the work would give, and a change to anything the work reads must be a miss: each
 test first proves that the cache is really consulted (a planted entry is served), then that a changed input is
@@ -29,6 +30,7 @@ NOTE = "A note with *emphasis*, `code` and a list:\n\n- one\n- two\n"
 def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "site-cache"
     monkeypatch.setenv("SITE_CACHE_DIR", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # a store key of this test's own
     monkeypatch.delenv("SITE_CACHE", raising=False)
     sanitize._render.cache_clear()  # the in-process memo must not hide what the cache does
     return folder
@@ -39,15 +41,26 @@ def _fragment_file(folder: Path) -> Path:
     return path
 
 
+def _entries(path: Path) -> dict:  # type: ignore[type-arg]
+    """The entries of a store file (after its header line)."""
+    return json.loads(path.read_bytes().partition(b"\n")[2])  # type: ignore[no-any-return]
+
+
+def _store(path: Path, entries: dict, key: bytes | None = None) -> None:  # type: ignore[type-arg]
+    """Write `entries` as a store signed with `key` (default: this user's, as an earlier build would)."""
+    store = build_cache.Store(path, key or build_cache._signing_key())
+    for name, value in entries.items():
+        store.put(name, value)
+    store.save()
+
+
 def test_fragments_are_stored_and_served_from_the_next_build(cache_folder: Path) -> None:
     expected = sanitize._render(NOTE, 3)
     with build_cache.build_cache(REPO_ROOT):
         assert sanitize.render_markdown(NOTE) == expected
-    entries = json.loads(_fragment_file(cache_folder).read_text(encoding="utf-8"))["entries"]
-    assert entries == {build_cache.fragment_key(NOTE, 3): expected}
-    # Plant a different value under the note's key: the next build serves it, so the cache is really read.
-    planted = {"format": "site-cache 1", "entries": {build_cache.fragment_key(NOTE, 3): "<p>from the cache</p>"}}
-    _fragment_file(cache_folder).write_text(json.dumps(planted), encoding="utf-8")
+    assert _entries(_fragment_file(cache_folder)) == {build_cache.fragment_key(NOTE, 3): expected}
+    # Store a different value under the note's key: the next build serves it, so the cache is really read.
+    _store(_fragment_file(cache_folder), {build_cache.fragment_key(NOTE, 3): "<p>from the cache</p>"})
     sanitize._render.cache_clear()
     with build_cache.build_cache(REPO_ROOT):
         assert sanitize.render_markdown(NOTE) == "<p>from the cache</p>"
@@ -66,7 +79,7 @@ def test_a_changed_text_or_heading_offset_is_rendered_afresh_never_served_stale(
     assert shown == sanitize._render(changed, 3)
     assert shifted.startswith("<h3>Heading</h3>")
     # The stored file keeps only what the last build used: the old note's entry is gone.
-    entries = json.loads(_fragment_file(cache_folder).read_text(encoding="utf-8"))["entries"]
+    entries = _entries(_fragment_file(cache_folder))
     assert set(entries) == {build_cache.fragment_key(changed, 3), build_cache.fragment_key(heading, 2)}
 
 
@@ -81,7 +94,16 @@ def test_other_rendering_code_uses_another_file(tmp_path: Path, cache_folder: Pa
     assert build_cache.BuildCache(cache_folder, fake_root).fragments.path.name != first
 
 
-@pytest.mark.parametrize("content", ["not json", '{"format": "other", "entries": {}}', '{"format": "site-cache 1"}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        '{"format": "other", "signature": ""}\n{}',
+        '{"format": "site-cache 2"}\n{}',
+        '{"format": "site-cache 1", "entries": {}}',
+        "",
+    ],
+)
 def test_an_unreadable_or_foreign_cache_file_is_ignored(cache_folder: Path, content: str) -> None:
     with build_cache.build_cache(REPO_ROOT):
         sanitize.render_markdown(NOTE)
@@ -130,10 +152,10 @@ def uncached(catalogue, measurements):  # type: ignore[no-untyped-def]
 
 def _plant(cache_folder: Path, page: str, text: str) -> None:
     path = cache_folder / "insights.json"
-    stored = json.loads(path.read_text(encoding="utf-8"))
-    (entry,) = stored["entries"].values()
+    stored = _entries(path)
+    (entry,) = stored.values()
     entry["pages"][page] = text
-    path.write_text(json.dumps(stored), encoding="utf-8")
+    _store(path, stored)
 
 
 def test_insight_pages_from_the_cache_are_the_ones_drawn(cache_folder, catalogue, measurements, uncached) -> None:  # type: ignore[no-untyped-def]
@@ -215,14 +237,51 @@ def test_the_insight_pages_read_only_the_fingerprinted_fields_of_a_paper() -> No
     ],
 )
 def test_a_planted_fragment_the_cleaner_would_change_is_rendered_afresh(cache_folder: Path, planted: str) -> None:
-    """A committed or otherwise planted `.cache/site/fragments-*.json` was published as it stood."""
+    """A committed or otherwise planted `.cache/site/fragments-*.json` was published as it stood. Even a store
+    signed with the user's key (a store edited by a process of the same user) cannot put markup on a page."""
     with build_cache.build_cache(REPO_ROOT):
         sanitize.render_markdown(NOTE)
-    entries = {"format": "site-cache 1", "entries": {build_cache.fragment_key(NOTE, 3): planted}}
-    _fragment_file(cache_folder).write_text(json.dumps(entries), encoding="utf-8")
+    _store(_fragment_file(cache_folder), {build_cache.fragment_key(NOTE, 3): planted})
     sanitize._render.cache_clear()
     with build_cache.build_cache(REPO_ROOT):
         assert sanitize.render_markdown(NOTE) == sanitize._render(NOTE, 3)
+
+
+@pytest.mark.parametrize("signer", ["another key", "no signature", "edited after signing"])
+def test_a_store_this_user_did_not_sign_is_not_used(cache_folder: Path, signer: str) -> None:
+    """A store copied from elsewhere, restored from another machine's cache or edited by hand is not read: the
+    planted page would be served otherwise (pages cannot be cleaned again like fragments)."""
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)
+    path = _fragment_file(cache_folder)
+    planted = {build_cache.fragment_key(NOTE, 3): "<p>planted</p>"}  # one the cleaner leaves as it is
+    if signer == "another key":
+        _store(path, planted, key=bytes(32))
+    elif signer == "no signature":
+        path.write_bytes(b'{"format": "site-cache 2", "signature": ""}\n' + json.dumps(planted).encode())
+    else:
+        _store(path, planted)
+        path.write_bytes(path.read_bytes().replace(b"planted", b"PLANTED"))
+    sanitize._render.cache_clear()
+    with build_cache.build_cache(REPO_ROOT):
+        assert sanitize.render_markdown(NOTE) == sanitize._render(NOTE, 3)
+    _store(path, planted)  # the same entry, signed by this user: served (the test above did not pass by accident)
+    sanitize._render.cache_clear()
+    with build_cache.build_cache(REPO_ROOT):
+        assert sanitize.render_markdown(NOTE) == "<p>planted</p>"
+
+
+def test_the_store_key_is_made_once_readable_by_the_user_alone(cache_folder: Path) -> None:
+    key = build_cache._signing_key()
+    path = build_cache.key_file()
+    assert key is not None and len(key) == 32 and path.read_bytes() == key
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert build_cache._signing_key() == key  # made once, then read
+    path.chmod(0o644)
+    assert build_cache._signing_key() is None  # others could read it: not a secret, the cache is not used
+    path.chmod(0o600)
+    path.write_bytes(b"short")
+    assert build_cache._signing_key() is None
 
 
 def test_every_fragment_of_the_real_catalogue_passes_the_check_on_a_hit() -> None:
@@ -242,7 +301,7 @@ def test_a_cache_folder_tracked_by_git_is_not_used(
     root = tmp_path / "repo"
     folder = root / ".cache" / "site"
     folder.mkdir(parents=True)
-    (folder / "insights.json").write_text('{"format": "site-cache 1", "entries": {}}', encoding="utf-8")
+    (folder / "insights.json").write_text('{"format": "site-cache 2", "signature": ""}\n{}', encoding="utf-8")
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
     subprocess.run([*git, "init", "-q"], check=True)
     assert build_cache.tracked_by_git(root, folder) is False

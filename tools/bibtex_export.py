@@ -141,15 +141,17 @@ def entry_keys(papers: Iterable[Any]) -> dict[str, str]:
     return keys
 
 
+def bibtex_entry(paper: Any, key: str) -> str:
+    """The text of one paper's BibTeX entry under citation key `key` (ends with a blank line)."""
+    entry_type = re.sub(r"[^a-z]", "", paper.bibtex.type) if paper.bibtex else "misc"
+    entry = model.Entry(entry_type or "misc", key, [model.Field(k, v) for k, v in entry_fields(paper)])
+    return str(write_string(Library([entry]))).rstrip("\n") + "\n\n"
+
+
 def bibtex_entries(catalogue: Any) -> dict[str, str]:
     """paper id -> the text of its BibTeX entry (ends with a blank line), in catalogue order."""
     keys = entry_keys(catalogue.papers)
-    out: dict[str, str] = {}
-    for paper in catalogue.papers:
-        entry_type = re.sub(r"[^a-z]", "", paper.bibtex.type) if paper.bibtex else "misc"
-        entry = model.Entry(entry_type or "misc", keys[paper.id], [model.Field(k, v) for k, v in entry_fields(paper)])
-        out[paper.id] = write_string(Library([entry])).rstrip("\n") + "\n\n"
-    return out
+    return {paper.id: bibtex_entry(paper, keys[paper.id]) for paper in catalogue.papers}
 
 
 def export_bibtex(catalogue: Any) -> str:

@@ -7,6 +7,21 @@ caching off):
   and the heading offset. The file's name carries the hash of the rendering code (`sanitize.py`,
   `markdown_limits.py`) and of the Python-Markdown, pymdown-extensions and nh3 versions, so other code never
   reads these fragments.
+* **pages**: each paper page and the details it loads on demand (`paper_page.PaperPages.build`), keyed by the
+  hash of everything the page is made from (`PaperPages.inputs_digest`): the paper's entry and note file, its
+  claims' verdicts, what the registry, the measurements, the latency record and the cited top-1 accuracies say
+  of its models, its BibTeX entry, the title, venue and year of its related papers, the ids and titles of the
+  pages before and after it, every file under `tools/` and `reference_impls/` (templates, measurements and
+  latency among them), and the Python, Jinja, Python-Markdown, pymdown-extensions, nh3 and pydantic versions.
+  The links a page's Markdown makes to other papers depend on which of them exist: the entry records the ids
+  its links named and whether each existed, and is not used if that changed. Editing one paper re-renders its
+  page, its neighbours in the list (their "previous"/"next") and the pages that list it as related, if its
+  title, venue or year changed.
+* **bibtex**: each paper's BibTeX entry, keyed by the hash of its catalogue entry, its citation key, the code
+  and the bibtexparser version.
+* **tables**: the Markdown table of the first rows of each list page (`tables.Lists.table`), keyed by what the
+  table shows of each row (title, year, venue, status, links, tags, headline numbers, verdict tally), its
+  settings, the code and the library versions.
 * **insights**: the insight pages and their charts (`insights.build_insights`), keyed by the hash of everything
   they are drawn from: every measurement, the latency record, the model registry, the URL style, and of the
   catalogue the id, title, model references and claims of each paper (the insight code reads nothing else of a
@@ -18,9 +33,12 @@ written atomically when the build succeeds, with only the entries that build use
 site. An unreadable, foreign or corrupt file is ignored (the work is done again).
 
 The folder is not trusted: anyone with the checkout can write it, and a pull request could commit it
-(`git add -f`). A cache folder that git tracks is not used at all (the build says so and does the work); a
-fragment is served only if the sanitizer's cleaner leaves it unchanged (`sanitize.render_markdown`), so a planted
-entry cannot put markup on a page that the cleaner would have removed.
+(`git add -f`). A cache folder that git tracks is not used at all (the build says so and does the work). Every
+store is signed with a key kept outside the checkout, in the user's own cache folder (`key_file()`, 32 random
+bytes made on first use, readable by the user alone), and a store whose signature does not match is ignored, so
+only what this user's own builds wrote is served: not a store copied from elsewhere, restored from another
+machine's CI cache, or edited by hand. On top of that, a fragment is served only if the sanitizer's cleaner
+leaves it unchanged (`sanitize.render_markdown`).
 
     >>> with build_cache(repo_root):      # the MkDocs hook and `python -m tools.site.generate` do this
     ...     bundle = build_site(inputs, repo_root=repo_root)
@@ -31,20 +49,25 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import hmac
 import importlib.metadata
 import json
 import os
+import stat
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 CACHE_SUBDIR = Path(".cache") / "site"
-_FORMAT = "site-cache 1"
+_FORMAT = "site-cache 2"
+_KEY_BYTES = 32
+STORE_LIMIT = 1 << 30  # bytes; a store of 5,000 papers is about 60 MB
 _FRAGMENT_CODE = ("tools/site/sanitize.py", "tools/catalogue/markdown_limits.py")
 _FRAGMENT_LIBRARIES = ("markdown", "pymdown-extensions", "nh3")
 _CODE_DIRS = ("tools", "reference_impls")
+_PAGE_LIBRARIES = ("jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "pydantic")
 
 
 def _version(distribution: str) -> str:
@@ -54,19 +77,78 @@ def _version(distribution: str) -> str:
         return "absent"
 
 
-class Store:
-    """One JSON file of `{key: value}`: read when opened, rewritten by `save` with the entries used since."""
+def key_file() -> Path:
+    """Where the key that signs the stores lives: the user's cache folder, outside every checkout."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cv-paper-notes" / "site-cache.key"
 
-    def __init__(self, path: Path) -> None:
+
+def _signing_key() -> bytes | None:
+    """The user's 32-byte store key, made on first use (mode 0600); None if it cannot be read or made safely."""
+    path = key_file()
+    with contextlib.suppress(FileExistsError, OSError):
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(descriptor, os.urandom(_KEY_BYTES))
+            finally:
+                os.close(descriptor)
+            try:
+                os.link(temporary, path)  # never replaces a key another build made meanwhile
+            finally:
+                temporary.unlink()
+    try:
+        status = path.lstat()
+        if (
+            not stat.S_ISREG(status.st_mode)
+            or status.st_mode & 0o077
+            or status.st_uid != getattr(os, "getuid", lambda: status.st_uid)()
+        ):
+            return None  # a link, or a file others can read or write: not a secret
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == _KEY_BYTES else None
+
+
+def _signature(key: bytes, name: str, body: bytes) -> str:
+    return hashlib.blake2b(name.encode("utf-8") + b"\0" + body, key=key, digest_size=32).hexdigest()
+
+
+class Store:
+    """One file of `{key: value}`: read when opened, rewritten by `save` with the entries used since.
+
+    The file is a header line (`{"format": ..., "signature": ...}`) and the entries as JSON. The signature is a
+    keyed BLAKE2b of the file's name and entries under the user's store key (`key_file()`), so a store another
+    user, another machine or a commit put there is not used: only this user's own builds are trusted."""
+
+    def __init__(self, path: Path, key: bytes | None) -> None:
         self.path = path
+        self._key = key
         self._stored: dict[str, Any] = {}
         self._used: dict[str, Any] = {}
+        if key is not None:
+            self._stored = self._read(path, key)
+
+    @staticmethod
+    def _read(path: Path, key: bytes) -> dict[str, Any]:
+        from tools.files import ReadError, read_limited
+
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        if isinstance(data, dict) and data.get("format") == _FORMAT and isinstance(data.get("entries"), dict):
-            self._stored = data["entries"]
+            raw = read_limited(path, STORE_LIMIT)
+            header_line, _, body = raw.partition(b"\n")
+            header = json.loads(header_line)
+            if not isinstance(header, dict) or header.get("format") != _FORMAT:
+                return {}
+            signature = header.get("signature")
+            if not isinstance(signature, str) or not hmac.compare_digest(signature, _signature(key, path.name, body)):
+                return {}
+            entries = json.loads(body)
+        except (ReadError, OSError, ValueError):
+            return {}
+        return entries if isinstance(entries, dict) else {}
 
     def get(self, key: str) -> Any:
         """The value stored under `key`, or None."""
@@ -79,30 +161,32 @@ class Store:
         self._used[key] = value
 
     def save(self) -> None:
-        """Write the entries this build used (atomically), unless they are exactly what the file holds."""
+        """Write the entries this build used (atomically, signed), unless they are exactly what the file holds."""
         from tools.files import WriteError, write_atomic
 
-        if self._used == self._stored:
+        if self._key is None or self._used == self._stored:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps({"format": _FORMAT, "entries": self._used}, ensure_ascii=False, separators=(",", ":"))
-            write_atomic(self.path, text)
+            body = json.dumps(self._used, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            header = json.dumps({"format": _FORMAT, "signature": _signature(self._key, self.path.name, body)})
+            write_atomic(self.path, header.encode("ascii") + b"\n" + body)
         except (OSError, WriteError):
             return  # a cache that cannot be written is simply not used
         self._stored = dict(self._used)
 
 
-def _digest(*parts: str | bytes) -> str:
-    digest = hashlib.blake2b(digest_size=16)
+def digest(*parts: str | bytes) -> str:
+    """Hash of a sequence of texts (each length-prefixed, so no two sequences share a hash by concatenation)."""
+    hasher = hashlib.blake2b(digest_size=16)
     for part in parts:
         data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "little") + data)
-    return digest.hexdigest()
+        hasher.update(len(data).to_bytes(8, "little") + data)
+    return hasher.hexdigest()
 
 
 def fragment_key(text: str, heading_offset: int) -> str:
-    return _digest(str(heading_offset), text)
+    return digest(str(heading_offset), text)
 
 
 class BuildCache:
@@ -113,10 +197,15 @@ class BuildCache:
         self.repo_root = repo_root
         code = [(repo_root / name).read_bytes() for name in _FRAGMENT_CODE if (repo_root / name).is_file()]
         versions = [f"{name} {_version(name)}" for name in _FRAGMENT_LIBRARIES]
-        namespace = _digest(_FORMAT, sys.version, *versions, *code)
-        self.fragments = Store(folder / f"fragments-{namespace}.json")
-        self.insights = Store(folder / "insights.json")
+        namespace = digest(_FORMAT, sys.version, *versions, *code)
+        key = _signing_key()
+        self.fragments = Store(folder / f"fragments-{namespace}.json", key)
+        self.insights = Store(folder / "insights.json", key)
+        self.pages = Store(folder / "pages.json", key)
+        self.bibtex = Store(folder / "bibtex.json", key)
+        self.tables = Store(folder / "tables.json", key)
         self._code_digest: str | None = None
+        self._entries: dict[str, str] = {}
 
     def code_digest(self) -> str:
         """Hash of every file under tools/ and reference_impls/ (what the insight pages are computed with)."""
@@ -129,9 +218,22 @@ class BuildCache:
             self._code_digest = digest.hexdigest()
         return self._code_digest
 
+    def entry_json(self, paper: Any) -> str:
+        """A paper's catalogue entry as JSON (once per build: the page and BibTeX keys both hash it)."""
+        if paper.id not in self._entries:
+            self._entries[paper.id] = paper.model_dump_json()
+        return self._entries[paper.id]
+
+    def library_versions(self) -> list[str]:
+        """Python and the versions of the libraries a paper page is rendered with."""
+        return [sys.version, *(f"{name} {_version(name)}" for name in _PAGE_LIBRARIES)]
+
     def save(self) -> None:
         self.fragments.save()
         self.insights.save()
+        self.pages.save()
+        self.bibtex.save()
+        self.tables.save()
         for old in self.folder.glob("fragments-*.json"):
             if old != self.fragments.path:
                 with contextlib.suppress(OSError):
@@ -227,7 +329,7 @@ def insights_key(
         "latency": _dumped(latency),
     }
     text = json.dumps(inputs, ensure_ascii=False, sort_keys=True, default=repr)
-    return _digest(_FORMAT, cache.code_digest(), f"matplotlib {_version('matplotlib')}", text)
+    return digest(_FORMAT, cache.code_digest(), f"matplotlib {_version('matplotlib')}", text)
 
 
 def pack_insights(pages: Mapping[str, str], assets: Mapping[str, bytes]) -> dict[str, Any]:
@@ -245,15 +347,67 @@ def unpack_insights(entry: Any) -> tuple[dict[str, str], dict[str, bytes]] | Non
         return None
 
 
+# ---- BibTeX ----------------------------------------------------------------------------------------------------
+
+
+def bibtex_entries(cache: BuildCache | None, catalogue: Any) -> dict[str, str]:
+    """`tools.bibtex_export.bibtex_entries`, reusing the entries an earlier build wrote for the same paper entry
+    and citation key with the same code (`tools/`) and bibtexparser version."""
+    from tools.bibtex_export import bibtex_entries as write_all
+    from tools.bibtex_export import bibtex_entry, entry_keys
+
+    if cache is None:
+        return write_all(catalogue)
+    keys = entry_keys(catalogue.papers)
+    namespace = digest("bibtex", cache.code_digest(), f"bibtexparser {_version('bibtexparser')}")
+    out: dict[str, str] = {}
+    for paper in catalogue.papers:
+        key = digest(namespace, cache.entry_json(paper), keys[paper.id])
+        text = cache.bibtex.get(key)
+        if not isinstance(text, str):
+            text = bibtex_entry(paper, keys[paper.id])
+        cache.bibtex.put(key, text)
+        out[paper.id] = text
+    return out
+
+
+# ---- the paper pages -------------------------------------------------------------------------------------------
+
+
+def pack_page(
+    page: str, details: Mapping[str, str], asked: Iterable[str], paper_ids: Collection[str]
+) -> dict[str, Any]:
+    """A stored paper page: its Markdown, its details, and whether each paper its links named existed."""
+    return {"page": page, "details": dict(details), "links": {i: i in paper_ids for i in sorted(asked)}}
+
+
+def unpack_page(entry: Any, paper_ids: Collection[str]) -> tuple[str, dict[str, str]] | None:
+    """(page, details) of a stored entry, or None if it is not one or a paper its links named came or went."""
+    if not isinstance(entry, dict):
+        return None
+    page, details, links = entry.get("page"), entry.get("details"), entry.get("links")
+    if not (isinstance(page, str) and isinstance(details, dict) and isinstance(links, dict)):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in details.items()):
+        return None
+    if any(not isinstance(existed, bool) or (i in paper_ids) != existed for i, existed in links.items()):
+        return None
+    return page, dict(details)
+
+
 __all__ = [
     "BuildCache",
     "Store",
     "active",
+    "bibtex_entries",
     "build_cache",
     "cache_folder",
+    "digest",
     "fragment_key",
     "insights_key",
     "pack_insights",
+    "pack_page",
     "tracked_by_git",
     "unpack_insights",
+    "unpack_page",
 ]

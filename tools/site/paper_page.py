@@ -67,6 +67,8 @@ class PaperPages:
         self.conventions_url = conventions_url
         self.relink = PaperLinks(self.by_id, directory_urls)
         self.latency = latency
+        self._shared_digest: str | None = None
+        self._model_digests: dict[str, str] = {}
 
     def view(self, paper: Any, previous: Any | None, following: Any | None) -> PaperView:
         from reference_impls import REGISTRY
@@ -187,15 +189,67 @@ class PaperPages:
         return out
 
     def build(self, order: Sequence[Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-        """Every paper page (by docs-relative path) and its details (by site-root JSON path), `order` kept."""
+        """Every paper page (by docs-relative path) and its details (by site-root JSON path), `order` kept.
+
+        With a site cache active, a page whose inputs (`inputs_digest`) are those of a page an earlier build
+        made is that page again, byte for byte, and is not rendered (`build_cache.py`, "pages")."""
+        from . import build_cache
+
+        cache = build_cache.active()
         pages, details = {}, {}
         for i, paper in enumerate(order):
             previous = order[i - 1] if i > 0 else None
             following = order[i + 1] if i + 1 < len(order) else None
-            view = self.view(paper, previous, following)
-            pages[paper_path(paper.id)] = self.page(view)
-            details[details_path(paper.id)] = self.details(view)
+            key = self.inputs_digest(paper, previous, following, cache) if cache is not None else ""
+            made = build_cache.unpack_page(cache.pages.get(key), self.relink.ids) if cache is not None else None
+            if made is None:
+                self.relink.asked.clear()
+                view = self.view(paper, previous, following)
+                made = self.page(view), self.details(view)
+                if cache is not None:  # which named papers exist decides the links, so the entry keeps that
+                    cache.pages.put(key, build_cache.pack_page(*made, self.relink.asked, self.relink.ids))
+            pages[paper_path(paper.id)], details[details_path(paper.id)] = made
         return pages, details
+
+    def inputs_digest(self, paper: Any, previous: Any | None, following: Any | None, cache: Any) -> str:
+        """Hash of everything `view`, `page` and `details` read for `paper`, except which papers its links name
+        exist (the cached entry records those ids; `build_cache.unpack_page` checks them).
+
+        Keep it complete: a value these methods read that is missing here would let a page go stale. The tests
+        in tests/test_page_cache.py change each input in turn and compare with a build without the cache."""
+        from . import build_cache
+
+        if self._shared_digest is None:
+            machine = self.latency.machine if self.latency is not None else None
+            self._shared_digest = build_cache.digest(
+                "paper pages",
+                cache.code_digest(),  # tools/ (templates, measurements and latency included) and reference_impls/
+                *cache.library_versions(),
+                repr((self.repo_url, self.conventions_url, self.relink.directory_urls, machine)),
+            )
+        related = [(r, *((o.title, o.venue, o.year) if (o := self.by_id.get(r)) else ())) for r in paper.related]
+        return build_cache.digest(
+            self._shared_digest,
+            cache.entry_json(paper),
+            repr([self.results.get((paper.id, c.id)) for c in paper.claims]),
+            *(self._model_digest(ref.id) for ref in paper.models),
+            read_note_file(self.repo_root, paper.id) or "",
+            self.bibtex.get(paper.id, ""),
+            repr((related, *((n.id, n.title) if n else None for n in (previous, following)))),
+        )
+
+    def _model_digest(self, model_id: str) -> str:
+        """Hash of what a page reads about one of its models (computed once per model and build)."""
+        if model_id not in self._model_digests:
+            from reference_impls import REGISTRY
+
+            cited = [(c.value, c.paper.id, c.claim) for c in self.top1.get(model_id, ())]  # the headline's top-1
+            latency = self.latency.models.get(model_id) if self.latency is not None else None
+            spec = REGISTRY.get(model_id)
+            self._model_digests[model_id] = repr(
+                (spec, self.costs.get(model_id), self.stale.get(model_id), latency, self.source_files(model_id), cited)
+            )
+        return self._model_digests[model_id]
 
 
 __all__ = ["PaperPages", "details_path"]

@@ -111,8 +111,9 @@ def build_site(
     says whether pages are served as `papers/<id>/` (MkDocs' default) or `papers/<id>.html` (used for the
     URLs inside the JSON data).
     """
-    from tools.bibtex_export import HEADER, bibtex_entries
+    from tools.bibtex_export import HEADER
 
+    from . import build_cache
     from .insights import build_insights, imagenet_top1
 
     catalogue = inputs.catalogue
@@ -123,7 +124,7 @@ def build_site(
     from reference_impls import REGISTRY
 
     top1 = imagenet_top1(catalogue, REGISTRY)
-    bibtex = bibtex_entries(catalogue)
+    bibtex = build_cache.bibtex_entries(build_cache.active(), catalogue)
     source_files = _SourceFiles(repo_root)
     url_of = lambda path: page_url(path, directory_urls)  # noqa: E731
 

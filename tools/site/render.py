@@ -77,10 +77,12 @@ class PaperLinks:
     def __init__(self, paper_ids: Iterable[str], directory_urls: bool) -> None:
         self.ids = frozenset(paper_ids)
         self.directory_urls = directory_urls
+        self.asked: set[str] = set()  # every id a link named since `asked` was last cleared (the page cache's)
 
     def __call__(self, html: str) -> str:
         def replace(match: re.Match[str]) -> str:
             paper_id, anchor = match.group(1), match.group(2) or ""
+            self.asked.add(paper_id)
             if paper_id not in self.ids:
                 return match.group(0)
             target = f"../{paper_id}/" if self.directory_urls else f"{paper_id}.html"

@@ -31,6 +31,13 @@ class PaperRow:
     tally: Tally
 
 
+def _what_a_row_shows(row: PaperRow) -> tuple[Any, ...]:
+    """What paper_table.md.j2 reads of a row (the table cache's key; tests/test_page_cache.py checks it)."""
+    paper = row.paper
+    shown_of_paper = (paper.title, paper.year, paper.venue, paper.status)
+    return (*shown_of_paper, row.link, row.tag_links, row.params, row.macs, row.top1, row.tally)
+
+
 def papers_sorted(papers: Iterable[Any]) -> list[Any]:
     """Default order of paper lists: newest year first, then title."""
     return sorted(papers, key=lambda p: (-p.year, p.title.casefold(), p.id))
@@ -94,15 +101,29 @@ class Lists:
         }
 
     def table(self, papers: Sequence[Any], from_page: str, *, filters: Mapping[str, str], sort: str) -> str:
-        return render(
-            "paper_table.md.j2",
-            rows=[self.row(p, from_page) for p in papers[:STATIC_ROWS]],
-            total=len(papers),
-            data_link=rel(from_page, "data/papers.json"),
-            filters=dict(sorted(filters.items())),
-            sort=sort,
-            page_size=STATIC_ROWS,
-        )
+        """The first STATIC_ROWS rows as a Markdown table; the rest load from data/papers.json."""
+        from . import build_cache
+
+        rows = [self.row(p, from_page) for p in papers[:STATIC_ROWS]]
+        context = {
+            "rows": rows,
+            "total": len(papers),
+            "data_link": rel(from_page, "data/papers.json"),
+            "filters": dict(sorted(filters.items())),
+            "sort": sort,
+            "page_size": STATIC_ROWS,
+        }
+        cache = build_cache.active()
+        if cache is None:
+            return render("paper_table.md.j2", **context)
+        read = [_what_a_row_shows(r) for r in rows]
+        rest = {name: value for name, value in context.items() if name != "rows"}
+        key = build_cache.digest("paper table", cache.code_digest(), *cache.library_versions(), repr((read, rest)))
+        text = cache.tables.get(key)
+        if not isinstance(text, str):
+            text = render("paper_table.md.j2", **context)
+        cache.tables.put(key, text)
+        return text
 
     def catalogue(self) -> str:
         papers = papers_sorted(self.papers)
