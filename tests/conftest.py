@@ -225,13 +225,13 @@ YAML_MUTATIONS = (
 )
 
 
-def mutated_yaml(text: str, rng: random.Random) -> str:
-    """`text` after one to three random edits, each an insertion from YAML_MUTATIONS (70 %) or a deletion of 1-4
+def mutated_yaml(text: str, rng: random.Random, insertions: tuple[str, ...] = YAML_MUTATIONS) -> str:
+    """`text` after one to three random edits, each an insertion from `insertions` (70 %) or a deletion of 1-4
     characters."""
     for _ in range(rng.randint(1, 3)):
         at = rng.randrange(len(text))
         if rng.random() < 0.7:
-            text = text[:at] + rng.choice(YAML_MUTATIONS) + text[at:]
+            text = text[:at] + rng.choice(insertions) + text[at:]
         else:
             text = text[:at] + text[at + rng.randint(1, 4) :]
     return text

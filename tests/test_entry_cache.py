@@ -18,7 +18,15 @@ from typing import Any
 import pytest
 from conftest import mutated_yaml
 
-from tools.catalogue import DEFAULT_CATALOGUE, REPO_ROOT, Catalogue, CatalogueError, entry_cache, load_catalogue
+from tools.catalogue import (
+    DEFAULT_CATALOGUE,
+    REPO_ROOT,
+    Catalogue,
+    CatalogueError,
+    entry_cache,
+    load_catalogue,
+    yaml_lines,
+)
 from tools.catalogue.entry_cache import chunk_key, load_catalogue_reusing
 from tools.site.build_cache import Store
 
@@ -252,6 +260,23 @@ def test_a_tab_inside_a_value_is_read_by_the_full_loader(five: Path, spies: Spie
     assert fast[1]["papers"][2]["venue"] == "ICLR\t2014"
 
 
+def test_an_ampersand_in_prose_is_parsed_once_and_reused(five: Path, spies: Spies) -> None:
+    """`&nbsp;` may be an anchor as far as the quick test knows: the entry is read by the pure-Python composer (which
+    refuses real anchors) and kept like any other."""
+    store = CountingStore()
+    load_catalogue_reusing(five, NAME, store)
+    text = edit_entry(five.read_text(encoding="utf-8"), 2, 'venue: "ICLR 2014"', 'venue: "ICLR &nbsp;2014"')
+    five.write_text(text, encoding="utf-8")
+    assert yaml_lines._may_hold_an_anchor(entries(text)[2])
+    for _ in range(2):
+        store.reset_counts()
+        spies.reset()
+        fast, full = both(five, store)
+        assert fast == full and fast[0] == "ok" and fast[1]["papers"][2]["venue"] == "ICLR &nbsp;2014"
+        assert spies.fallbacks == 0
+    assert (store.hits, store.misses, spies.parses) == (5, 0, 0)
+
+
 def _plant(store: CountingStore, key: str, change: Callable[[list[Any]], Any]) -> None:
     """Replace the stored value under `key` by `change([value, dates])` written as JSON (or as is, if not a list)."""
     stored = json.loads(store.entries[key])
@@ -319,8 +344,18 @@ def test_the_stored_form_keeps_types_and_key_order(value: Any) -> None:
     assert not entry_cache._same(decoded, {**item, "m": 2.0})
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_random_edits_give_what_load_catalogue_gives(tmp_path: Path, spies: Spies, seed: int) -> None:
+# Edits aimed at the places where entries are cut apart: new item lines, scalars and collections left open across
+# them, block scalars with explicit indentation, comments and lines at the items' indentation.
+ENTRY_BOUNDARY_MUTATIONS = (
+    *("\n  - ", "\n- ", "\n  -", "\n   - ", "\n  # c", "\n#", "\n", "\n    ", "\n  - x: |\n"),
+    *('"', "'", " |", " |1", " |2-", " >-", "[", "{", "]", "}", " #", "?", ": ", ","),
+)
+
+
+@pytest.mark.parametrize(("seed", "insertions"), [(0, None), (1, None), (2, ENTRY_BOUNDARY_MUTATIONS)])
+def test_random_edits_give_what_load_catalogue_gives(
+    tmp_path: Path, spies: Spies, seed: int, insertions: tuple[str, ...] | None
+) -> None:
     """Differential fuzz: after random small edits of a catalogue whose entries are cached, the fast path gives the
     full loader's catalogue or exactly its error text."""
     base = synthetic_catalogue(5, seed=seed)
@@ -331,11 +366,11 @@ def test_random_edits_give_what_load_catalogue_gives(tmp_path: Path, spies: Spie
     rng = random.Random(seed)
     taken = errors = 0
     for _ in range(150):
-        text = mutated_yaml(base, rng)
+        text = mutated_yaml(base, rng, insertions) if insertions else mutated_yaml(base, rng)
         path.write_text(text, encoding="utf-8")
         spies.reset()
         fast, full = both(path, store)
         assert fast == full, text
         taken += fast[0] == "ok" and spies.fallbacks == 0
         errors += fast[0] == "error"
-    assert taken > 40 and errors > 40, (taken, errors)  # both the fast path and the fallback were exercised
+    assert taken > 30 and errors > 30, (taken, errors)  # both the fast path and the fallback were exercised

@@ -5,13 +5,15 @@ file is cut into its header (comments and the `papers:` line) and one chunk of t
 starts the `papers:` list's item (its indentation, then `- `) to the next such line, trailing comments included.
 The data of a chunk is stored under the hash of its text (and of the parsing code); a chunk seen before is not
 parsed again. The assembled data then goes through the same schema validation and cross-check as
-`load_catalogue`, so nothing taken from the store (a JSON file anyone with the checkout can write) is believed
-without being checked the same way as parsed data.
+`load_catalogue`: nothing taken from the store (a JSON file anyone with the checkout can write) is used without the
+checks parsed data gets, and is decoded strictly (JSON only, never pickle). A stored value that passes them stands
+for its chunk's text; the site build refuses a cache folder that git tracks (tools/site/build_cache.py).
 
-The fast path never reports a problem itself. Whenever the file is not plainly "a header, then paper entries"
-(a document marker, a tab, an anchor, an unusual line break, a line less indented than the items), a new chunk
-does not parse cleanly into exactly one item, a stored value does not decode, or validation or the cross-check
-finds anything, the whole file is loaded by `load_catalogue`, whose errors carry the real file:line:col.
+The fast path never reports a problem itself. The whole file is loaded by `load_catalogue`, whose errors carry the
+real file:line:col, whenever the file is not plainly "a header, then paper entries" (a document marker, a tab, an
+unusual line break, a line as little indented as the items that does not start one), a new chunk does not parse
+cleanly into exactly one item (the reader refuses anchors and aliases), a stored value does not decode, or
+validation or the cross-check finds anything.
 
 A new chunk is parsed as the document `papers:` + chunk, so that its nesting depth and indentation are exactly
 those it has in the file. tests/test_entry_cache.py checks on real, synthetic and randomly mutated catalogues that
@@ -41,7 +43,6 @@ from .yaml_lines import (
     _build,
     _collector_paused,
     _LibyamlLoader,
-    _may_hold_an_anchor,
     _read_text,
 )
 
@@ -131,7 +132,7 @@ def _load_fast(text: str, file: str, store: EntryStore) -> tuple[Catalogue, list
 
 def _chunks(text: str) -> list[str]:
     """The text of each paper entry, or `_Decline` unless the file is a plain header and a list of entries."""
-    if any(mark in text for mark in _UNUSUAL_TEXT) or _may_hold_an_anchor(text):
+    if any(mark in text for mark in _UNUSUAL_TEXT):
         raise _Decline
     body, indent = _body_start(text)
     # (`\n` rather than `^` in MULTILINE mode: four times faster; `body` follows the `papers:` line's `\n`.)
@@ -165,7 +166,11 @@ def _body_start(text: str) -> tuple[int, int]:
 
 
 def _parse_chunk(chunk: str, file: str) -> Any:
-    """The one list item `chunk` holds, parsed under a `papers:` key as in the file; `_Decline` on anything else."""
+    """The one list item `chunk` holds, parsed under a `papers:` key as in the file; `_Decline` on anything else.
+
+    An anchor or alias is refused by the reader: text that may hold one goes to the pure-Python composer, which
+    refuses every node with an anchor and every alias (so an `&` in prose, `&nbsp;`, costs only a slower parse).
+    """
     try:
         data, _, problems = _build(_CHUNK_PREFIX + chunk, file)
     except CatalogueError:
