@@ -6,7 +6,9 @@ Counting, for the model tests: parameters and the three cost readings of the mea
 - fvcore total: FlopCountAnalysis (BatchNorm counted 2 per element, pooling inputs counted), timm's GMACs columns.
 The first two run on the meta device (no memory, no arithmetic); fvcore traces a real forward pass.
 
-The catalogue: `catalogue_problems()` lists what the validator finds in a text; `run_python()` runs a command line.
+The catalogue: `catalogue_problems()` lists what the validator finds in a text; `mutated_yaml()` makes random small
+edits of a catalogue's text (YAML punctuation, tags, anchors, odd line breaks, deletions) for differential tests of
+the readers; `run_python()` runs a command line.
 
 The site's configuration: `mkdocs_nav_files()` reads mkdocs.yml the way MkDocs does (its `!ENV` tags included).
 
@@ -16,6 +18,7 @@ torch and fvcore are imported on first use, so tests that need neither do not pa
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -200,6 +203,38 @@ def catalogue_problems(tmp_path: Path, text: str) -> list[str]:
     with pytest.raises(CatalogueError) as caught:
         load_catalogue(path, display_name="papers.yaml")
     return [p.format() for p in caught.value.problems]
+
+
+# What `mutated_yaml` inserts: YAML indicators, indentation, tags, anchors and aliases, merge keys, the line breaks
+# only YAML counts, and whole lines (a duplicate key, an impossible date).
+YAML_MUTATIONS = (
+    *":-[]{}#&*!|>'\",?% \t\n中é0.~\u2028\x85",
+    "  ",
+    ": ",
+    "- ",
+    "!!str ",
+    "!!int ",
+    "!x ",
+    "&a ",
+    "*a",
+    "<<: ",
+    "? ",
+    "\n  ",
+    "\n    year: 2017",
+    "\n    added: 2026-13-01",
+)
+
+
+def mutated_yaml(text: str, rng: random.Random, insertions: tuple[str, ...] = YAML_MUTATIONS) -> str:
+    """`text` after one to three random edits, each an insertion from `insertions` (70 %) or a deletion of 1-4
+    characters."""
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randrange(len(text))
+        if rng.random() < 0.7:
+            text = text[:at] + rng.choice(insertions) + text[at:]
+        else:
+            text = text[:at] + text[at + rng.randint(1, 4) :]
+    return text
 
 
 def run_python(

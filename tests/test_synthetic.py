@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import mutated_yaml
 
 from tools.catalogue import ALLOWED_TAGS, REPO_ROOT, CatalogueError, load_catalogue, yaml_lines
 
@@ -112,33 +113,11 @@ def test_libyaml_tree_reads_what_the_pure_composer_reads(
     plain = synthetic_catalogue(4, seed=5) + "# flow: {a: [x, y], b: {c: 1}}\n"
     plain += '  - {id: extra, title: "T", venue: v, tags: [backbone, 中文], source: {version: 1, location: T2}}\n'
     quirky = plain.replace("{version: 1, location: T2}", "{version: ?, location: }")  # read by the pure composer
-    alphabet = [
-        *":-[]{}#&*!|>'\",?% \t\n中é0.~\u2028\x85",
-        "  ",
-        ": ",
-        "- ",
-        "!!str ",
-        "!!int ",
-        "!x ",
-        "&a ",
-        "*a",
-        "<<: ",
-        "? ",
-        "\n  ",
-        "\n    year: 2017",
-        "\n    added: 2026-13-01",
-    ]
     rng = random.Random(0)
     path = tmp_path / "papers.yaml"
     read_by_libyaml = 0
     for attempt in range(240):
-        text = quirky if attempt % 3 == 0 else plain
-        for _ in range(rng.randint(1, 3)):
-            at = rng.randrange(len(text))
-            if rng.random() < 0.7:
-                text = text[:at] + rng.choice(alphabet) + text[at:]
-            else:
-                text = text[:at] + text[at + rng.randint(1, 4) :]
+        text = mutated_yaml(quirky if attempt % 3 == 0 else plain, rng)
         path.write_text(text, encoding="utf-8")
         assert _read(path, True, monkeypatch) == _read(path, False, monkeypatch), text
         read_by_libyaml += _libyaml_tree_is_used(text)

@@ -524,7 +524,7 @@ def _read_text(path: Path, file: str) -> str:
         raise CatalogueError(
             [Problem(file, 1, 1, "", "the file is empty", "start with `papers:` and a list of papers")]
         )
-    if tab := _TAB_INDENT.search(text):
+    if "\t" in text and (tab := _TAB_INDENT.search(text)):  # (the `in` test is 20 times faster at 5 MB)
         raise CatalogueError(
             [
                 Problem(
