@@ -42,8 +42,9 @@ def _fragment_file(folder: Path) -> Path:
 
 
 def _entries(path: Path) -> dict:  # type: ignore[type-arg]
-    """The entries of a store file (after its header line)."""
-    return json.loads(path.read_bytes().partition(b"\n")[2])  # type: ignore[no-any-return]
+    """The entries of a store file: one record a line after the header (signature, key, JSON), the last wins."""
+    records = [line.split(b" ", 2) for line in path.read_bytes().split(b"\n")[1:] if line]
+    return {key.decode(): json.loads(value) for _, key, value in records}
 
 
 def _store(path: Path, entries: dict, key: bytes | None = None) -> None:  # type: ignore[type-arg]
@@ -78,9 +79,38 @@ def test_a_changed_text_or_heading_offset_is_rendered_afresh_never_served_stale(
     assert "<strong>three</strong>" in shown and "<script" not in shown and "two" not in shown
     assert shown == sanitize._render(changed, 3)
     assert shifted.startswith("<h3>Heading</h3>")
-    # The stored file keeps only what the last build used: the old note's entry is gone.
+    # The new entries were appended; the old ones stay until the file holds more than twice what a build uses.
     entries = _entries(_fragment_file(cache_folder))
-    assert set(entries) == {build_cache.fragment_key(changed, 3), build_cache.fragment_key(heading, 2)}
+    assert set(entries) == {
+        build_cache.fragment_key(text, offset) for text, offset in ((NOTE, 3), (heading, 3), (changed, 3), (heading, 2))
+    }
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(heading, heading_offset=2)  # one entry used, four stored: rewritten with it alone
+    assert set(_entries(_fragment_file(cache_folder))) == {build_cache.fragment_key(heading, 2)}
+
+
+def test_a_build_appends_one_line_per_new_entry_and_rewrites_nothing(cache_folder: Path) -> None:
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)
+    path = _fragment_file(cache_folder)
+    first = path.read_bytes()
+    sanitize._render.cache_clear()
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)  # a hit: nothing to write
+    assert path.read_bytes() == first
+    sanitize._render.cache_clear()
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)
+        sanitize.render_markdown("another *note*")
+    grown = path.read_bytes()
+    assert grown.startswith(first) and grown.count(b"\n") == first.count(b"\n") + 1
+    # A record cut short (a build killed while appending) is ignored, and the others are still served.
+    path.write_bytes(grown[:-20])
+    sanitize._render.cache_clear()
+    with build_cache.build_cache(REPO_ROOT) as cache:
+        assert cache is not None
+        assert cache.fragments.get(build_cache.fragment_key("another *note*", 3)) is None
+        assert cache.fragments.get(build_cache.fragment_key(NOTE, 3)) == sanitize._render(NOTE, 3)
 
 
 def test_other_rendering_code_uses_another_file(tmp_path: Path, cache_folder: Path) -> None:
@@ -98,9 +128,10 @@ def test_other_rendering_code_uses_another_file(tmp_path: Path, cache_folder: Pa
     "content",
     [
         "not json",
-        '{"format": "other", "signature": ""}\n{}',
-        '{"format": "site-cache 2"}\n{}',
+        '{"format": "other"}\n',
+        '{"format": "site-cache 2", "signature": ""}\n{}',
         '{"format": "site-cache 1", "entries": {}}',
+        '{"format": "site-cache 3"}\nnot a record\n',
         "",
     ],
 )
@@ -153,9 +184,9 @@ def uncached(catalogue, measurements):  # type: ignore[no-untyped-def]
 def _plant(cache_folder: Path, page: str, text: str) -> None:
     path = cache_folder / "insights.json"
     stored = _entries(path)
-    (entry,) = stored.values()
-    entry["pages"][page] = text
-    _store(path, stored)
+    key = list(stored)[-1]  # the entry the last build wrote
+    stored[key]["pages"][page] = text
+    _store(path, {key: stored[key]})
 
 
 def test_insight_pages_from_the_cache_are_the_ones_drawn(cache_folder, catalogue, measurements, uncached) -> None:  # type: ignore[no-untyped-def]
@@ -258,7 +289,8 @@ def test_a_store_this_user_did_not_sign_is_not_used(cache_folder: Path, signer: 
     if signer == "another key":
         _store(path, planted, key=bytes(32))
     elif signer == "no signature":
-        path.write_bytes(b'{"format": "site-cache 2", "signature": ""}\n' + json.dumps(planted).encode())
+        (key, value), *_ = planted.items()
+        path.write_bytes(b'{"format": "site-cache 3"}\n' + f"{'0' * 64} {key} {json.dumps(value)}\n".encode())
     else:
         _store(path, planted)
         path.write_bytes(path.read_bytes().replace(b"planted", b"PLANTED"))
@@ -301,7 +333,7 @@ def test_a_cache_folder_tracked_by_git_is_not_used(
     root = tmp_path / "repo"
     folder = root / ".cache" / "site"
     folder.mkdir(parents=True)
-    (folder / "insights.json").write_text('{"format": "site-cache 2", "signature": ""}\n{}', encoding="utf-8")
+    (folder / "insights.json").write_text('{"format": "site-cache 3"}\n', encoding="utf-8")
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
     subprocess.run([*git, "init", "-q"], check=True)
     assert build_cache.tracked_by_git(root, folder) is False

@@ -7,6 +7,7 @@ copied; tools/ linked), so that hostile files never enter the real docs/.
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import socket
@@ -572,3 +573,23 @@ def test_a_summary_for_the_claims_table_script_carries_no_code_marks() -> None:
     summary = "Inconclusive: `hetconv_vgg16_cifar_p1` is a reimplementation; `a` and `b`."
     assert plain_codes(summary) == "Inconclusive: hetconv_vgg16_cifar_p1 is a reimplementation; a and b."
     assert str(codes(summary)).count("<code>") == 3
+
+
+def test_the_cheap_bound_passes_no_text_the_exact_bounds_refuse() -> None:
+    """markdown_cost_problem first tries a one-pass bound (whole text × all its tokens and lines, and the longest
+    line prefix) and returns None without the per-block and per-line counts if it holds. It must hold only for
+    texts the exact counts accept: random texts built from the characters that make cost and depth."""
+    from tools.catalogue.markdown_limits import _block_costs, _surely_within_bounds
+
+    rng = random.Random(20261202)
+    pieces = ["a", " ", "\t", "\n", "\n\n", "- ", "> ", "1. ", "#", "---", "[", "](", "*", "`", "=", "  ", "a" * 300]
+    passed = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 1_500)))
+        if _surely_within_bounds(text):
+            passed += 1
+            assert nesting_depth(text)[0] <= MAX_NESTING and _block_costs(text)[0] <= MAX_MARKDOWN_COST, text
+    assert passed > 1_000  # the bound does pass ordinary texts
+    # At the cost limit exactly: accepted, but past what the bound can prove; a list 7 levels deep: proved.
+    assert not _surely_within_bounds("[" * 1_000) and markdown_cost_problem("[" * 1_000) is None
+    assert _surely_within_bounds("  " * 6 + "- x") and nesting_depth("  " * 6 + "- x")[0] == 7

@@ -142,8 +142,9 @@ def test_each_input_of_a_page_renders_it_afresh(
             for r in inputs.claim_results
         ]
         changed = dataclasses.replace(inputs, claim_results=results)
-    elif change == "note file":
-        original = paper_page.read_note_file
+    elif change == "note file":  # a file docs/notes/<id>.md appears
+        original, listed = paper_page.read_note_file, paper_page.PaperPages._note_files
+        monkeypatch.setattr(paper_page.PaperPages, "_note_files", lambda self: listed(self) | {paper.id})
         monkeypatch.setattr(
             paper_page,
             "read_note_file",
@@ -241,16 +242,128 @@ def test_the_table_template_reads_only_what_the_table_key_holds() -> None:
 
 
 def test_a_stored_page_that_is_not_one_is_ignored() -> None:
-    assert build_cache.unpack_page({"page": "x", "details": {}, "links": {}}, set()) == ("x", {})
+    assert build_cache.unpack_page({"page": "x", "details": "{}", "links": {}}, set()) == ("x", "{}")
     for entry in (
         None,
         "page",
-        {"page": 1, "details": {}, "links": {}},
-        {"page": "x", "details": {"a": 1}, "links": {}},
-        {"page": "x", "details": {}, "links": {"b": "yes"}},
-        {"page": "x", "details": {}},
+        {"page": 1, "details": "{}", "links": {}},
+        {"page": "x", "details": {"a": "b"}, "links": {}},
+        {"page": "x", "details": "{}", "links": {"b": "yes"}},
+        {"page": "x", "details": "{}"},
     ):
         assert build_cache.unpack_page(entry, set()) is None
     # A paper a link named has come (or gone) since the page was stored.
-    assert build_cache.unpack_page({"page": "x", "details": {}, "links": {"b": False}}, {"b"}) is None
-    assert build_cache.unpack_page({"page": "x", "details": {}, "links": {"b": True}}, set()) is None
+    assert build_cache.unpack_page({"page": "x", "details": "{}", "links": {"b": False}}, {"b"}) is None
+    assert build_cache.unpack_page({"page": "x", "details": "{}", "links": {"b": True}}, set()) is None
+
+
+# ---- the claim verdicts, the claims table file and the compiled templates ---------------------------------------
+
+
+def test_the_verdicts_read_only_the_judged_fields_of_a_paper() -> None:
+    """claim_cache keys the verdicts on each paper's id, models and claims. Judging code that read another field
+    of a paper (a title, a note) would serve stale verdicts when that field changes: key it first."""
+    import ast
+
+    from tools.catalogue.schema import Paper
+    from tools.site.claim_cache import JUDGED_FIELDS
+
+    judging = ["claims.py", "evidence.py", "tolerance.py", "distribution.py", "latency.py", "evaluations.py"]
+    read = set()
+    for name in judging:
+        tree = ast.parse((REPO_ROOT / "tools" / name).read_text(encoding="utf-8"))
+        read |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    assert read & set(Paper.model_fields) <= JUDGED_FIELDS
+    assert set(Paper.model_fields) >= JUDGED_FIELDS
+
+
+def test_verdicts_are_reused_across_a_note_edit_and_judged_again_when_a_claim_changes(
+    inputs: SiteInputs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tools.site import claim_cache
+
+    judged: list[int] = []
+    evaluate = claim_cache.evaluate_claims
+
+    def counting(*args: Any) -> Any:
+        judged.append(1)
+        return evaluate(*args)
+
+    monkeypatch.setattr(claim_cache, "evaluate_claims", counting)
+    catalogue, measurements = inputs.catalogue, inputs.measurements
+    with build_cache.build_cache(REPO_ROOT):
+        first, _ = claim_cache.claim_results(catalogue, measurements)
+    assert first == inputs.claim_results and len(judged) == 1
+    paper = catalogue.papers[0]
+    edited = _with_paper(inputs, paper.id, tldr="Edited.", title=paper.title + " II").catalogue
+    with build_cache.build_cache(REPO_ROOT):
+        reused, latency = claim_cache.claim_results(edited, measurements)
+    assert reused == first and len(judged) == 1  # from the cache, equal field by field
+    assert latency == inputs.latency
+    claim = paper.claims[0]
+    changed = _with_paper(inputs, paper.id, claims=[claim.model_copy(update={"text": "Changed."}), *paper.claims[1:]])
+    with build_cache.build_cache(REPO_ROOT):
+        again, _ = claim_cache.claim_results(changed.catalogue, measurements)
+    assert again == changed.claim_results and len(judged) == 2
+    # Another evaluations.yaml (an evaluation added) is another key.
+    import tools.evaluations
+
+    with build_cache.build_cache(REPO_ROOT) as cache:
+        assert cache is not None
+        before = claim_cache._key(cache, catalogue, measurements)
+        copy = tmp_path / "evaluations.yaml"
+        copy.write_bytes(tools.evaluations.EVALUATIONS_FILE.read_bytes() + b"\n# one more line\n")
+        monkeypatch.setattr(tools.evaluations, "EVALUATIONS_FILE", copy)
+        assert claim_cache._key(cache, catalogue, measurements) != before
+
+
+def test_the_claims_file_reads_only_what_its_key_holds() -> None:
+    """tables.Lists.claims_file keys data/claims.json on these fields of each row; claims_json must read no other."""
+    import inspect
+
+    from tools.site.tables import Lists
+
+    source = inspect.getsource(Lists.claims_json)
+    assert set(re.findall(r"\bp\.(\w+)", source)) <= {"id", "title"}
+    assert set(re.findall(r"\bc\.(\w+)", source)) <= {
+        "id", "text", "verdict", "summary_line", "claimed", "measured", "acknowledged", "anchor"
+    }  # fmt: skip
+
+
+def test_compiled_templates_are_reused_and_compiled_again_when_their_source_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jinja2
+
+    from tools.site.render import _SiteBytecodeCache
+
+    (tmp_path / "page.j2").write_text("Hello {{ name }}.", encoding="utf-8")
+    compiled: list[str] = []
+    compile_source = jinja2.Environment._compile
+
+    def counting(self: Any, source: str, filename: str) -> Any:
+        compiled.append(filename)
+        return compile_source(self, source, filename)
+
+    monkeypatch.setattr(jinja2.Environment, "_compile", counting)
+
+    def render() -> str:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)), bytecode_cache=_SiteBytecodeCache())
+        return env.get_template("page.j2").render(name="you")
+
+    for _ in range(2):
+        with build_cache.build_cache(REPO_ROOT):
+            assert render() == "Hello you."
+    assert len(compiled) == 1  # the second build loaded the first one's code
+    (tmp_path / "page.j2").write_text("Goodbye {{ name }}.", encoding="utf-8")
+    with build_cache.build_cache(REPO_ROOT):
+        assert render() == "Goodbye you."  # Jinja's checksum of the source: compiled afresh
+    assert len(compiled) == 2
+    # A stored entry that is not compiled code is compiled afresh, not loaded.
+    with build_cache.build_cache(REPO_ROOT) as cache:
+        assert cache is not None
+        (key,) = list(build_cache.Store(cache.templates.path, build_cache._signing_key())._records)
+        cache.templates.put(key, "bm90IGNvZGU=")
+    with build_cache.build_cache(REPO_ROOT):
+        assert render() == "Goodbye you."
+    assert len(compiled) == 3

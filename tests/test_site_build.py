@@ -775,3 +775,21 @@ def test_a_model_whose_trace_drops_unused_layers_is_pointed_out() -> None:
     assert not ModelRow(
         id="m", name="M", table="", fidelity="official", cost=None, stale=False
     ).traces_less_than_it_runs
+
+
+def test_relative_links_are_what_relpath_gives() -> None:
+    """views.rel computes links from the two paths alone; it must give posixpath.relpath's answer for every pair
+    of docs-relative paths, odd ones included (`.`, `..`, repeated folders)."""
+    import posixpath
+    import random
+
+    from tools.site.views import rel
+
+    rng = random.Random(20261202)
+    names = ["a", "b", "papers", "tags", "x.md", "index.md", ".", "..", "data", "c.json"]
+    for _ in range(20_000):
+        page = "/".join(rng.choice(names) for _ in range(rng.randint(1, 4)))
+        target = "/".join(rng.choice(names) for _ in range(rng.randint(1, 4)))
+        assert rel(page, target) == posixpath.relpath(target, posixpath.dirname(page) or "."), (page, target)
+    assert rel("papers/resnet.md", "tags/backbone.md") == "../tags/backbone.md"
+    assert rel("catalogue.md", "papers/resnet.md") == "papers/resnet.md"

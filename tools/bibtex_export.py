@@ -27,10 +27,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bibtexparser import model
-from bibtexparser.entrypoint import write_string
-from bibtexparser.library import Library
-
 from tools.terminal import say
 
 HEADER_LINE = "% papers.bib: generated from papers.yaml by tools/bibtex_export.py. Do not edit by hand.\n"
@@ -143,6 +139,10 @@ def entry_keys(papers: Iterable[Any]) -> dict[str, str]:
 
 def bibtex_entry(paper: Any, key: str) -> str:
     """The text of one paper's BibTeX entry under citation key `key` (ends with a blank line)."""
+    from bibtexparser import model  # only when an entry is written: a site build reuses the ones it wrote
+    from bibtexparser.entrypoint import write_string
+    from bibtexparser.library import Library
+
     entry_type = re.sub(r"[^a-z]", "", paper.bibtex.type) if paper.bibtex else "misc"
     entry = model.Entry(entry_type or "misc", key, [model.Field(k, v) for k, v in entry_fields(paper)])
     return str(write_string(Library([entry]))).rstrip("\n") + "\n\n"

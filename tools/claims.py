@@ -144,6 +144,20 @@ class ClaimResult:
             "speed": self.speed,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ClaimResult:
+        """The result `as_json` wrote (its derived `fidelity` aside). Raises KeyError/TypeError if it is not one."""
+        fields: dict[str, Any] = {name: data[name] for name in _COPIED_AS_THEY_ARE}
+        fields.update((name, tuple(data[name])) for name in _LISTED)
+        readings = tuple(ReadingRow(**row) for row in data["readings"])
+        return cls(paper=data["paper"], claim_id=data["id"], readings=readings, **fields)
+
+
+# The fields of `ClaimResult.as_json` that `from_json` takes back as they are, and those it makes tuples again.
+_COPIED_AS_THEY_ARE: tuple[str, ...] = ("verdict", "basis", "summary", "claimed", "measured", "computation")
+_COPIED_AS_THEY_ARE += ("tolerance", "rule", "reading", "table_rule", "acknowledged", "speed")
+_LISTED = ("diagnosis", "models", "evidence", "context")
+
 
 class _SharedFields(TypedDict):
     """The fields of a `ClaimResult` that every verdict on a claim shares."""

@@ -83,8 +83,26 @@ def nesting_depth(text: str) -> tuple[int, int]:
     return deepest, deepest_line
 
 
+# The run of indentation and list/quote marker characters at the start of each line: a line's depth is at most
+# twice its length (a tab is two levels, every other character at most one).
+_LINE_PREFIX = re.compile(r"^[ \t>+*\d.)-]*", re.MULTILINE)
+
+
+def _surely_within_bounds(text: str) -> bool:
+    """A cheap test that passes only texts within both bounds (most texts): the whole text's length × all its
+    inline tokens and lines (a heading or rule is a line) bounds the sum over its blocks, and each line's prefix
+    bounds its depth."""
+    tokens = len(_INLINE_TOKENS.findall(text))
+    lines = text.count("\n") + 1
+    if len(text) * tokens + len(text) * lines // _HEADING_WEIGHT > MAX_MARKDOWN_COST:
+        return False
+    return 2 * max(map(len, _LINE_PREFIX.findall(text)), default=0) <= MAX_NESTING
+
+
 def markdown_cost_problem(text: str) -> str | None:
     """Why `text` is too costly to render, or too deeply nested to parse, or None."""
+    if _surely_within_bounds(text):
+        return None
     depth, depth_line = nesting_depth(text)
     if depth > MAX_NESTING:
         return (

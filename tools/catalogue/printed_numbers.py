@@ -17,6 +17,7 @@ may be printed as a negative change ("−0.6%" is a 0.6 % reduction), never as a
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -66,7 +67,13 @@ def _parse(match: re.Match[str]) -> PrintedNumber:
 
 def printed_tokens(printed: str) -> list[PrintedNumber]:
     """Every number written in `printed`, in order, with its sign, precision and scale."""
-    return [_parse(m) for m in _NUMBER.finditer(printed or "")]
+    return list(_tokens(printed or ""))
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(printed: str) -> tuple[PrintedNumber, ...]:
+    """The tokens of one printed text, parsed once (the validator and the engine ask for each several times)."""
+    return tuple(_parse(m) for m in _NUMBER.finditer(printed))
 
 
 def printed_numbers(printed: str) -> list[float]:

@@ -28,8 +28,13 @@ def _refuse(value: str, pattern: re.Pattern[str], what: str, hint: str) -> None:
         raise ValueError(f"contains {what} ({_named(found.group())}) at character {found.start() + 1}; {hint}")
 
 
+_REFUSED_IN_TEXT = re.compile(f"{CONTROL_CHARACTERS.pattern}|{BIDI_CONTROLS.pattern}")
+
+
 def check_text(value: str) -> str:
     """Refuse control characters and bidi controls (pydantic AfterValidator for every text field)."""
+    if _REFUSED_IN_TEXT.search(value) is None:  # one pass for the usual text; the message names the first kind
+        return value
     hint = "delete it (terminal escapes and direction overrides are not allowed in the catalogue)"
     _refuse(value, CONTROL_CHARACTERS, "a control character", hint)
     _refuse(value, BIDI_CONTROLS, "a bidi control", hint)

@@ -1,12 +1,18 @@
-"""Work carried from one site build to the next, keyed by content hashes (docs/performance.md, "Scale").
+"""Work carried from one site build to the next, keyed by content hashes: the site is generated incrementally
+(docs/performance.md, "Scale").
 
-Two stores, each one JSON file under `.cache/site/` (gitignored; `SITE_CACHE_DIR` moves it, `SITE_CACHE=0` turns
-caching off):
+One store per kind of work, each a file under `.cache/site/` (gitignored; `SITE_CACHE_DIR` moves it,
+`SITE_CACHE=0` turns caching off). The MkDocs hook opens them in on_config and saves them at the end of
+on_files; `python -m tools.site.generate` around its whole run.
 
 * **fragments**: catalogue Markdown -> sanitized HTML (`sanitize.render_markdown`), keyed by the hash of the text
   and the heading offset. The file's name carries the hash of the rendering code (`sanitize.py`,
   `markdown_limits.py`) and of the Python-Markdown, pymdown-extensions and nh3 versions, so other code never
   reads these fragments.
+* **catalogue**: the parsed YAML of each catalogue entry, by the hash of its text
+  (`tools.catalogue.entry_cache`); the loaded catalogue is validated as a whole every time.
+* **claims**: the verdicts on every claim (`claim_cache.py`), keyed by the id, models and claims of every
+  paper, the measurements, `evaluations.yaml` and the code.
 * **pages**: each paper page and the details it loads on demand (`paper_page.PaperPages.build`), keyed by the
   hash of everything the page is made from (`PaperPages.inputs_digest`): the paper's entry and note file, its
   claims' verdicts, what the registry, the measurements, the latency record and the cited top-1 accuracies say
@@ -22,23 +28,27 @@ caching off):
 * **tables**: the Markdown table of the first rows of each list page (`tables.Lists.table`), keyed by what the
   table shows of each row (title, year, venue, status, links, tags, headline numbers, verdict tally), its
   settings, the code and the library versions.
+* **templates**: the page templates compiled by Jinja (`render._SiteBytecodeCache`), checked by Jinja against
+  each template's source.
 * **insights**: the insight pages and their charts (`insights.build_insights`), keyed by the hash of everything
   they are drawn from: every measurement, the latency record, the model registry, the URL style, and of the
   catalogue the id, title, model references and claims of each paper (the insight code reads nothing else of a
   paper, which `tests/test_build_cache.py` checks), plus every file under `tools/` and `reference_impls/` and the
   matplotlib version. A change to any of them redraws the charts; nothing else does.
 
-A hit returns what the same inputs produced before, byte for byte. A store is read once when a build starts and
-written atomically when the build succeeds, with only the entries that build used, so it never holds more than one
-site. An unreadable, foreign or corrupt file is ignored (the work is done again).
+A hit returns what the same inputs produced before, byte for byte; tests/test_page_cache.py changes each input in
+turn and compares with a build without the cache. A store is read when a build starts and extended when the
+build succeeds (`Store`): entries it made are appended, and a file holding more than twice what a build used is
+rewritten with those alone. An unreadable, foreign or corrupt record is ignored (the work is done again).
 
 The folder is not trusted: anyone with the checkout can write it, and a pull request could commit it
 (`git add -f`). A cache folder that git tracks is not used at all (the build says so and does the work). Every
-store is signed with a key kept outside the checkout, in the user's own cache folder (`key_file()`, 32 random
-bytes made on first use, readable by the user alone), and a store whose signature does not match is ignored, so
-only what this user's own builds wrote is served: not a store copied from elsewhere, restored from another
-machine's CI cache, or edited by hand. On top of that, a fragment is served only if the sanitizer's cleaner
-leaves it unchanged (`sanitize.render_markdown`).
+record is signed with a key kept outside the checkout, in the user's own cache folder (`key_file()`, 32 random
+bytes made on first use, readable by the user alone), and a record whose signature does not match is ignored, so
+only what this user's own builds wrote is served: not a store copied from elsewhere or another machine, or edited
+by hand. (That is also why the CI and Pages workflows keep no site cache: each run has a key of its own and
+builds from nothing.) On top of that, a fragment is served only if the sanitizer's cleaner leaves it unchanged
+(`sanitize.render_markdown`).
 
     >>> with build_cache(repo_root):      # the MkDocs hook and `python -m tools.site.generate` do this
     ...     bundle = build_site(inputs, repo_root=repo_root)
@@ -48,11 +58,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import hmac
 import importlib.metadata
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -61,7 +73,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_SUBDIR = Path(".cache") / "site"
-_FORMAT = "site-cache 2"
+_FORMAT = "site-cache 3"
 _KEY_BYTES = 32
 STORE_LIMIT = 1 << 30  # bytes; a store of 5,000 papers is about 60 MB
 _FRAGMENT_CODE = ("tools/site/sanitize.py", "tools/catalogue/markdown_limits.py")
@@ -70,6 +82,7 @@ _CODE_DIRS = ("tools", "reference_impls")
 _PAGE_LIBRARIES = ("jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "pydantic")
 
 
+@functools.cache
 def _version(distribution: str) -> str:
     try:
         return importlib.metadata.version(distribution)
@@ -113,67 +126,120 @@ def _signing_key() -> bytes | None:
     return key if len(key) == _KEY_BYTES else None
 
 
-def _signature(key: bytes, name: str, body: bytes) -> str:
-    return hashlib.blake2b(name.encode("utf-8") + b"\0" + body, key=key, digest_size=32).hexdigest()
+def _signature(key: bytes, name: str, entry_key: bytes, value: bytes) -> bytes:
+    """A record's signature: keyed BLAKE2b of the store's file name, the entry's key and its value."""
+    signer = hashlib.blake2b(key=key, digest_size=32)
+    for part in (name.encode("utf-8"), entry_key, value):
+        signer.update(len(part).to_bytes(8, "little") + part)
+    return signer.hexdigest().encode("ascii")
+
+
+_KEY = re.compile(r"[A-Za-z0-9_.-]{1,128}")  # no space or line break: a record is one line
 
 
 class Store:
-    """One file of `{key: value}`: read when opened, rewritten by `save` with the entries used since.
+    """One file of `{key: value}` records: read when opened, extended by `save` with the entries made since.
 
-    The file is a header line (`{"format": ..., "signature": ...}`) and the entries as JSON. The signature is a
-    keyed BLAKE2b of the file's name and entries under the user's store key (`key_file()`), so a store another
-    user, another machine or a commit put there is not used: only this user's own builds are trusted."""
+    The file is a header line (`{"format": ...}`), then one line per entry: its signature, its key and its value
+    as one line of JSON. The signature is a keyed BLAKE2b of the file's name, the key and the value under the
+    user's store key (`key_file()`), so an entry another user, another machine or a commit put there is not used:
+    only what this user's own builds wrote is trusted. A record is checked and decoded when it is asked for.
+
+    `save` appends the entries this build made and left out of the file, unless the file holds more entries than
+    this build used plus as many again: then it is rewritten (atomically) with the used ones alone. So one
+    changed page costs one appended line, and a store never holds much more than two builds' entries. A record
+    cut short (a build killed while appending) fails its signature and is ignored."""
 
     def __init__(self, path: Path, key: bytes | None) -> None:
         self.path = path
         self._key = key
-        self._stored: dict[str, Any] = {}
+        self._records: dict[str, tuple[bytes, bytes]] = {}  # key -> (signature, value), unchecked
         self._used: dict[str, Any] = {}
+        self._new: set[str] = set()  # keys this build put that the file does not hold as they are
         if key is not None:
-            self._stored = self._read(path, key)
+            self._records = self._read(path)
 
     @staticmethod
-    def _read(path: Path, key: bytes) -> dict[str, Any]:
+    def _read(path: Path) -> dict[str, tuple[bytes, bytes]]:
         from tools.files import ReadError, read_limited
 
         try:
             raw = read_limited(path, STORE_LIMIT)
-            header_line, _, body = raw.partition(b"\n")
-            header = json.loads(header_line)
-            if not isinstance(header, dict) or header.get("format") != _FORMAT:
-                return {}
-            signature = header.get("signature")
-            if not isinstance(signature, str) or not hmac.compare_digest(signature, _signature(key, path.name, body)):
-                return {}
-            entries = json.loads(body)
-        except (ReadError, OSError, ValueError):
+        except ReadError:
             return {}
-        return entries if isinstance(entries, dict) else {}
+        header, _, body = raw.partition(b"\n")
+        try:
+            if json.loads(header) != {"format": _FORMAT}:
+                return {}
+        except ValueError:
+            return {}
+        records: dict[str, tuple[bytes, bytes]] = {}
+        for line in body.split(b"\n"):
+            signature, _, rest = line.partition(b" ")
+            entry_key, _, value = rest.partition(b" ")
+            if value:
+                records[entry_key.decode("ascii", "replace")] = (signature, value)  # a later line wins
+        return records
 
     def get(self, key: str) -> Any:
-        """The value stored under `key`, or None."""
-        value = self._stored.get(key)
-        if value is not None:
-            self._used[key] = value
-        return value
+        """The value stored under `key`, or None (also when its record is not signed by this user)."""
+        if key in self._used:
+            return self._used[key]
+        record = self._records.get(key)
+        if record is None or self._key is None:
+            return None
+        signature, value = record
+        if not hmac.compare_digest(signature, _signature(self._key, self.path.name, key.encode("ascii"), value)):
+            return None
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return None
+        if decoded is not None:
+            self._used[key] = decoded
+        return decoded
 
     def put(self, key: str, value: Any) -> None:
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"a store key is letters, digits and `_.-`, not {key!r}")
+        if self._used.get(key, _ABSENT) != value or key not in self._records:
+            self._new.add(key)
         self._used[key] = value
 
     def save(self) -> None:
-        """Write the entries this build used (atomically, signed), unless they are exactly what the file holds."""
+        """Append the entries made since the file was read, or rewrite it with the used entries if it holds
+        more than twice as many (atomically, signed)."""
         from tools.files import WriteError, write_atomic
 
-        if self._key is None or self._used == self._stored:
+        if self._key is None or not (self._used or self._records):
+            return
+        rewrite = len(self._records) > 2 * len(self._used) or not self.path.is_file()
+        if not rewrite and not self._new:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            body = json.dumps(self._used, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            header = json.dumps({"format": _FORMAT, "signature": _signature(self._key, self.path.name, body)})
-            write_atomic(self.path, header.encode("ascii") + b"\n" + body)
+            keys = sorted(self._used) if rewrite else sorted(self._new)
+            lines = b"".join(self._line(key) for key in keys)
+            if rewrite:
+                write_atomic(self.path, json.dumps({"format": _FORMAT}).encode("ascii") + b"\n" + lines)
+            else:
+                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+                try:
+                    os.write(descriptor, lines)  # one write: records of builds running at once do not interleave
+                finally:
+                    os.close(descriptor)
         except (OSError, WriteError):
             return  # a cache that cannot be written is simply not used
-        self._stored = dict(self._used)
+        self._new.clear()
+
+    def _line(self, key: str) -> bytes:
+        assert self._key is not None
+        value = json.dumps(self._used[key], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        signature = _signature(self._key, self.path.name, key.encode("ascii"), value)
+        return signature + b" " + key.encode("ascii") + b" " + value + b"\n"
+
+
+_ABSENT = object()
 
 
 def digest(*parts: str | bytes) -> str:
@@ -204,6 +270,9 @@ class BuildCache:
         self.pages = Store(folder / "pages.json", key)
         self.bibtex = Store(folder / "bibtex.json", key)
         self.tables = Store(folder / "tables.json", key)
+        self.catalogue = Store(folder / "catalogue.json", key)
+        self.claims = Store(folder / "claims.json", key)
+        self.templates = Store(folder / "templates.json", key)
         self._code_digest: str | None = None
         self._entries: dict[str, str] = {}
 
@@ -234,6 +303,9 @@ class BuildCache:
         self.pages.save()
         self.bibtex.save()
         self.tables.save()
+        self.catalogue.save()
+        self.claims.save()
+        self.templates.save()
         for old in self.folder.glob("fragments-*.json"):
             if old != self.fragments.path:
                 with contextlib.suppress(OSError):
@@ -317,10 +389,8 @@ def insights_key(
     latency: Any = None,
 ) -> str:
     """Hash of everything the insight pages are computed from (see the module docstring)."""
-    papers = [
-        [paper.id, paper.title, [_dumped(ref) for ref in paper.models], [_dumped(claim) for claim in paper.claims]]
-        for paper in catalogue.papers
-    ]
+    drawn_from = {"id", "title", "models", "claims"}  # of a paper; tests/test_build_cache.py checks the code
+    papers = [paper.model_dump_json(include=drawn_from) for paper in catalogue.papers]
     inputs = {
         "papers": papers,
         "measurements": {key: _dumped(value) for key, value in sorted(measurements.items())},
@@ -374,25 +444,21 @@ def bibtex_entries(cache: BuildCache | None, catalogue: Any) -> dict[str, str]:
 # ---- the paper pages -------------------------------------------------------------------------------------------
 
 
-def pack_page(
-    page: str, details: Mapping[str, str], asked: Iterable[str], paper_ids: Collection[str]
-) -> dict[str, Any]:
-    """A stored paper page: its Markdown, its details, and whether each paper its links named existed."""
-    return {"page": page, "details": dict(details), "links": {i: i in paper_ids for i in sorted(asked)}}
+def pack_page(page: str, details: str, asked: Iterable[str], paper_ids: Collection[str]) -> dict[str, Any]:
+    """A stored paper page: its Markdown, its details' JSON, and whether each paper its links named existed."""
+    return {"page": page, "details": details, "links": {i: i in paper_ids for i in sorted(asked)}}
 
 
-def unpack_page(entry: Any, paper_ids: Collection[str]) -> tuple[str, dict[str, str]] | None:
+def unpack_page(entry: Any, paper_ids: Collection[str]) -> tuple[str, str] | None:
     """(page, details) of a stored entry, or None if it is not one or a paper its links named came or went."""
     if not isinstance(entry, dict):
         return None
     page, details, links = entry.get("page"), entry.get("details"), entry.get("links")
-    if not (isinstance(page, str) and isinstance(details, dict) and isinstance(links, dict)):
-        return None
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in details.items()):
+    if not (isinstance(page, str) and isinstance(details, str) and isinstance(links, dict)):
         return None
     if any(not isinstance(existed, bool) or (i in paper_ids) != existed for i, existed in links.items()):
         return None
-    return page, dict(details)
+    return page, details
 
 
 __all__ = [

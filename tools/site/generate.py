@@ -86,22 +86,25 @@ def main(argv: list[str] | None = None) -> int:
         say(str(exc), file=sys.stderr)
         return 2
     try:
-        inputs = load_site_inputs(args.catalogue, args.measurements, display_name=_display(args.catalogue))
+        with build_cache(REPO_ROOT):  # work of earlier runs, saved only if this run succeeds
+            inputs = load_site_inputs(args.catalogue, args.measurements, display_name=_display(args.catalogue))
+            refused = docs_folder_problems(docs_dir, {p.id for p in inputs.catalogue.papers})
+            if refused:
+                raise NotesFileError("\n".join(refused))
+            bundle = build_site(inputs, repo_root=REPO_ROOT, directory_urls=not args.file_urls)
+            written = write_docs_folder(bundle, inputs, docs_dir=docs_dir, out=out)
     except CatalogueError as exc:
         say(exc.report(), file=sys.stderr)
         return 2
-    except (MeasurementsFileError, LatencyFileError) as exc:
-        say(str(exc), file=sys.stderr)
-        return 2
-    refused = docs_folder_problems(docs_dir, {p.id for p in inputs.catalogue.papers})
-    if refused:
-        say("\n".join(refused), file=sys.stderr)
-        return 2
-    try:
-        with build_cache(REPO_ROOT):
-            bundle = build_site(inputs, repo_root=REPO_ROOT, directory_urls=not args.file_urls)
-        written = write_docs_folder(bundle, inputs, docs_dir=docs_dir, out=out)
-    except (MarkerError, BenchMarkerError, FileExistsError, NotesFileError, OutputDirError) as exc:
+    except (
+        MeasurementsFileError,
+        LatencyFileError,
+        MarkerError,
+        BenchMarkerError,
+        FileExistsError,
+        NotesFileError,
+        OutputDirError,
+    ) as exc:
         say(str(exc), file=sys.stderr)
         return 2
     say(f"wrote {len(written)} files to {out}")

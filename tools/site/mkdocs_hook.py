@@ -4,8 +4,9 @@
   `papers.yaml:LINE:COL: ...` lines as the validator), reads the measurements (never imports torch) and
   evaluates the claims.
 * `on_files` adds every page and asset of `tools.site.pipeline.build_site` as a virtual file; nothing is
-  written into `docs/`. Work of earlier builds is reused from `.cache/site/` (`build_cache.py`; `SITE_CACHE=0`
-  turns it off).
+  written into `docs/`. Work of earlier builds (parsed entries, fragments, pages, charts) is reused from
+  `.cache/site/` (`build_cache.py`, open from on_config to the end of on_files and saved only if both got
+  through; `SITE_CACHE=0` turns it off).
 * `on_page_markdown` expands `<!-- catalogue:NAME -->` markers in hand-written pages, and renders their
   `<!-- bench:NAME -->` sections from `bench/results/NAME.json` (`bench_results.py`); unknown markers and
   missing or malformed results files fail the build.
@@ -20,6 +21,7 @@ ends: MkDocs' own collections would otherwise walk the catalogue and the pages a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import os
@@ -39,6 +41,8 @@ log = get_plugin_logger("catalogue")
 # State of the current build. MkDocs loads this file anew with every config (each `serve` rebuild), so the
 # state never outlives one build.
 _state: dict[str, Any] = {}
+# The site cache of the build under way (`build_cache.build_cache`), entered in on_config, left in on_files.
+_cache_scope: list[contextlib.ExitStack] = []
 
 
 def _repo_root(config: Any) -> Path:
@@ -77,12 +81,30 @@ def on_startup(*, command: str, dirty: bool) -> None:
     serve_fallback.started(command)
 
 
+def _close_cache(error: BaseException | None = None) -> None:
+    """Leave the site cache of this build: saved if the build got through on_files without `error`."""
+    scope = _cache_scope.pop() if _cache_scope else None
+    if scope is not None:
+        if error is None:
+            scope.close()
+        else:
+            scope.__exit__(type(error), error, error.__traceback__)  # discarded, nothing saved
+
+
 def on_config(config: Any) -> Any:
+    from tools.site.build_cache import build_cache
+
+    _close_cache(RuntimeError("a new build started"))  # a build that ended between the hooks saves nothing
     if os.environ.get("SITE_GC_FREEZE", "1") != "0":
         gc.disable()  # until on_files: the generation makes no cyclic garbage worth collecting
+    scope = contextlib.ExitStack()
+    _cache_scope.append(scope)
     try:
+        # Work of earlier builds (entries, fragments, pages, charts), from on_config to the end of on_files.
+        scope.enter_context(build_cache(_repo_root(config)))
         return _load(config)
-    except BaseException:
+    except BaseException as exc:
+        _close_cache(exc)
         gc.enable()
         raise
 
@@ -109,6 +131,7 @@ def _load(config: Any) -> Any:
             raise NotesFileError("refused files in docs/, nothing was built:\n" + "\n".join(refused))
         inputs = serve_fallback.succeeded(loaded)
     except (CatalogueError, MeasurementsFileError, LatencyFileError, NotesFileError) as exc:
+        _close_cache(exc)  # the last good site is served without the cache
         message = (
             f"invalid catalogue, nothing was built:\n{exc.report()}" if isinstance(exc, CatalogueError) else str(exc)
         )
@@ -141,16 +164,19 @@ def _load(config: Any) -> Any:
 
 
 def on_files(files: Files, *, config: Any) -> Files:
-    from tools.site.build_cache import build_cache
     from tools.site.pipeline import build_site
 
-    with build_cache(_state["root"]):  # fragments and charts of earlier builds, by content hash
+    try:
         bundle = build_site(
             _state["inputs"],
             repo_root=_state["root"],
             repo_url=config.repo_url or None,
             directory_urls=config.use_directory_urls,
         )
+    except BaseException as exc:
+        _close_cache(exc)
+        raise
+    _close_cache()  # saved: what the next build can reuse
     for path in (*bundle.pages, *bundle.assets):
         if files.get_file_from_path(path) is not None:
             raise PluginError(
@@ -173,6 +199,7 @@ def on_post_build(*, config: Any) -> None:
 
 
 def on_build_error(*, error: Exception) -> None:
+    _close_cache(error)
     gc.enable()
     gc.unfreeze()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from .notes import render_note
 from .notes_files import read_note_file
 from .records import ModelCost
-from .render import Markup, PaperLinks, environment, md, render
+from .render import Markup, PaperLinks, environment, json_text, md, render
 from .sanitize import markdown_inert, meta_title
 from .views import (
     Implementation,
@@ -69,6 +70,7 @@ class PaperPages:
         self.latency = latency
         self._shared_digest: str | None = None
         self._model_digests: dict[str, str] = {}
+        self._notes: frozenset[str] | None = None
 
     def view(self, paper: Any, previous: Any | None, following: Any | None) -> PaperView:
         from reference_impls import REGISTRY
@@ -188,8 +190,9 @@ class PaperPages:
                 out[f"model-{m.id}"] = str(macros.model_detail(m.cost)).strip()
         return out
 
-    def build(self, order: Sequence[Any]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-        """Every paper page (by docs-relative path) and its details (by site-root JSON path), `order` kept.
+    def build(self, order: Sequence[Any]) -> tuple[dict[str, str], dict[str, str]]:
+        """Every paper page (by docs-relative path) and its details as JSON text (by site-root path), `order`
+        kept.
 
         With a site cache active, a page whose inputs (`inputs_digest`) are those of a page an earlier build
         made is that page again, byte for byte, and is not rendered (`build_cache.py`, "pages")."""
@@ -205,7 +208,7 @@ class PaperPages:
             if made is None:
                 self.relink.asked.clear()
                 view = self.view(paper, previous, following)
-                made = self.page(view), self.details(view)
+                made = self.page(view), json_text(self.details(view))
                 if cache is not None:  # which named papers exist decides the links, so the entry keeps that
                     cache.pages.put(key, build_cache.pack_page(*made, self.relink.asked, self.relink.ids))
             pages[paper_path(paper.id)], details[details_path(paper.id)] = made
@@ -233,10 +236,21 @@ class PaperPages:
             cache.entry_json(paper),
             repr([self.results.get((paper.id, c.id)) for c in paper.claims]),
             *(self._model_digest(ref.id) for ref in paper.models),
-            read_note_file(self.repo_root, paper.id) or "",
+            (read_note_file(self.repo_root, paper.id) or "") if paper.id in self._note_files() else "",
             self.bibtex.get(paper.id, ""),
             repr((related, *((n.id, n.title) if n else None for n in (previous, following)))),
         )
+
+    def _note_files(self) -> frozenset[str]:
+        """Ids of the papers with a file in docs/notes/ (listed once: a missing note costs no file-system call;
+        `read_note_file` still checks every file that is there)."""
+        if self._notes is None:
+            try:
+                names = os.listdir(self.repo_root / "docs" / "notes")
+            except OSError:
+                names = []
+            self._notes = frozenset(name.removesuffix(".md") for name in names if name.endswith(".md"))
+        return self._notes
 
     def _model_digest(self, model_id: str) -> str:
         """Hash of what a page reads about one of its models (computed once per model and build)."""

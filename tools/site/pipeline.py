@@ -12,7 +12,6 @@ or writes into `docs/`; the output depends only on the inputs (everything sorted
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 from .paper_page import PaperPages
 from .records import ModelCost, costs
+from .render import json_text
 from .sanitize import safe_url
 from .tables import Lists, papers_sorted
 from .views import claim_view
@@ -51,21 +51,27 @@ def load_site_inputs(
 ) -> SiteInputs:
     """Validate the catalogue, read the measurements (no torch) and evaluate the claims.
 
+    Inside `build_cache.build_cache`, the catalogue entries unchanged since an earlier build are taken from the
+    site cache (`tools.catalogue.entry_cache`), with the same result and the same errors, and so are the claim
+    verdicts while nothing they are judged from changed (`claim_cache`).
+
     Raises `tools.catalogue.CatalogueError` for an invalid catalogue,
     `tools.measurements.MeasurementsFileError` for an unreadable measurements file and
     `tools.latency.LatencyFileError` for an invalid latency file (an absent one is fine).
     """
-    from tools.catalogue import load_catalogue
-    from tools.claims import Evidence, evaluate_claims
+    from tools.catalogue.entry_cache import load_catalogue_reusing
     from tools.measurements import MEASUREMENTS_FILE, read_measurements, stale_models
 
-    catalogue = load_catalogue(catalogue_path, display_name=display_name)
+    from . import build_cache
+    from .claim_cache import claim_results
+
+    cache = build_cache.active()  # with one, entries parsed by an earlier build are not parsed again
+    catalogue = load_catalogue_reusing(catalogue_path, display_name, cache.catalogue if cache is not None else None)
     measurements = read_measurements(measurements_path or MEASUREMENTS_FILE)
-    evidence = Evidence.load()  # evaluations and latency, read once for the verdicts and the pages
-    claim_results = evaluate_claims(catalogue, measurements, evidence)
+    results, latency = claim_results(catalogue, measurements)  # reused while what they are judged from stays
     used = sorted({ref.id for paper in catalogue.papers for ref in paper.models})
     stale = stale_models(measurements, used) if used else {}
-    return SiteInputs(catalogue, measurements, claim_results, stale, evidence.latency)
+    return SiteInputs(catalogue, measurements, results, stale, latency)
 
 
 def page_url(path: str, directory_urls: bool) -> str:
@@ -77,7 +83,7 @@ def page_url(path: str, directory_urls: bool) -> str:
 
 
 def json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
+    return json_text(data).encode("utf-8")
 
 
 class _SourceFiles:
@@ -155,9 +161,9 @@ def build_site(
     assets: dict[str, bytes] = {
         "papers.bib": (HEADER + "".join(bibtex[p.id] for p in papers)).encode("utf-8"),
         "data/papers.json": json_bytes(lists.papers_json()),
-        "data/claims.json": json_bytes(lists.claims_json()),
+        "data/claims.json": lists.claims_file(),
     }
-    assets.update((path, json_bytes(data)) for path, data in details.items())
+    assets.update((path, text.encode("utf-8")) for path, text in details.items())
     for model_id in sorted({ref.id for p in papers for ref in p.models}):
         for rel in source_files(model_id):
             assets[posixpath.join("code", rel)] = (repo_root / rel).read_bytes()

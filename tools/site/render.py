@@ -21,13 +21,17 @@ Numbers are formatted by `tools/formatting.py`, the one formatting module of the
 
 from __future__ import annotations
 
+import base64
 import html
+import json
+import pickle
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup, escape
 
 from tools.formatting import format_count, format_gmacs, format_params_m
@@ -144,9 +148,35 @@ def _one_line(value: object) -> object:
     return value
 
 
+class _SiteBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept between builds in the site cache's `templates` store (build_cache.py): a build that
+    renders one changed paper page does not compile paper.md.j2 again. Jinja checks each entry against the
+    template's source (and its own and Python's versions), and the store is signed with the user's key like
+    every other one, so only code compiled by this user's own builds is loaded (as Python trusts __pycache__)."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from . import build_cache
+
+        cache = build_cache.active()
+        stored = cache.templates.get(bucket.key) if cache is not None else None
+        if isinstance(stored, str):
+            try:
+                bucket.bytecode_from_string(base64.b64decode(stored, validate=True))
+            except (ValueError, TypeError, EOFError, pickle.UnpicklingError):
+                bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from . import build_cache
+
+        cache = build_cache.active()
+        if cache is not None:
+            cache.templates.put(bucket.key, base64.b64encode(bucket.bytecode_to_string()).decode("ascii"))
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
+        bytecode_cache=_SiteBytecodeCache(),
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -175,4 +205,23 @@ def render(template: str, **context: object) -> str:
     return environment().get_template(template).render(**context)
 
 
-__all__ = ["Markup", "badge", "codes", "count", "escape", "gmacs", "md", "mega", "render", "shape", "status", "text"]
+def json_text(data: object) -> str:
+    """The site's JSON files: compact, keys sorted, Unicode kept, one trailing newline (byte-stable)."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+__all__ = [
+    "Markup",
+    "badge",
+    "codes",
+    "count",
+    "escape",
+    "gmacs",
+    "json_text",
+    "md",
+    "mega",
+    "render",
+    "shape",
+    "status",
+    "text",
+]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .records import HEADLINE_READING, ModelCost
-from .render import plain, plain_codes, render
+from .render import json_text, plain, plain_codes, render
 from .views import VERDICTS, ClaimView, Tally, paper_path, rel
 
 STATIC_ROWS = 50
@@ -200,6 +200,26 @@ class Lists:
                 for p, c in self.claim_rows()
             ]
         }
+
+    def claims_file(self) -> bytes:
+        """data/claims.json: `claims_json` as the site's JSON, from the site cache while no row changed (the
+        rows' plain texts are the costly part)."""
+        from . import build_cache
+
+        cache = build_cache.active()
+        if cache is None:
+            return json_text(self.claims_json()).encode("utf-8")
+        shown = [
+            (p.id, p.title, c.id, c.text, c.verdict, c.summary_line, c.claimed, c.measured, c.acknowledged, c.anchor)
+            for p, c in self.claim_rows()
+        ]
+        urls = self.url_of(paper_path("x"))  # the URL style
+        key = build_cache.digest("claims file", cache.code_digest(), *cache.library_versions(), urls, repr(shown))
+        text = cache.tables.get(key)
+        if not isinstance(text, str):
+            text = json_text(self.claims_json())
+        cache.tables.put(key, text)
+        return text.encode("utf-8")
 
     def papers_json(self) -> dict[str, Any]:
         used = sorted({tag for p in self.papers for tag in p.tags})

@@ -7,6 +7,7 @@ claim references and refutation markers are added in `notes.py` first.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -23,9 +24,20 @@ VERDICTS = ("error", "refuted", "inconclusive", "verified", "cited")  # display 
 CONVENTIONS = "conventions.md"
 
 
+@functools.lru_cache(maxsize=65536)
 def rel(from_page: str, target: str) -> str:
-    """Relative link from one docs-relative page to another docs-relative file."""
-    return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+    """Relative link from one docs-relative page to another docs-relative file (`posixpath.relpath` of the two,
+    computed from the paths alone: relpath asks the file system for the working directory on every call)."""
+    start, path = posixpath.normpath(posixpath.dirname(from_page) or "."), posixpath.normpath(target)
+    if start.startswith(("/", "..")) or path.startswith(("/", "..")):
+        return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+    start_parts = [] if start == "." else start.split("/")
+    path_parts = [] if path == "." else path.split("/")
+    common = 0
+    while common < min(len(start_parts), len(path_parts)) and start_parts[common] == path_parts[common]:
+        common += 1
+    parts = [".."] * (len(start_parts) - common) + path_parts[common:]
+    return "/".join(parts) or "."
 
 
 def paper_path(paper_id: str) -> str:

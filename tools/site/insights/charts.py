@@ -13,14 +13,19 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
+from html import escape as _html_escape
 from typing import TYPE_CHECKING, Any, NamedTuple
-from xml.sax.saxutils import escape
 
 if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.transforms import Bbox
     from matplotlib.typing import RcKeyType
+
+
+def escape(text: str) -> str:
+    """`&`, `<` and `>` as entities (SVG text and titles need no quotes escaped), as xml.sax.saxutils does."""
+    return _html_escape(text, quote=False)
 
 
 # ---------------------------------------------------------------------------------------------------------------
