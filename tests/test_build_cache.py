@@ -349,3 +349,57 @@ def test_a_cache_folder_tracked_by_git_is_not_used(
         "(git rm -r --cached .cache/site)\n"
     )
     assert build_cache.tracked_by_git(tmp_path / "elsewhere", tmp_path / "elsewhere" / "c") is False  # no repository
+
+
+def test_a_cache_folder_that_is_or_sits_under_a_link_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A committed `.cache/site` link pointing out of the checkout made the build append to (and delete) files
+    wherever it pointed: the link is tracked by git as such, and a linked folder is refused even untracked."""
+    root, victim = tmp_path / "repo", tmp_path / "victim"
+    victim.mkdir()
+    (victim / "fragments-notes.json").write_text("someone's notes", encoding="utf-8")
+    (root / ".cache").mkdir(parents=True)
+    (root / ".cache" / "site").symlink_to(victim, target_is_directory=True)
+    monkeypatch.delenv("SITE_CACHE_DIR")
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    for tracked in (False, True):
+        if tracked:
+            subprocess.run([*git, "add", "-f", ".cache/site"], check=True)
+        assert build_cache.tracked_by_git(root, root / ".cache" / "site") is tracked
+        with build_cache.build_cache(root) as cache:
+            assert cache is None
+            sanitize.render_markdown(NOTE)
+        assert "site cache is not used" in capsys.readouterr().err
+    assert [p.name for p in victim.iterdir()] == ["fragments-notes.json"]
+    assert (victim / "fragments-notes.json").read_text(encoding="utf-8") == "someone's notes"
+
+
+def test_a_store_of_another_format_is_rewritten_not_appended_to(cache_folder: Path) -> None:
+    """A store left by an older version of this code had its header refused forever, and every build appended to
+    it: the entries were never served and the file grew without bound."""
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)
+    path = _fragment_file(cache_folder)
+    path.write_text('{"format": "site-cache 1", "entries": {"x": "' + "y" * 10_000 + '"}}', encoding="utf-8")
+    for _ in range(3):
+        sanitize._render.cache_clear()
+        with build_cache.build_cache(REPO_ROOT):
+            sanitize.render_markdown(NOTE)
+    assert set(_entries(path)) == {build_cache.fragment_key(NOTE, 3)} and path.stat().st_size < 1_000
+    sanitize._render.cache_clear()
+    with build_cache.build_cache(REPO_ROOT) as cache:
+        assert cache is not None and cache.fragments.get(build_cache.fragment_key(NOTE, 3)) is not None
+
+
+def test_a_key_given_new_values_again_and_again_does_not_grow_its_store(cache_folder: Path) -> None:
+    """Each new value of one key is one more line; superseded lines count, so the file is rewritten in time."""
+    path = cache_folder / "store.json"
+    key = build_cache._signing_key()
+    for build in range(50):
+        store = build_cache.Store(path, key)
+        store.put("abc", f"value {build}")
+        store.save()
+    assert path.read_bytes().count(b"\n") <= 3  # the header and at most two records of the one key used
+    assert build_cache.Store(path, key).get("abc") == "value 49"

@@ -367,3 +367,8 @@ def test_compiled_templates_are_reused_and_compiled_again_when_their_source_chan
     with build_cache.build_cache(REPO_ROOT):
         assert render() == "Goodbye you."
     assert len(compiled) == 3
+    # Other code (the environment's settings live in render.py) is another key: compiled afresh too.
+    monkeypatch.setattr(build_cache.BuildCache, "code_digest", lambda self: "other code")
+    with build_cache.build_cache(REPO_ROOT):
+        assert render() == "Goodbye you."
+    assert len(compiled) == 4

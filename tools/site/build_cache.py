@@ -74,6 +74,7 @@ from typing import Any
 
 CACHE_SUBDIR = Path(".cache") / "site"
 _FORMAT = "site-cache 3"
+_HEADER = json.dumps({"format": _FORMAT}).encode("ascii")  # a store file's first line
 _KEY_BYTES = 32
 STORE_LIMIT = 1 << 30  # bytes; a store of 5,000 papers is about 60 MB
 _FRAGMENT_CODE = ("tools/site/sanitize.py", "tools/catalogue/markdown_limits.py")
@@ -113,16 +114,19 @@ def _signing_key() -> bytes | None:
             finally:
                 temporary.unlink()
     try:
-        status = path.lstat()
-        if (
-            not stat.S_ISREG(status.st_mode)
-            or status.st_mode & 0o077
-            or status.st_uid != getattr(os, "getuid", lambda: status.st_uid)()
-        ):
-            return None  # a link, or a file others can read or write: not a secret
-        key = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))  # a link is refused here
     except OSError:
         return None
+    try:
+        status = os.fstat(descriptor)  # the file read below, not whatever the path names a moment later
+        private = os.name == "nt" or (not status.st_mode & 0o077 and status.st_uid == os.getuid())
+        if not stat.S_ISREG(status.st_mode) or not private:
+            return None  # a file others can read or write: not a secret
+        key = os.read(descriptor, _KEY_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
     return key if len(key) == _KEY_BYTES else None
 
 
@@ -145,10 +149,11 @@ class Store:
     user's store key (`key_file()`), so an entry another user, another machine or a commit put there is not used:
     only what this user's own builds wrote is trusted. A record is checked and decoded when it is asked for.
 
-    `save` appends the entries this build made and left out of the file, unless the file holds more entries than
-    this build used plus as many again: then it is rewritten (atomically) with the used ones alone. So one
-    changed page costs one appended line, and a store never holds much more than two builds' entries. A record
-    cut short (a build killed while appending) fails its signature and is ignored."""
+    `save` appends the entries this build made and left out of the file, unless the file holds more records
+    (superseded ones included) than twice the entries this build used, or is not a store of this format: then it
+    is rewritten (atomically) with the used entries alone. So one changed page costs one appended line, and a
+    store never holds much more than two builds' entries. A record cut short (a build killed while appending)
+    fails its signature and is ignored."""
 
     def __init__(self, path: Path, key: bytes | None) -> None:
         self.path = path
@@ -156,30 +161,28 @@ class Store:
         self._records: dict[str, tuple[bytes, bytes]] = {}  # key -> (signature, value), unchecked
         self._used: dict[str, Any] = {}
         self._new: set[str] = set()  # keys this build put that the file does not hold as they are
+        self._lines = 0  # records in the file, superseded ones included
+        self._sound = False  # the file is a store of this format (else `save` rewrites it instead of appending)
         if key is not None:
-            self._records = self._read(path)
+            self._read()
 
-    @staticmethod
-    def _read(path: Path) -> dict[str, tuple[bytes, bytes]]:
+    def _read(self) -> None:
         from tools.files import ReadError, read_limited
 
         try:
-            raw = read_limited(path, STORE_LIMIT)
+            raw = read_limited(self.path, STORE_LIMIT)
         except ReadError:
-            return {}
+            return  # absent, not a regular file, or too large: rewritten by `save`
         header, _, body = raw.partition(b"\n")
-        try:
-            if json.loads(header) != {"format": _FORMAT}:
-                return {}
-        except ValueError:
-            return {}
-        records: dict[str, tuple[bytes, bytes]] = {}
+        if header != _HEADER:
+            return  # another format (an older version of this code) or not a store
+        self._sound = True
         for line in body.split(b"\n"):
             signature, _, rest = line.partition(b" ")
             entry_key, _, value = rest.partition(b" ")
             if value:
-                records[entry_key.decode("ascii", "replace")] = (signature, value)  # a later line wins
-        return records
+                self._lines += 1
+                self._records[entry_key.decode("ascii", "replace")] = (signature, value)  # a later line wins
 
     def get(self, key: str) -> Any:
         """The value stored under `key`, or None (also when its record is not signed by this user)."""
@@ -213,7 +216,7 @@ class Store:
 
         if self._key is None or not (self._used or self._records):
             return
-        rewrite = len(self._records) > 2 * len(self._used) or not self.path.is_file()
+        rewrite = not self._sound or self._lines > 2 * len(self._used)
         if not rewrite and not self._new:
             return
         try:
@@ -221,7 +224,7 @@ class Store:
             keys = sorted(self._used) if rewrite else sorted(self._new)
             lines = b"".join(self._line(key) for key in keys)
             if rewrite:
-                write_atomic(self.path, json.dumps({"format": _FORMAT}).encode("ascii") + b"\n" + lines)
+                write_atomic(self.path, _HEADER + b"\n" + lines)
             else:
                 descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
                 try:
@@ -230,6 +233,8 @@ class Store:
                     os.close(descriptor)
         except (OSError, WriteError):
             return  # a cache that cannot be written is simply not used
+        self._lines = len(self._used) if rewrite else self._lines + len(self._new)
+        self._sound = True
         self._new.clear()
 
     def _line(self, key: str) -> bytes:
@@ -240,6 +245,22 @@ class Store:
 
 
 _ABSENT = object()
+
+
+def _is_store_file(path: Path) -> bool:
+    """Whether `path` is a regular file (not a link) that starts like a store of some version of this code."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(descriptor).st_mode) and os.read(descriptor, 32).startswith(
+            b'{"format": "site-cache'
+        )
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
 
 
 def digest(*parts: str | bytes) -> str:
@@ -307,7 +328,7 @@ class BuildCache:
         self.claims.save()
         self.templates.save()
         for old in self.folder.glob("fragments-*.json"):
-            if old != self.fragments.path:
+            if old != self.fragments.path and _is_store_file(old):
                 with contextlib.suppress(OSError):
                     old.unlink()
 
@@ -327,11 +348,37 @@ def cache_folder(repo_root: Path) -> Path | None:
     return Path(override) if override else repo_root / CACHE_SUBDIR
 
 
+def _inside(folder: Path, repo_root: Path) -> Path | None:
+    """`folder` relative to `repo_root`: as written (links not followed) if it is under it so, else resolved; None
+    if it is outside the repository both ways."""
+    written, root = Path(os.path.abspath(folder)), Path(os.path.abspath(repo_root))
+    if written.is_relative_to(root):
+        return written.relative_to(root)
+    with contextlib.suppress(OSError):
+        resolved, resolved_root = folder.resolve(), repo_root.resolve()
+        if resolved.is_relative_to(resolved_root):
+            return resolved.relative_to(resolved_root)
+    return None
+
+
+def linked_folder(repo_root: Path, folder: Path) -> Path | None:
+    """The first folder from `repo_root` down to `folder` that is a symbolic link (a commit can add one that
+    points anywhere), or None."""
+    relative = _inside(folder, repo_root)
+    if relative is None:
+        return None
+    current = Path(os.path.abspath(repo_root))
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
+
+
 def tracked_by_git(repo_root: Path, folder: Path) -> bool:
-    """Whether git tracks any file of `folder` in the repository at `repo_root` (False outside a repository)."""
-    try:
-        relative = folder.resolve().relative_to(repo_root.resolve())
-    except (OSError, ValueError):
+    """Whether git tracks `folder` or any file of it in the repository at `repo_root` (False outside one)."""
+    relative = _inside(folder, repo_root)
+    if relative is None:
         return False  # outside the repository: nothing a commit can plant there
     try:
         listed = subprocess.run(
@@ -353,13 +400,17 @@ def build_cache(repo_root: Path) -> Iterator[BuildCache | None]:
     if folder is None or _active is not None:
         yield _active
         return
-    if tracked_by_git(repo_root, folder):
-        shown = folder.relative_to(repo_root) if folder.is_relative_to(repo_root) else folder
-        print(
-            f"WARNING -  {shown}/ is tracked by git, so the site cache is not used; remove it from the repository "
-            f"(git rm -r --cached {shown})",
-            file=sys.stderr,
+    shown = folder.relative_to(repo_root) if folder.is_relative_to(repo_root) else folder
+    linked = linked_folder(repo_root, folder)
+    if linked is not None or tracked_by_git(repo_root, folder):
+        why = (
+            f"{shown}/ is tracked by git, so the site cache is not used; remove it from the repository "
+            f"(git rm -r --cached {shown})"
+            if linked is None
+            else f"{linked.relative_to(os.path.abspath(repo_root))} is a symbolic link, so the site cache is not "
+            "used; make it a real folder, or point SITE_CACHE_DIR at a folder outside the repository"
         )
+        print(f"WARNING -  {why}", file=sys.stderr)
         yield None
         return
     cache = BuildCache(folder, repo_root)

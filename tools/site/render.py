@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import jinja2.bccache
@@ -151,14 +152,15 @@ def _one_line(value: object) -> object:
 class _SiteBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates kept between builds in the site cache's `templates` store (build_cache.py): a build that
     renders one changed paper page does not compile paper.md.j2 again. Jinja checks each entry against the
-    template's source (and its own and Python's versions), and the store is signed with the user's key like
+    template's source (and its own and Python's versions), the key holds the code (these settings among it)
+    and the Jinja version, and the store is signed with the user's key like
     every other one, so only code compiled by this user's own builds is loaded (as Python trusts __pycache__)."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         from . import build_cache
 
         cache = build_cache.active()
-        stored = cache.templates.get(bucket.key) if cache is not None else None
+        stored = cache.templates.get(_template_key(cache, bucket)) if cache is not None else None
         if isinstance(stored, str):
             try:
                 bucket.bytecode_from_string(base64.b64decode(stored, validate=True))
@@ -170,7 +172,16 @@ class _SiteBytecodeCache(jinja2.BytecodeCache):
 
         cache = build_cache.active()
         if cache is not None:
-            cache.templates.put(bucket.key, base64.b64encode(bucket.bytecode_to_string()).decode("ascii"))
+            code = base64.b64encode(bucket.bytecode_to_string()).decode("ascii")
+            cache.templates.put(_template_key(cache, bucket), code)
+
+
+def _template_key(cache: Any, bucket: jinja2.bccache.Bucket) -> str:
+    """Jinja's key for a template (its name and file) with the code and Jinja version it is compiled under: the
+    environment's settings (`environment()`, trim_blocks...) decide the code as much as the source does."""
+    from . import build_cache
+
+    return build_cache.digest("template", cache.code_digest(), f"jinja2 {jinja2.__version__}", bucket.key)
 
 
 @lru_cache(maxsize=1)
