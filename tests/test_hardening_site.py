@@ -590,6 +590,11 @@ def test_the_cheap_bound_passes_no_text_the_exact_bounds_refuse() -> None:
             passed += 1
             assert nesting_depth(text)[0] <= MAX_NESTING and _block_costs(text)[0] <= MAX_MARKDOWN_COST, text
     assert passed > 1_000  # the bound does pass ordinary texts
+    from tools.catalogue.markdown_limits import _INLINE_CHARACTERS, _INLINE_TOKENS
+
+    for _ in range(5_000):  # its token count by str.count is the regex's
+        text = "".join(rng.choice([*pieces, "]", "(", "]((", "\\", "~", "$", "!", "<", "&", "_"]) for _ in range(40))
+        assert sum(map(text.count, _INLINE_CHARACTERS)) + text.count("](") == len(_INLINE_TOKENS.findall(text))
     # At the cost limit exactly: accepted, but past what the bound can prove; a list 7 levels deep: proved.
     assert not _surely_within_bounds("[" * 1_000) and markdown_cost_problem("[" * 1_000) is None
     assert _surely_within_bounds("  " * 6 + "- x") and nesting_depth("  " * 6 + "- x")[0] == 7

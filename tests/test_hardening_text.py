@@ -191,3 +191,23 @@ def test_bibtex_field_names_are_the_known_fields(tmp_path: Path) -> None:
         load_catalogue(path, display_name="papers.yaml")
     [problem] = caught.value.problems
     assert problem.line == 48 and "papers[1].bibtex.fields.preamble" in problem.format()
+
+
+def test_the_printable_shortcut_refuses_what_the_patterns_refuse() -> None:
+    """check_text passes a printable text without the patterns: no control or bidi character is printable."""
+    import random
+
+    from tools.catalogue.text_rules import BIDI_CONTROLS, CONTROL_CHARACTERS, check_text
+
+    rng = random.Random(20261202)
+    bidi = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    for code in [*range(0x20), *range(0x7F, 0xA0), *bidi]:
+        char = chr(code)
+        refused = bool(CONTROL_CHARACTERS.search(char) or BIDI_CONTROLS.search(char))
+        assert not (refused and char.isprintable())
+        text = "".join(rng.choice("ab 中") for _ in range(10)) + char
+        if refused:
+            with pytest.raises(ValueError, match=f"U\\+{code:04X}"):
+                check_text(text)
+        else:
+            assert check_text(text) == text

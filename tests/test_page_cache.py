@@ -277,6 +277,19 @@ def test_the_verdicts_read_only_the_judged_fields_of_a_paper() -> None:
     assert set(Paper.model_fields) >= JUDGED_FIELDS
 
 
+def test_bibtex_entries_are_written_from_the_keyed_fields_only() -> None:
+    """build_cache.bibtex_entries keys an entry on BIBTEX_FIELDS of its paper: the export reading another field
+    would keep a stale entry when that field changes. Key it first."""
+    import ast
+
+    from tools.catalogue.schema import Paper
+
+    tree = ast.parse((REPO_ROOT / "tools" / "bibtex_export.py").read_text(encoding="utf-8"))
+    read = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)} & set(Paper.model_fields)
+    assert read <= build_cache.BIBTEX_FIELDS <= set(Paper.model_fields)
+    assert {"title", "authors", "year", "bibtex"} <= read  # the check sees the fields the export does read
+
+
 def test_verdicts_are_reused_across_a_note_edit_and_judged_again_when_a_claim_changes(
     inputs: SiteInputs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -33,6 +33,7 @@ MAX_NESTING = 32  # list / quote levels (recursion of the block parser); real no
 _HEADING_WEIGHT = 10  # a heading or rule line costs a tenth of an inline token (see the module docstring)
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
 _INLINE_TOKENS = re.compile(r"\]\(|[\[<&*_`~$\\!]")
+_INLINE_CHARACTERS = "[<&*_`~$\\!"  # the one-character tokens above (`](` is the other; neither `]` nor `(` is one)
 # A line the block parser reads as a heading, a setext underline or a rule, once quote and list markers are off.
 _HEADING_OR_RULE = re.compile(r"^(?:[ \t>]|[-+*][ \t]+|\d{1,9}[.)][ \t]+)*+(?:#|[-=_*][-=_* \t]*$)", re.MULTILINE)
 _LINE_START = re.compile(r"([ \t]*)((?:(?:[-+*]|\d{1,9}[.)])[ \t]+|>[ \t]*)*)")
@@ -92,10 +93,15 @@ def _surely_within_bounds(text: str) -> bool:
     """A cheap test that passes only texts within both bounds (most texts): the whole text's length × all its
     inline tokens and lines (a heading or rule is a line) bounds the sum over its blocks, and each line's prefix
     bounds its depth."""
-    tokens = len(_INLINE_TOKENS.findall(text))
-    lines = text.count("\n") + 1
-    if len(text) * tokens + len(text) * lines // _HEADING_WEIGHT > MAX_MARKDOWN_COST:
-        return False
+    length, lines = len(text), text.count("\n") + 1
+    # Tokens and lines are each at most the length: a text of under ~950 characters is within the cost bound.
+    if length * length + length * length // _HEADING_WEIGHT > MAX_MARKDOWN_COST:
+        tokens = sum(map(text.count, _INLINE_CHARACTERS)) + text.count("](")  # = len(_INLINE_TOKENS.findall(text))
+        if length * tokens + length * lines // _HEADING_WEIGHT > MAX_MARKDOWN_COST:
+            return False
+    if lines == 1:
+        prefix = _LINE_PREFIX.match(text)
+        return prefix is None or 2 * prefix.end() <= MAX_NESTING
     return 2 * max(map(len, _LINE_PREFIX.findall(text)), default=0) <= MAX_NESTING
 
 

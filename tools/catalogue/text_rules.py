@@ -33,7 +33,7 @@ _REFUSED_IN_TEXT = re.compile(f"{CONTROL_CHARACTERS.pattern}|{BIDI_CONTROLS.patt
 
 def check_text(value: str) -> str:
     """Refuse control characters and bidi controls (pydantic AfterValidator for every text field)."""
-    if _REFUSED_IN_TEXT.search(value) is None:  # one pass for the usual text; the message names the first kind
+    if value.isprintable() or _REFUSED_IN_TEXT.search(value) is None:  # controls and bidi marks are unprintable
         return value
     hint = "delete it (terminal escapes and direction overrides are not allowed in the catalogue)"
     _refuse(value, CONTROL_CHARACTERS, "a control character", hint)

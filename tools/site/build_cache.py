@@ -23,8 +23,8 @@ on_files; `python -m tools.site.generate` around its whole run.
   its links named and whether each existed, and is not used if that changed. Editing one paper re-renders its
   page, its neighbours in the list (their "previous"/"next") and the pages that list it as related, if its
   title, venue or year changed.
-* **bibtex**: each paper's BibTeX entry, keyed by the hash of its catalogue entry, its citation key, the code
-  and the bibtexparser version.
+* **bibtex**: each paper's BibTeX entry, keyed by the hash of the fields it is written from (`BIBTEX_FIELDS`),
+  its citation key, the code and the bibtexparser version.
 * **tables**: the Markdown table of the first rows of each list page (`tables.Lists.table`), keyed by what the
   table shows of each row (title, year, venue, status, links, tags, headline numbers, verdict tally), its
   settings, the code and the library versions.
@@ -80,6 +80,12 @@ STORE_LIMIT = 1 << 30  # bytes; a store of 5,000 papers is about 60 MB
 _FRAGMENT_CODE = ("tools/site/sanitize.py", "tools/catalogue/markdown_limits.py")
 _FRAGMENT_LIBRARIES = ("markdown", "pymdown-extensions", "nh3")
 _CODE_DIRS = ("tools", "reference_impls")
+# What the claim verdicts read of a paper (tools/claims.py; tests/test_page_cache.py checks the judging code):
+# any other field of a paper can change without judging the claims again (`claim_cache.py`).
+JUDGED_FIELDS = frozenset({"id", "models", "claims"})
+# What tools/bibtex_export.py reads of a paper (tests/test_page_cache.py checks): a note or a TL;DR can change
+# without writing its BibTeX entry again.
+BIBTEX_FIELDS = frozenset({"id", "title", "authors", "year", "bibtex", "doi", "arxiv", "links"})
 _PAGE_LIBRARIES = ("jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "pydantic")
 
 
@@ -296,6 +302,7 @@ class BuildCache:
         self.templates = Store(folder / "templates.json", key)
         self._code_digest: str | None = None
         self._entries: dict[str, str] = {}
+        self._judged: dict[str, str] = {}
 
     def code_digest(self) -> str:
         """Hash of every file under tools/ and reference_impls/ (what the insight pages are computed with)."""
@@ -313,6 +320,13 @@ class BuildCache:
         if paper.id not in self._entries:
             self._entries[paper.id] = paper.model_dump_json()
         return self._entries[paper.id]
+
+    def judged_json(self, paper: Any) -> str:
+        """A paper's id, models and claims as JSON, what the verdicts and the charts are computed from (once per
+        build)."""
+        if paper.id not in self._judged:
+            self._judged[paper.id] = paper.model_dump_json(include=set(JUDGED_FIELDS))
+        return self._judged[paper.id]
 
     def library_versions(self) -> list[str]:
         """Python and the versions of the libraries a paper page is rendered with."""
@@ -440,8 +454,9 @@ def insights_key(
     latency: Any = None,
 ) -> str:
     """Hash of everything the insight pages are computed from (see the module docstring)."""
-    drawn_from = {"id", "title", "models", "claims"}  # of a paper; tests/test_build_cache.py checks the code
-    papers = [paper.model_dump_json(include=drawn_from) for paper in catalogue.papers]
+    # Of a paper: its id, models and claims (as the verdicts read them) and its title; tests/test_build_cache.py
+    # checks that the insight code reads nothing else.
+    papers = [[cache.judged_json(paper), paper.title] for paper in catalogue.papers]
     inputs = {
         "papers": papers,
         "measurements": {key: _dumped(value) for key, value in sorted(measurements.items())},
@@ -483,7 +498,7 @@ def bibtex_entries(cache: BuildCache | None, catalogue: Any) -> dict[str, str]:
     namespace = digest("bibtex", cache.code_digest(), f"bibtexparser {_version('bibtexparser')}")
     out: dict[str, str] = {}
     for paper in catalogue.papers:
-        key = digest(namespace, cache.entry_json(paper), keys[paper.id])
+        key = digest(namespace, paper.model_dump_json(include=set(BIBTEX_FIELDS)), keys[paper.id])
         text = cache.bibtex.get(key)
         if not isinstance(text, str):
             text = bibtex_entry(paper, keys[paper.id])
@@ -513,6 +528,8 @@ def unpack_page(entry: Any, paper_ids: Collection[str]) -> tuple[str, str] | Non
 
 
 __all__ = [
+    "BIBTEX_FIELDS",
+    "JUDGED_FIELDS",
     "BuildCache",
     "Store",
     "active",

@@ -17,8 +17,7 @@ from tools.claims import ClaimResult, Evidence, evaluate_claims
 
 from . import build_cache
 
-# What the verdicts read of a paper (tools/claims.py): anything else of a paper can change without re-judging.
-JUDGED_FIELDS = frozenset({"id", "models", "claims"})
+JUDGED_FIELDS = build_cache.JUDGED_FIELDS  # what the verdicts read of a paper; `BuildCache.judged_json` dumps it
 
 
 def _key(cache: build_cache.BuildCache, catalogue: Any, measurements: Mapping[str, Any]) -> str | None:
@@ -35,7 +34,7 @@ def _key(cache: build_cache.BuildCache, catalogue: Any, measurements: Mapping[st
         cache.code_digest(),
         evaluations,
         json.dumps(records, sort_keys=True),
-        *(paper.model_dump_json(include=JUDGED_FIELDS) for paper in catalogue.papers),
+        *(cache.judged_json(paper) for paper in catalogue.papers),
     )
 
 
