@@ -19,7 +19,7 @@ import pytest
 from tools.catalogue import load_catalogue
 from tools.catalogue.schema import Paper
 from tools.measurements import read_measurements
-from tools.site import build_cache, sanitize
+from tools.site import build_cache, sanitize, signed_store
 from tools.site.insights import build_insights
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def _entries(path: Path) -> dict:  # type: ignore[type-arg]
 
 def _store(path: Path, entries: dict, key: bytes | None = None) -> None:  # type: ignore[type-arg]
     """Write `entries` as a store signed with `key` (default: this user's, as an earlier build would)."""
-    store = build_cache.Store(path, key or build_cache._signing_key())
+    store = signed_store.Store(path, key or signed_store.signing_key())
     for name, value in entries.items():
         store.put(name, value)
     store.save()
@@ -304,16 +304,16 @@ def test_a_store_this_user_did_not_sign_is_not_used(cache_folder: Path, signer: 
 
 
 def test_the_store_key_is_made_once_readable_by_the_user_alone(cache_folder: Path) -> None:
-    key = build_cache._signing_key()
-    path = build_cache.key_file()
+    key = signed_store.signing_key()
+    path = signed_store.key_file()
     assert key is not None and len(key) == 32 and path.read_bytes() == key
     assert path.stat().st_mode & 0o777 == 0o600
-    assert build_cache._signing_key() == key  # made once, then read
+    assert signed_store.signing_key() == key  # made once, then read
     path.chmod(0o644)
-    assert build_cache._signing_key() is None  # others could read it: not a secret, the cache is not used
+    assert signed_store.signing_key() is None  # others could read it: not a secret, the cache is not used
     path.chmod(0o600)
     path.write_bytes(b"short")
-    assert build_cache._signing_key() is None
+    assert signed_store.signing_key() is None
 
 
 def test_every_fragment_of_the_real_catalogue_passes_the_check_on_a_hit() -> None:
@@ -396,10 +396,10 @@ def test_a_store_of_another_format_is_rewritten_not_appended_to(cache_folder: Pa
 def test_a_key_given_new_values_again_and_again_does_not_grow_its_store(cache_folder: Path) -> None:
     """Each new value of one key is one more line; superseded lines count, so the file is rewritten in time."""
     path = cache_folder / "store.json"
-    key = build_cache._signing_key()
+    key = signed_store.signing_key()
     for build in range(50):
-        store = build_cache.Store(path, key)
+        store = signed_store.Store(path, key)
         store.put("abc", f"value {build}")
         store.save()
     assert path.read_bytes().count(b"\n") <= 3  # the header and at most two records of the one key used
-    assert build_cache.Store(path, key).get("abc") == "value 49"
+    assert signed_store.Store(path, key).get("abc") == "value 49"

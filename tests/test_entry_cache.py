@@ -28,7 +28,7 @@ from tools.catalogue import (
     yaml_lines,
 )
 from tools.catalogue.entry_cache import chunk_key, load_catalogue_reusing
-from tools.site.build_cache import Store
+from tools.site.signed_store import Store
 
 sys.path.insert(0, str(REPO_ROOT))  # bench/ is not an installed package
 from bench.scale import edited

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tools.claims import evaluate_claims
-from tools.site import build_cache, paper_page, sanitize
+from tools.site import build_cache, paper_page, sanitize, signed_store
 from tools.site.pipeline import SiteBundle, SiteInputs, build_site, load_site_inputs
 from tools.site.tables import PaperRow, papers_sorted
 
@@ -375,7 +375,7 @@ def test_compiled_templates_are_reused_and_compiled_again_when_their_source_chan
     # A stored entry that is not compiled code is compiled afresh, not loaded.
     with build_cache.build_cache(REPO_ROOT) as cache:
         assert cache is not None
-        (key,) = list(build_cache.Store(cache.templates.path, build_cache._signing_key())._records)
+        (key,) = list(signed_store.Store(cache.templates.path, signed_store.signing_key())._records)
         cache.templates.put(key, "bm90IGNvZGU=")
     with build_cache.build_cache(REPO_ROOT):
         assert render() == "Goodbye you."
