@@ -42,12 +42,13 @@ extended when the build succeeds: entries it made are appended, and a file holdi
 used is rewritten with those alone. An unreadable, foreign or corrupt record is ignored (the work is done again).
 
 The folder is not trusted: anyone with the checkout can write it, and a pull request could commit it
-(`git add -f`). A cache folder that git tracks is not used at all (the build says so and does the work). Every
-record is signed with a key kept outside the checkout, in the user's own cache folder (`signed_store.key_file()`,
-32 random bytes made on first use, readable by the user alone), and a record whose signature does not match is ignored, so
-only what this user's own builds wrote is served: not a store copied from elsewhere or another machine, or edited
-by hand. (That is also why the CI and Pages workflows keep no site cache: each run has a key of its own and
-builds from nothing.) On top of that, a fragment is served only if the sanitizer's cleaner leaves it unchanged
+(`git add -f`). A cache folder that git tracks, or that is or sits under a symbolic link in the repository, is
+not used at all (the build says so and does the work). Every record is signed with a key kept outside the
+checkout, in the user's own cache folder (`signed_store.key_file()`, 32 random bytes made on first use, readable
+by the user alone), and a record whose signature does not match is ignored, so only what this user's own builds
+wrote is served: not a store copied from elsewhere or another machine, or edited by hand. (That is also why the
+CI and Pages workflows keep no site cache: each run has a key of its own and builds from nothing.) On top of
+that, a fragment is served only if the sanitizer's cleaner leaves it unchanged
 (`sanitize.render_markdown`).
 
     >>> with build_cache(repo_root):      # the MkDocs hook and `python -m tools.site.generate` do this
