@@ -304,3 +304,36 @@ def test_latency_section_says_when_every_verdict_held(tmp_path: Path) -> None:
         "- Verdicts: each of the 3 speed claims taken as a ratio got the same verdict on both runs (1 inconclusive, "
         "2 verified)." in out
     )
+
+
+def test_a_section_comes_from_the_site_cache_until_its_results_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site build renders a benchmark section once: later builds take it from the site cache while the results
+    file is byte for byte the same, and render it again (validating the file) as soon as it is not."""
+    from tools.site import bench_results, build_cache
+
+    monkeypatch.setenv("SITE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.delenv("SITE_CACHE", raising=False)
+    results = tmp_path / "results"
+    results.mkdir()
+    source = RESULTS / "speed.json"
+    (results / "speed.json").write_bytes(source.read_bytes())
+    validated: list[str] = []
+    read = bench_results.read_result
+    monkeypatch.setattr(
+        bench_results, "read_result", lambda name, folder=None: (validated.append(name), read(name, folder))[1]
+    )
+    expected = render_section("speed", results)
+    assert validated == ["speed"]
+    for _ in range(2):
+        with build_cache.build_cache(REPO_ROOT):
+            assert render_section("speed", results) == expected
+    assert validated == ["speed"] * 2  # rendered in the first build only
+    data = json.loads(source.read_text(encoding="utf-8"))
+    data["date"] = "2026-01-01"
+    (results / "speed.json").write_text(json.dumps(data), encoding="utf-8")
+    with build_cache.build_cache(REPO_ROOT):
+        changed = render_section("speed", results)
+    assert validated == ["speed"] * 3 and changed != expected and "2026-01-01" in changed

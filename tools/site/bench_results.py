@@ -25,7 +25,7 @@ from typing import Any
 
 import jinja2
 
-from tools.bench_results import BENCHMARKS, BenchResultError, ScaleResult, SearchResult, read_result
+from tools.bench_results import BENCHMARKS, BenchResultError, ScaleResult, SearchResult, read_result, result_path
 from tools.formatting import format_count, format_percent, format_value
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "bench"
@@ -134,11 +134,31 @@ _CONTEXT: dict[str, Callable[[Any], dict[str, Any]]] = {"scale": _scale_context,
 
 
 def render_section(name: str, results_dir: Path | None = None) -> str:
-    """The Markdown of benchmark `name`'s section (without the markers). Raises BenchResultError."""
+    """The Markdown of benchmark `name`'s section (without the markers). Raises BenchResultError.
+
+    In a site build the section is taken from the site cache while its results file and the code are those it
+    was rendered from (a file that rendered once is valid)."""
+    from . import build_cache
+
+    cache = build_cache.active()
+    key = ""
+    if cache is not None and name in BENCHMARKS:
+        try:
+            results = result_path(name, results_dir).read_bytes()
+        except OSError:
+            results = None  # rendered below, which says what is wrong with the file
+        if results is not None:
+            key = build_cache.digest("bench section", cache.code_digest(), name, results)
+            stored = cache.tables.get(key)
+            if isinstance(stored, str):
+                return stored
     result = read_result(name, results_dir)
     extra = _CONTEXT[name](result) if name in _CONTEXT else {}
     text = _environment().get_template(f"{name}.md.j2").render(r=result, **extra)
-    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+    body = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    if cache is not None and key:
+        cache.tables.put(key, body)
+    return body
 
 
 def rendered_names() -> list[str]:

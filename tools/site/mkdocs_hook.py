@@ -5,8 +5,8 @@
   evaluates the claims.
 * `on_files` adds every page and asset of `tools.site.pipeline.build_site` as a virtual file; nothing is
   written into `docs/`. Work of earlier builds (parsed entries, fragments, pages, charts) is reused from
-  `.cache/site/` (`build_cache.py`, open from on_config to the end of on_files and saved only if both got
-  through; `SITE_CACHE=0` turns it off).
+  `.cache/site/` (`build_cache.py`, open from on_config to on_post_build and saved only if the build got
+  there; `SITE_CACHE=0` turns it off).
 * `on_page_markdown` expands `<!-- catalogue:NAME -->` markers in hand-written pages, and renders their
   `<!-- bench:NAME -->` sections from `bench/results/NAME.json` (`bench_results.py`); unknown markers and
   missing or malformed results files fail the build.
@@ -41,7 +41,8 @@ log = get_plugin_logger("catalogue")
 # State of the current build. MkDocs loads this file anew with every config (each `serve` rebuild), so the
 # state never outlives one build.
 _state: dict[str, Any] = {}
-# The site cache of the build under way (`build_cache.build_cache`), entered in on_config, left in on_files.
+# The site cache of the build under way (`build_cache.build_cache`), entered in on_config, left in on_post_build
+# (saved) or on_build_error (discarded); the benchmark sections of hand-written pages use it too.
 _cache_scope: list[contextlib.ExitStack] = []
 
 
@@ -176,7 +177,6 @@ def on_files(files: Files, *, config: Any) -> Files:
     except BaseException as exc:
         _close_cache(exc)
         raise
-    _close_cache()  # saved: what the next build can reuse
     for path in (*bundle.pages, *bundle.assets):
         if files.get_file_from_path(path) is not None:
             raise PluginError(
@@ -195,6 +195,7 @@ def on_files(files: Files, *, config: Any) -> Files:
 
 
 def on_post_build(*, config: Any) -> None:
+    _close_cache()  # the build got through: saved, what the next build can reuse
     gc.unfreeze()
 
 
