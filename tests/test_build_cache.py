@@ -403,3 +403,15 @@ def test_a_key_given_new_values_again_and_again_does_not_grow_its_store(cache_fo
         store.save()
     assert path.read_bytes().count(b"\n") <= 3  # the header and at most two records of the one key used
     assert signed_store.Store(path, key).get("abc") == "value 49"
+
+
+def test_fragment_stores_of_other_rendering_code_are_deleted_and_nothing_else(cache_folder: Path) -> None:
+    cache_folder.mkdir(parents=True)
+    older = cache_folder / "fragments-old.json"
+    older.write_text('{"format":"site-cache 1","entries":{}}', encoding="utf-8")  # what the first versions wrote
+    other = cache_folder / "fragments-notes.json"
+    other.write_text("someone's notes", encoding="utf-8")
+    with build_cache.build_cache(REPO_ROOT):
+        sanitize.render_markdown(NOTE)
+    assert not older.exists() and other.read_text(encoding="utf-8") == "someone's notes"
+    assert len(list(cache_folder.glob("fragments-*.json"))) == 2  # the current store, and the file that is none

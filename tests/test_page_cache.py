@@ -266,7 +266,8 @@ def test_the_verdicts_read_only_the_judged_fields_of_a_paper() -> None:
     import ast
 
     from tools.catalogue.schema import Paper
-    from tools.site.claim_cache import JUDGED_FIELDS
+
+    JUDGED_FIELDS = build_cache.JUDGED_FIELDS
 
     judging = ["claims.py", "evidence.py", "tolerance.py", "distribution.py", "latency.py", "evaluations.py"]
     read = set()

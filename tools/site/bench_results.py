@@ -148,7 +148,7 @@ def render_section(name: str, results_dir: Path | None = None) -> str:
         except OSError:
             results = None  # rendered below, which says what is wrong with the file
         if results is not None:
-            key = build_cache.digest("bench section", cache.code_digest(), name, results)
+            key = build_cache.digest("bench section", cache.code_digest(), *cache.library_versions(), name, results)
             stored = cache.tables.get(key)
             if isinstance(stored, str):
                 return stored

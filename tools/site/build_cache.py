@@ -2,8 +2,8 @@
 (docs/performance.md, "Scale").
 
 One store per kind of work, each a file under `.cache/site/` (gitignored; `SITE_CACHE_DIR` moves it,
-`SITE_CACHE=0` turns caching off). The MkDocs hook opens them in on_config and saves them at the end of
-on_files; `python -m tools.site.generate` around its whole run.
+`SITE_CACHE=0` turns caching off). The MkDocs hook opens them in on_config and saves them in on_post_build;
+`python -m tools.site.generate` around its whole run.
 
 * **fragments**: catalogue Markdown -> sanitized HTML (`sanitize.render_markdown`), keyed by the hash of the text
   and the heading offset. The file's name carries the hash of the rendering code (`sanitize.py`,
@@ -70,7 +70,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .signed_store import FORMAT, Store, is_store_file, signing_key
+from .signed_store import FORMAT, Store, is_store_file, key_file, signing_key
 
 CACHE_SUBDIR = Path(".cache") / "site"
 _FRAGMENT_CODE = ("tools/site/sanitize.py", "tools/catalogue/markdown_limits.py")
@@ -116,6 +116,13 @@ class BuildCache:
         versions = [f"{name} {_version(name)}" for name in _FRAGMENT_LIBRARIES]
         namespace = digest(FORMAT, sys.version, *versions, *code)
         key = signing_key()
+        if key is None:
+            shown = key_file()
+            print(
+                f"WARNING -  the site cache is not used: its key {shown} cannot be made or read, or others can read "
+                f"it (make it yours alone: chmod 600 {shown}, or delete it to have a new one made)",
+                file=sys.stderr,
+            )
         self.fragments = Store(folder / f"fragments-{namespace}.json", key)
         self.insights = Store(folder / "insights.json", key)
         self.pages = Store(folder / "pages.json", key)
@@ -186,7 +193,7 @@ def cache_folder(repo_root: Path) -> Path | None:
     return Path(override) if override else repo_root / CACHE_SUBDIR
 
 
-def _inside(folder: Path, repo_root: Path) -> Path | None:
+def _relative_in_repo(folder: Path, repo_root: Path) -> Path | None:
     """`folder` relative to `repo_root`: as written (links not followed) if it is under it so, else resolved; None
     if it is outside the repository both ways."""
     written, root = Path(os.path.abspath(folder)), Path(os.path.abspath(repo_root))
@@ -202,7 +209,7 @@ def _inside(folder: Path, repo_root: Path) -> Path | None:
 def linked_folder(repo_root: Path, folder: Path) -> Path | None:
     """The first folder from `repo_root` down to `folder` that is a symbolic link (a commit can add one that
     points anywhere), or None."""
-    relative = _inside(folder, repo_root)
+    relative = _relative_in_repo(folder, repo_root)
     if relative is None:
         return None
     current = Path(os.path.abspath(repo_root))
@@ -215,7 +222,7 @@ def linked_folder(repo_root: Path, folder: Path) -> Path | None:
 
 def tracked_by_git(repo_root: Path, folder: Path) -> bool:
     """Whether git tracks `folder` or any file of it in the repository at `repo_root` (False outside one)."""
-    relative = _inside(folder, repo_root)
+    relative = _relative_in_repo(folder, repo_root)
     if relative is None:
         return False  # outside the repository: nothing a commit can plant there
     try:

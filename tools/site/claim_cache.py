@@ -17,8 +17,6 @@ from tools.claims import ClaimResult, Evidence, evaluate_claims
 
 from . import build_cache
 
-JUDGED_FIELDS = build_cache.JUDGED_FIELDS  # what the verdicts read of a paper; `BuildCache.judged_json` dumps it
-
 
 def _key(cache: build_cache.BuildCache, catalogue: Any, measurements: Mapping[str, Any]) -> str | None:
     from tools.evaluations import EVALUATIONS_FILE
@@ -67,4 +65,4 @@ def claim_results(catalogue: Any, measurements: Mapping[str, Any]) -> tuple[list
     return results, evidence.latency
 
 
-__all__ = ["JUDGED_FIELDS", "claim_results"]
+__all__ = ["claim_results"]

@@ -83,7 +83,7 @@ def on_startup(*, command: str, dirty: bool) -> None:
 
 
 def _close_cache(error: BaseException | None = None) -> None:
-    """Leave the site cache of this build: saved if the build got through on_files without `error`."""
+    """Leave the site cache of this build: saved, or discarded if `error` (why the build failed) is given."""
     scope = _cache_scope.pop() if _cache_scope else None
     if scope is not None:
         if error is None:
@@ -101,7 +101,7 @@ def on_config(config: Any) -> Any:
     scope = contextlib.ExitStack()
     _cache_scope.append(scope)
     try:
-        # Work of earlier builds (entries, fragments, pages, charts), from on_config to the end of on_files.
+        # Work of earlier builds (entries, fragments, pages, charts), from on_config to on_post_build.
         scope.enter_context(build_cache(_repo_root(config)))
         return _load(config)
     except BaseException as exc:

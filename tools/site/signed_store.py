@@ -95,7 +95,9 @@ class Store:
         self._used: dict[str, Any] = {}
         self._new: set[str] = set()  # keys this build put that the file does not hold as they are
         self._lines = 0  # records in the file, superseded ones included
-        self._sound = False  # the file is a store of this format (else `save` rewrites it instead of appending)
+        self._current_format = (
+            False  # the file is a store of this format (else `save` rewrites it instead of appending)
+        )
         if key is not None:
             self._read()
 
@@ -109,7 +111,7 @@ class Store:
         header, _, body = raw.partition(b"\n")
         if header != _HEADER:
             return  # another format (an older version of this code) or not a store
-        self._sound = True
+        self._current_format = True
         for line in body.split(b"\n"):
             signature, _, rest = line.partition(b" ")
             entry_key, _, value = rest.partition(b" ")
@@ -147,9 +149,9 @@ class Store:
         more than twice as many (atomically, signed)."""
         from tools.files import WriteError, write_atomic
 
-        if self._key is None or not (self._used or self._records):
-            return
-        rewrite = not self._sound or self._lines > 2 * len(self._used)
+        if self._key is None or not self._used:
+            return  # nothing used (a `mkdocs serve` rebuild that found every template in memory): left as it is
+        rewrite = not self._current_format or self._lines > 2 * len(self._used)
         if not rewrite and not self._new:
             return
         try:
@@ -164,10 +166,10 @@ class Store:
                     os.write(descriptor, lines)  # one write: records of builds running at once do not interleave
                 finally:
                     os.close(descriptor)
-        except (OSError, WriteError):
-            return  # a cache that cannot be written is simply not used
+        except (OSError, WriteError, ValueError):
+            return  # a cache that cannot be written (or a value JSON cannot hold) is simply not kept
         self._lines = len(self._used) if rewrite else self._lines + len(self._new)
-        self._sound = True
+        self._current_format = True
         self._new.clear()
 
     def _line(self, key: str) -> bytes:
@@ -181,19 +183,21 @@ _ABSENT = object()
 
 
 def is_store_file(path: Path) -> bool:
-    """Whether `path` is a regular file (not a link) that starts like a store of some version of this code."""
+    """Whether `path` is a regular file (not a link) that starts like a store of some version of this code (the
+    first versions wrote `{"format":"site-cache 1",...}` without spaces)."""
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return False
     try:
-        return stat.S_ISREG(os.fstat(descriptor).st_mode) and os.read(descriptor, 32).startswith(
-            b'{"format": "site-cache'
-        )
+        start = os.read(descriptor, 64) if stat.S_ISREG(os.fstat(descriptor).st_mode) else b""
     except OSError:
         return False
     finally:
         os.close(descriptor)
+    return _STORE_START.match(start) is not None
 
+
+_STORE_START = re.compile(rb'\{\s*"format"\s*:\s*"site-cache ')
 
 __all__ = ["FORMAT", "STORE_LIMIT", "Store", "is_store_file", "key_file", "signing_key"]
