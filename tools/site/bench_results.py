@@ -141,7 +141,6 @@ def render_section(name: str, results_dir: Path | None = None) -> str:
     from . import build_cache
 
     cache = build_cache.active()
-    key = ""
     if cache is not None and name in BENCHMARKS:
         try:
             results = result_path(name, results_dir).read_bytes()
@@ -149,16 +148,15 @@ def render_section(name: str, results_dir: Path | None = None) -> str:
             results = None  # rendered below, which says what is wrong with the file
         if results is not None:
             key = build_cache.digest("bench section", cache.code_digest(), *cache.library_versions(), name, results)
-            stored = cache.tables.get(key)
-            if isinstance(stored, str):
-                return stored
+            return cache.tables.text(key, lambda: _render_section(name, results_dir))
+    return _render_section(name, results_dir)
+
+
+def _render_section(name: str, results_dir: Path | None) -> str:
     result = read_result(name, results_dir)
     extra = _CONTEXT[name](result) if name in _CONTEXT else {}
     text = _environment().get_template(f"{name}.md.j2").render(r=result, **extra)
-    body = "\n".join(line.rstrip() for line in text.strip().splitlines())
-    if cache is not None and key:
-        cache.tables.put(key, body)
-    return body
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
 def rendered_names() -> list[str]:

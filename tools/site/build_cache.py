@@ -330,11 +330,7 @@ def bibtex_entries(cache: BuildCache | None, catalogue: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for paper in catalogue.papers:
         key = digest(namespace, paper.model_dump_json(include=set(BIBTEX_FIELDS)), keys[paper.id])
-        text = cache.bibtex.get(key)
-        if not isinstance(text, str):
-            text = bibtex_entry(paper, keys[paper.id])
-        cache.bibtex.put(key, text)
-        out[paper.id] = text
+        out[paper.id] = cache.bibtex.text(key, functools.partial(bibtex_entry, paper, keys[paper.id]))
     return out
 
 

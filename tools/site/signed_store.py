@@ -15,6 +15,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,14 @@ class Store:
         if decoded is not None:
             self._used[key] = decoded
         return decoded
+
+    def text(self, key: str, make: Callable[[], str]) -> str:
+        """The text stored under `key`, or `make()`'s, stored under it; kept for the next build either way."""
+        text = self.get(key)
+        if not isinstance(text, str):
+            text = make()
+        self.put(key, text)
+        return text
 
     def put(self, key: str, value: Any) -> None:
         if not _KEY.fullmatch(key):

@@ -119,11 +119,7 @@ class Lists:
         read = [_what_a_row_shows(r) for r in rows]
         rest = {name: value for name, value in context.items() if name != "rows"}
         key = build_cache.digest("paper table", cache.code_digest(), *cache.library_versions(), repr((read, rest)))
-        text = cache.tables.get(key)
-        if not isinstance(text, str):
-            text = render("paper_table.md.j2", **context)
-        cache.tables.put(key, text)
-        return text
+        return cache.tables.text(key, lambda: render("paper_table.md.j2", **context))
 
     def catalogue(self) -> str:
         papers = papers_sorted(self.papers)
@@ -215,11 +211,7 @@ class Lists:
         ]
         urls = self.url_of(paper_path("x"))  # the URL style
         key = build_cache.digest("claims file", cache.code_digest(), *cache.library_versions(), urls, repr(shown))
-        text = cache.tables.get(key)
-        if not isinstance(text, str):
-            text = json_text(self.claims_json())
-        cache.tables.put(key, text)
-        return text.encode("utf-8")
+        return cache.tables.text(key, lambda: json_text(self.claims_json())).encode("utf-8")
 
     def papers_json(self) -> dict[str, Any]:
         used = sorted({tag for p in self.papers for tag in p.tags})
