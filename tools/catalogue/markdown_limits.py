@@ -32,8 +32,8 @@ MAX_MARKDOWN_COST = 1_000_000  # about 0.2 s of rendering in the slowest case
 MAX_NESTING = 32  # list / quote levels (recursion of the block parser); real notes use at most 3
 _HEADING_WEIGHT = 10  # a heading or rule line costs a tenth of an inline token (see the module docstring)
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
-_INLINE_TOKENS = re.compile(r"\]\(|[\[<&*_`~$\\!]")
-_INLINE_CHARACTERS = "[<&*_`~$\\!"  # the one-character tokens above (`](` is the other; neither `]` nor `(` is one)
+_INLINE_CHARACTERS = "[<&*_`~$\\!"  # the one-character inline tokens; `](` is the other (neither `]` nor `(` is one)
+_INLINE_TOKENS = re.compile(r"\]\(|[" + re.escape(_INLINE_CHARACTERS) + "]")
 # A line the block parser reads as a heading, a setext underline or a rule, once quote and list markers are off.
 _HEADING_OR_RULE = re.compile(r"^(?:[ \t>]|[-+*][ \t]+|\d{1,9}[.)][ \t]+)*+(?:#|[-=_*][-=_* \t]*$)", re.MULTILINE)
 _LINE_START = re.compile(r"([ \t]*)((?:(?:[-+*]|\d{1,9}[.)])[ \t]+|>[ \t]*)*)")

@@ -27,7 +27,9 @@ One store per kind of work, each a file under `.cache/site/` (gitignored; `SITE_
   its citation key, the code and the bibtexparser version.
 * **tables**: the Markdown table of the first rows of each list page (`tables.Lists.table`), keyed by what the
   table shows of each row (title, year, venue, status, links, tags, headline numbers, verdict tally), its
-  settings, the code and the library versions.
+  settings, the code and the library versions; also `data/claims.json` (`Lists.claims_file`, keyed by what each
+  row shows) and the benchmark sections of hand-written pages (`bench_results.render_section`, keyed by the
+  results file).
 * **templates**: the page templates compiled by Jinja (`render._SiteBytecodeCache`), checked by Jinja against
   each template's source.
 * **insights**: the insight pages and their charts (`insights.build_insights`), keyed by the hash of everything
@@ -123,20 +125,26 @@ class BuildCache:
                 f"it (make it yours alone: chmod 600 {shown}, or delete it to have a new one made)",
                 file=sys.stderr,
             )
-        self.fragments = Store(folder / f"fragments-{namespace}.json", key)
-        self.insights = Store(folder / "insights.json", key)
-        self.pages = Store(folder / "pages.json", key)
-        self.bibtex = Store(folder / "bibtex.json", key)
-        self.tables = Store(folder / "tables.json", key)
-        self.catalogue = Store(folder / "catalogue.json", key)
-        self.claims = Store(folder / "claims.json", key)
-        self.templates = Store(folder / "templates.json", key)
+        self._stores: list[Store] = []
+
+        def store(name: str) -> Store:
+            self._stores.append(Store(folder / f"{name}.json", key))
+            return self._stores[-1]
+
+        self.fragments = store(f"fragments-{namespace}")
+        self.insights = store("insights")
+        self.pages = store("pages")
+        self.bibtex = store("bibtex")
+        self.tables = store("tables")
+        self.catalogue = store("catalogue")
+        self.claims = store("claims")
+        self.templates = store("templates")
         self._code_digest: str | None = None
         self._entries: dict[str, str] = {}
         self._judged: dict[str, str] = {}
 
     def code_digest(self) -> str:
-        """Hash of every file under tools/ and reference_impls/ (what the insight pages are computed with)."""
+        """Hash of every file under tools/ and reference_impls/ (the code every store's entries are made with)."""
         if self._code_digest is None:
             from tools.verdict_cache import _digest_tree  # the same walk the verdict cache keys on
 
@@ -147,7 +155,7 @@ class BuildCache:
         return self._code_digest
 
     def entry_json(self, paper: Any) -> str:
-        """A paper's catalogue entry as JSON (once per build: the page and BibTeX keys both hash it)."""
+        """A paper's whole catalogue entry as JSON (once per build), part of its page's key."""
         if paper.id not in self._entries:
             self._entries[paper.id] = paper.model_dump_json()
         return self._entries[paper.id]
@@ -164,14 +172,8 @@ class BuildCache:
         return [sys.version, *(f"{name} {_version(name)}" for name in _PAGE_LIBRARIES)]
 
     def save(self) -> None:
-        self.fragments.save()
-        self.insights.save()
-        self.pages.save()
-        self.bibtex.save()
-        self.tables.save()
-        self.catalogue.save()
-        self.claims.save()
-        self.templates.save()
+        for store in self._stores:
+            store.save()
         for old in self.folder.glob("fragments-*.json"):
             if old != self.fragments.path and is_store_file(old):
                 with contextlib.suppress(OSError):
